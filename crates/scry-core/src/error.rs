@@ -1,0 +1,75 @@
+//! Errors of scry-core, each with a stable `code()` that reaches JavaScript as `error.code`.
+
+/// Everything that can go wrong inside the engine.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// A document failed validation (empty id, no text at all, ...).
+    #[error("invalid document {id:?}: {reason}")]
+    InvalidDocument {
+        /// The offending document's id (possibly empty).
+        id: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A document with this id is already in the index (use update to replace it).
+    #[error("a document with id {0:?} already exists")]
+    DuplicateId(String),
+    /// The query cannot be run (for example it is empty or too long).
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    /// A parameter is outside its documented range.
+    #[error("invalid parameter `{name}`: {reason}")]
+    InvalidParameter {
+        /// The parameter's name as documented.
+        name: &'static str,
+        /// Why the value was rejected.
+        reason: String,
+    },
+}
+
+impl CoreError {
+    /// The stable, SCREAMING_CASE code of this error (part of the public API).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::InvalidDocument { .. } => "INVALID_DOCUMENT",
+            CoreError::DuplicateId(_) => "DUPLICATE_ID",
+            CoreError::InvalidQuery(_) => "INVALID_QUERY",
+            CoreError::InvalidParameter { .. } => "INVALID_PARAMETER",
+        }
+    }
+}
+
+/// Result alias for scry-core.
+pub type Result<T> = std::result::Result<T, CoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_screaming_case() {
+        let all = [
+            CoreError::InvalidDocument {
+                id: String::new(),
+                reason: String::new(),
+            },
+            CoreError::DuplicateId(String::new()),
+            CoreError::InvalidQuery(String::new()),
+            CoreError::InvalidParameter {
+                name: "k1",
+                reason: String::new(),
+            },
+        ];
+        let codes: Vec<_> = all.iter().map(CoreError::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "INVALID_DOCUMENT",
+                "DUPLICATE_ID",
+                "INVALID_QUERY",
+                "INVALID_PARAMETER"
+            ]
+        );
+    }
+}

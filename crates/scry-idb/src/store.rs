@@ -1,0 +1,113 @@
+//! A key → bytes object store in one IndexedDB database (the base of the scry `Storage`).
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbTransactionMode};
+
+use crate::error::{IdbError, Result};
+use crate::request::{request, transaction_done};
+
+const STORE: &str = "blobs";
+
+/// An open database with one object store of byte values under string keys.
+#[derive(Debug)]
+pub struct IdbStore {
+    db: IdbDatabase,
+}
+
+fn factory() -> Result<IdbFactory> {
+    let global = js_sys::global();
+    let idb = Reflect::get(&global, &JsValue::from_str("indexedDB"))
+        .map_err(|e| IdbError::Unavailable(format!("{e:?}")))?;
+    if idb.is_undefined() || idb.is_null() {
+        return Err(IdbError::Unavailable(
+            "this context has no `indexedDB`".into(),
+        ));
+    }
+    idb.dyn_into::<IdbFactory>()
+        .map_err(|_| IdbError::Unavailable("`indexedDB` is not an IDBFactory".into()))
+}
+
+impl IdbStore {
+    /// Opens (creating if needed) the database `name`.
+    pub async fn open(name: &str) -> Result<Self> {
+        let open_err = |reason: String| IdbError::Open {
+            name: name.to_owned(),
+            reason,
+        };
+        let req: IdbOpenDbRequest = factory()?
+            .open_with_u32(name, 1)
+            .map_err(|e| open_err(format!("{e:?}")))?;
+        let on_upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            let db = ev
+                .target()
+                .and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok())
+                .and_then(|r| r.result().ok())
+                .and_then(|r| r.dyn_into::<IdbDatabase>().ok());
+            if let Some(db) = db
+                && !db.object_store_names().contains(STORE)
+            {
+                // A failure here aborts the upgrade, which surfaces as the open request's error.
+                let _ = db.create_object_store(STORE);
+            }
+        });
+        req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+        let db = request(&req).await.map_err(|e| open_err(e.to_string()))?;
+        req.set_onupgradeneeded(None);
+        let db = db
+            .dyn_into::<IdbDatabase>()
+            .map_err(|_| open_err("open did not return a database".into()))?;
+        Ok(Self { db })
+    }
+
+    /// Stores `value` under `key`, resolving once the transaction has committed.
+    pub async fn put(&self, key: &str, value: &[u8]) -> Result<()> {
+        let txn = self
+            .db
+            .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let store = txn
+            .object_store(STORE)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        store
+            .put_with_key(&Uint8Array::from(value), &JsValue::from_str(key))
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        transaction_done(&txn).await
+    }
+
+    /// Reads the bytes under `key`, if any.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let txn = self
+            .db
+            .transaction_with_str(STORE)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let store = txn
+            .object_store(STORE)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let req = store
+            .get(&JsValue::from_str(key))
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let value = request(&req).await?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        let bytes = value
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| IdbError::Transaction(format!("value under {key:?} is not bytes")))?;
+        Ok(Some(bytes.to_vec()))
+    }
+
+    /// Closes the connection.
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    /// Deletes the whole database `name`.
+    pub async fn delete_database(name: &str) -> Result<()> {
+        let req = factory()?
+            .delete_database(name)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        request(&req).await.map(|_| ())
+    }
+}

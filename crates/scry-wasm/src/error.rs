@@ -1,0 +1,43 @@
+//! Errors as they reach JavaScript: an `Error` whose `name` is `ScryError` and `code` is stable.
+
+use wasm_bindgen::JsValue;
+
+/// Builds the JavaScript error for a code and message.
+pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name("ScryError");
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
+    err.into()
+}
+
+impl From<ScryJsError> for JsValue {
+    fn from(e: ScryJsError) -> Self {
+        js_error(e.code, &e.message)
+    }
+}
+
+/// Any error of the Rust crates, flattened to its code and message.
+#[derive(Debug)]
+pub(crate) struct ScryJsError {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+}
+
+impl From<scry_core::CoreError> for ScryJsError {
+    fn from(e: scry_core::CoreError) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl ScryJsError {
+    pub(crate) fn invalid_options(what: &str, e: impl std::fmt::Display) -> Self {
+        Self {
+            code: "INVALID_OPTIONS",
+            message: format!("invalid {what}: {e}"),
+        }
+    }
+}
