@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Builds scry's WebAssembly package, the npm package and the demo site.
+
+Reads the build profile from wasm-pack.toml (wasm-pack does not read that file itself):
+  1. wasm-pack build of the wasm crate for every target in the profile -> pkg/<target>/
+  2. wasm-opt (npm binaryen) with the profile's flags
+  3. the npm package web/packages/scry: TypeScript compiled and types emitted into dist/,
+     the wasm outputs copied into dist/wasm/<target>/
+  4. the demo web/demo -> web/demo/dist/ (static files, the package, the built-in collections)
+
+Usage: scripts/build.py [--profile release|dev] [--skip-wasm]
+Expects the tools from scripts/setup.sh on PATH (wasm-pack, wasm-bindgen, node_modules/.bin).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PKG_DIR = os.path.join(ROOT, "web", "packages", "scry")
+DEMO_DIR = os.path.join(ROOT, "web", "demo")
+
+
+def run(cmd: list[str], cwd: str = ROOT, env: dict | None = None) -> None:
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=cwd, env=env, check=True)
+
+
+def step(name: str):
+    print(f"\n== {name}", flush=True)
+    return time.monotonic()
+
+
+def build_wasm(cfg: dict, profile: dict) -> None:
+    crate = os.path.join(ROOT, cfg["crate"]["path"])
+    out_name = cfg["crate"]["out-name"]
+    env = dict(os.environ)
+    flags = env.get("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", "").split()
+    if profile.get("simd"):
+        flags.append("-Ctarget-feature=+simd128")
+    env["CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS"] = " ".join(flags)
+    cargo_profile = profile.get("cargo-profile", "release")
+    mode = {"release": ["--release"], "dev": ["--dev"]}.get(cargo_profile, ["--profile", cargo_profile])
+    for target in profile["targets"]:
+        out_dir = os.path.join(ROOT, "pkg", target)
+        cmd = ["wasm-pack", "build", crate, "--target", target, "--out-dir", out_dir,
+               "--out-name", out_name, "--no-opt", "--no-pack", *mode]
+        if profile.get("weak-refs"):
+            cmd.append("--weak-refs")
+        features = profile.get("features", [])
+        if features:
+            cmd += ["--", "--features", ",".join(features)]
+        run(cmd, env=env)
+        wasm = os.path.join(out_dir, f"{out_name}_bg.wasm")
+        opt = profile.get("wasm-opt", [])
+        if opt:
+            before = os.path.getsize(wasm)
+            run(["wasm-opt", *opt, wasm, "-o", wasm])
+            print(f"   wasm-opt: {before} -> {os.path.getsize(wasm)} bytes")
+
+
+def copy_tree(src: str, dst: str) -> None:
+    if os.path.exists(dst):
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".gitignore", "package.json"))
+
+
+def build_package(cfg: dict, profile: dict) -> None:
+    dist = os.path.join(PKG_DIR, "dist")
+    if os.path.exists(dist):
+        shutil.rmtree(dist)
+    run(["tsc", "-p", "tsconfig.json"], cwd=PKG_DIR)
+    for target in profile["targets"]:
+        name = {"web": "web", "nodejs": "node"}.get(target, target)
+        copy_tree(os.path.join(ROOT, "pkg", target), os.path.join(dist, "wasm", name))
+        if target == "nodejs":
+            # wasm-bindgen's nodejs glue is CommonJS inside an ES-module package.
+            with open(os.path.join(dist, "wasm", name, "package.json"), "w") as f:
+                f.write('{ "type": "commonjs" }\n')
+
+
+def build_demo() -> None:
+    dist = os.path.join(DEMO_DIR, "dist")
+    if os.path.exists(dist):
+        shutil.rmtree(dist)
+    copy_tree(os.path.join(DEMO_DIR, "public"), dist)
+    # The package is copied in first: the demo's TypeScript resolves `./scry/index.js` against it.
+    copy_tree(os.path.join(PKG_DIR, "dist"), os.path.join(dist, "scry"))
+    shutil.rmtree(os.path.join(dist, "scry", "wasm", "node"), ignore_errors=True)
+    run(["tsc", "-p", "tsconfig.json"], cwd=DEMO_DIR)
+    collections = os.path.join(dist, "collections")
+    os.makedirs(collections, exist_ok=True)
+    shutil.copy(os.path.join(ROOT, "tests", "fixtures", "node-docs-sample.json"),
+                os.path.join(collections, "node-docs-sample.json"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--profile", default="release")
+    ap.add_argument("--skip-wasm", action="store_true", help="reuse pkg/ as it is")
+    args = ap.parse_args()
+    with open(os.path.join(ROOT, "wasm-pack.toml"), "rb") as f:
+        cfg = tomllib.load(f)
+    profile = cfg.get("profile", {}).get(args.profile)
+    if profile is None:
+        sys.exit(f"scripts/build.py: no [profile.{args.profile}] in wasm-pack.toml")
+    t0 = time.monotonic()
+    if not args.skip_wasm:
+        t = step(f"wasm ({args.profile})")
+        build_wasm(cfg, profile)
+        print(f"   {time.monotonic() - t:.1f} s")
+    t = step("npm package web/packages/scry")
+    build_package(cfg, profile)
+    print(f"   {time.monotonic() - t:.1f} s")
+    t = step("demo web/demo")
+    build_demo()
+    print(f"   {time.monotonic() - t:.1f} s")
+    print(f"\nbuilt in {time.monotonic() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs whatever scry's build and tests need and is missing; a second run only checks.
+# Needs: rustup/cargo, node >= 20 with npm, python3 >= 3.11, apt (Debian 12).
+# Sourced by scripts/test.sh and scripts/demo.sh (it also puts the tools on PATH); can run alone.
+set -euo pipefail
+
+SCRY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WASM_PACK_VERSION="0.15.1"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m[setup] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+setup_main() {
+  local t0=$SECONDS
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+  command -v node >/dev/null || die "node is missing: install Node.js >= 20"
+  local node_major
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$node_major" -ge 20 ] || die "Node.js >= 20 is needed (found $(node --version))"
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python3 >= 3.11 is needed"
+
+  # 1. Debian packages: Chromium + ChromeDriver (browser tests), Mesa lavapipe + Vulkan loader
+  #    (native WGSL tests on the CPU).
+  local missing=()
+  for p in chromium chromium-driver mesa-vulkan-drivers libvulkan1; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "apt-get install ${missing[*]}"
+    as_root apt-get update -q
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}"
+  fi
+  if dpkg -s binaryen >/dev/null 2>&1; then
+    say "warning: Debian's binaryen is installed; its wasm-opt breaks scry's wasm (TOOLCHAIN.md)."
+    say "         scry uses npm's binaryen from node_modules/.bin, which comes first on PATH."
+  fi
+
+  # 2. Rust: the wasm target, wasm-pack, and wasm-bindgen-cli at exactly Cargo.lock's version.
+  rustup target list --installed | grep -qx wasm32-unknown-unknown \
+    || { say "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+  if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
+    say "cargo install wasm-pack $WASM_PACK_VERSION (a few minutes)"
+    cargo install wasm-pack --locked --version "$WASM_PACK_VERSION"
+  fi
+  local wbg
+  wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' \
+    "$SCRY_ROOT/Cargo.lock")
+  [ -n "$wbg" ] || die "no wasm-bindgen version in Cargo.lock"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
+    # No --locked: its lockfile pins a webpki-roots version the registry here lacks (TOOLCHAIN.md).
+    say "cargo install wasm-bindgen-cli $wbg (a few minutes)"
+    cargo install wasm-bindgen-cli --version "$wbg"
+  fi
+
+  # 3. npm: TypeScript, prettier, binaryen (wasm-opt), playwright-core — exactly as locked.
+  if [ ! -f "$SCRY_ROOT/node_modules/.package-lock.json" ] \
+    || [ "$SCRY_ROOT/package-lock.json" -nt "$SCRY_ROOT/node_modules/.package-lock.json" ]; then
+    say "npm ci"
+    (cd "$SCRY_ROOT" && npm ci --no-audit --no-fund)
+  fi
+
+  # 4. Model files, pinned by sha256 (models/manifest.json).
+  python3 "$SCRY_ROOT/models/fetch.py"
+
+  say "ready ($((SECONDS - t0)) s)"
+}
+
+# Tools on PATH for this shell (and the scripts that source this file).
+export PATH="$SCRY_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# Mesa prints a warning per process without it.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+
+setup_main

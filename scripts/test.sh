@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every scry test suite after installing what is missing (scripts/setup.sh).
+# Suites: formatting + lints, native Rust tests, browser wasm tests (headless Chrome, WebGPU on
+# SwiftShader), the build, TypeScript unit tests, Playwright end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+declare -a SUMMARY=()
+suite() {
+  local name=$1
+  shift
+  printf '\n\033[1;34m==== %s\033[0m\n' "$name"
+  local t=$SECONDS
+  "$@"
+  SUMMARY+=("$(printf '%-48s %4d s' "$name" $((SECONDS - t)))")
+}
+
+lint() {
+  cargo fmt --all --check
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+  cargo clippy --workspace --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
+  prettier --check .
+  (cd web/packages/scry && tsc -p tsconfig.json --noEmit)
+}
+
+browser_tests() {
+  # Every crate with a webdriver.json has browser tests (wasm_bindgen_test, run_in_browser).
+  for config in crates/*/webdriver.json; do
+    local crate
+    crate=$(dirname "$config")
+    printf '\n-- %s\n' "$crate"
+    (cd "$crate" && wasm-pack test --headless --chrome)
+  done
+}
+
+T0=$SECONDS
+suite "lint: rustfmt, clippy (native + wasm), prettier, tsc" lint
+suite "native: cargo test --workspace" cargo test --workspace --locked
+suite "browser: wasm-pack test --headless --chrome" browser_tests
+suite "build: scripts/build.py (wasm, npm package, demo)" python3 scripts/build.py
+suite "typescript: unit tests (node --test)" npm test --workspace scry
+suite "end-to-end: Playwright + Chromium" npm run test:e2e
+
+printf '\n\033[1;32mall test suites passed\033[0m\n'
+printf '  %s\n' "${SUMMARY[@]}"
+printf '  %-48s %4d s\n' "total" $((SECONDS - T0))

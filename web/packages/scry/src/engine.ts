@@ -1,0 +1,89 @@
+/** `createEngine`: the one factory of the public API. */
+
+import { InThreadBackend, WorkerBackend, type Backend } from './internal/backend.js';
+import {
+  checkQuery,
+  checkSignal,
+  resolveEngineOptions,
+  resolveSearchOptions,
+} from './internal/options.js';
+import { ScryError } from './public/errors.js';
+import type {
+  AddOptions,
+  Document,
+  Engine,
+  EngineInfo,
+  EngineOptions,
+  Hit,
+} from './public/types.js';
+
+class EngineImpl implements Engine {
+  #backend: Backend | undefined;
+  readonly #version: string;
+
+  constructor(backend: Backend, version: string) {
+    this.#backend = backend;
+    this.#version = version;
+  }
+
+  #live(): Backend {
+    if (!this.#backend) throw new ScryError('DISPOSED', 'the engine was disposed');
+    return this.#backend;
+  }
+
+  async add(documents: readonly Document[], options?: AddOptions): Promise<void> {
+    if (!Array.isArray(documents)) {
+      throw new ScryError('INVALID_DOCUMENT', 'add() takes an array of documents');
+    }
+    const signal = checkSignal(options?.signal);
+    await this.#live().call('add', [documents as unknown[]], signal);
+  }
+
+  async remove(ids: readonly string[]): Promise<number> {
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+      throw new ScryError('INVALID_OPTIONS', 'remove() takes an array of string ids');
+    }
+    return this.#live().call('remove', [[...ids]]);
+  }
+
+  async search(query: string, options?: { k?: number; signal?: AbortSignal }): Promise<Hit[]> {
+    const q = checkQuery(query);
+    const { core, signal } = resolveSearchOptions(options);
+    const hits = await this.#live().call('search', [q, { ...core }], signal);
+    return hits as Hit[];
+  }
+
+  async info(): Promise<EngineInfo> {
+    const backend = this.#live();
+    return {
+      documents: await backend.call('size', []),
+      worker: backend.worker,
+      version: this.#version,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.#backend?.terminate();
+    this.#backend = undefined;
+  }
+}
+
+/**
+ * Creates a search engine. In browsers it runs in a Web Worker unless `worker: false`.
+ *
+ * @example
+ * const engine = await createEngine();
+ * await engine.add([{ id: 'fs', title: 'File system', body: 'Read and write files.' }]);
+ * const hits = await engine.search('write files');
+ */
+export async function createEngine(options?: EngineOptions): Promise<Engine> {
+  const resolved = resolveEngineOptions(options);
+  const backend: Backend = resolved.worker ? new WorkerBackend() : new InThreadBackend();
+  try {
+    const { version } = await backend.call('init', [{ ...resolved.core }]);
+    return new EngineImpl(backend, version);
+  } catch (e) {
+    backend.terminate();
+    throw e;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * scry: private, offline search that runs entirely in the browser.
+ * This file only re-exports the public API.
+ */
+
+export { createEngine } from './engine.js';
+export { ScryError, SCRY_ERROR_CODES, isScryError, isErrorCode } from './public/errors.js';
+export type { ScryErrorCode } from './public/errors.js';
+export type {
+  AddOptions,
+  Document,
+  Engine,
+  EngineInfo,
+  EngineOptions,
+  Hit,
+  SearchOptions,
+  Snippet,
+} from './public/types.js';

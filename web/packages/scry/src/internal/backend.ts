@@ -1,0 +1,112 @@
+/** Where the core runs: in a dedicated Web Worker (default in browsers) or on this thread. */
+
+import { ScryError } from '../public/errors.js';
+import { Core } from './core.js';
+import type { CoreMethods, Method, Request, Response } from './protocol.js';
+
+/** Sends protocol calls to a core. */
+export interface Backend {
+  readonly worker: boolean;
+  call<M extends Method>(
+    method: M,
+    args: CoreMethods[M]['args'],
+    signal?: AbortSignal,
+  ): Promise<CoreMethods[M]['result']>;
+  terminate(): void;
+}
+
+function settle<M extends Method>(response: Response): CoreMethods[M]['result'] {
+  if (response.ok) return response.value as CoreMethods[M]['result'];
+  throw new ScryError(response.error.code, response.error.message);
+}
+
+function aborted(): ScryError {
+  return new ScryError('ABORTED', 'the operation was aborted');
+}
+
+/** Runs the core on the calling thread (Node.js, or `worker: false`). */
+export class InThreadBackend implements Backend {
+  readonly worker = false;
+  #core = new Core();
+
+  async call<M extends Method>(
+    method: M,
+    args: CoreMethods[M]['args'],
+    signal?: AbortSignal,
+  ): Promise<CoreMethods[M]['result']> {
+    if (signal?.aborted) throw aborted();
+    const response = await this.#core.handle(0, method, args);
+    if (signal?.aborted) throw aborted();
+    return settle<M>(response);
+  }
+
+  terminate(): void {
+    this.#core.dispose();
+  }
+}
+
+interface Pending {
+  resolve: (r: Response) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Runs the core in a module Web Worker; requests and responses are matched by id. */
+export class WorkerBackend implements Backend {
+  readonly worker = true;
+  #worker: Worker;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #failure: ScryError | undefined;
+
+  constructor() {
+    this.#worker = new Worker(new URL('../worker.js', import.meta.url), {
+      type: 'module',
+      name: 'scry-engine',
+    });
+    this.#worker.addEventListener('message', (event: MessageEvent<Response>) => {
+      const p = this.#pending.get(event.data.id);
+      if (!p) return;
+      this.#pending.delete(event.data.id);
+      p.resolve(event.data);
+    });
+    const fail = (what: string) => (event: Event) => {
+      const detail = (event as ErrorEvent).message ?? '';
+      this.#failure = new ScryError('WORKER_FAILED', `the engine worker ${what} ${detail}`.trim());
+      for (const p of this.#pending.values()) p.reject(this.#failure);
+      this.#pending.clear();
+    };
+    this.#worker.addEventListener('error', fail('crashed:'));
+    this.#worker.addEventListener('messageerror', fail('sent an unreadable message'));
+  }
+
+  call<M extends Method>(
+    method: M,
+    args: CoreMethods[M]['args'],
+    signal?: AbortSignal,
+  ): Promise<CoreMethods[M]['result']> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (signal?.aborted) return Promise.reject(aborted());
+    const id = this.#nextId++;
+    return new Promise<Response>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          // The worker still finishes the call; its answer is dropped.
+          this.#pending.delete(id);
+          reject(aborted());
+        },
+        { once: true },
+      );
+      const request: Request<M> = { id, method, args };
+      this.#worker.postMessage(request);
+    }).then((r) => settle<M>(r));
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+    const gone = new ScryError('DISPOSED', 'the engine was disposed');
+    for (const p of this.#pending.values()) p.reject(gone);
+    this.#pending.clear();
+  }
+}

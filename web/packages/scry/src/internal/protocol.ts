@@ -1,0 +1,27 @@
+/** Messages between the page and the engine worker. Plain structured-cloneable data. */
+
+import type { ScryErrorCode } from '../public/errors.js';
+
+/** Methods the core answers, with their arguments and results. */
+export interface CoreMethods {
+  init: { args: [options: Record<string, unknown>]; result: { version: string } };
+  add: { args: [documents: unknown[]]; result: void };
+  remove: { args: [ids: string[]]; result: number };
+  search: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
+  size: { args: []; result: number };
+}
+
+/** A method name. */
+export type Method = keyof CoreMethods;
+
+/** Page → worker. */
+export interface Request<M extends Method = Method> {
+  id: number;
+  method: M;
+  args: CoreMethods[M]['args'];
+}
+
+/** Worker → page. */
+export type Response =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { code: ScryErrorCode; message: string } };

@@ -1,0 +1,57 @@
+/** Loads the wasm core: the `web` build in browsers and workers, the `nodejs` build in Node. */
+
+import { ScryError } from '../public/errors.js';
+
+/** The slice of the wasm-bindgen `Engine` class the core uses. */
+export interface WasmEngine {
+  add(documents: unknown): void;
+  remove(id: string): boolean;
+  search(query: string, options: unknown): unknown;
+  readonly size: number;
+  free(): void;
+}
+
+/** The wasm module's exports. */
+export interface WasmModule {
+  Engine: new (options: unknown) => WasmEngine;
+  version(): string;
+}
+
+let loading: Promise<WasmModule> | undefined;
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof p?.versions?.node === 'string';
+}
+
+type WebGlue = WasmModule & {
+  default: (input: { module_or_path: URL }) => Promise<unknown>;
+};
+
+async function load(): Promise<WasmModule> {
+  if (isNode()) {
+    // A variable specifier keeps browser bundlers from resolving a Node built-in.
+    const nodeModule = 'node:module';
+    const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as {
+      createRequire: (url: string) => (id: string) => unknown;
+    };
+    return createRequire(import.meta.url)('../wasm/node/scry_wasm.js') as WasmModule;
+  }
+  // Both files are addressed with `new URL(..., import.meta.url)`, which works unbundled and
+  // which bundlers (Vite, webpack 5) rewrite to the emitted assets.
+  const glue = new URL('../wasm/web/scry_wasm.js', import.meta.url);
+  const mod = (await import(/* @vite-ignore */ glue.href)) as WebGlue;
+  await mod.default({ module_or_path: new URL('../wasm/web/scry_wasm_bg.wasm', import.meta.url) });
+  return mod;
+}
+
+/** Loads (once) and returns the wasm module. */
+export function loadWasm(): Promise<WasmModule> {
+  loading ??= load().catch((e: unknown) => {
+    loading = undefined;
+    throw new ScryError('WASM_LOAD_FAILED', `could not load scry's WebAssembly: ${String(e)}`, {
+      cause: e,
+    });
+  });
+  return loading;
+}

@@ -1,0 +1,52 @@
+/**
+ * Typed errors. Every failure of the engine rejects with a {@link ScryError} whose `code` is one
+ * of {@link ScryErrorCode}; codes coming from Rust keep their Rust names.
+ */
+
+/** Every error code scry can produce. */
+export const SCRY_ERROR_CODES = [
+  // From scry-core (Rust).
+  'INVALID_DOCUMENT',
+  'DUPLICATE_ID',
+  'INVALID_QUERY',
+  'INVALID_PARAMETER',
+  // From the wasm boundary (Rust).
+  'INVALID_OPTIONS',
+  // From the TypeScript layer.
+  'WASM_LOAD_FAILED',
+  'WORKER_FAILED',
+  'DISPOSED',
+  'ABORTED',
+  'INTERNAL',
+] as const;
+
+/** A stable, machine-readable error code. */
+export type ScryErrorCode = (typeof SCRY_ERROR_CODES)[number];
+
+/** The error every scry API rejects with. */
+export class ScryError extends Error {
+  /** Stable code: branch on this, not on `message`. */
+  readonly code: ScryErrorCode;
+
+  constructor(code: ScryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ScryError';
+    this.code = code;
+  }
+}
+
+/** True if `value` is a {@link ScryError}, also across realms (workers, iframes). */
+export function isScryError(value: unknown): value is ScryError {
+  return (
+    value instanceof ScryError ||
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { name?: unknown }).name === 'ScryError' &&
+      isErrorCode((value as { code?: unknown }).code))
+  );
+}
+
+/** True if `code` is a known {@link ScryErrorCode}. */
+export function isErrorCode(code: unknown): code is ScryErrorCode {
+  return typeof code === 'string' && (SCRY_ERROR_CODES as readonly string[]).includes(code);
+}

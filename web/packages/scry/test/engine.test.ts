@@ -1,0 +1,86 @@
+// The real wasm core (nodejs build) through the public API, on the Node.js docs sample.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+import { createEngine, type Document, type Engine } from '../dist/index.js';
+
+const sample = JSON.parse(
+  readFileSync(
+    new URL('../../../../tests/fixtures/node-docs-sample.json', import.meta.url),
+    'utf8',
+  ),
+) as { documents: Document[] };
+
+async function withEngine(fn: (e: Engine) => Promise<void>): Promise<void> {
+  const engine = await createEngine({ name: 'test' });
+  try {
+    await engine.add(sample.documents);
+    await fn(engine);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+test('indexes the sample and finds modules by their description', () =>
+  withEngine(async (engine) => {
+    const info = await engine.info();
+    assert.equal(info.documents, sample.documents.length);
+    assert.equal(info.worker, false);
+    assert.match(info.version, /^\d+\.\d+\.\d+$/);
+    const hits = await engine.search('gzip compression', { k: 3 });
+    assert.equal(hits[0]?.id, 'zlib');
+    const top = hits[0]!;
+    assert.ok(top.snippet.highlights.length > 0);
+    for (const [s, e] of top.snippet.highlights) {
+      assert.match(top.snippet.text.slice(s, e).toLowerCase(), /^(gzip|compression)$/);
+    }
+  }));
+
+test('rust errors arrive as ScryError with their codes', () =>
+  withEngine(async (engine) => {
+    assert.equal(await codeOf(engine.search('   ')), 'INVALID_QUERY');
+    assert.equal(await codeOf(engine.add([{ id: 'fs', title: 'again' }])), 'DUPLICATE_ID');
+    assert.equal(await codeOf(engine.add([{ id: '', body: 'x' }])), 'INVALID_DOCUMENT');
+    assert.equal(await codeOf(engine.add([{ id: 7 } as unknown as Document])), 'INVALID_DOCUMENT');
+    assert.equal(await codeOf(engine.search('fs', { k: 0 })), 'INVALID_OPTIONS');
+    // A failed add changed nothing.
+    assert.equal((await engine.info()).documents, sample.documents.length);
+  }));
+
+test('remove, abort and dispose', async () => {
+  const engine = await createEngine();
+  await engine.add(sample.documents);
+  assert.equal(await engine.remove(['zlib', 'zlib', 'nope']), 1);
+  const hits = await engine.search('gzip deflate');
+  assert.ok(hits.every((h) => h.id !== 'zlib'));
+  const ctl = new AbortController();
+  ctl.abort();
+  assert.equal(await codeOf(engine.search('stream', { signal: ctl.signal })), 'ABORTED');
+  await engine.dispose();
+  assert.equal(await codeOf(engine.search('stream')), 'DISPOSED');
+});
+
+test('engine options reach the core and are validated there too', async () => {
+  assert.equal(await codeOf(createEngine({ k1: 99 })), 'INVALID_OPTIONS');
+  const engine = await createEngine({ titleBoost: 0, bodyBoost: 1 });
+  await engine.add([
+    { id: 'a', title: 'stream', body: 'nothing here' },
+    { id: 'b', title: 'other', body: 'stream text' },
+  ]);
+  const hits = await engine.search('stream');
+  assert.deepEqual(
+    hits.map((h) => h.id),
+    ['b'],
+  );
+  await engine.dispose();
+});

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { resolveEngineOptions, resolveSearchOptions } from '../dist/internal/options.js';
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+test('defaults: no worker in Node, name "default"', () => {
+  const o = resolveEngineOptions(undefined);
+  assert.deepEqual(o, { name: 'default', worker: false, core: {} });
+});
+
+test('valid numbers pass through; ranges and types are enforced', () => {
+  const o = resolveEngineOptions({ k1: 0.9, b: 0.4, snippetWords: 30 });
+  assert.deepEqual(o.core, { k1: 0.9, b: 0.4, snippetWords: 30 });
+  for (const bad of [
+    { k1: -1 },
+    { k1: Number.NaN },
+    { b: 2 },
+    { b: '0.5' },
+    { snippetWords: 2.5 },
+    { titleBoost: 1000 },
+    { name: '' },
+    { worker: 'yes' },
+    { worker: true }, // no Web Workers in Node
+    { typo: 1 },
+    [],
+    'fast',
+  ]) {
+    assert.equal(
+      code(() => resolveEngineOptions(bad)),
+      'INVALID_OPTIONS',
+      JSON.stringify(bad),
+    );
+  }
+});
+
+test('search options: k bounds, signal type, unknown keys', () => {
+  assert.deepEqual(resolveSearchOptions({ k: 5 }).core, { k: 5 });
+  const ctl = new AbortController();
+  assert.equal(resolveSearchOptions({ signal: ctl.signal }).signal, ctl.signal);
+  for (const bad of [{ k: 0 }, { k: 1001 }, { k: 1.5 }, { signal: {} }, { limit: 3 }]) {
+    assert.equal(
+      code(() => resolveSearchOptions(bad)),
+      'INVALID_OPTIONS',
+      JSON.stringify(bad),
+    );
+  }
+});
