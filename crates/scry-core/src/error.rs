@@ -18,6 +18,9 @@ pub enum CoreError {
     /// The query cannot be run (for example it is empty or too long).
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// Input that cannot be processed (empty text to embed, wrong vector dimension, ...).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// A parameter is outside its documented range.
     #[error("invalid parameter `{name}`: {reason}")]
     InvalidParameter {
@@ -35,6 +38,7 @@ impl CoreError {
             CoreError::InvalidDocument { .. } => "INVALID_DOCUMENT",
             CoreError::DuplicateId(_) => "DUPLICATE_ID",
             CoreError::InvalidQuery(_) => "INVALID_QUERY",
+            CoreError::InvalidInput(_) => "INVALID_INPUT",
             CoreError::InvalidParameter { .. } => "INVALID_PARAMETER",
         }
     }
@@ -56,6 +60,7 @@ mod tests {
             },
             CoreError::DuplicateId(String::new()),
             CoreError::InvalidQuery(String::new()),
+            CoreError::InvalidInput(String::new()),
             CoreError::InvalidParameter {
                 name: "k1",
                 reason: String::new(),
@@ -68,6 +73,7 @@ mod tests {
                 "INVALID_DOCUMENT",
                 "DUPLICATE_ID",
                 "INVALID_QUERY",
+                "INVALID_INPUT",
                 "INVALID_PARAMETER"
             ]
         );

@@ -18,11 +18,13 @@
 //! ```
 
 pub mod bm25;
+pub mod embed;
 pub mod engine;
 pub mod error;
 pub mod snippet;
 pub mod text;
 
+pub use embed::{Embedder, HashEmbedder, ModelTag};
 pub use engine::{Document, Engine, EngineConfig, Hit, SearchOptions};
 pub use error::{CoreError, Result};
 pub use snippet::Snippet;

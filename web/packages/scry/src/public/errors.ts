@@ -9,6 +9,7 @@ export const SCRY_ERROR_CODES = [
   'INVALID_DOCUMENT',
   'DUPLICATE_ID',
   'INVALID_QUERY',
+  'INVALID_INPUT',
   'INVALID_PARAMETER',
   // From the wasm boundary (Rust).
   'INVALID_OPTIONS',
