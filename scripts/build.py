@@ -45,7 +45,7 @@ def build_wasm(cfg: dict, profile: dict) -> None:
     cargo_profile = profile.get("cargo-profile", "release")
     mode = {"release": ["--release"], "dev": ["--dev"]}.get(cargo_profile, ["--profile", cargo_profile])
     for target in profile["targets"]:
-        out_dir = os.path.join(ROOT, "pkg", target)
+        out_dir = os.path.join(ROOT, profile.get("out-dir", "pkg"), target)
         cmd = ["wasm-pack", "build", crate, "--target", target, "--out-dir", out_dir,
                "--out-name", out_name, "--no-opt", "--no-pack", *mode]
         if profile.get("weak-refs"):
@@ -101,6 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="release")
     ap.add_argument("--skip-wasm", action="store_true", help="reuse pkg/ as it is")
+    ap.add_argument("--wasm-only", action="store_true", help="build pkg/ only (bench pages)")
     args = ap.parse_args()
     with open(os.path.join(ROOT, "wasm-pack.toml"), "rb") as f:
         cfg = tomllib.load(f)
@@ -112,6 +113,8 @@ def main() -> None:
         t = step(f"wasm ({args.profile})")
         build_wasm(cfg, profile)
         print(f"   {time.monotonic() - t:.1f} s")
+    if args.wasm_only:
+        return
     t = step("npm package web/packages/scry")
     build_package(cfg, profile)
     print(f"   {time.monotonic() - t:.1f} s")

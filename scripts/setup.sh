@@ -63,8 +63,10 @@ setup_main() {
     (cd "$SCRY_ROOT" && npm ci --no-audit --no-fund)
   fi
 
-  # 4. Model files, pinned by sha256 (models/manifest.json).
+  # 4. Model files, pinned by sha256 (models/manifest.json), and the documentation corpora
+  #    (Debian's nodejs-doc and python3.11-doc, unpacked into corpora/).
   python3 "$SCRY_ROOT/models/fetch.py"
+  python3 "$SCRY_ROOT/scripts/corpora.py"
 
   say "ready ($((SECONDS - t0)) s)"
 }

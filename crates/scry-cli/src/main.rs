@@ -1,20 +1,25 @@
-//! `scry`: the native command line — search a document collection from the terminal.
+//! `scry`: the native command line — build an index from a documentation folder, search it,
+//! and measure its quality.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
-use clap::{Parser, Subcommand};
-use scry_core::{Document, Engine, EngineConfig, SearchOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+use scry_cli::{eval, ingest};
+use scry_core::file_storage::FileStorage;
+use scry_core::{Document, Engine, EngineConfig, Mode, SearchOptions};
 
 /// Errors of the CLI, each with a stable code.
 #[derive(Debug, thiserror::Error)]
 enum CliError {
-    /// Reading an input file failed.
+    /// Reading an input failed.
     #[error("cannot read {path}: {reason}")]
     Read { path: String, reason: String },
-    /// The collection file is not `{ "documents": [...] }`.
-    #[error("{path} is not a document collection: {reason}")]
-    Collection { path: String, reason: String },
+    /// An input file is malformed.
+    #[error("{path}: {reason}")]
+    Format { path: String, reason: String },
     /// An engine error.
     #[error(transparent)]
     Core(#[from] scry_core::CoreError),
@@ -24,7 +29,7 @@ impl CliError {
     fn code(&self) -> &'static str {
         match self {
             CliError::Read { .. } => "IO_ERROR",
-            CliError::Collection { .. } => "INVALID_COLLECTION",
+            CliError::Format { .. } => "INVALID_INPUT_FILE",
             CliError::Core(e) => e.code(),
         }
     }
@@ -41,65 +46,450 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ModeArg {
+    Text,
+    Vector,
+    Hybrid,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Text => Mode::Text,
+            ModeArg::Vector => Mode::Vector,
+            ModeArg::Hybrid => Mode::Hybrid,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Search a collection file (`{"documents": [{id, title, body, url?}]}`).
+    /// Index a folder of Markdown, HTML and text files (one document per section).
+    Index {
+        /// The folder to index.
+        folder: PathBuf,
+        /// Where to write the index (created; a previous index there is replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// Prefix of the URLs given to pages.
+        #[arg(long, default_value = "")]
+        url_prefix: String,
+        /// Extension of the served pages (`html`); default: the source's.
+        #[arg(long)]
+        url_ext: Option<String>,
+        /// Also write the documents as JSON lines to this file.
+        #[arg(long)]
+        dump: Option<PathBuf>,
+    },
+    /// Search an index.
     Search {
-        /// The collection file.
-        collection: PathBuf,
+        /// The index folder (from `scry index`), or a JSON collection `{"documents": [...]}`.
+        index: PathBuf,
         /// The query.
         query: String,
         /// Number of results.
         #[arg(short, long, default_value_t = 10)]
         k: usize,
+        /// Retrievers to use.
+        #[arg(long, value_enum, default_value = "text")]
+        mode: ModeArg,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
+    /// Measure nDCG@10, MRR@10 and recall@10 over judged queries (JSON lines
+    /// `{"query": "...", "relevant": ["id", ...]}`).
+    Eval {
+        /// The index folder.
+        index: PathBuf,
+        /// The judged queries.
+        queries: PathBuf,
+        /// Retrievers to use.
+        #[arg(long, value_enum, default_value = "text")]
+        mode: ModeArg,
+        /// Cut-off.
+        #[arg(short, long, default_value_t = 10)]
+        k: usize,
+        /// Print per-query results.
+        #[arg(long)]
+        verbose: bool,
+        /// Query-time engine settings as JSON (scry-core `EngineConfig`, camelCase), e.g.
+        /// `{"bm25": {"k1": 0.9}}`.
+        #[arg(long)]
+        config: Option<String>,
+    },
+    /// Benchmarks (JSON output): `bench text` and `bench vectors`.
+    #[command(subcommand)]
+    Bench(Bench),
 }
 
-#[derive(serde::Deserialize)]
-struct Collection {
-    documents: Vec<Document>,
+#[derive(Subcommand)]
+enum Bench {
+    /// Full-text query latency over an index (p50/p95 per query, snippets included).
+    Text {
+        /// The index folder.
+        index: PathBuf,
+        /// Queries (JSON lines with a "query" field).
+        queries: PathBuf,
+        /// Passes over the query set.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+    /// HNSW build rate, query latency and recall@10 on synthetic clustered embeddings.
+    Vectors {
+        /// Vectors in the index.
+        #[arg(long, default_value_t = 100_000)]
+        n: usize,
+        /// Dimension.
+        #[arg(long, default_value_t = 384)]
+        dims: usize,
+        /// Queries (recall is measured against an exact scan for each).
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// HNSW ef_search.
+        #[arg(long, default_value_t = 64)]
+        ef_search: usize,
+        /// HNSW ef_construction.
+        #[arg(long, default_value_t = 40)]
+        ef_construction: usize,
+        /// HNSW M (links kept per node).
+        #[arg(long, default_value_t = 32)]
+        m: usize,
+        /// Data seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
 }
 
-fn load(path: &PathBuf) -> Result<Engine, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::Read {
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn bench(b: Bench) -> Result<(), CliError> {
+    use scry_core::vector::{
+        HnswParams, VectorParams, VectorQuery, VectorScratch, VectorSegment, distance, synthetic,
+    };
+    match b {
+        Bench::Text {
+            index,
+            queries,
+            repeat,
+        } => {
+            let engine = open_index(&index)?;
+            let text = std::fs::read_to_string(&queries).map_err(|e| read_err(&queries, e))?;
+            let qs: Vec<String> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter_map(|v| v["query"].as_str().map(str::to_owned))
+                .collect();
+            let opts = SearchOptions {
+                k: 10,
+                mode: Mode::Text,
+                ..Default::default()
+            };
+            let mut scratch = scry_core::Scratch::default();
+            let mut times = Vec::with_capacity(qs.len() * repeat);
+            for _ in 0..repeat {
+                for q in &qs {
+                    let t = Instant::now();
+                    let hits = engine.search_with(&mut scratch, q, None, &opts)?;
+                    times.push(t.elapsed().as_secs_f64() * 1000.0);
+                    std::hint::black_box(hits);
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "{{\"bench\": \"text\", \"documents\": {}, \"queries\": {}, \"p50_ms\": {:.4}, \"p95_ms\": {:.4}, \"mean_ms\": {:.4}}}",
+                engine.len(),
+                times.len(),
+                percentile(&times, 0.5),
+                percentile(&times, 0.95),
+                times.iter().sum::<f64>() / times.len().max(1) as f64
+            );
+        }
+        Bench::Vectors {
+            n,
+            dims,
+            queries,
+            ef_search,
+            ef_construction,
+            m,
+            seed,
+        } => {
+            let params = VectorParams {
+                hnsw: HnswParams {
+                    m,
+                    ef_construction,
+                    ef_search,
+                    ..Default::default()
+                },
+                hnsw_threshold: 1,
+                ..Default::default()
+            };
+            let params = params.validate()?;
+            let all = synthetic::clustered(seed, n + queries, dims, 200);
+            let (data, qs) = all.split_at(n);
+            let rows: Vec<(Vec<f32>, u32)> = data
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), i as u32))
+                .collect();
+            let t = Instant::now();
+            let seg = VectorSegment::build(dims, &rows, &params);
+            let build_s = t.elapsed().as_secs_f64();
+            let mut scratch = VectorScratch::default();
+            let (mut graph_ms, mut flat_ms, mut hits) = (Vec::new(), Vec::new(), 0usize);
+            for q in qs {
+                let vq = VectorQuery::new(q, params.metric)?;
+                let t = Instant::now();
+                let got = seg.search(&vq, 10, &params, false, &mut scratch, |_| true);
+                graph_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                let t = Instant::now();
+                std::hint::black_box(seg.search(&vq, 10, &params, true, &mut scratch, |_| true));
+                flat_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                let got: std::collections::HashSet<u32> =
+                    got.iter().map(|(r, _)| seg.doc_of(*r)).collect();
+                let mut exact: Vec<(f32, u32)> = data
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (distance::dot_f32(q, v), i as u32))
+                    .collect();
+                exact.select_nth_unstable_by(10, |a, b| b.0.total_cmp(&a.0));
+                hits += exact[..10].iter().filter(|(_, i)| got.contains(i)).count();
+            }
+            graph_ms.sort_by(f64::total_cmp);
+            flat_ms.sort_by(f64::total_cmp);
+            println!(
+                "{{\"bench\": \"vectors\", \"n\": {n}, \"dims\": {dims}, \"m\": {m}, \"ef_construction\": {ef_construction}, \"ef_search\": {ef_search}, \"threads\": {}, \"build_s\": {build_s:.2}, \"build_per_s\": {:.0}, \"hnsw_p50_ms\": {:.4}, \"hnsw_p95_ms\": {:.4}, \"recall_at_10\": {:.4}, \"flat_p50_ms\": {:.4}, \"bytes_per_vector\": {:.1}}}",
+                rayon_threads(),
+                n as f64 / build_s,
+                percentile(&graph_ms, 0.5),
+                percentile(&graph_ms, 0.95),
+                hits as f64 / (10 * queries.max(1)) as f64,
+                percentile(&flat_ms, 0.5),
+                seg.memory_bytes() as f64 / n as f64
+            );
+        }
+    }
+    Ok(())
+}
+
+fn rayon_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+}
+
+fn read_err(path: &Path, e: impl std::fmt::Display) -> CliError {
+    CliError::Read {
         path: path.display().to_string(),
         reason: e.to_string(),
-    })?;
-    let c: Collection = serde_json::from_str(&text).map_err(|e| CliError::Collection {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
-    let mut engine = Engine::new(EngineConfig::default())?;
-    engine.add_all(c.documents)?;
-    Ok(engine)
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    futures::executor::block_on(f)
+}
+
+fn collect_documents(
+    folder: &Path,
+    url_prefix: &str,
+    url_ext: Option<&str>,
+) -> Result<Vec<Document>, CliError> {
+    let rule = ingest::UrlRule {
+        prefix: url_prefix.to_owned(),
+        extension: url_ext.map(str::to_owned),
+    };
+    let files = ingest::find_files(folder).map_err(|e| read_err(folder, e))?;
+    let mut docs = Vec::new();
+    for path in files {
+        let Some(kind) = ingest::kind(&path) else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let rel = path.strip_prefix(folder).unwrap_or(&path);
+        let ext = rel
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_owned();
+        let page = rel.with_extension("").to_string_lossy().replace('\\', "/");
+        docs.extend(ingest::page_documents(
+            &page,
+            &ext,
+            ingest::sections(kind, &text),
+            &rule,
+        ));
+    }
+    Ok(docs)
+}
+
+fn parse_config(json: Option<&str>) -> Result<EngineConfig, CliError> {
+    match json {
+        None => Ok(EngineConfig::default()),
+        Some(j) => serde_json::from_str(j).map_err(|e| CliError::Format {
+            path: "--config".into(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn open_index(path: &Path) -> Result<Engine, CliError> {
+    open_index_with(path, EngineConfig::default())
+}
+
+fn open_index_with(path: &Path, config: EngineConfig) -> Result<Engine, CliError> {
+    if path.is_file() {
+        #[derive(serde::Deserialize)]
+        struct Collection {
+            documents: Vec<Document>,
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| read_err(path, e))?;
+        let c: Collection = serde_json::from_str(&text).map_err(|e| CliError::Format {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut engine = Engine::new(config)?;
+        engine.add(c.documents)?;
+        return Ok(engine);
+    }
+    if !path.join(scry_core::engine::MANIFEST_KEY).is_file() {
+        return Err(read_err(path, "not a scry index (no manifest)"));
+    }
+    let storage = FileStorage::open(path)?;
+    Ok(block_on(Engine::open(&storage, config))?)
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Bench(b) => bench(b),
+        Command::Index {
+            folder,
+            out,
+            url_prefix,
+            url_ext,
+            dump,
+        } => {
+            let t0 = Instant::now();
+            let docs = collect_documents(&folder, &url_prefix, url_ext.as_deref())?;
+            eprintln!(
+                "read {} sections from {} in {:.1?}",
+                docs.len(),
+                folder.display(),
+                t0.elapsed()
+            );
+            if let Some(dump) = dump {
+                let mut f = std::fs::File::create(&dump).map_err(|e| read_err(&dump, e))?;
+                for d in &docs {
+                    let line = serde_json::to_string(d).map_err(|e| read_err(&dump, e))?;
+                    writeln!(f, "{line}").map_err(|e| read_err(&dump, e))?;
+                }
+            }
+            let mut engine = Engine::new(EngineConfig::default())?;
+            engine.add(docs)?;
+            engine.maintain();
+            if out.exists() {
+                std::fs::remove_dir_all(&out).map_err(|e| read_err(&out, e))?;
+            }
+            let storage = FileStorage::open(&out)?;
+            let info = block_on(engine.commit(&storage))?;
+            eprintln!(
+                "indexed {} documents in {:.1?}: {} segment(s), {} bytes in {}",
+                engine.len(),
+                t0.elapsed(),
+                info.segments_written,
+                info.bytes_written,
+                out.display()
+            );
+            Ok(())
+        }
         Command::Search {
-            collection,
+            index,
             query,
             k,
+            mode,
             json,
         } => {
-            let engine = load(&collection)?;
-            let hits = engine.search(&query, &SearchOptions { k })?;
+            let engine = open_index(&index)?;
+            let opts = SearchOptions {
+                k,
+                mode: mode.into(),
+                ..Default::default()
+            };
+            let hits = engine.search(&query, None, &opts)?;
             if json {
-                let out =
-                    serde_json::to_string_pretty(&hits).map_err(|e| CliError::Collection {
-                        path: "<results>".into(),
-                        reason: e.to_string(),
-                    })?;
+                let out = serde_json::to_string_pretty(&hits).map_err(|e| read_err(&index, e))?;
                 println!("{out}");
             } else {
                 for (i, h) in hits.iter().enumerate() {
                     println!("{:>2}. {:<8.3} {} — {}", i + 1, h.score, h.id, h.title);
-                    println!("    {}", h.snippet.text);
+                    println!("    {}", h.snippet.text.replace('\n', " "));
                 }
             }
+            Ok(())
+        }
+        Command::Eval {
+            index,
+            queries,
+            mode,
+            k,
+            verbose,
+            config,
+        } => {
+            let engine = open_index_with(&index, parse_config(config.as_deref())?)?;
+            let text = std::fs::read_to_string(&queries).map_err(|e| read_err(&queries, e))?;
+            let judged: Vec<eval::Judged> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .enumerate()
+                .map(|(i, l)| {
+                    serde_json::from_str(l).map_err(|e| CliError::Format {
+                        path: format!("{}:{}", queries.display(), i + 1),
+                        reason: e.to_string(),
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            let opts = SearchOptions {
+                k,
+                mode: mode.into(),
+                ..Default::default()
+            };
+            let mut scores = Vec::with_capacity(judged.len());
+            let t0 = Instant::now();
+            for j in &judged {
+                let ranked: Vec<String> = engine
+                    .search(&j.query, None, &opts)?
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect();
+                let s = eval::score(&ranked, &j.relevant, k);
+                if verbose {
+                    println!(
+                        "{:.3}\t{}\t{:?}",
+                        s.0,
+                        j.query,
+                        &ranked[..ranked.len().min(3)]
+                    );
+                }
+                scores.push(s);
+            }
+            let m = eval::mean(&scores);
+            println!(
+                "{{\"queries\": {}, \"ndcg@{k}\": {:.4}, \"mrr@{k}\": {:.4}, \"recall@{k}\": {:.4}, \"ms_per_query\": {:.3}}}",
+                m.queries,
+                m.ndcg,
+                m.mrr,
+                m.recall,
+                t0.elapsed().as_secs_f64() * 1000.0 / m.queries.max(1) as f64
+            );
             Ok(())
         }
     }

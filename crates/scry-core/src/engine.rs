@@ -1,93 +1,127 @@
-//! The engine: documents in, ranked hits with snippets out.
+//! The engine: documents in, ranked hits with snippets out. Wires the analyzer, segments (text +
+//! vectors), deletes, merges, hybrid fusion, filters, diversity and persistence together.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use crate::bm25::{Bm25Index, Bm25Params, Field};
+use crate::bm25::{self, Bm25Params, ScoredSegment, TextQuery, TextScratch};
+use crate::diversify::mmr;
+use crate::document::Document;
+use crate::embed::{Embedder, ModelTag};
 use crate::error::{CoreError, Result};
+use crate::filter::Filter;
+use crate::hybrid::{Fused, HybridParams, fuse};
+use crate::manifest::{Manifest, SegmentEntry};
+use crate::passage::{PassageParams, split};
+use crate::segment::Segment;
+use crate::segment::format::content_id;
 use crate::snippet::{Snippet, best_window};
-use crate::text::Analyzer;
+use crate::storage::{Batch, Storage};
+use crate::text::{Analyzer, AnalyzerConfig};
+use crate::vector::{VectorParams, VectorQuery, VectorScratch, check_vector};
 
-/// Longest accepted document id, in bytes.
-pub const MAX_ID_BYTES: usize = 1024;
 /// Longest accepted query, in bytes.
 pub const MAX_QUERY_BYTES: usize = 4096;
 /// Largest accepted `k`.
 pub const MAX_K: usize = 1000;
-
-/// A text document.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Document {
-    /// Caller-chosen unique id (1..=1024 bytes).
-    pub id: String,
-    /// Title; weighted above the body.
-    #[serde(default)]
-    pub title: String,
-    /// Main text.
-    #[serde(default)]
-    pub body: String,
-    /// Optional link shown with results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
+/// Storage key of the manifest.
+pub const MANIFEST_KEY: &str = "manifest";
+/// Storage key prefix of segment blobs.
+pub const SEGMENT_PREFIX: &str = "seg/";
 
 /// Engine-wide settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct EngineConfig {
-    /// BM25 parameters.
+    /// Text analysis (fixed for the life of an index).
+    pub analyzer: AnalyzerConfig,
+    /// Full-text ranking.
     pub bm25: Bm25Params,
-    /// Weight of title matches (default 2.0, range `0.0..=100.0`).
-    pub title_boost: f32,
-    /// Weight of body matches (default 1.0, range `0.0..=100.0`).
-    pub body_boost: f32,
-    /// Words per snippet (default 24, range `1..=200`).
-    pub snippet_words: usize,
+    /// Vector search.
+    pub vectors: VectorParams,
+    /// Passage splitting for embeddings.
+    pub passages: PassageParams,
+    /// Hybrid fusion.
+    pub hybrid: HybridParams,
+    /// Snippets and merging.
+    pub limits: Limits,
 }
 
-impl Default for EngineConfig {
+/// Snippet size and merge policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Limits {
+    /// Words per snippet. Default 24; valid `1..=200`.
+    pub snippet_words: usize,
+    /// Segments of similar size merged at once. Default 6; valid `2..=64`.
+    pub merge_factor: usize,
+}
+
+impl Default for Limits {
     fn default() -> Self {
         Self {
-            bm25: Bm25Params::default(),
-            title_boost: Field::Title.default_boost(),
-            body_boost: Field::Body.default_boost(),
             snippet_words: 24,
+            merge_factor: 6,
         }
     }
 }
 
 impl EngineConfig {
-    fn validate(self) -> Result<Self> {
+    /// Validates every part.
+    pub fn validate(self) -> Result<Self> {
         self.bm25.validate()?;
-        for (name, v) in [
-            ("title_boost", self.title_boost),
-            ("body_boost", self.body_boost),
-        ] {
-            if !(0.0..=100.0).contains(&v) {
-                return Err(CoreError::InvalidParameter {
-                    name,
-                    reason: format!("{v} is outside 0.0..=100.0"),
-                });
-            }
-        }
-        if !(1..=200).contains(&self.snippet_words) {
+        self.vectors.validate()?;
+        self.passages.validate()?;
+        self.hybrid.validate()?;
+        if !(1..=200).contains(&self.limits.snippet_words) {
             return Err(CoreError::InvalidParameter {
-                name: "snippet_words",
-                reason: format!("{} is outside 1..=200", self.snippet_words),
+                name: "snippetWords",
+                reason: format!("{} is outside 1..=200", self.limits.snippet_words),
+            });
+        }
+        if !(2..=64).contains(&self.limits.merge_factor) {
+            return Err(CoreError::InvalidParameter {
+                name: "mergeFactor",
+                reason: format!("{} is outside 2..=64", self.limits.merge_factor),
             });
         }
         Ok(self)
     }
 }
 
-/// Per-query options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SearchOptions {
-    /// Number of hits to return (default 10, range `1..=1000`).
-    pub k: usize,
+/// Which retrievers answer a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    /// Full text (BM25) only.
+    Text,
+    /// Vectors only.
+    Vector,
+    /// Both, fused (falls back to text when there is no query vector or no vectors).
+    #[default]
+    Hybrid,
 }
 
-impl Default for SearchOptions {
-    fn default() -> Self {
-        Self { k: 10 }
+/// Per-query options.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchOptions {
+    /// Number of hits (default 10, range `1..=1000`).
+    pub k: usize,
+    /// Retrievers to use.
+    pub mode: Mode,
+    /// Only documents whose metadata matches.
+    pub filter: Option<Filter>,
+    /// MMR trade-off in `0.0..=1.0` (1 = plain ranking); `None` disables diversification.
+    pub diversify: Option<f32>,
+}
+
+impl SearchOptions {
+    /// `k` results, hybrid, no filter.
+    pub fn top(k: usize) -> Self {
+        Self {
+            k,
+            ..Default::default()
+        }
     }
 }
 
@@ -96,24 +130,105 @@ impl Default for SearchOptions {
 pub struct Hit {
     /// The document id.
     pub id: String,
-    /// Relevance score (higher is better; comparable only within one query).
+    /// Relevance (higher is better; comparable only within one query).
     pub score: f32,
+    /// BM25 score, if the text retriever found the document.
+    pub text_score: Option<f32>,
+    /// Vector similarity, if the vector retriever found it.
+    pub vector_score: Option<f32>,
     /// The document title.
     pub title: String,
+    /// The document's heading path.
+    pub headings: Vec<String>,
     /// The document link, if any.
     pub url: Option<String>,
     /// Best excerpt of the body with highlight ranges.
     pub snippet: Snippet,
 }
 
-/// An in-memory search engine.
+#[derive(Debug, Clone)]
+struct SegState {
+    seg: Arc<Segment>,
+    /// Content id once written to storage.
+    stored: Option<String>,
+    deleted: Vec<bool>,
+    deleted_count: u32,
+    base: u32,
+}
+
+impl SegState {
+    fn live(&self) -> u32 {
+        self.seg.doc_count() - self.deleted_count
+    }
+}
+
+/// Work that keeps the index fast: merging small segments and building HNSW graphs. Owns its
+/// inputs, so `run` can happen anywhere (another thread or worker) while the engine answers
+/// queries; `Engine::apply` swaps the result in.
+#[derive(Debug, Clone)]
+pub struct MergeTask {
+    inputs: Vec<(Arc<Segment>, Vec<bool>)>,
+    dims: usize,
+    params: VectorParams,
+}
+
+/// The result of a [`MergeTask`].
+#[derive(Debug, Clone)]
+pub struct MergeOutput {
+    inputs: Vec<Arc<Segment>>,
+    merged: Segment,
+}
+
+impl MergeTask {
+    /// Documents the merge reads.
+    pub fn doc_count(&self) -> u32 {
+        self.inputs.iter().map(|(s, _)| s.doc_count()).sum()
+    }
+
+    /// Does the work (pure; possibly slow when a graph is built).
+    pub fn run(self) -> MergeOutput {
+        let parts: Vec<(&Segment, &[bool])> = self
+            .inputs
+            .iter()
+            .map(|(s, d)| (s.as_ref(), d.as_slice()))
+            .collect();
+        let merged = Segment::merge(&parts, self.dims, &self.params);
+        MergeOutput {
+            inputs: self.inputs.into_iter().map(|(s, _)| s).collect(),
+            merged,
+        }
+    }
+}
+
+/// Reusable per-searcher memory.
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    text: TextScratch,
+    vector: VectorScratch,
+}
+
+/// What `commit` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The new generation.
+    pub generation: u64,
+    /// Segment blobs written by this commit.
+    pub segments_written: usize,
+    /// Bytes written.
+    pub bytes_written: usize,
+    /// Segment blobs removed after the swap.
+    pub segments_removed: usize,
+}
+
+/// A search engine over documents with optional passage vectors.
 #[derive(Debug, Clone)]
 pub struct Engine {
     config: EngineConfig,
     analyzer: Analyzer,
-    bm25: Bm25Index,
-    docs: Vec<Option<Document>>,
-    slots: HashMap<String, u32>,
+    model: Option<ModelTag>,
+    segments: Vec<SegState>,
+    ids: HashMap<String, (usize, u32)>,
+    generation: u64,
 }
 
 impl Engine {
@@ -121,80 +236,501 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Result<Self> {
         let config = config.validate()?;
         Ok(Self {
+            analyzer: Analyzer::new(config.analyzer.clone()),
             config,
-            analyzer: Analyzer::english(),
-            bm25: Bm25Index::new(config.bm25),
-            docs: Vec::new(),
-            slots: HashMap::new(),
+            model: None,
+            segments: Vec::new(),
+            ids: HashMap::new(),
+            generation: 0,
         })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The analyzer.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The model whose vectors the index holds.
+    pub fn model(&self) -> Option<&ModelTag> {
+        self.model.as_ref()
     }
 
     /// Number of live documents.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.ids.len()
     }
 
     /// True when no live documents are indexed.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.ids.is_empty()
+    }
+
+    /// Number of segments.
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Number of passage vectors (including those of deleted documents until merged).
+    pub fn vector_count(&self) -> usize {
+        self.segments.iter().map(|s| s.seg.vectors.rows()).sum()
+    }
+
+    /// Number of segments with an HNSW graph.
+    pub fn graph_segment_count(&self) -> usize {
+        self.segments
+            .iter()
+            .filter(|s| s.seg.vectors.has_graph())
+            .count()
+    }
+
+    /// Approximate memory held by the vector index, in bytes.
+    pub fn vector_memory_bytes(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| s.seg.vectors.memory_bytes())
+            .sum()
+    }
+
+    /// Commit generation (0 before the first commit).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The stored document with this id.
     pub fn get(&self, id: &str) -> Option<&Document> {
-        let slot = *self.slots.get(id)?;
-        self.docs.get(slot as usize)?.as_ref()
+        let &(s, local) = self.ids.get(id)?;
+        self.segments.get(s)?.seg.docs.get(local as usize)
     }
 
-    /// Adds one document. Fails (changing nothing) if it is invalid or its id exists.
-    pub fn add(&mut self, doc: Document) -> Result<()> {
-        validate_document(&doc)?;
-        if self.slots.contains_key(&doc.id) {
-            return Err(CoreError::DuplicateId(doc.id));
+    /// All live documents.
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.segments.iter().flat_map(|s| {
+            s.seg
+                .docs
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !s.deleted[*i])
+                .map(|(_, d)| d)
+        })
+    }
+
+    /// Texts to embed for `doc`, one per passage: the title and headings give each passage its
+    /// context. Embed them in order and pass the vectors to [`Engine::add_with_vectors`].
+    pub fn passages(&self, doc: &Document) -> Vec<String> {
+        let mut context: Vec<&str> = Vec::new();
+        if !doc.title.trim().is_empty() {
+            context.push(doc.title.trim());
         }
-        let title = self.analyzer.terms(&doc.title);
-        let body = self.analyzer.terms(&doc.body);
-        let slot = self.bm25.add([&title, &body]);
-        self.slots.insert(doc.id.clone(), slot);
-        self.docs.push(Some(doc));
-        Ok(())
+        for h in &doc.headings {
+            if !h.trim().is_empty() && h.trim() != doc.title.trim() {
+                context.push(h.trim());
+            }
+        }
+        let head = context.join(" > ");
+        let parts = split(&doc.body, &self.config.passages);
+        if parts.is_empty() {
+            return vec![head];
+        }
+        parts
+            .into_iter()
+            .map(|r| {
+                let body = doc.body[r].trim();
+                if head.is_empty() {
+                    body.to_owned()
+                } else {
+                    format!("{head}\n{body}")
+                }
+            })
+            .collect()
     }
 
-    /// Adds many documents atomically: all are validated first, and none is added if any fails.
-    pub fn add_all(&mut self, docs: Vec<Document>) -> Result<()> {
-        let mut seen = HashSet::new();
-        for d in &docs {
-            validate_document(d)?;
-            if self.slots.contains_key(&d.id) || !seen.insert(d.id.as_str()) {
+    fn check_new(&self, docs: &[Document]) -> Result<()> {
+        let mut seen = HashSet::with_capacity(docs.len());
+        for d in docs {
+            d.validate()?;
+            if self.ids.contains_key(&d.id) || !seen.insert(d.id.as_str()) {
                 return Err(CoreError::DuplicateId(d.id.clone()));
             }
         }
-        for d in docs {
-            self.add(d)?;
+        Ok(())
+    }
+
+    /// Adds documents (text only), all or none.
+    pub fn add(&mut self, docs: Vec<Document>) -> Result<()> {
+        self.check_new(&docs)?;
+        self.push_segment(docs, &[], 0);
+        Ok(())
+    }
+
+    /// Adds documents with their passage vectors (`vectors[i]` are document `i`'s passages, from
+    /// `model`), all or none. The index refuses vectors of a different model than it holds.
+    pub fn add_with_vectors(
+        &mut self,
+        docs: Vec<Document>,
+        vectors: Vec<Vec<Vec<f32>>>,
+        model: &ModelTag,
+    ) -> Result<()> {
+        self.check_new(&docs)?;
+        if vectors.len() != docs.len() {
+            return Err(CoreError::InvalidInput(format!(
+                "{} vector lists for {} documents",
+                vectors.len(),
+                docs.len()
+            )));
+        }
+        self.check_model(model)?;
+        let metric = self.config.vectors.metric;
+        let mut rows = Vec::new();
+        for (i, passages) in vectors.into_iter().enumerate() {
+            for mut v in passages {
+                if v.len() != model.dims {
+                    return Err(CoreError::InvalidInput(format!(
+                        "document {:?}: vector of dimension {} for a {}-dimensional model",
+                        docs[i].id,
+                        v.len(),
+                        model.dims
+                    )));
+                }
+                check_vector(&mut v, metric)?;
+                rows.push((v, i as u32));
+            }
+        }
+        if self.model.is_none() {
+            self.model = Some(model.clone());
+        }
+        self.push_segment(docs, &rows, model.dims);
+        Ok(())
+    }
+
+    /// Embeds every passage of `docs` with `embedder`, then adds them.
+    pub fn add_embedded(&mut self, docs: Vec<Document>, embedder: &mut dyn Embedder) -> Result<()> {
+        self.check_new(&docs)?;
+        self.check_model(embedder.model())?;
+        let mut vectors = Vec::with_capacity(docs.len());
+        for d in &docs {
+            let texts = self.passages(d);
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            vectors.push(embedder.embed(&refs)?);
+        }
+        let model = embedder.model().clone();
+        self.add_with_vectors(docs, vectors, &model)
+    }
+
+    fn check_model(&self, model: &ModelTag) -> Result<()> {
+        match &self.model {
+            Some(m) if m != model => Err(CoreError::ModelMismatch {
+                index: format!(
+                    "{} ({} dims, {})",
+                    m.id,
+                    m.dims,
+                    &m.fingerprint[..m.fingerprint.len().min(12)]
+                ),
+                given: format!(
+                    "{} ({} dims, {})",
+                    model.id,
+                    model.dims,
+                    &model.fingerprint[..model.fingerprint.len().min(12)]
+                ),
+            }),
+            _ if model.dims == 0 => Err(CoreError::InvalidInput("model has dimension 0".into())),
+            _ => Ok(()),
+        }
+    }
+
+    fn dims(&self) -> usize {
+        self.model.as_ref().map_or(0, |m| m.dims)
+    }
+
+    fn push_segment(&mut self, docs: Vec<Document>, rows: &[(Vec<f32>, u32)], dims: usize) {
+        if docs.is_empty() {
+            return;
+        }
+        // New segments are exact (flat); graphs are built by merge tasks, off the add path.
+        let params = VectorParams {
+            hnsw_threshold: usize::MAX,
+            ..self.config.vectors
+        };
+        let seg = Segment::build(docs, rows, dims, &self.analyzer, &params);
+        let index = self.segments.len();
+        for (local, d) in seg.docs.iter().enumerate() {
+            self.ids.insert(d.id.clone(), (index, local as u32));
+        }
+        let n = seg.doc_count() as usize;
+        self.segments.push(SegState {
+            seg: Arc::new(seg),
+            stored: None,
+            deleted: vec![false; n],
+            deleted_count: 0,
+            base: 0,
+        });
+        self.rebase();
+        self.merge_small();
+    }
+
+    /// Runs merges that need no graph build right away (cheap); bigger ones wait for
+    /// [`Engine::merge_task`].
+    fn merge_small(&mut self) {
+        while let Some(task) = self.plan(true) {
+            let out = task.run();
+            if self.apply(out).is_err() {
+                break;
+            }
+        }
+    }
+
+    fn rebase(&mut self) {
+        let mut base = 0;
+        for s in &mut self.segments {
+            s.base = base;
+            base += s.seg.doc_count();
+        }
+    }
+
+    /// Removes documents; returns how many existed.
+    pub fn remove<S: AsRef<str>>(&mut self, ids: &[S]) -> usize {
+        let mut n = 0;
+        for id in ids {
+            if let Some((s, local)) = self.ids.remove(id.as_ref()) {
+                let st = &mut self.segments[s];
+                if !st.deleted[local as usize] {
+                    st.deleted[local as usize] = true;
+                    st.deleted_count += 1;
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Replaces documents (delete + add), all or none.
+    pub fn update(&mut self, docs: Vec<Document>) -> Result<()> {
+        for d in &docs {
+            d.validate()?;
+        }
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        let backup = self.clone();
+        self.remove(&ids);
+        if let Err(e) = self.add(docs) {
+            *self = backup;
+            return Err(e);
         }
         Ok(())
     }
 
-    /// Removes a document; returns whether it existed.
-    pub fn remove(&mut self, id: &str) -> bool {
-        let Some(slot) = self.slots.remove(id) else {
-            return false;
-        };
-        self.bm25.delete(slot);
-        if let Some(d) = self.docs.get_mut(slot as usize) {
-            *d = None;
+    /// Replaces documents with new vectors, all or none.
+    pub fn update_with_vectors(
+        &mut self,
+        docs: Vec<Document>,
+        vectors: Vec<Vec<Vec<f32>>>,
+        model: &ModelTag,
+    ) -> Result<()> {
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        let backup = self.clone();
+        self.remove(&ids);
+        if let Err(e) = self.add_with_vectors(docs, vectors, model) {
+            *self = backup;
+            return Err(e);
         }
-        true
+        Ok(())
     }
 
-    /// Full-text search; hits are ordered by score, ties by id.
-    pub fn search(&self, query: &str, options: &SearchOptions) -> Result<Vec<Hit>> {
+    /// The next merge worth doing, if any: a flat segment that has grown past the HNSW
+    /// threshold, a segment with many deletes, or `merge_factor` segments of similar size.
+    pub fn merge_task(&self) -> Option<MergeTask> {
+        self.plan(false)
+    }
+
+    fn plan(&self, only_small: bool) -> Option<MergeTask> {
+        let threshold = self.config.vectors.hnsw_threshold;
+        let task = |idx: &[usize], build: bool| MergeTask {
+            inputs: idx
+                .iter()
+                .map(|&i| {
+                    (
+                        self.segments[i].seg.clone(),
+                        self.segments[i].deleted.clone(),
+                    )
+                })
+                .collect(),
+            dims: self.dims(),
+            params: VectorParams {
+                hnsw_threshold: if build { threshold } else { usize::MAX },
+                ..self.config.vectors
+            },
+        };
+        let rows = |i: usize| self.segments[i].seg.vectors.rows();
+        // Merge similar-sized segments: tiers by powers of merge_factor of live documents.
+        let f = self.config.limits.merge_factor;
+        let mut tiers: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            let mut tier = 0;
+            let mut size = s.live().max(1) as usize;
+            while size >= f {
+                size /= f;
+                tier += 1;
+            }
+            tiers.entry(tier).or_default().push(i);
+        }
+        let mut keys: Vec<u32> = tiers.keys().copied().collect();
+        keys.sort_unstable();
+        for t in keys {
+            let members = &tiers[&t];
+            if members.len() >= f {
+                let pick = &members[..f];
+                let total: usize = pick.iter().map(|&i| rows(i)).sum();
+                let needs_graph = total >= threshold;
+                if only_small && needs_graph {
+                    continue;
+                }
+                return Some(task(pick, needs_graph));
+            }
+        }
+        if only_small {
+            // Fully deleted segments are dropped for free.
+            if let Some(i) = self.segments.iter().position(|s| s.live() == 0) {
+                return Some(task(&[i], false));
+            }
+            return None;
+        }
+        for (i, s) in self.segments.iter().enumerate() {
+            let big = rows(i) >= threshold;
+            if big && !s.seg.vectors.has_graph() {
+                return Some(task(&[i], true));
+            }
+            if s.deleted_count * 5 > s.seg.doc_count() {
+                return Some(task(&[i], big));
+            }
+        }
+        None
+    }
+
+    /// Swaps a finished merge in. Documents deleted or replaced while it ran stay deleted.
+    /// Fails (changing nothing) if an input segment is gone (another merge replaced it).
+    pub fn apply(&mut self, out: MergeOutput) -> Result<()> {
+        let positions: Vec<usize> = out
+            .inputs
+            .iter()
+            .map(|inp| self.segments.iter().position(|s| Arc::ptr_eq(&s.seg, inp)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| CoreError::InvalidInput("merge inputs are no longer live".into()))?;
+        let merged = out.merged;
+        let mut deleted = vec![false; merged.doc_count() as usize];
+        let mut deleted_count = 0;
+        for (local, d) in merged.docs.iter().enumerate() {
+            // Deleted (or re-added elsewhere) since the task was planned: keep it deleted.
+            let still_here = self
+                .ids
+                .get(&d.id)
+                .is_some_and(|(s, _)| positions.contains(s));
+            if !still_here {
+                deleted[local] = true;
+                deleted_count += 1;
+            }
+        }
+        let mut keep: Vec<SegState> = Vec::with_capacity(self.segments.len());
+        for (i, s) in self.segments.drain(..).enumerate() {
+            if !positions.contains(&i) {
+                keep.push(s);
+            }
+        }
+        if merged.doc_count() > deleted_count {
+            keep.push(SegState {
+                seg: Arc::new(merged),
+                stored: None,
+                deleted,
+                deleted_count,
+                base: 0,
+            });
+        }
+        self.segments = keep;
+        self.rebuild_ids();
+        self.rebase();
+        Ok(())
+    }
+
+    fn rebuild_ids(&mut self) {
+        self.ids.clear();
+        for (si, s) in self.segments.iter().enumerate() {
+            for (local, d) in s.seg.docs.iter().enumerate() {
+                if !s.deleted[local] {
+                    self.ids.insert(d.id.clone(), (si, local as u32));
+                }
+            }
+        }
+    }
+
+    /// Runs every pending merge now (the CLI and tests; browsers run tasks in a worker).
+    pub fn maintain(&mut self) {
+        while let Some(task) = self.merge_task() {
+            let out = task.run();
+            if self.apply(out).is_err() {
+                break;
+            }
+        }
+    }
+
+    fn locate(&self, slot: u32) -> (&SegState, u32) {
+        let i = self
+            .segments
+            .partition_point(|s| s.base <= slot)
+            .saturating_sub(1);
+        let s = &self.segments[i];
+        (s, slot - s.base)
+    }
+
+    fn doc_at(&self, slot: u32) -> &Document {
+        let (s, local) = self.locate(slot);
+        &s.seg.docs[local as usize]
+    }
+
+    /// Full-text / vector / hybrid search, embedding the query with `embedder` when vectors are
+    /// needed.
+    pub fn search_embedded(
+        &self,
+        query: &str,
+        embedder: &mut dyn Embedder,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit>> {
+        let needs_vector = options.mode != Mode::Text && self.model.is_some();
+        let vector = if needs_vector && !query.trim().is_empty() {
+            self.check_model(embedder.model())?;
+            embedder.embed(&[query])?.into_iter().next()
+        } else {
+            None
+        };
+        self.search(query, vector.as_deref(), options)
+    }
+
+    /// Searches with an optional precomputed query vector (from the index's model).
+    pub fn search(
+        &self,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit>> {
+        self.search_with(&mut Scratch::default(), query, vector, options)
+    }
+
+    /// Like [`Engine::search`], reusing `scratch` between queries.
+    pub fn search_with(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit>> {
         if query.len() > MAX_QUERY_BYTES {
             return Err(CoreError::InvalidQuery(format!(
                 "query is {} bytes; the limit is {MAX_QUERY_BYTES}",
                 query.len()
             )));
         }
-        if query.trim().is_empty() {
+        if query.trim().is_empty() && vector.is_none() {
             return Err(CoreError::InvalidQuery("query is empty".into()));
         }
         if !(1..=MAX_K).contains(&options.k) {
@@ -203,51 +739,349 @@ impl Engine {
                 reason: format!("{} is outside 1..={MAX_K}", options.k),
             });
         }
-        let terms = self.analyzer.terms(query);
-        let mut scored = self
-            .bm25
-            .score(&terms, [self.config.title_boost, self.config.body_boost]);
-        let id_of = |slot: u32| self.docs[slot as usize].as_ref().map(|d| d.id.as_str());
-        scored.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| id_of(a.0).cmp(&id_of(b.0)))
+        if let Some(l) = options.diversify
+            && !(0.0..=1.0).contains(&l)
+        {
+            return Err(CoreError::InvalidParameter {
+                name: "diversify",
+                reason: format!("{l} is outside 0..=1"),
+            });
+        }
+        if options.mode == Mode::Vector && vector.is_none() {
+            return Err(CoreError::InvalidQuery(
+                "vector mode needs a query vector (or an embedder)".into(),
+            ));
+        }
+        let vquery = match vector {
+            Some(v) => {
+                if self.model.as_ref().is_some_and(|m| m.dims != v.len()) {
+                    return Err(CoreError::InvalidInput(format!(
+                        "query vector has dimension {}, the index {}",
+                        v.len(),
+                        self.dims()
+                    )));
+                }
+                Some(VectorQuery::new(v, self.config.vectors.metric)?)
+            }
+            None => None,
+        };
+        let allowed: Option<Vec<bool>> = options.filter.as_ref().map(|f| {
+            self.segments
+                .iter()
+                .flat_map(|s| s.seg.docs.iter().map(|d| f.matches(&d.metadata)))
+                .collect()
         });
-        let term_set: HashSet<String> = terms.into_iter().collect();
-        Ok(scored
-            .into_iter()
-            .take(options.k)
-            .filter_map(|(slot, score)| {
-                let doc = self.docs.get(slot as usize)?.as_ref()?;
-                Some(Hit {
-                    id: doc.id.clone(),
-                    score,
-                    title: doc.title.clone(),
-                    url: doc.url.clone(),
-                    snippet: best_window(
-                        &doc.body,
-                        &term_set,
-                        self.config.snippet_words,
-                        str::to_lowercase,
-                    ),
+        let live = |slot: u32| -> bool {
+            let (s, local) = self.locate(slot);
+            !s.deleted[local as usize] && allowed.as_ref().is_none_or(|a| a[slot as usize])
+        };
+        let pool = if options.diversify.is_some() {
+            (options.k * 4).max(self.config.hybrid.candidates)
+        } else {
+            options.k
+        };
+        let want = match options.mode {
+            Mode::Hybrid if vquery.is_some() && self.model.is_some() => {
+                self.config.hybrid.candidates.max(pool)
+            }
+            _ => pool,
+        };
+
+        // Text candidates.
+        let text_segments: Vec<&bm25::TextSegment> =
+            self.segments.iter().map(|s| &s.seg.text).collect();
+        let tquery = bm25::build_query(&self.analyzer, query, &text_segments, &self.config.bm25);
+        let mut text_hits: Vec<(u32, f32)> = Vec::new();
+        if options.mode != Mode::Vector && !tquery.groups.is_empty() {
+            let scored: Vec<ScoredSegment<'_>> = self
+                .segments
+                .iter()
+                .map(|s| ScoredSegment {
+                    text: &s.seg.text,
+                    base: s.base,
+                    deleted: &s.deleted,
                 })
+                .collect();
+            text_hits = bm25::score(&tquery, &scored, &self.config.bm25, &mut scratch.text, live);
+            top_k(&mut text_hits, want);
+        }
+
+        // Vector candidates: best passage per document.
+        let mut vec_hits: Vec<(u32, f32)> = Vec::new();
+        if options.mode != Mode::Text
+            && let Some(q) = &vquery
+        {
+            let selective = allowed
+                .as_ref()
+                .is_some_and(|a| a.iter().filter(|x| **x).count() * 10 < a.len());
+            let mut best: HashMap<u32, f32> = HashMap::new();
+            for s in &self.segments {
+                let rows = s.seg.vectors.search(
+                    q,
+                    want * 2,
+                    &self.config.vectors,
+                    selective,
+                    &mut scratch.vector,
+                    |local| live(s.base + local),
+                );
+                for (row, sim) in rows {
+                    let slot = s.base + s.seg.vectors.doc_of(row);
+                    let e = best.entry(slot).or_insert(f32::MIN);
+                    *e = e.max(sim);
+                }
+            }
+            vec_hits = best.into_iter().collect();
+            top_k(&mut vec_hits, want);
+        }
+
+        let mut fused: Vec<Fused> = match options.mode {
+            Mode::Text => text_hits
+                .iter()
+                .map(|&(slot, s)| Fused {
+                    slot,
+                    score: s,
+                    text: Some(s),
+                    vector: None,
+                })
+                .collect(),
+            Mode::Vector => vec_hits
+                .iter()
+                .map(|&(slot, s)| Fused {
+                    slot,
+                    score: s,
+                    text: None,
+                    vector: Some(s),
+                })
+                .collect(),
+            Mode::Hybrid => fuse(&text_hits, &vec_hits, &self.config.hybrid),
+        };
+
+        if let Some(lambda) = options.diversify {
+            fused.truncate(pool);
+            let vectors: Vec<Vec<f32>> = fused
+                .iter()
+                .map(|f| self.doc_vector(f.slot, vquery.as_ref()))
+                .collect();
+            let cands: Vec<(f32, &[f32])> = fused
+                .iter()
+                .zip(&vectors)
+                .map(|(f, v)| (f.score, v.as_slice()))
+                .collect();
+            let order = mmr(&cands, options.k, lambda);
+            fused = order.into_iter().map(|i| fused[i]).collect();
+        }
+        fused.truncate(options.k);
+        Ok(self.hits(&fused, &tquery))
+    }
+
+    /// A unit vector standing for a document in MMR: its best-matching passage vector, or (text
+    /// only indexes) a hashed bag of its title and body words.
+    fn doc_vector(&self, slot: u32, q: Option<&VectorQuery>) -> Vec<f32> {
+        let (s, local) = self.locate(slot);
+        let v = &s.seg.vectors;
+        let mut best: Option<(f32, usize)> = None;
+        for row in 0..v.rows() {
+            if v.doc_of(row) == local {
+                let vals = v.row_values(row);
+                let score = q.map_or(0.0, |q| crate::vector::distance::dot_f32(q.values(), &vals));
+                if best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, row));
+                }
+            }
+        }
+        if let Some((_, row)) = best {
+            let mut vals = v.row_values(row);
+            crate::vector::quantize::normalize(&mut vals);
+            return vals;
+        }
+        let d = &s.seg.docs[local as usize];
+        let mut e = crate::embed::HashEmbedder::new(256).unwrap_or_else(|_| unreachable!());
+        let text = format!("{} {}", d.title, d.body);
+        e.embed(&[text.as_str()])
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_else(|| vec![0.0; 256])
+    }
+
+    fn hits(&self, fused: &[Fused], tquery: &TextQuery) -> Vec<Hit> {
+        let terms: HashSet<String> = tquery.all_terms().map(str::to_owned).collect();
+        let analyzer = &self.analyzer;
+        fused
+            .iter()
+            .map(|f| {
+                let d = self.doc_at(f.slot);
+                Hit {
+                    id: d.id.clone(),
+                    score: f.score,
+                    text_score: f.text,
+                    vector_score: f.vector,
+                    title: d.title.clone(),
+                    headings: d.headings.clone(),
+                    url: d.url.clone(),
+                    snippet: best_window(
+                        &d.body,
+                        &terms,
+                        self.config.limits.snippet_words,
+                        analyzer,
+                    ),
+                }
             })
-            .collect())
+            .collect()
+    }
+
+    /// Writes new segments and swaps the manifest in one atomic batch, then deletes segment blobs
+    /// no longer referenced.
+    pub async fn commit<S: Storage>(&mut self, storage: &S) -> Result<CommitInfo> {
+        let mut batch = Batch::default();
+        let mut written = 0;
+        let mut bytes = 0;
+        let mut ids = Vec::with_capacity(self.segments.len());
+        let mut fresh = Vec::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            let id = match &s.stored {
+                Some(id) => id.clone(),
+                None => {
+                    let blob = s.seg.encode();
+                    let id = content_id(&blob);
+                    bytes += blob.len();
+                    written += 1;
+                    batch.puts.push((format!("{SEGMENT_PREFIX}{id}"), blob));
+                    fresh.push((i, id.clone()));
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        let manifest = Manifest {
+            generation: self.generation + 1,
+            analyzer: self.config.analyzer.clone(),
+            metric: self.config.vectors.metric,
+            model: self.model.clone(),
+            segments: self
+                .segments
+                .iter()
+                .zip(&ids)
+                .map(|(s, id)| SegmentEntry {
+                    id: id.clone(),
+                    doc_count: s.seg.doc_count(),
+                    deleted: s
+                        .deleted
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| **d)
+                        .map(|(i, _)| i as u32)
+                        .collect(),
+                })
+                .collect(),
+        };
+        let m = manifest.encode();
+        bytes += m.len();
+        batch.puts.push((MANIFEST_KEY.to_owned(), m));
+        storage.commit(batch).await?;
+        self.generation = manifest.generation;
+        for (i, id) in fresh {
+            self.segments[i].stored = Some(id);
+        }
+        // Garbage-collect blobs the new manifest does not reference.
+        let live: HashSet<String> = ids
+            .iter()
+            .map(|id| format!("{SEGMENT_PREFIX}{id}"))
+            .collect();
+        let stale: Vec<String> = storage
+            .list(SEGMENT_PREFIX)
+            .await?
+            .into_iter()
+            .filter(|k| !live.contains(k))
+            .collect();
+        let removed = stale.len();
+        if !stale.is_empty() {
+            storage
+                .commit(Batch {
+                    puts: Vec::new(),
+                    deletes: stale,
+                })
+                .await?;
+        }
+        Ok(CommitInfo {
+            generation: self.generation,
+            segments_written: written,
+            bytes_written: bytes,
+            segments_removed: removed,
+        })
+    }
+
+    /// Opens the index committed in `storage` (an empty engine if there is none). The
+    /// analyzer and metric recorded in the manifest win over `config`'s.
+    pub async fn open<S: Storage>(storage: &S, config: EngineConfig) -> Result<Self> {
+        let mut engine = Engine::new(config)?;
+        let Some(bytes) = storage.get(MANIFEST_KEY).await? else {
+            return Ok(engine);
+        };
+        let manifest = Manifest::decode(&bytes)?;
+        engine.config.analyzer = manifest.analyzer.clone();
+        engine.config.vectors.metric = manifest.metric;
+        engine.analyzer = Analyzer::new(manifest.analyzer.clone());
+        engine.model = manifest.model.clone();
+        engine.generation = manifest.generation;
+        for entry in &manifest.segments {
+            let key = format!("{SEGMENT_PREFIX}{}", entry.id);
+            let blob = storage.get(&key).await?.ok_or_else(|| CoreError::Corrupt {
+                what: format!("segment {}", entry.id),
+                reason: "listed in the manifest but missing from storage".into(),
+            })?;
+            let seg = Segment::decode(&blob, &entry.id)?;
+            if content_id(&blob) != entry.id || seg.doc_count() != entry.doc_count {
+                return Err(CoreError::Corrupt {
+                    what: format!("segment {}", entry.id),
+                    reason: "content does not match the manifest".into(),
+                });
+            }
+            if seg.vectors.rows() > 0 && seg.vectors.dims() != engine.dims() {
+                return Err(CoreError::Corrupt {
+                    what: format!("segment {}", entry.id),
+                    reason: format!(
+                        "vectors of dimension {} in a {}-dimensional index",
+                        seg.vectors.dims(),
+                        engine.dims()
+                    ),
+                });
+            }
+            let mut deleted = vec![false; seg.doc_count() as usize];
+            for &d in &entry.deleted {
+                deleted[d as usize] = true;
+            }
+            engine.segments.push(SegState {
+                seg: Arc::new(seg),
+                stored: Some(entry.id.clone()),
+                deleted,
+                deleted_count: entry.deleted.len() as u32,
+                base: 0,
+            });
+        }
+        engine.rebuild_ids();
+        engine.rebase();
+        if engine.ids.len()
+            != engine
+                .segments
+                .iter()
+                .map(|s| s.live() as usize)
+                .sum::<usize>()
+        {
+            return Err(CoreError::Corrupt {
+                what: "manifest".into(),
+                reason: "a document id is live in two segments".into(),
+            });
+        }
+        Ok(engine)
     }
 }
 
-fn validate_document(doc: &Document) -> Result<()> {
-    let invalid = |reason: &str| CoreError::InvalidDocument {
-        id: doc.id.chars().take(64).collect(),
-        reason: reason.to_owned(),
-    };
-    if doc.id.is_empty() {
-        return Err(invalid("id is empty"));
+/// Keeps the `k` best `(slot, score)` pairs, best first (ties by slot).
+fn top_k(v: &mut Vec<(u32, f32)>, k: usize) {
+    let cmp = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if v.len() > k {
+        v.select_nth_unstable_by(k, cmp);
+        v.truncate(k);
     }
-    if doc.id.len() > MAX_ID_BYTES {
-        return Err(invalid("id is longer than 1024 bytes"));
-    }
-    if doc.title.trim().is_empty() && doc.body.trim().is_empty() {
-        return Err(invalid("title and body are both empty"));
-    }
-    Ok(())
+    v.sort_by(cmp);
 }

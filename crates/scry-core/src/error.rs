@@ -21,6 +21,40 @@ pub enum CoreError {
     /// Input that cannot be processed (empty text to embed, wrong vector dimension, ...).
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// Stored data failed a check (bad magic, checksum, length or structure).
+    #[error("corrupt data in {what}: {reason}")]
+    Corrupt {
+        /// What was being read (e.g. `segment 3fa9…`, `manifest`).
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Stored data was written by a newer (or unknown) format version; nothing was changed.
+    #[error("{what} has format version {found}; this build reads up to {supported}")]
+    UnsupportedVersion {
+        /// What was being read.
+        what: String,
+        /// Version found.
+        found: u16,
+        /// Newest version this build understands.
+        supported: u16,
+    },
+    /// Vectors from a different model than the index's were offered.
+    #[error("the index holds vectors of model {index}; refusing vectors of {given}")]
+    ModelMismatch {
+        /// Model of the index.
+        index: String,
+        /// Model offered.
+        given: String,
+    },
+    /// The storage backend failed.
+    #[error("storage failed ({code}): {message}")]
+    Storage {
+        /// The backend's own error code (e.g. `STORAGE_QUOTA_EXCEEDED`).
+        code: &'static str,
+        /// Details.
+        message: String,
+    },
     /// A parameter is outside its documented range.
     #[error("invalid parameter `{name}`: {reason}")]
     InvalidParameter {
@@ -39,6 +73,10 @@ impl CoreError {
             CoreError::DuplicateId(_) => "DUPLICATE_ID",
             CoreError::InvalidQuery(_) => "INVALID_QUERY",
             CoreError::InvalidInput(_) => "INVALID_INPUT",
+            CoreError::Corrupt { .. } => "CORRUPT_DATA",
+            CoreError::UnsupportedVersion { .. } => "UNSUPPORTED_VERSION",
+            CoreError::ModelMismatch { .. } => "MODEL_MISMATCH",
+            CoreError::Storage { code, .. } => code,
             CoreError::InvalidParameter { .. } => "INVALID_PARAMETER",
         }
     }
@@ -61,6 +99,23 @@ mod tests {
             CoreError::DuplicateId(String::new()),
             CoreError::InvalidQuery(String::new()),
             CoreError::InvalidInput(String::new()),
+            CoreError::Corrupt {
+                what: String::new(),
+                reason: String::new(),
+            },
+            CoreError::UnsupportedVersion {
+                what: String::new(),
+                found: 2,
+                supported: 1,
+            },
+            CoreError::ModelMismatch {
+                index: String::new(),
+                given: String::new(),
+            },
+            CoreError::Storage {
+                code: "STORAGE_FAILED",
+                message: String::new(),
+            },
             CoreError::InvalidParameter {
                 name: "k1",
                 reason: String::new(),
@@ -74,6 +129,10 @@ mod tests {
                 "DUPLICATE_ID",
                 "INVALID_QUERY",
                 "INVALID_INPUT",
+                "CORRUPT_DATA",
+                "UNSUPPORTED_VERSION",
+                "MODEL_MISMATCH",
+                "STORAGE_FAILED",
                 "INVALID_PARAMETER"
             ]
         );

@@ -1,30 +1,50 @@
-//! scry-core: the search engine behind scry — text analysis, BM25 ranking and snippets.
+//! scry-core: the search engine behind scry — text analysis, BM25, int8 vectors with HNSW
+//! segments, hybrid fusion, filters, diversity, snippets and the persistence format.
 //!
-//! Pure Rust with no browser or GPU dependencies; it builds and tests natively and in wasm.
+//! Pure Rust with no browser, GPU or model dependencies: it builds and tests natively and in wasm.
 //!
 //! ```
-//! use scry_core::{Document, Engine, EngineConfig, SearchOptions};
+//! use scry_core::{Document, Engine, EngineConfig, HashEmbedder, SearchOptions};
 //!
 //! let mut engine = Engine::new(EngineConfig::default())?;
-//! engine.add(Document {
-//!     id: "fs".into(),
-//!     title: "File system".into(),
-//!     body: "Read and write files with fs.readFile.".into(),
-//!     url: None,
-//! })?;
-//! let hits = engine.search("write files", &SearchOptions::default())?;
+//! let mut embedder = HashEmbedder::new(64)?; // any `Embedder`: scry-embed provides MiniLM
+//! engine.add_embedded(
+//!     vec![
+//!         Document::new("fs", "File system", "Read and write files with fs.readFile."),
+//!         Document::new("net", "Net", "TCP servers and sockets."),
+//!     ],
+//!     &mut embedder,
+//! )?;
+//! let hits = engine.search_embedded("writing files", &mut embedder, &SearchOptions::top(5))?;
 //! assert_eq!(hits[0].id, "fs");
 //! # Ok::<(), scry_core::CoreError>(())
 //! ```
 
 pub mod bm25;
+pub mod codec;
+pub mod diversify;
+pub mod document;
 pub mod embed;
 pub mod engine;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod file_storage;
+pub mod filter;
+pub mod hybrid;
+pub mod manifest;
+pub mod passage;
+pub mod segment;
 pub mod snippet;
+pub mod storage;
 pub mod text;
+pub mod vector;
 
+pub use document::{Document, MetaValue};
 pub use embed::{Embedder, HashEmbedder, ModelTag};
-pub use engine::{Document, Engine, EngineConfig, Hit, SearchOptions};
+pub use engine::{
+    CommitInfo, Engine, EngineConfig, Hit, MergeOutput, MergeTask, Mode, Scratch, SearchOptions,
+};
 pub use error::{CoreError, Result};
+pub use filter::Filter;
 pub use snippet::Snippet;
+pub use storage::{Batch, MemoryStorage, Storage};

@@ -1,6 +1,8 @@
 //! scry-wasm: the wasm-bindgen surface of scry. Thin: converts JavaScript options, results and
 //! errors; all logic lives in the other crates.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 mod error;
 
 use serde::{Deserialize, Serialize};
@@ -9,21 +11,14 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::ScryJsError;
 
-/// Engine options as JavaScript passes them (all optional; defaults and ranges in scry-core).
+/// Search options as JavaScript passes them: `{ k?, mode?, filter?, diversify? }`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct EngineOptions {
-    k1: Option<f32>,
-    b: Option<f32>,
-    title_boost: Option<f32>,
-    body_boost: Option<f32>,
-    snippet_words: Option<usize>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct SearchOptions {
     k: Option<usize>,
+    mode: Option<scry_core::Mode>,
+    filter: Option<scry_core::Filter>,
+    diversify: Option<f32>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +36,12 @@ struct JsSnippet {
 struct JsHit {
     id: String,
     score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text_score: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vector_score: Option<f32>,
     title: String,
+    headings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<String>,
     snippet: JsSnippet,
@@ -70,8 +70,10 @@ fn to_js_snippet(s: scry_core::Snippet) -> JsSnippet {
 
 /// Option names each options object accepts (serde-wasm-bindgen ignores unknown keys, so
 /// `deny_unknown_fields` alone would let typos through).
-const ENGINE_OPTION_KEYS: &[&str] = &["k1", "b", "titleBoost", "bodyBoost", "snippetWords"];
-const SEARCH_OPTION_KEYS: &[&str] = &["k"];
+const ENGINE_OPTION_KEYS: &[&str] = &[
+    "analyzer", "bm25", "vectors", "passages", "hybrid", "limits",
+];
+const SEARCH_OPTION_KEYS: &[&str] = &["k", "mode", "filter", "diversify"];
 
 fn from_js<T: for<'de> Deserialize<'de> + Default>(
     v: JsValue,
@@ -104,38 +106,27 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// Creates an empty engine. `options`: `{ k1?, b?, titleBoost?, bodyBoost?, snippetWords? }`.
+    /// Creates an empty engine. `options` mirrors scry-core's `EngineConfig` in camelCase:
+    /// `{ analyzer?, bm25?, vectors?, passages?, hybrid?, limits? }`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Engine, JsValue> {
-        let o: EngineOptions = from_js(options, "engine options", ENGINE_OPTION_KEYS)?;
-        let d = scry_core::EngineConfig::default();
-        let config = scry_core::EngineConfig {
-            bm25: scry_core::bm25::Bm25Params {
-                k1: o.k1.unwrap_or(d.bm25.k1),
-                b: o.b.unwrap_or(d.bm25.b),
-            },
-            title_boost: o.title_boost.unwrap_or(d.title_boost),
-            body_boost: o.body_boost.unwrap_or(d.body_boost),
-            snippet_words: o.snippet_words.unwrap_or(d.snippet_words),
-        };
+        let config: scry_core::EngineConfig =
+            from_js(options, "engine options", ENGINE_OPTION_KEYS)?;
         let inner = scry_core::Engine::new(config).map_err(ScryJsError::from)?;
         Ok(Engine { inner })
     }
 
-    /// Adds an array of `{ id, title?, body?, url? }` documents, all or none.
+    /// Adds an array of documents `{ id, title?, headings?, body?, tags?, url?, metadata? }`,
+    /// all or none.
     pub fn add(&mut self, documents: JsValue) -> Result<(), JsValue> {
-        let docs: Vec<scry_core::Document> =
-            serde_wasm_bindgen::from_value(documents).map_err(|e| ScryJsError {
-                code: "INVALID_DOCUMENT",
-                message: format!("documents must be an array of {{id, title, body, url}}: {e}"),
-            })?;
-        self.inner.add_all(docs).map_err(ScryJsError::from)?;
+        let docs = documents_from_js(documents)?;
+        self.inner.add(docs).map_err(ScryJsError::from)?;
         Ok(())
     }
 
-    /// Removes a document; returns whether it existed.
-    pub fn remove(&mut self, id: &str) -> bool {
-        self.inner.remove(id)
+    /// Removes documents by id; returns how many existed.
+    pub fn remove(&mut self, ids: Vec<String>) -> usize {
+        self.inner.remove(&ids)
     }
 
     /// Number of documents.
@@ -144,21 +135,38 @@ impl Engine {
         self.inner.len()
     }
 
-    /// Searches; returns an array of hits. `options`: `{ k? }`.
-    pub fn search(&self, query: &str, options: JsValue) -> Result<JsValue, JsValue> {
+    /// Runs pending segment merges and graph builds.
+    pub fn maintain(&mut self) {
+        self.inner.maintain();
+    }
+
+    /// Searches; returns an array of hits. `options`: `{ k?, mode?, filter?, diversify? }`;
+    /// `vector`: the query's embedding for vector and hybrid modes.
+    pub fn search(
+        &self,
+        query: &str,
+        options: JsValue,
+        vector: Option<Vec<f32>>,
+    ) -> Result<JsValue, JsValue> {
         let o: SearchOptions = from_js(options, "search options", SEARCH_OPTION_KEYS)?;
         let opts = scry_core::SearchOptions {
-            k: o.k.unwrap_or(scry_core::SearchOptions::default().k),
+            k: o.k.unwrap_or(10),
+            mode: o.mode.unwrap_or_default(),
+            filter: o.filter,
+            diversify: o.diversify,
         };
         let hits: Vec<JsHit> = self
             .inner
-            .search(query, &opts)
+            .search(query, vector.as_deref(), &opts)
             .map_err(ScryJsError::from)?
             .into_iter()
             .map(|h| JsHit {
                 id: h.id,
                 score: h.score,
+                text_score: h.text_score,
+                vector_score: h.vector_score,
                 title: h.title,
+                headings: h.headings,
                 url: h.url,
                 snippet: to_js_snippet(h.snippet),
             })
@@ -166,6 +174,13 @@ impl Engine {
         hits.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| JsValue::from(ScryJsError::invalid_options("result", e)))
     }
+}
+
+fn documents_from_js(documents: JsValue) -> Result<Vec<scry_core::Document>, ScryJsError> {
+    serde_wasm_bindgen::from_value(documents).map_err(|e| ScryJsError {
+        code: "INVALID_DOCUMENT",
+        message: format!("documents must be an array of {{id, title, body, ...}}: {e}"),
+    })
 }
 
 /// The crate version, for diagnostics.

@@ -33,7 +33,7 @@ fn searches_real_docs_and_returns_utf16_highlights() {
     assert!(e.size() > 40, "size {}", e.size());
     let opts = js_sys::JSON::parse(r#"{"k": 3}"#).unwrap();
     let hits: Array = e
-        .search("gzip compression", opts)
+        .search("gzip compression", opts, None)
         .unwrap()
         .dyn_into()
         .unwrap();
@@ -63,7 +63,7 @@ fn highlights_are_utf16_offsets_for_astral_text() {
             .unwrap();
     e.add(docs).unwrap();
     let hits: Array = e
-        .search("stream", JsValue::UNDEFINED)
+        .search("stream", JsValue::UNDEFINED, None)
         .unwrap()
         .dyn_into()
         .unwrap();
@@ -84,24 +84,29 @@ fn highlights_are_utf16_offsets_for_astral_text() {
 fn bad_input_gives_coded_errors() {
     let mut e = sample_engine();
     assert_eq!(
-        code_of(e.search("", JsValue::UNDEFINED).err().unwrap()),
+        code_of(e.search("", JsValue::UNDEFINED, None).err().unwrap()),
         "INVALID_QUERY"
     );
     let bad_opts = js_sys::JSON::parse(r#"{"kk": 3}"#).unwrap();
     assert_eq!(
-        code_of(e.search("fs", bad_opts).err().unwrap()),
+        code_of(e.search("fs", bad_opts, None).err().unwrap()),
+        "INVALID_OPTIONS"
+    );
+    let bad_filter = js_sys::JSON::parse(r#"{"filter": {"module": {"like": "f"}}}"#).unwrap();
+    assert_eq!(
+        code_of(e.search("fs", bad_filter, None).err().unwrap()),
         "INVALID_OPTIONS"
     );
     let bad_k = js_sys::JSON::parse(r#"{"k": "ten"}"#).unwrap();
     assert_eq!(
-        code_of(e.search("fs", bad_k).err().unwrap()),
+        code_of(e.search("fs", bad_k, None).err().unwrap()),
         "INVALID_OPTIONS"
     );
     let not_docs = js_sys::JSON::parse(r#"[{"id": 5}]"#).unwrap();
     assert_eq!(code_of(e.add(not_docs).err().unwrap()), "INVALID_DOCUMENT");
     let dup = js_sys::JSON::parse(r#"[{"id": "fs", "title": "again"}]"#).unwrap();
     assert_eq!(code_of(e.add(dup).err().unwrap()), "DUPLICATE_ID");
-    let bad_k1 = js_sys::JSON::parse(r#"{"k1": -1}"#).unwrap();
+    let bad_k1 = js_sys::JSON::parse(r#"{"bm25": {"k1": -1}}"#).unwrap();
     let r = Engine::new(bad_k1);
     assert_eq!(
         code_of(r.err().expect("k1 = -1 must be rejected")),

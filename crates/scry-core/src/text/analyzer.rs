@@ -1,68 +1,164 @@
-//! The analyzer: Unicode word segmentation, lower-casing and stop words, with positions and offsets.
+//! The analyzer: Unicode words → normalised, stemmed terms with positions and offsets, plus the
+//! parts of code identifiers.
 
 use std::collections::HashSet;
 
+use rust_stemmers::Stemmer;
 use unicode_segmentation::UnicodeSegmentation;
+
+use super::code;
+use super::fold::normalise;
+use super::language::Language;
+
+/// Words longer than this many bytes (hashes, base64) are not indexed.
+pub const MAX_WORD_BYTES: usize = 64;
 
 /// One analysed term with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    /// The normalised term.
+    /// The index term (normalised and stemmed).
     pub term: String,
-    /// Byte offset of the first byte of the word in the analysed text.
+    /// Byte offset of the first byte of the source text of this term.
     pub start: usize,
-    /// Byte offset one past the word's last byte.
+    /// Byte offset one past the source text's last byte.
     pub end: usize,
-    /// Word position (0-based, counting stop words too, so phrase distances stay true).
+    /// Word position (0-based, counting stop words, so distances stay true). The parts of a
+    /// compound word share its position.
     pub position: u32,
+    /// True for a part of a compound word (`read` in `readFile`), false for a whole word.
+    pub part: bool,
 }
 
-/// Common English function words, skipped when indexing and querying.
-const ENGLISH_STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
-    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
-    "they", "this", "to", "was", "will", "with",
-];
+/// How text is analysed. The same analyzer must index and query a collection.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AnalyzerConfig {
+    /// Language of the stemmer; `None` disables stemming. Default English.
+    pub language: Option<Language>,
+    /// Stop words; `None` uses the language's default list. Compared after normalisation.
+    pub stop_words: Option<Vec<String>>,
+    /// Strip diacritics (`café` matches `cafe`). Default true.
+    pub fold_diacritics: bool,
+    /// Also index the parts of identifiers (`readFile` → read, file). Default true.
+    pub code_tokens: bool,
+}
 
-/// Splits text into normalised terms.
-#[derive(Debug, Clone)]
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        Self {
+            language: Some(Language::English),
+            stop_words: None,
+            fold_diacritics: true,
+            code_tokens: true,
+        }
+    }
+}
+
+/// Splits text into terms. Cheap to clone.
+#[derive(Clone)]
 pub struct Analyzer {
+    config: AnalyzerConfig,
+    stemmer: Option<std::sync::Arc<Stemmer>>,
     stop_words: HashSet<String>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("config", &self.config)
+            .finish()
+    }
 }
 
 impl Default for Analyzer {
     fn default() -> Self {
-        Self::english()
+        Self::new(AnalyzerConfig::default())
     }
 }
 
 impl Analyzer {
-    /// The default analyzer: English stop words.
-    pub fn english() -> Self {
-        Self::with_stop_words(ENGLISH_STOP_WORDS.iter().copied())
-    }
-
-    /// An analyzer with the given stop words (compared after lower-casing).
-    pub fn with_stop_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+    /// Builds an analyzer from its configuration.
+    pub fn new(config: AnalyzerConfig) -> Self {
+        let stop_words = match &config.stop_words {
+            Some(words) => words
+                .iter()
+                .map(|w| normalise(w, config.fold_diacritics))
+                .collect(),
+            None => config
+                .language
+                .map(|l| l.default_stop_words())
+                .unwrap_or_default()
+                .iter()
+                .map(|w| (*w).to_owned())
+                .collect(),
+        };
         Self {
-            stop_words: words.into_iter().map(str::to_lowercase).collect(),
+            stemmer: config
+                .language
+                .map(|l| std::sync::Arc::new(Stemmer::create(l.algorithm()))),
+            stop_words,
+            config,
         }
     }
 
-    /// Analyses `text` into tokens, in order.
+    /// The English default analyzer.
+    pub fn english() -> Self {
+        Self::default()
+    }
+
+    /// The configuration this analyzer was built from.
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// The index term for one word (normalised, then stemmed), or `None` for a stop word.
+    pub fn term(&self, word: &str) -> Option<String> {
+        let norm = normalise(word, self.config.fold_diacritics);
+        if self.stop_words.contains(&norm) {
+            return None;
+        }
+        Some(self.stem(norm))
+    }
+
+    fn stem(&self, norm: String) -> String {
+        match &self.stemmer {
+            // Stemming a compound (`fs.readfile`) only touches its tail; parts carry the rest.
+            Some(s) => s.stem(&norm).into_owned(),
+            None => norm,
+        }
+    }
+
+    /// Analyses `text` into tokens, in order of position (whole word before its parts).
     pub fn analyze(&self, text: &str) -> Vec<Token> {
         let mut out = Vec::new();
         for (position, (start, word)) in text.unicode_word_indices().enumerate() {
-            let term = word.to_lowercase();
-            if self.stop_words.contains(&term) {
+            if word.len() > MAX_WORD_BYTES {
                 continue;
             }
+            let position = u32::try_from(position).unwrap_or(u32::MAX);
+            let Some(term) = self.term(word) else {
+                continue;
+            };
             out.push(Token {
                 term,
                 start,
                 end: start + word.len(),
-                position: u32::try_from(position).unwrap_or(u32::MAX),
+                position,
+                part: false,
             });
+            if self.config.code_tokens {
+                for (s, e) in code::parts(word) {
+                    if let Some(term) = self.term(&word[s..e]) {
+                        out.push(Token {
+                            term,
+                            start: start + s,
+                            end: start + e,
+                            position,
+                            part: true,
+                        });
+                    }
+                }
+            }
         }
         out
     }
@@ -77,22 +173,79 @@ impl Analyzer {
 mod tests {
     use super::*;
 
-    #[test]
-    fn segments_lowercases_and_keeps_offsets() {
-        let text = "The Quick fox: Über-fast!";
-        let tokens = Analyzer::english().analyze(text);
-        let terms: Vec<_> = tokens.iter().map(|t| t.term.as_str()).collect();
-        assert_eq!(terms, ["quick", "fox", "über", "fast"]);
-        for t in &tokens {
-            assert_eq!(text[t.start..t.end].to_lowercase(), t.term);
-        }
-        // "The" is position 0, so "quick" is 1.
-        assert_eq!(tokens[0].position, 1);
+    fn terms(a: &Analyzer, text: &str) -> Vec<String> {
+        a.terms(text)
     }
 
     #[test]
-    fn empty_and_punctuation_only_give_nothing() {
-        assert!(Analyzer::english().analyze("").is_empty());
-        assert!(Analyzer::english().analyze(" ,.;!? ").is_empty());
+    fn segments_folds_stems_and_keeps_offsets() {
+        let a = Analyzer::english();
+        let text = "The Quick foxes: Über-fast café running!";
+        let tokens = a.analyze(text);
+        let t: Vec<_> = tokens.iter().map(|t| t.term.as_str()).collect();
+        assert_eq!(t, ["quick", "fox", "uber", "fast", "cafe", "run"]);
+        assert_eq!(&text[tokens[2].start..tokens[2].end], "Über");
+        assert_eq!(tokens[0].position, 1, "stop word 'The' keeps position 0");
+    }
+
+    #[test]
+    fn code_identifiers_keep_whole_and_parts() {
+        let a = Analyzer::english();
+        let tokens = a.analyze("call fs.readFile and parseHTTPResponse");
+        let t: Vec<_> = tokens
+            .iter()
+            .map(|t| (t.term.as_str(), t.part, t.position))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                ("call", false, 0),
+                ("fs.readfil", false, 1),
+                ("fs", true, 1),
+                ("readfil", true, 1),
+                ("read", true, 1),
+                ("file", true, 1),
+                ("parsehttprespons", false, 3),
+                ("pars", true, 3),
+                ("http", true, 3),
+                ("respons", true, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn query_and_document_meet_in_the_middle() {
+        let a = Analyzer::english();
+        assert!(terms(&a, "readFile").contains(&"read".to_owned()));
+        assert_eq!(terms(&a, "reading files"), ["read", "file"]);
+        assert_eq!(terms(&a, "snake_case"), ["snake_cas", "snake", "case"]);
+    }
+
+    #[test]
+    fn configuration_is_respected() {
+        let plain = Analyzer::new(AnalyzerConfig {
+            language: None,
+            stop_words: Some(vec!["Foo".into()]),
+            fold_diacritics: false,
+            code_tokens: false,
+        });
+        assert_eq!(
+            terms(&plain, "foo Running Café readFile"),
+            ["running", "café", "readfile"]
+        );
+        let german = Analyzer::new(AnalyzerConfig {
+            language: Some(Language::German),
+            ..Default::default()
+        });
+        assert_eq!(terms(&german, "Häuser"), ["haus"]);
+    }
+
+    #[test]
+    fn empty_punctuation_and_giant_words() {
+        let a = Analyzer::english();
+        assert!(a.analyze("").is_empty());
+        assert!(a.analyze(" ,.;!? ").is_empty());
+        assert!(a.analyze(&"x".repeat(1000)).is_empty());
+        assert_eq!(a.analyze("the of and").len(), 0);
     }
 }

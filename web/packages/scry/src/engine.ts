@@ -15,6 +15,7 @@ import type {
   EngineInfo,
   EngineOptions,
   Hit,
+  SearchOptions,
 } from './public/types.js';
 
 class EngineImpl implements Engine {
@@ -46,7 +47,7 @@ class EngineImpl implements Engine {
     return this.#live().call('remove', [[...ids]]);
   }
 
-  async search(query: string, options?: { k?: number; signal?: AbortSignal }): Promise<Hit[]> {
+  async search(query: string, options?: SearchOptions): Promise<Hit[]> {
     const q = checkQuery(query);
     const { core, signal } = resolveSearchOptions(options);
     const hits = await this.#live().call('search', [q, { ...core }], signal);

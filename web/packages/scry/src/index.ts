@@ -12,7 +12,11 @@ export type {
   Engine,
   EngineInfo,
   EngineOptions,
+  FieldBoosts,
+  Filter,
   Hit,
+  MetaValue,
+  SearchMode,
   SearchOptions,
   Snippet,
 } from './public/types.js';

@@ -72,7 +72,7 @@ test('remove, abort and dispose', async () => {
 
 test('engine options reach the core and are validated there too', async () => {
   assert.equal(await codeOf(createEngine({ k1: 99 })), 'INVALID_OPTIONS');
-  const engine = await createEngine({ titleBoost: 0, bodyBoost: 1 });
+  const engine = await createEngine({ boosts: { title: 0, body: 1 } });
   await engine.add([
     { id: 'a', title: 'stream', body: 'nothing here' },
     { id: 'b', title: 'other', body: 'stream text' },
@@ -81,6 +81,28 @@ test('engine options reach the core and are validated there too', async () => {
   assert.deepEqual(
     hits.map((h) => h.id),
     ['b'],
+  );
+  await engine.dispose();
+});
+
+test('filters, modes and metadata reach the core', async () => {
+  const engine = await createEngine();
+  await engine.add(
+    sample.documents.map((d, i) => ({ ...d, metadata: { n: i, group: i % 2 ? 'odd' : 'even' } })),
+  );
+  const hits = await engine.search('module', { k: 5, mode: 'text', filter: { group: 'odd' } });
+  assert.equal(hits.length, 5);
+  for (const h of hits) {
+    const i = sample.documents.findIndex((d) => d.id === h.id);
+    assert.equal(i % 2, 1);
+  }
+  assert.equal(
+    await codeOf(engine.search('module', { filter: { n: { like: 1 } } })),
+    'INVALID_OPTIONS',
+  );
+  assert.equal(
+    await codeOf(engine.search('module', { mode: 'fuzzy' as 'text' })),
+    'INVALID_OPTIONS',
   );
   await engine.dispose();
 });

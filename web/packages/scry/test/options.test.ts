@@ -18,15 +18,20 @@ test('defaults: no worker in Node, name "default"', () => {
 });
 
 test('valid numbers pass through; ranges and types are enforced', () => {
-  const o = resolveEngineOptions({ k1: 0.9, b: 0.4, snippetWords: 30 });
-  assert.deepEqual(o.core, { k1: 0.9, b: 0.4, snippetWords: 30 });
+  const o = resolveEngineOptions({ k1: 0.9, b: 0.4, snippetWords: 30, boosts: { title: 2 } });
+  assert.deepEqual(o.core, {
+    bm25: { k1: 0.9, b: 0.4, boosts: [2, 2, 1, 1.5] },
+    limits: { snippetWords: 30 },
+  });
   for (const bad of [
     { k1: -1 },
     { k1: Number.NaN },
     { b: 2 },
     { b: '0.5' },
     { snippetWords: 2.5 },
-    { titleBoost: 1000 },
+    { boosts: { title: 1000 } },
+    { boosts: { subtitle: 1 } },
+    { titleBoost: 2 },
     { name: '' },
     { worker: 'yes' },
     { worker: true }, // no Web Workers in Node

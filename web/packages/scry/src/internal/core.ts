@@ -36,12 +36,11 @@ export class Core {
   }
 
   remove(ids: string[]): number {
-    const engine = this.#get();
-    return ids.reduce((n, id) => n + (engine.remove(id) ? 1 : 0), 0);
+    return this.#get().remove(ids);
   }
 
   search(query: string, options: Record<string, unknown>): unknown[] {
-    return this.#get().search(query, options) as unknown[];
+    return this.#get().search(query, options, undefined) as unknown[];
   }
 
   size(): number {

@@ -3,13 +3,10 @@
 import { ScryError } from '../public/errors.js';
 import type { EngineOptions, SearchOptions } from '../public/types.js';
 
-/** Engine options as sent to the core (the `worker` and `name` choices stay in TypeScript). */
+/** Engine options as sent to the core: scry-core's `EngineConfig` in camelCase. */
 export interface CoreEngineOptions {
-  k1?: number;
-  b?: number;
-  titleBoost?: number;
-  bodyBoost?: number;
-  snippetWords?: number;
+  bm25?: { k1?: number; b?: number; boosts?: [number, number, number, number] };
+  limits?: { snippetWords?: number };
 }
 
 /** Fully resolved engine options. */
@@ -21,13 +18,14 @@ export interface ResolvedEngineOptions {
 
 type Range = { min: number; max: number; integer?: boolean };
 
-const ENGINE_NUMBERS: Record<keyof CoreEngineOptions, Range> = {
+const ENGINE_NUMBERS = {
   k1: { min: 0, max: 10 },
   b: { min: 0, max: 1 },
-  titleBoost: { min: 0, max: 100 },
-  bodyBoost: { min: 0, max: 100 },
   snippetWords: { min: 1, max: 200, integer: true },
-};
+} satisfies Record<string, Range>;
+
+const BOOST_FIELDS = ['title', 'headings', 'body', 'tags'] as const;
+const BOOST_DEFAULTS = [5, 2, 1, 1.5];
 
 function fail(message: string): never {
   throw new ScryError('INVALID_OPTIONS', message);
@@ -64,7 +62,7 @@ export function workersAvailable(): boolean {
 /** Validates {@link EngineOptions}. */
 export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   const o = asObject(options, 'engine options');
-  checkKeys(o, ['name', 'worker', ...Object.keys(ENGINE_NUMBERS)], 'engine');
+  checkKeys(o, ['name', 'worker', 'boosts', ...Object.keys(ENGINE_NUMBERS)], 'engine');
   const name = o['name'] ?? 'default';
   if (typeof name !== 'string' || name.length < 1 || name.length > 128) {
     fail('name must be a string of 1 to 128 characters');
@@ -73,8 +71,24 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   if (typeof worker !== 'boolean') fail('worker must be a boolean');
   if (worker && !workersAvailable()) fail('worker: true needs a browser with Web Workers');
   const core: CoreEngineOptions = {};
-  for (const [key, range] of Object.entries(ENGINE_NUMBERS) as [keyof CoreEngineOptions, Range][]) {
-    if (o[key] !== undefined) core[key] = checkNumber(o[key], key, range);
+  const bm25: NonNullable<CoreEngineOptions['bm25']> = {};
+  if (o['k1'] !== undefined) bm25.k1 = checkNumber(o['k1'], 'k1', ENGINE_NUMBERS.k1);
+  if (o['b'] !== undefined) bm25.b = checkNumber(o['b'], 'b', ENGINE_NUMBERS.b);
+  if (o['boosts'] !== undefined) {
+    const boosts = asObject(o['boosts'], 'boosts');
+    checkKeys(boosts, BOOST_FIELDS, 'boosts');
+    const values = BOOST_FIELDS.map((f, i) =>
+      boosts[f] === undefined
+        ? (BOOST_DEFAULTS[i] ?? 1)
+        : checkNumber(boosts[f], `boosts.${f}`, { min: 0, max: 100 }),
+    );
+    bm25.boosts = values as [number, number, number, number];
+  }
+  if (Object.keys(bm25).length > 0) core.bm25 = bm25;
+  if (o['snippetWords'] !== undefined) {
+    core.limits = {
+      snippetWords: checkNumber(o['snippetWords'], 'snippetWords', ENGINE_NUMBERS.snippetWords),
+    };
   }
   return { name, worker, core };
 }
@@ -82,6 +96,9 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
 /** Search options as sent to the core. */
 export interface CoreSearchOptions {
   k?: number;
+  mode?: 'text' | 'vector' | 'hybrid';
+  filter?: Record<string, unknown>;
+  diversify?: number;
 }
 
 /** Validates {@link SearchOptions}; returns the core part and the signal. */
@@ -90,9 +107,19 @@ export function resolveSearchOptions(options: unknown): {
   signal: AbortSignal | undefined;
 } {
   const o = asObject(options, 'search options') as SearchOptions & Record<string, unknown>;
-  checkKeys(o, ['k', 'signal'], 'search');
+  checkKeys(o, ['k', 'signal', 'mode', 'filter', 'diversify'], 'search');
   const core: CoreSearchOptions = {};
   if (o.k !== undefined) core.k = checkNumber(o.k, 'k', { min: 1, max: 1000, integer: true });
+  if (o.mode !== undefined) {
+    if (o.mode !== 'text' && o.mode !== 'vector' && o.mode !== 'hybrid') {
+      fail(`mode must be 'text', 'vector' or 'hybrid'`);
+    }
+    core.mode = o.mode;
+  }
+  if (o.filter !== undefined) core.filter = asObject(o.filter, 'filter');
+  if (o.diversify !== undefined) {
+    core.diversify = checkNumber(o.diversify, 'diversify', { min: 0, max: 1 });
+  }
   return { core, signal: checkSignal(o.signal) };
 }
 

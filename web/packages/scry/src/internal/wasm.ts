@@ -5,8 +5,8 @@ import { ScryError } from '../public/errors.js';
 /** The slice of the wasm-bindgen `Engine` class the core uses. */
 export interface WasmEngine {
   add(documents: unknown): void;
-  remove(id: string): boolean;
-  search(query: string, options: unknown): unknown;
+  remove(ids: string[]): number;
+  search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
   readonly size: number;
   free(): void;
 }

@@ -1,15 +1,36 @@
 /** Public types of the scry API. */
 
+/** A metadata value; filters compare against these. */
+export type MetaValue = boolean | number | string | string[];
+
 /** A text document to index. */
 export interface Document {
   /** Unique id, 1 to 1024 bytes of UTF-8. Adding an existing id fails with `DUPLICATE_ID`. */
   id: string;
-  /** Title; matches here weigh `titleBoost` times a body match. Default `''`. */
+  /** Title; a match here weighs `boosts.title` times a body match. Default `''`. */
   title?: string;
+  /** Headings above this text (page title, parent sections). Default `[]`. */
+  headings?: string[];
   /** Main text. Default `''`. A document needs a non-blank title or body. */
   body?: string;
+  /** Tags / keywords. Default `[]`. */
+  tags?: string[];
   /** Link shown with the result. */
   url?: string;
+  /** Metadata for filters, e.g. `{ module: 'fs', since: 18 }`. Numbers must be finite. */
+  metadata?: Record<string, MetaValue>;
+}
+
+/** Weights of the text fields relative to the body. */
+export interface FieldBoosts {
+  /** Default `5`; range 0–100. */
+  title?: number;
+  /** Default `2`; range 0–100. */
+  headings?: number;
+  /** Default `1`; range 0–100. */
+  body?: number;
+  /** Default `1.5`; range 0–100. */
+  tags?: number;
 }
 
 /** Options of {@link createEngine}. All are optional. */
@@ -25,18 +46,32 @@ export interface EngineOptions {
   k1?: number;
   /** BM25 length normalisation `b`. Default `0.75`; range 0–1. */
   b?: number;
-  /** Weight of title matches. Default `2`; range 0–100. */
-  titleBoost?: number;
-  /** Weight of body matches. Default `1`; range 0–100. */
-  bodyBoost?: number;
+  /** Field weights for full-text ranking (BM25F). */
+  boosts?: FieldBoosts;
   /** Words per snippet. Default `24`; integer 1–200. */
   snippetWords?: number;
 }
+
+/**
+ * A metadata filter: `{ module: 'fs' }` (equality; for lists: contains), `{ since: { gte: 16 } }`
+ * (`gt`, `gte`, `lt`, `lte`, `eq`, `ne`, `in`, `exists`), `{ and: [...] }`, `{ or: [...] }`,
+ * `{ not: {...} }`. Several keys in one object must all match.
+ */
+export type Filter = { [field: string]: unknown };
+
+/** Which retrievers answer a query. */
+export type SearchMode = 'text' | 'vector' | 'hybrid';
 
 /** Options of {@link Engine.search}. */
 export interface SearchOptions {
   /** Number of results. Default `10`; integer 1–1000. */
   k?: number;
+  /** Retrievers. Default `'hybrid'` (full text only until vectors are indexed). */
+  mode?: SearchMode;
+  /** Only documents whose metadata matches; applied before the top k are chosen. */
+  filter?: Filter;
+  /** Maximal-marginal-relevance trade-off 0–1 (1 = plain ranking); off by default. */
+  diversify?: number;
   /** Cancels the search: the promise rejects with code `ABORTED`. */
   signal?: AbortSignal;
 }
@@ -65,8 +100,14 @@ export interface Hit {
   id: string;
   /** Relevance; higher is better; comparable within one query only. */
   score: number;
+  /** Full-text (BM25) score, when the text retriever found it. */
+  textScore?: number;
+  /** Vector similarity, when the vector retriever found it. */
+  vectorScore?: number;
   /** The document title. */
   title: string;
+  /** The document's heading path. */
+  headings: string[];
   /** The document link, if it has one. */
   url?: string;
   /** Best excerpt with highlights. */

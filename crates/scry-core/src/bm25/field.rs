@@ -1,0 +1,301 @@
+//! One field's inverted index in a segment: term dictionary, compressed postings (delta + varint
+//! doc ids, term frequencies, positions) and per-document field lengths.
+
+use std::collections::BTreeMap;
+
+use super::dict::TermDict;
+use crate::codec::{DecodeError, Reader, put_bytes, put_u64, put_varint};
+
+/// Reads a varint from validated bytes (never panics; malformed bytes read as 0).
+#[inline]
+fn next_varint(bytes: &[u8], pos: &mut usize) -> u32 {
+    let mut v: u32 = 0;
+    let mut shift = 0;
+    while let Some(&b) = bytes.get(*pos) {
+        *pos += 1;
+        v |= u32::from(b & 0x7f).wrapping_shl(shift);
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    v
+}
+
+/// An immutable field index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldIndex {
+    pub(crate) dict: TermDict,
+    df: Vec<u32>,
+    doc_offsets: Vec<u32>,
+    pos_offsets: Vec<u32>,
+    docs: Vec<u8>,
+    positions: Vec<u8>,
+    lengths: Vec<u32>,
+    total_length: u64,
+}
+
+/// Iterates `(doc, tf)` pairs of one term.
+#[derive(Debug, Clone)]
+pub struct Postings<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    left: u32,
+    doc: u32,
+}
+
+impl Iterator for Postings<'_> {
+    type Item = (u32, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u32)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        self.doc = self
+            .doc
+            .wrapping_add(next_varint(self.bytes, &mut self.pos));
+        let tf = next_varint(self.bytes, &mut self.pos);
+        Some((self.doc, tf))
+    }
+}
+
+/// Iterates the positions of one term, document after document (call `next_doc(tf)`).
+#[derive(Debug, Clone)]
+pub struct PositionCursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl PositionCursor<'_> {
+    /// Reads the next document's `tf` positions into `out` (cleared first).
+    pub fn next_doc(&mut self, tf: u32, out: &mut Vec<u32>) {
+        out.clear();
+        let mut p = 0u32;
+        for _ in 0..tf {
+            p = p.wrapping_add(next_varint(self.bytes, &mut self.pos));
+            out.push(p);
+        }
+    }
+
+    /// Skips the next document's `tf` positions.
+    pub fn skip_doc(&mut self, tf: u32) {
+        for _ in 0..tf {
+            next_varint(self.bytes, &mut self.pos);
+        }
+    }
+}
+
+impl FieldIndex {
+    /// Number of documents (slots) this field covers.
+    pub fn doc_count(&self) -> u32 {
+        self.lengths.len() as u32
+    }
+
+    /// The term dictionary.
+    pub fn dict(&self) -> &TermDict {
+        &self.dict
+    }
+
+    /// Length (in whole words) of the field in `doc`.
+    pub fn length(&self, doc: u32) -> u32 {
+        self.lengths.get(doc as usize).copied().unwrap_or(0)
+    }
+
+    /// Sum of all lengths.
+    pub fn total_length(&self) -> u64 {
+        self.total_length
+    }
+
+    /// Number of documents containing term `t`.
+    pub fn df(&self, t: usize) -> u32 {
+        self.df[t]
+    }
+
+    /// The postings of term `t`.
+    pub fn postings(&self, t: usize) -> Postings<'_> {
+        Postings {
+            bytes: &self.docs[self.doc_offsets[t] as usize..self.doc_offsets[t + 1] as usize],
+            pos: 0,
+            left: self.df[t],
+            doc: 0,
+        }
+    }
+
+    /// The positions of term `t`, in posting order.
+    pub fn positions(&self, t: usize) -> PositionCursor<'_> {
+        PositionCursor {
+            bytes: &self.positions[self.pos_offsets[t] as usize..self.pos_offsets[t + 1] as usize],
+            pos: 0,
+        }
+    }
+
+    /// Appends the encoded field.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        self.dict.encode(out);
+        for t in 0..self.dict.len() {
+            put_varint(out, u64::from(self.df[t]));
+            put_bytes(
+                out,
+                &self.docs[self.doc_offsets[t] as usize..self.doc_offsets[t + 1] as usize],
+            );
+            put_bytes(
+                out,
+                &self.positions[self.pos_offsets[t] as usize..self.pos_offsets[t + 1] as usize],
+            );
+        }
+        put_varint(out, self.lengths.len() as u64);
+        for &l in &self.lengths {
+            put_varint(out, u64::from(l));
+        }
+        put_u64(out, self.total_length);
+    }
+
+    /// Decodes and fully validates a field (doc ids ascending and below `doc_count`, positions
+    /// well-formed, lengths consistent), so queries can trust it.
+    pub fn decode(r: &mut Reader<'_>, doc_count: u32) -> Result<Self, DecodeError> {
+        let dict = TermDict::decode(r)?;
+        let n = dict.len();
+        let mut f = FieldIndex {
+            dict,
+            df: Vec::with_capacity(n),
+            doc_offsets: vec![0],
+            pos_offsets: vec![0],
+            ..Default::default()
+        };
+        for _ in 0..n {
+            let df = r.varint_u32()?;
+            let docs = r.bytes()?;
+            let positions = r.bytes()?;
+            validate_postings(docs, positions, df, doc_count).map_err(|what| r.invalid(what))?;
+            f.df.push(df);
+            f.docs.extend_from_slice(docs);
+            f.positions.extend_from_slice(positions);
+            f.doc_offsets.push(f.docs.len() as u32);
+            f.pos_offsets.push(f.positions.len() as u32);
+        }
+        let count = r.count(1)?;
+        if count != doc_count as usize {
+            return Err(r.invalid(format!("{count} field lengths for {doc_count} documents")));
+        }
+        for _ in 0..count {
+            f.lengths.push(r.varint_u32()?);
+        }
+        f.total_length = r.u64()?;
+        if f.total_length != f.lengths.iter().map(|&l| u64::from(l)).sum::<u64>() {
+            return Err(r.invalid("total field length does not match the lengths"));
+        }
+        Ok(f)
+    }
+}
+
+fn validate_postings(docs: &[u8], positions: &[u8], df: u32, doc_count: u32) -> Result<(), String> {
+    let mut dr = Reader::new(docs);
+    let mut pr = Reader::new(positions);
+    let mut doc: u64 = 0;
+    for i in 0..df {
+        let delta = dr.varint().map_err(|e| e.to_string())?;
+        if i > 0 && delta == 0 {
+            return Err("doc ids are not strictly increasing".into());
+        }
+        doc += delta;
+        if doc >= u64::from(doc_count) {
+            return Err(format!("doc id {doc} is not below {doc_count}"));
+        }
+        let tf = dr.varint_u32().map_err(|e| e.to_string())?;
+        if tf == 0 || tf as usize > positions.len() {
+            return Err(format!("implausible term frequency {tf}"));
+        }
+        let mut p: u64 = 0;
+        for _ in 0..tf {
+            p += pr.varint().map_err(|e| e.to_string())?;
+            if p > u64::from(u32::MAX) {
+                return Err("position overflows".into());
+            }
+        }
+    }
+    if !dr.is_empty() || !pr.is_empty() {
+        return Err("trailing bytes after postings".into());
+    }
+    Ok(())
+}
+
+/// Accumulates documents (in increasing slot order) and builds a [`FieldIndex`].
+#[derive(Debug, Default)]
+pub struct FieldBuilder {
+    terms: BTreeMap<String, Vec<(u32, Vec<u32>)>>,
+    lengths: Vec<u32>,
+}
+
+impl FieldBuilder {
+    /// Adds the next document: its `(term, position)` pairs and its length in words.
+    pub fn add<'a>(&mut self, terms: impl IntoIterator<Item = (&'a str, u32)>, length: u32) {
+        let doc = self.lengths.len() as u32;
+        for (term, position) in terms {
+            let list = self.terms.entry(term.to_owned()).or_default();
+            match list.last_mut() {
+                Some((d, ps)) if *d == doc => ps.push(position),
+                _ => list.push((doc, vec![position])),
+            }
+        }
+        self.lengths.push(length);
+    }
+
+    /// Adds the next document's postings from another field index (used by merges).
+    pub fn add_postings(&mut self, postings: Vec<(String, Vec<u32>)>, length: u32) {
+        let doc = self.lengths.len() as u32;
+        for (term, positions) in postings {
+            self.terms.entry(term).or_default().push((doc, positions));
+        }
+        self.lengths.push(length);
+    }
+
+    /// Encodes everything into an immutable index.
+    pub fn build(self) -> FieldIndex {
+        let dict = TermDict::from_sorted(self.terms.keys().map(String::as_str));
+        let mut f = FieldIndex {
+            dict,
+            doc_offsets: vec![0],
+            pos_offsets: vec![0],
+            total_length: self.lengths.iter().map(|&l| u64::from(l)).sum(),
+            lengths: self.lengths,
+            ..Default::default()
+        };
+        for (_, list) in self.terms {
+            f.df.push(list.len() as u32);
+            let mut prev = 0u32;
+            for (doc, mut positions) in list {
+                positions.sort_unstable();
+                put_varint(&mut f.docs, u64::from(doc - prev));
+                prev = doc;
+                put_varint(&mut f.docs, positions.len() as u64);
+                let mut pp = 0u32;
+                for p in positions {
+                    put_varint(&mut f.positions, u64::from(p - pp));
+                    pp = p;
+                }
+            }
+            f.doc_offsets.push(f.docs.len() as u32);
+            f.pos_offsets.push(f.positions.len() as u32);
+        }
+        f
+    }
+
+    /// Per-document `(term, positions)` lists of a built field, for re-building during merges.
+    pub fn unpack(field: &FieldIndex) -> super::segment::UnpackedField {
+        let mut per_doc: Vec<Vec<(String, Vec<u32>)>> =
+            vec![Vec::new(); field.doc_count() as usize];
+        let mut buf = Vec::new();
+        for t in 0..field.dict.len() {
+            let mut cursor = field.positions(t);
+            for (doc, tf) in field.postings(t) {
+                cursor.next_doc(tf, &mut buf);
+                if let Some(list) = per_doc.get_mut(doc as usize) {
+                    list.push((field.dict.term(t).to_owned(), buf.clone()));
+                }
+            }
+        }
+        per_doc
+    }
+}

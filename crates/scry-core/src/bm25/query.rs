@@ -1,0 +1,199 @@
+//! Turning a query string into term groups: each query word becomes its exact term plus weighted
+//! alternatives (prefix completions of the last word, terms one typo away).
+
+use std::collections::HashMap;
+
+use super::params::Bm25Params;
+use super::segment::{Field, TextSegment};
+use crate::text::Analyzer;
+use crate::text::fold::normalise;
+
+/// One query word: alternative index terms with their weights; a document scores the best one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermGroup {
+    /// `(index term, weight)`; the exact term first.
+    pub alternatives: Vec<(String, f32)>,
+}
+
+/// An analysed text query.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TextQuery {
+    /// One group per query token.
+    pub groups: Vec<TermGroup>,
+}
+
+impl TextQuery {
+    /// The exact terms (for snippets and highlighting).
+    pub fn exact_terms(&self) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .filter_map(|g| g.alternatives.first().map(|(t, _)| t.as_str()))
+    }
+
+    /// Every term that can match, with alternatives.
+    pub fn all_terms(&self) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.alternatives.iter().map(|(t, _)| t.as_str()))
+    }
+}
+
+fn global_df(segments: &[&TextSegment], term: &str) -> u64 {
+    segments
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter_map(|f| f.dict().get(term).map(|i| u64::from(f.df(i))))
+        .sum()
+}
+
+/// Builds the query for `text` against `segments` (whose dictionaries supply the expansions).
+pub fn build_query(
+    analyzer: &Analyzer,
+    text: &str,
+    segments: &[&TextSegment],
+    params: &Bm25Params,
+) -> TextQuery {
+    let tokens = analyzer.analyze(text);
+    let mut groups: Vec<TermGroup> = Vec::new();
+    // Search-as-you-type: the last word is a prefix unless the user typed a space or punctuation.
+    let last_word_prefix = params.prefix
+        && text.chars().last().is_some_and(char::is_alphanumeric)
+        && tokens.last().is_some_and(|t| t.end == text.len());
+    let last_position = tokens.last().map(|t| t.position);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for t in &tokens {
+        let weight = if t.part { params.part_weight } else { 1.0 };
+        if let Some(&g) = seen.get(&t.term) {
+            // A repeated word counts once (with its best weight).
+            if let Some(first) = groups[g].alternatives.first_mut() {
+                first.1 = first.1.max(weight);
+            }
+            continue;
+        }
+        seen.insert(t.term.clone(), groups.len());
+        let mut alternatives = vec![(t.term.clone(), weight)];
+        let word = &text[t.start..t.end];
+        let norm = normalise(word, analyzer.config().fold_diacritics);
+        // Typo tolerance only for words the index does not know: a known word means what it says.
+        if params.typos
+            && norm.chars().count() >= params.typo_min_chars
+            && global_df(segments, &t.term) == 0
+        {
+            let mut found: Vec<(u64, String)> = Vec::new();
+            let consider = |term: &str, found: &mut Vec<(u64, String)>| {
+                if term != t.term && !found.iter().any(|(_, x)| x == term) {
+                    let df = global_df(segments, term);
+                    if df > 0 {
+                        found.push((df, term.to_owned()));
+                    }
+                }
+            };
+            // (a) Index terms one edit from the query's stem.
+            let mut idx = Vec::new();
+            for seg in segments {
+                for f in Field::ALL {
+                    let dict = seg.field(f).dict();
+                    idx.clear();
+                    dict.one_edit_away(&t.term, &mut idx);
+                    for &i in &idx {
+                        consider(dict.term(i), &mut found);
+                    }
+                }
+            }
+            // (b) Stems of the words one edit from the typed word ("asynchronus" → "asynchronous"
+            // → "asynchron"), which (a) misses when stemming shortens the word.
+            for variant in one_edit_variants(&norm) {
+                if let Some(stem) = analyzer.term(&variant) {
+                    consider(&stem, &mut found);
+                }
+            }
+            found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            found.truncate(8);
+            alternatives.extend(
+                found
+                    .into_iter()
+                    .map(|(_, term)| (term, weight * params.typo_weight)),
+            );
+        }
+        if last_word_prefix && !t.part && Some(t.position) == last_position {
+            let mut found: Vec<(u64, String)> = Vec::new();
+            for seg in segments {
+                for f in Field::ALL {
+                    let dict = seg.field(f).dict();
+                    for i in dict.prefix(&norm) {
+                        let term = dict.term(i);
+                        if term != t.term && !found.iter().any(|(_, x)| x == term) {
+                            found.push((global_df(segments, term), term.to_owned()));
+                        }
+                    }
+                }
+            }
+            found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            found.truncate(params.max_prefix_terms);
+            // A last word that is an index term exactly as typed is probably complete: its
+            // completions count less. (Stemming a half-typed word can land on another word:
+            // "readli" stems to "read"; then the completions keep their full weight.)
+            let known = t.term == norm && global_df(segments, &t.term) > 0;
+            let pw = if known {
+                params.prefix_weight * params.known_prefix_factor
+            } else {
+                params.prefix_weight
+            };
+            for (_, term) in found {
+                // A completion that is also a typo match keeps the better weight.
+                match alternatives.iter_mut().find(|(x, _)| *x == term) {
+                    Some(alt) => alt.1 = alt.1.max(weight * pw),
+                    None => alternatives.push((term, weight * pw)),
+                }
+            }
+        }
+        groups.push(TermGroup { alternatives });
+    }
+    TextQuery { groups }
+}
+
+/// Every string one deletion, transposition, substitution or insertion away from `word`
+/// (letters a–z, plus the word's own characters for non-ASCII words).
+fn one_edit_variants(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let mut alphabet: Vec<char> = ('a'..='z').collect();
+    for c in &chars {
+        if !alphabet.contains(c) {
+            alphabet.push(*c);
+        }
+    }
+    let n = chars.len();
+    let mut out = Vec::with_capacity(n * (2 * alphabet.len() + 2) + alphabet.len());
+    let collect = |v: &[char]| v.iter().collect::<String>();
+    let mut buf: Vec<char> = Vec::with_capacity(n + 1);
+    for i in 0..n {
+        buf.clear();
+        buf.extend_from_slice(&chars[..i]);
+        buf.extend_from_slice(&chars[i + 1..]);
+        out.push(collect(&buf));
+        if i + 1 < n {
+            buf.clear();
+            buf.extend_from_slice(&chars);
+            buf.swap(i, i + 1);
+            out.push(collect(&buf));
+        }
+        for &c in &alphabet {
+            if c != chars[i] {
+                buf.clear();
+                buf.extend_from_slice(&chars);
+                buf[i] = c;
+                out.push(collect(&buf));
+            }
+        }
+    }
+    for i in 0..=n {
+        for &c in &alphabet {
+            buf.clear();
+            buf.extend_from_slice(&chars[..i]);
+            buf.push(c);
+            buf.extend_from_slice(&chars[i..]);
+            out.push(collect(&buf));
+        }
+    }
+    out
+}

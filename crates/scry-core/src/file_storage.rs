@@ -1,0 +1,224 @@
+//! `Storage` on the native file system: one file per key, batches made atomic with a journal
+//! (write the new files and an op list, atomically mark it committed, then apply; an interrupted
+//! apply is finished when the store is next opened).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{CoreError, Result};
+use crate::storage::{Batch, Storage, check_key};
+
+const JOURNAL: &str = ".journal";
+const COMMITTED: &str = "COMMITTED";
+
+/// A directory-backed store.
+#[derive(Debug)]
+pub struct FileStorage {
+    root: PathBuf,
+}
+
+fn io(what: &str, e: std::io::Error) -> CoreError {
+    let code = if e.kind() == std::io::ErrorKind::StorageFull {
+        "STORAGE_QUOTA_EXCEEDED"
+    } else {
+        "STORAGE_FAILED"
+    };
+    CoreError::Storage {
+        code,
+        message: format!("{what}: {e}"),
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut f = fs::File::create(path).map_err(|e| io(&path.display().to_string(), e))?;
+    f.write_all(bytes)
+        .map_err(|e| io(&path.display().to_string(), e))?;
+    f.sync_all().map_err(|e| io(&path.display().to_string(), e))
+}
+
+impl FileStorage {
+    /// Opens (creating) the store at `root`, finishing or discarding an interrupted batch.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        fs::create_dir_all(&root).map_err(|e| io(&root.display().to_string(), e))?;
+        let s = Self { root };
+        s.recover()?;
+        Ok(s)
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn journal(&self) -> PathBuf {
+        self.root.join(JOURNAL)
+    }
+
+    fn recover(&self) -> Result<()> {
+        let j = self.journal();
+        if j.join(COMMITTED).exists() {
+            self.apply_journal()?;
+        }
+        if j.exists() {
+            fs::remove_dir_all(&j).map_err(|e| io("removing the journal", e))?;
+        }
+        Ok(())
+    }
+
+    fn apply_journal(&self) -> Result<()> {
+        let j = self.journal();
+        let ops =
+            fs::read_to_string(j.join(COMMITTED)).map_err(|e| io("reading the journal", e))?;
+        for line in ops.lines() {
+            let (op, rest) = line.split_at(line.len().min(2));
+            match op {
+                "P " => {
+                    let Some((idx, key)) = rest.split_once(' ') else {
+                        continue;
+                    };
+                    check_key(key)?;
+                    let src = j.join(idx);
+                    let dst = self.root.join(key);
+                    if src.exists() {
+                        if let Some(parent) = dst.parent() {
+                            fs::create_dir_all(parent).map_err(|e| io(key, e))?;
+                        }
+                        fs::rename(&src, &dst).map_err(|e| io(key, e))?;
+                    }
+                }
+                "D " => {
+                    check_key(rest)?;
+                    match fs::remove_file(self.root.join(rest)) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(io(rest, e)),
+                    }
+                }
+                _ => {
+                    return Err(CoreError::Corrupt {
+                        what: "file storage journal".into(),
+                        reason: format!("bad line {line:?}"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Storage for FileStorage {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        check_key(key)?;
+        match fs::read(self.root.join(key)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(key, e)),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = match fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(&dir.display().to_string(), e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| io("listing", e))?;
+                let path = entry.path();
+                let Ok(rel) = path.strip_prefix(&self.root) else {
+                    continue;
+                };
+                let key = rel.to_string_lossy().replace('\\', "/");
+                if key.starts_with('.') {
+                    continue;
+                }
+                if path.is_dir() {
+                    stack.push(path);
+                } else if key.starts_with(prefix) {
+                    out.push(key);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    async fn commit(&self, batch: Batch) -> Result<()> {
+        for (k, _) in &batch.puts {
+            check_key(k)?;
+        }
+        for k in &batch.deletes {
+            check_key(k)?;
+        }
+        let j = self.journal();
+        if j.exists() {
+            fs::remove_dir_all(&j).map_err(|e| io("clearing the journal", e))?;
+        }
+        fs::create_dir_all(&j).map_err(|e| io("creating the journal", e))?;
+        let mut ops = String::new();
+        for (i, (key, value)) in batch.puts.iter().enumerate() {
+            write_synced(&j.join(i.to_string()), value)?;
+            ops.push_str(&format!("P {i} {key}\n"));
+        }
+        for key in &batch.deletes {
+            ops.push_str(&format!("D {key}\n"));
+        }
+        write_synced(&j.join("ops"), ops.as_bytes())?;
+        // The commit point: an atomic rename.
+        fs::rename(j.join("ops"), j.join(COMMITTED)).map_err(|e| io("committing", e))?;
+        self.apply_journal()?;
+        fs::remove_dir_all(&j).map_err(|e| io("removing the journal", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("scry-fs-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn passes_the_storage_contract() {
+        let s = FileStorage::open(tmp("contract")).unwrap();
+        futures::executor::block_on(crate::storage::contract::run_all(&s));
+    }
+
+    #[test]
+    fn an_interrupted_commit_is_finished_or_discarded_on_open() {
+        let root = tmp("recover");
+        let s = FileStorage::open(&root).unwrap();
+        futures::executor::block_on(s.put("manifest", b"v1")).unwrap();
+        // Journal written but not marked committed: discarded.
+        fs::create_dir_all(root.join(JOURNAL)).unwrap();
+        fs::write(root.join(JOURNAL).join("0"), b"v2").unwrap();
+        fs::write(root.join(JOURNAL).join("ops"), "P 0 manifest\n").unwrap();
+        let s = FileStorage::open(&root).unwrap();
+        assert_eq!(
+            futures::executor::block_on(s.get("manifest"))
+                .unwrap()
+                .unwrap(),
+            b"v1"
+        );
+        // Marked committed but not applied: finished.
+        fs::create_dir_all(root.join(JOURNAL)).unwrap();
+        fs::write(root.join(JOURNAL).join("0"), b"v3").unwrap();
+        fs::write(root.join(JOURNAL).join(COMMITTED), "P 0 manifest\n").unwrap();
+        let s = FileStorage::open(&root).unwrap();
+        assert_eq!(
+            futures::executor::block_on(s.get("manifest"))
+                .unwrap()
+                .unwrap(),
+            b"v3"
+        );
+        assert!(!root.join(JOURNAL).exists());
+    }
+}

@@ -1,0 +1,141 @@
+//! Segments: immutable sets of documents with their text index and vectors, encoded as one
+//! checksummed, versioned blob named by its content hash (Lucene/tantivy's segment model).
+
+mod docs;
+pub mod format;
+
+use std::collections::HashSet;
+
+use crate::bm25::{TextSegment, TextSegmentBuilder};
+use crate::codec::Reader;
+use crate::document::Document;
+use crate::error::{CoreError, Result};
+use crate::text::Analyzer;
+use crate::vector::{VectorParams, VectorSegment};
+
+/// Magic bytes of a segment blob.
+pub const SEGMENT_MAGIC: &[u8; 8] = b"SCRYSEG\0";
+/// Newest segment format this build writes and reads.
+pub const SEGMENT_VERSION: u16 = 1;
+
+/// One immutable segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub(crate) docs: Vec<Document>,
+    pub(crate) text: TextSegment,
+    pub(crate) vectors: VectorSegment,
+}
+
+impl Segment {
+    /// Builds a segment: documents (already validated, unique ids) and the passage vectors of
+    /// each (`(vector, local doc)`, already checked for the metric). No graph is built here
+    /// unless `params.hnsw_threshold` is reached: callers wanting a quick add pass params with a
+    /// huge threshold and build graphs later through merges.
+    pub fn build(
+        docs: Vec<Document>,
+        vectors: &[(Vec<f32>, u32)],
+        dims: usize,
+        analyzer: &Analyzer,
+        params: &VectorParams,
+    ) -> Self {
+        let mut b = TextSegmentBuilder::new();
+        for d in &docs {
+            let texts = d.field_texts();
+            b.add(analyzer, [&texts[0], &texts[1], &texts[2], &texts[3]]);
+        }
+        Segment {
+            text: b.build(),
+            vectors: VectorSegment::build(dims, vectors, params),
+            docs,
+        }
+    }
+
+    /// Merges segments, dropping deleted documents (`deleted[i][doc]`), rebuilding postings and
+    /// (if large enough) the HNSW graph.
+    pub fn merge(parts: &[(&Segment, &[bool])], dims: usize, params: &VectorParams) -> Self {
+        let mut docs = Vec::new();
+        let mut text = TextSegmentBuilder::new();
+        let mut remaps: Vec<Vec<Option<u32>>> = Vec::with_capacity(parts.len());
+        for (seg, deleted) in parts {
+            let mut unpacked = TextSegmentBuilder::unpack(&seg.text);
+            let mut remap = vec![None; seg.docs.len()];
+            for (local, d) in seg.docs.iter().enumerate() {
+                if deleted.get(local).copied().unwrap_or(false) {
+                    continue;
+                }
+                remap[local] = Some(docs.len() as u32);
+                text.add_from(&mut unpacked, &seg.text, local as u32);
+                docs.push(d.clone());
+            }
+            remaps.push(remap);
+        }
+        let vparts: Vec<&VectorSegment> = parts.iter().map(|(s, _)| &s.vectors).collect();
+        let vectors = VectorSegment::merge(
+            dims,
+            &vparts,
+            |p, doc| remaps[p].get(doc as usize).copied().flatten(),
+            params,
+        );
+        Segment {
+            docs,
+            text: text.build(),
+            vectors,
+        }
+    }
+
+    /// Number of documents (including deleted ones, which only merges drop).
+    pub fn doc_count(&self) -> u32 {
+        self.docs.len() as u32
+    }
+
+    /// The stored documents.
+    pub fn docs(&self) -> &[Document] {
+        &self.docs
+    }
+
+    /// The text index.
+    pub fn text(&self) -> &TextSegment {
+        &self.text
+    }
+
+    /// The vectors.
+    pub fn vectors(&self) -> &VectorSegment {
+        &self.vectors
+    }
+
+    /// Encodes the segment into a sealed blob.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut body = Vec::new();
+        docs::encode(&self.docs, &mut body);
+        self.text.encode(&mut body);
+        self.vectors.encode(&mut body);
+        format::seal(SEGMENT_MAGIC, SEGMENT_VERSION, &body)
+    }
+
+    /// Decodes and validates a segment blob; `name` identifies it in errors.
+    pub fn decode(bytes: &[u8], name: &str) -> Result<Self> {
+        let what = format!("segment {name}");
+        let (_version, body) = format::open(bytes, SEGMENT_MAGIC, SEGMENT_VERSION, &what)?;
+        let corrupt = |reason: String| CoreError::Corrupt {
+            what: what.clone(),
+            reason,
+        };
+        let mut r = Reader::new(body);
+        let docs = docs::decode(&mut r).map_err(|e| corrupt(e.to_string()))?;
+        let mut ids = HashSet::with_capacity(docs.len());
+        if !docs.iter().all(|d| ids.insert(d.id.as_str())) {
+            return Err(corrupt("duplicate document id".into()));
+        }
+        let n = docs.len() as u32;
+        let text = TextSegment::decode(&mut r, n).map_err(|e| corrupt(e.to_string()))?;
+        let vectors = VectorSegment::decode(&mut r, n).map_err(|e| corrupt(e.to_string()))?;
+        if !r.is_empty() {
+            return Err(corrupt(format!("{} trailing bytes", r.remaining())));
+        }
+        Ok(Segment {
+            docs,
+            text,
+            vectors,
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! Vectors: int8 quantisation, SIMD-friendly distances, exact (flat) and HNSW segments.
+
+pub mod distance;
+pub mod graph;
+mod params;
+pub mod quantize;
+pub mod segment;
+pub mod synthetic;
+
+pub use params::{HnswParams, Metric, VectorParams};
+pub use segment::{VectorQuery, VectorScratch, VectorSegment, check_vector};

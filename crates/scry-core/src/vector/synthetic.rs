@@ -1,0 +1,54 @@
+//! Deterministic synthetic embeddings for tests and benchmarks: unit vectors drawn around random
+//! cluster centres plus a direction shared by all (real sentence embeddings are anisotropic like
+//! this, unlike uniform noise). The same seed gives the same data natively and in wasm.
+
+/// xorshift64* generator.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed` (any value).
+    pub fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f32 {
+        let u = self.unit().max(1e-7);
+        let v = self.unit();
+        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
+    }
+}
+
+/// `n` unit vectors of `dims` dimensions around `clusters` centres.
+pub fn clustered(seed: u64, n: usize, dims: usize, clusters: usize) -> Vec<Vec<f32>> {
+    let mut rng = Rng::new(seed);
+    let clusters = clusters.max(1);
+    let centres: Vec<Vec<f32>> = (0..clusters)
+        .map(|_| (0..dims).map(|_| rng.normal()).collect())
+        .collect();
+    let common: Vec<f32> = (0..dims).map(|_| rng.normal()).collect();
+    (0..n)
+        .map(|_| {
+            let c = &centres[(rng.next_u64() % clusters as u64) as usize];
+            let mut v: Vec<f32> = (0..dims)
+                .map(|d| 0.6 * common[d] + c[d] + 0.9 * rng.normal())
+                .collect();
+            super::quantize::normalize(&mut v);
+            v
+        })
+        .collect()
+}

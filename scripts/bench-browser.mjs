@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs web/bench/index.html in headless Chromium and prints its results as JSON.
+// Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k)
+// Needs: scripts/build.py --profile bench --wasm-only; for `text`, target/bench/python-docs.jsonl
+// (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl).
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from './serve.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const suites = process.argv[2] ?? 'vectors10k';
+const server = await startServer({ root, port: 0 });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+});
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
+  await page.goto(`${server.url}web/bench/index.html?suite=${encodeURIComponent(suites)}`);
+  await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 1_800_000 });
+  const results = await page.evaluate(() => window.__bench);
+  console.log(JSON.stringify({ browser: browser.version(), ...results }, null, 2));
+  if (results.error) process.exitCode = 1;
+} finally {
+  await browser.close();
+  await server.close();
+}
