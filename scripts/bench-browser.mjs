@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs web/bench/index.html in headless Chromium and prints its results as JSON.
-// Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k)
+// Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k,
+// embed,embed-ort2)
 // Needs: scripts/build.py --profile bench --wasm-only; for `text`, target/bench/python-docs.jsonl
 // (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl).
 import { fileURLToPath } from 'node:url';
@@ -25,13 +26,23 @@ const browser = await chromium.launch({
   ],
 });
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
-  await page.goto(`${server.url}web/bench/index.html?suite=${encodeURIComponent(suites)}`);
-  await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 1_800_000 });
-  const results = await page.evaluate(() => window.__bench);
-  console.log(JSON.stringify({ browser: browser.version(), ...results }, null, 2));
-  if (results.error) process.exitCode = 1;
+  // One page per suite: each starts from a fresh wasm instance (onnxruntime-web, for one, keeps
+  // its thread count for the life of a page).
+  const all = {};
+  for (const suite of suites.split(',')) {
+    const page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
+    await page.goto(`${server.url}web/bench/index.html?suite=${encodeURIComponent(suite)}`);
+    await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 1_800_000 });
+    const results = await page.evaluate(() => window.__bench);
+    Object.assign(all, results);
+    await page.close();
+    if (results.error) {
+      process.exitCode = 1;
+      break;
+    }
+  }
+  console.log(JSON.stringify({ browser: browser.version(), ...all }, null, 2));
 } finally {
   await browser.close();
   await server.close();

@@ -1,7 +1,7 @@
 // The browser benchmark page: runs scry's wasm (pkg/bench, built by `scripts/build.py --profile
 // bench`) in the page and reports timings as JSON on `window.__bench`. Driven by
 // scripts/bench-browser.mjs (Playwright + Debian Chromium); open it by hand to watch.
-import init, { Engine, benchVectors } from '../../pkg/bench/web/scry_wasm.js';
+import init, { Engine, TextModel, benchVectors } from '../../pkg/bench/web/scry_wasm.js';
 
 const out = document.getElementById('out');
 const params = new URLSearchParams(location.search);
@@ -37,15 +37,20 @@ async function textSuite(wasm) {
   for (let i = 0; i < docs.length; i += 1000) engine.add(docs.slice(i, i + 1000));
   engine.maintain();
   const buildMs = performance.now() - t;
-  const times = [];
-  for (let pass = 0; pass < 3; pass++) {
-    for (const q of queries) {
-      t = performance.now();
-      engine.search(q, { k: 10, mode: 'text' }, undefined);
-      times.push(performance.now() - t);
+  const run = (k) => {
+    const times = [];
+    for (let pass = 0; pass < 3; pass++) {
+      for (const q of queries) {
+        t = performance.now();
+        engine.search(q, { k, mode: 'text' }, undefined);
+        times.push(performance.now() - t);
+      }
     }
-  }
-  times.sort((a, b) => a - b);
+    return times.sort((a, b) => a - b);
+  };
+  // k = 1 first: the difference to k = 10 is the cost of nine more hits (snippets, transfer).
+  const k1 = run(1);
+  const times = run(10);
   log('text', {
     documents: engine.size,
     queries: times.length,
@@ -53,21 +58,145 @@ async function textSuite(wasm) {
     docsPerS: Math.round(docs.length / (buildMs / 1000)),
     p50Ms: pct(times, 0.5),
     p95Ms: pct(times, 0.95),
+    k1P50Ms: pct(k1, 0.5),
     wasmMemoryGrowthBytes: wasm.memory.buffer.byteLength - memBefore,
   });
   engine.free();
 }
 
+const MODEL_DIR = '/models/cache/all-MiniLM-L6-v2-int8/';
+// Single-word-piece words: a text of n - 2 of them is exactly n tokens with [CLS] and [SEP].
+const WORDS = ['data', 'file', 'stream', 'error', 'value', 'read', 'write', 'event', 'buffer'];
+
+function textOf(tokens, seed) {
+  return Array.from({ length: tokens - 2 }, (_, i) => WORDS[(i * 7 + seed) % WORDS.length]).join(
+    ' ',
+  );
+}
+
+/** Runs `fn` (one batch of `batch` texts) until 2 s have passed (≥ 3 runs); sentences/s. */
+async function rate(batch, fn) {
+  await fn(); // warm-up
+  let runs = 0;
+  const t0 = performance.now();
+  while (runs < 3 || performance.now() - t0 < 2000) {
+    await fn();
+    runs++;
+  }
+  return (batch * runs) / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * Embedding throughput, scry (tract in wasm, SIMD128, this thread) against onnxruntime-web
+ * (wasm, 1 and 2 threads) on the same model file and the same input shapes.
+ */
+async function embedSuite(wasm, ortThreads) {
+  const bytes = async (f) => new Uint8Array(await (await fetch(MODEL_DIR + f)).arrayBuffer());
+  const [onnx, tokenizer] = await Promise.all([bytes('model.onnx'), bytes('tokenizer.json')]);
+  let t = performance.now();
+  const model = TextModel.load('all-MiniLM-L6-v2-int8', onnx, tokenizer, 32);
+  const scryLoadMs = performance.now() - t;
+  const shapes = [
+    [1, 16],
+    [32, 16],
+    [1, 64],
+    [32, 64],
+    [1, 256],
+    [32, 256],
+  ];
+  const out = { scryLoadMs, scry: {}, ort: { threads: ortThreads } };
+  for (const [batch, tokens] of shapes) {
+    const texts = Array.from({ length: batch }, (_, i) => textOf(tokens, i));
+    if (model.countTokens(texts[0]) !== tokens - 2) throw new Error('token count');
+    out.scry[`b${batch}x${tokens}`] = await rate(batch, () => model.embed(texts));
+  }
+  out.scryWasmMemoryBytes = wasm.memory.buffer.byteLength;
+  model.free();
+
+  const ort = await import('/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs');
+  ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
+  // onnxruntime-web keeps one wasm instance per page, so one thread count per page load.
+  ort.env.wasm.numThreads = ortThreads;
+  t = performance.now();
+  const session = await ort.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
+  out.ort.coldStartMs = performance.now() - t;
+  for (const [batch, tokens] of shapes) {
+    const n = batch * tokens;
+    const ids = new BigInt64Array(n).fill(2951n);
+    for (let b = 0; b < batch; b++) {
+      ids[b * tokens] = 101n;
+      ids[b * tokens + tokens - 1] = 102n;
+    }
+    const feeds = {
+      input_ids: new ort.Tensor('int64', ids, [batch, tokens]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [batch, tokens]),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(n), [batch, tokens]),
+    };
+    out.ort[`b${batch}x${tokens}`] = await rate(batch, () => session.run(feeds));
+  }
+  await session.release();
+  log(ortThreads === 1 ? 'embed' : `embed-ort${ortThreads}`, out);
+}
+
+/**
+ * A pool of P workers, one model each, embedding 256 texts of 64 tokens split evenly: total
+ * sentences/s for P = 1 and 2, and the page's whole memory (all workers) once loaded.
+ */
+async function embedPoolSuite() {
+  const bytes = async (f) => new Uint8Array(await (await fetch(MODEL_DIR + f)).arrayBuffer());
+  const [onnx, tokenizer] = await Promise.all([bytes('model.onnx'), bytes('tokenizer.json')]);
+  const texts = Array.from({ length: 256 }, (_, i) => textOf(64, i));
+  const out = {};
+  for (const size of [1, 2]) {
+    const workers = Array.from(
+      { length: size },
+      () => new Worker(new URL('./embed-worker.js', import.meta.url), { type: 'module' }),
+    );
+    const ask = (w, msg) =>
+      new Promise((resolve) => {
+        w.onmessage = ({ data }) => resolve(data);
+        w.postMessage(msg);
+      });
+    await Promise.all(workers.map((w) => ask(w, { load: { onnx, tokenizer } })));
+    const share = texts.length / size;
+    const round = () =>
+      Promise.all(
+        workers.map((w, i) => ask(w, { texts: texts.slice(i * share, (i + 1) * share) })),
+      );
+    await round(); // warm-up
+    const t0 = performance.now();
+    for (let r = 0; r < 2; r++) await round();
+    const perS = (2 * texts.length) / ((performance.now() - t0) / 1000);
+    let memoryBytes;
+    if (crossOriginIsolated && performance.measureUserAgentSpecificMemory) {
+      memoryBytes = (await performance.measureUserAgentSpecificMemory()).bytes;
+    }
+    out[`workers${size}`] = { sentencesPerS: perS, memoryBytes };
+    for (const w of workers) w.terminate();
+  }
+  out.speedup = out.workers2.sentencesPerS / out.workers1.sentencesPerS;
+  log('embed-pool', out);
+}
+
 async function main() {
   const wasm = await init();
   for (const suite of suites) {
-    if (suite === 'vectors10k') log(suite, benchVectors(10000, 384, 200, 32, 40, 64, 7n));
-    else if (suite === 'vectors100k') log(suite, benchVectors(100000, 384, 200, 32, 40, 64, 7n));
+    // Default HNSW parameters (M 32, ef_construction 32, ef_search 64, rescore 30) on MiniLM-like
+    // vectors; `vectors:N:M:EFC[:minilm|clustered]` sweeps ef_search and rescore on one graph.
+    const one = (n) =>
+      benchVectors(n, 384, 200, 32, 32, new Uint32Array([64]), new Uint32Array([30]), 7n, 'minilm');
+    if (suite === 'vectors10k') log(suite, one(10000));
+    else if (suite === 'vectors100k') log(suite, one(100000));
     else if (suite.startsWith('vectors:')) {
-      // vectors:N:M:EFC:EFS
-      const [, n, m, efc, efs] = suite.split(':').map(Number);
-      log(suite, benchVectors(n, 384, 200, m, efc, efs, 7n));
+      const parts = suite.split(':');
+      const [n, m, efc] = parts.slice(1, 4).map(Number);
+      const data = parts[4] ?? 'minilm';
+      const sweep = new Uint32Array([32, 48, 64, 80, 96]);
+      log(suite, benchVectors(n, 384, 200, m, efc, sweep, new Uint32Array([30, 64]), 7n, data));
     } else if (suite === 'text') await textSuite(wasm);
+    else if (suite === 'embed') await embedSuite(wasm, 1);
+    else if (suite === 'embed-ort2') await embedSuite(wasm, 2);
+    else if (suite === 'embed-pool') await embedPoolSuite();
     else throw new Error(`unknown suite ${suite}`);
   }
   results.userAgent = navigator.userAgent;

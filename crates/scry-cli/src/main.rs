@@ -23,6 +23,9 @@ enum CliError {
     /// An engine error.
     #[error(transparent)]
     Core(#[from] scry_core::CoreError),
+    /// A model error.
+    #[error(transparent)]
+    Embed(#[from] scry_embed::EmbedError),
 }
 
 impl CliError {
@@ -31,6 +34,7 @@ impl CliError {
             CliError::Read { .. } => "IO_ERROR",
             CliError::Format { .. } => "INVALID_INPUT_FILE",
             CliError::Core(e) => e.code(),
+            CliError::Embed(e) => e.code(),
         }
     }
 }
@@ -81,6 +85,14 @@ enum Command {
         /// Also write the documents as JSON lines to this file.
         #[arg(long)]
         dump: Option<PathBuf>,
+        /// Embed every passage with the model in this folder (model.onnx + tokenizer.json of
+        /// the default text model, e.g. models/cache/all-MiniLM-L6-v2-int8) for vector and
+        /// hybrid search.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Threads embedding in parallel (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Search an index.
     Search {
@@ -97,6 +109,9 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Model folder for embedding the query (vector and hybrid modes).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Measure nDCG@10, MRR@10 and recall@10 over judged queries (JSON lines
     /// `{"query": "...", "relevant": ["id", ...]}`).
@@ -118,6 +133,9 @@ enum Command {
         /// `{"bm25": {"k1": 0.9}}`.
         #[arg(long)]
         config: Option<String>,
+        /// Model folder for embedding the queries (vector and hybrid modes).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Benchmarks (JSON output): `bench text` and `bench vectors`.
     #[command(subcommand)]
@@ -151,7 +169,7 @@ enum Bench {
         #[arg(long, default_value_t = 64)]
         ef_search: usize,
         /// HNSW ef_construction.
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 32)]
         ef_construction: usize,
         /// HNSW M (links kept per node).
         #[arg(long, default_value_t = 32)]
@@ -159,6 +177,13 @@ enum Bench {
         /// Data seed.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Select neighbours by closeness only (no HNSW heuristic).
+        #[arg(long)]
+        no_heuristic: bool,
+        /// Data: `minilm` (neighbourhoods calibrated on real MiniLM passage vectors) or `hard`
+        /// (flat clusters: much harder).
+        #[arg(long, default_value = "minilm")]
+        data: String,
     },
 }
 
@@ -219,9 +244,12 @@ fn bench(b: Bench) -> Result<(), CliError> {
             ef_construction,
             m,
             seed,
+            no_heuristic,
+            data,
         } => {
             let params = VectorParams {
                 hnsw: HnswParams {
+                    heuristic: !no_heuristic,
                     m,
                     ef_construction,
                     ef_search,
@@ -231,7 +259,10 @@ fn bench(b: Bench) -> Result<(), CliError> {
                 ..Default::default()
             };
             let params = params.validate()?;
-            let all = synthetic::clustered(seed, n + queries, dims, 200);
+            let all = match data.as_str() {
+                "hard" => synthetic::clustered(seed, n + queries, dims, 200),
+                _ => synthetic::minilm_like(seed, n + queries, dims),
+            };
             let (data, qs) = all.split_at(n);
             let rows: Vec<(Vec<f32>, u32)> = data
                 .iter()
@@ -332,6 +363,68 @@ fn collect_documents(
     Ok(docs)
 }
 
+fn load_embedder(dir: &Path) -> Result<scry_embed::TextEmbedder, CliError> {
+    let manifest = scry_embed::ModelManifest::parse(scry_embed::BUILTIN_MANIFEST)?;
+    let spec = manifest.model(scry_embed::DEFAULT_TEXT_MODEL)?;
+    Ok(scry_embed::TextEmbedder::from_dir(dir, spec)?)
+}
+
+/// Embeds `texts` on `threads` threads sharing one model, printing progress to stderr.
+fn embed_parallel(
+    embedder: &scry_embed::TextEmbedder,
+    texts: &[String],
+    threads: usize,
+) -> Result<Vec<Vec<f32>>, CliError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let done = AtomicUsize::new(0);
+    let t0 = Instant::now();
+    let chunk = 256;
+    let next = AtomicUsize::new(0);
+    let mut out: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+    /// Each worker's batches: (first passage index, its vectors).
+    type Batches = Vec<(usize, Vec<Vec<f32>>)>;
+    let results: Vec<Result<Batches, CliError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let start = next.fetch_add(chunk, Ordering::Relaxed);
+                        if start >= texts.len() {
+                            return Ok(mine);
+                        }
+                        let end = (start + chunk).min(texts.len());
+                        let refs: Vec<&str> =
+                            texts[start..end].iter().map(String::as_str).collect();
+                        mine.push((start, embedder.embed_texts(&refs)?));
+                        let n = done.fetch_add(end - start, Ordering::Relaxed) + end - start;
+                        let rate = n as f64 / t0.elapsed().as_secs_f64();
+                        eprint!("\rembedding {n}/{} passages ({rate:.0}/s)   ", texts.len());
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(read_err(Path::new("embedding thread"), "panicked")))
+            })
+            .collect()
+    });
+    eprintln!();
+    for r in results {
+        for (start, vecs) in r? {
+            for (i, v) in vecs.into_iter().enumerate() {
+                out[start + i] = Some(v);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|v| v.ok_or_else(|| read_err(Path::new("embedding"), "a passage was not embedded")))
+        .collect()
+}
+
 fn parse_config(json: Option<&str>) -> Result<EngineConfig, CliError> {
     match json {
         None => Ok(EngineConfig::default()),
@@ -377,6 +470,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             url_prefix,
             url_ext,
             dump,
+            model,
+            threads,
         } => {
             let t0 = Instant::now();
             let docs = collect_documents(&folder, &url_prefix, url_ext.as_deref())?;
@@ -394,8 +489,33 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
             let mut engine = Engine::new(EngineConfig::default())?;
-            engine.add(docs)?;
+            match model {
+                None => engine.add(docs)?,
+                Some(dir) => {
+                    let embedder = load_embedder(&dir)?;
+                    let per_doc: Vec<Vec<String>> =
+                        docs.iter().map(|d| engine.passages(d)).collect();
+                    let flat: Vec<String> = per_doc.iter().flatten().cloned().collect();
+                    let threads = threads.unwrap_or_else(rayon_threads);
+                    let t = Instant::now();
+                    let mut vectors = embed_parallel(&embedder, &flat, threads)?.into_iter();
+                    eprintln!(
+                        "embedded {} passages of {} documents in {:.1?} on {threads} threads",
+                        flat.len(),
+                        docs.len(),
+                        t.elapsed()
+                    );
+                    let grouped: Vec<Vec<Vec<f32>>> = per_doc
+                        .iter()
+                        .map(|p| vectors.by_ref().take(p.len()).collect())
+                        .collect();
+                    let tag = scry_core::Embedder::model(&embedder).clone();
+                    engine.add_with_vectors(docs, grouped, &tag)?;
+                }
+            }
+            let t = Instant::now();
             engine.maintain();
+            eprintln!("merged and built graphs in {:.1?}", t.elapsed());
             if out.exists() {
                 std::fs::remove_dir_all(&out).map_err(|e| read_err(&out, e))?;
             }
@@ -417,6 +537,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             k,
             mode,
             json,
+            model,
         } => {
             let engine = open_index(&index)?;
             let opts = SearchOptions {
@@ -424,7 +545,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 mode: mode.into(),
                 ..Default::default()
             };
-            let hits = engine.search(&query, None, &opts)?;
+            let hits = match model {
+                Some(dir) => engine.search_embedded(&query, &mut load_embedder(&dir)?, &opts)?,
+                None => engine.search(&query, None, &opts)?,
+            };
             if json {
                 let out = serde_json::to_string_pretty(&hits).map_err(|e| read_err(&index, e))?;
                 println!("{out}");
@@ -443,8 +567,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
             k,
             verbose,
             config,
+            model,
         } => {
             let engine = open_index_with(&index, parse_config(config.as_deref())?)?;
+            let mut embedder = model.map(|dir| load_embedder(&dir)).transpose()?;
             let text = std::fs::read_to_string(&queries).map_err(|e| read_err(&queries, e))?;
             let judged: Vec<eval::Judged> = text
                 .lines()
@@ -465,11 +591,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let mut scores = Vec::with_capacity(judged.len());
             let t0 = Instant::now();
             for j in &judged {
-                let ranked: Vec<String> = engine
-                    .search(&j.query, None, &opts)?
-                    .into_iter()
-                    .map(|h| h.id)
-                    .collect();
+                let hits = match embedder.as_mut() {
+                    Some(e) => engine.search_embedded(&j.query, e, &opts)?,
+                    None => engine.search(&j.query, None, &opts)?,
+                };
+                let ranked: Vec<String> = hits.into_iter().map(|h| h.id).collect();
                 let s = eval::score(&ranked, &j.relevant, k);
                 if verbose {
                     println!(

@@ -220,6 +220,56 @@ pub struct CommitInfo {
     pub segments_removed: usize,
 }
 
+/// A commit between its two halves (see [`Engine::prepare_commit`]).
+#[derive(Debug, Clone)]
+pub struct PendingCommit {
+    generation: u64,
+    written: usize,
+    bytes: usize,
+    fresh: Vec<(Arc<Segment>, String)>,
+    /// Storage keys of the segments the new manifest references.
+    pub live_keys: HashSet<String>,
+    /// Filled in by [`collect_garbage`] callers.
+    pub segments_removed: usize,
+}
+
+impl PendingCommit {
+    /// What the commit did.
+    pub fn into_info(self) -> CommitInfo {
+        CommitInfo {
+            generation: self.generation,
+            segments_written: self.written,
+            bytes_written: self.bytes,
+            segments_removed: self.segments_removed,
+        }
+    }
+}
+
+/// Deletes segment blobs that `live_keys` (the current manifest's) does not reference; returns
+/// how many. Safe to run any time after a commit; readers of older manifests must have
+/// reloaded (IndexedDB: other tabs are told through BroadcastChannel first).
+pub async fn collect_garbage<S: Storage>(
+    storage: &S,
+    live_keys: &HashSet<String>,
+) -> Result<usize> {
+    let stale: Vec<String> = storage
+        .list(SEGMENT_PREFIX)
+        .await?
+        .into_iter()
+        .filter(|k| !live_keys.contains(k))
+        .collect();
+    let n = stale.len();
+    if n > 0 {
+        storage
+            .commit(Batch {
+                puts: Vec::new(),
+                deletes: stale,
+            })
+            .await?;
+    }
+    Ok(n)
+}
+
 /// A search engine over documents with optional passage vectors.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -696,6 +746,17 @@ impl Engine {
         embedder: &mut dyn Embedder,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
+        self.search_embedded_with(&mut Scratch::default(), query, embedder, options)
+    }
+
+    /// Like [`Engine::search_embedded`], reusing `scratch` between queries.
+    pub fn search_embedded_with(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        embedder: &mut dyn Embedder,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit>> {
         let needs_vector = options.mode != Mode::Text && self.model.is_some();
         let vector = if needs_vector && !query.trim().is_empty() {
             self.check_model(embedder.model())?;
@@ -703,7 +764,7 @@ impl Engine {
         } else {
             None
         };
-        self.search(query, vector.as_deref(), options)
+        self.search_with(scratch, query, vector.as_deref(), options)
     }
 
     /// Searches with an optional precomputed query vector (from the index's model).
@@ -932,21 +993,31 @@ impl Engine {
     /// Writes new segments and swaps the manifest in one atomic batch, then deletes segment blobs
     /// no longer referenced.
     pub async fn commit<S: Storage>(&mut self, storage: &S) -> Result<CommitInfo> {
+        let (batch, pending) = self.prepare_commit();
+        storage.commit(batch).await?;
+        let mut info = self.finish_commit(pending);
+        info.segments_removed = collect_garbage(storage, &info.live_keys).await?;
+        Ok(info.into_info())
+    }
+
+    /// The first, synchronous half of a commit: the batch to write (new segment blobs and the
+    /// manifest) and what to record once it is durable. Lets callers that cannot hold the engine
+    /// across an `await` (a shared engine in a browser worker) commit without blocking queries:
+    /// write the batch, then call [`Engine::finish_commit`].
+    pub fn prepare_commit(&self) -> (Batch, PendingCommit) {
         let mut batch = Batch::default();
-        let mut written = 0;
         let mut bytes = 0;
         let mut ids = Vec::with_capacity(self.segments.len());
         let mut fresh = Vec::new();
-        for (i, s) in self.segments.iter().enumerate() {
+        for s in &self.segments {
             let id = match &s.stored {
                 Some(id) => id.clone(),
                 None => {
                     let blob = s.seg.encode();
                     let id = content_id(&blob);
                     bytes += blob.len();
-                    written += 1;
                     batch.puts.push((format!("{SEGMENT_PREFIX}{id}"), blob));
-                    fresh.push((i, id.clone()));
+                    fresh.push((s.seg.clone(), id.clone()));
                     id
                 }
             };
@@ -977,37 +1048,32 @@ impl Engine {
         let m = manifest.encode();
         bytes += m.len();
         batch.puts.push((MANIFEST_KEY.to_owned(), m));
-        storage.commit(batch).await?;
-        self.generation = manifest.generation;
-        for (i, id) in fresh {
-            self.segments[i].stored = Some(id);
+        let pending = PendingCommit {
+            generation: manifest.generation,
+            written: fresh.len(),
+            bytes,
+            fresh,
+            live_keys: ids
+                .iter()
+                .map(|id| format!("{SEGMENT_PREFIX}{id}"))
+                .collect(),
+            segments_removed: 0,
+        };
+        (batch, pending)
+    }
+
+    /// The second half of a commit, after the batch of [`Engine::prepare_commit`] is durable:
+    /// records the generation and which segments are stored (segments merged away meanwhile are
+    /// simply no longer there). Returns what was committed and the keys now live (for
+    /// [`collect_garbage`]).
+    pub fn finish_commit(&mut self, pending: PendingCommit) -> PendingCommit {
+        self.generation = self.generation.max(pending.generation);
+        for (seg, id) in &pending.fresh {
+            if let Some(s) = self.segments.iter_mut().find(|s| Arc::ptr_eq(&s.seg, seg)) {
+                s.stored = Some(id.clone());
+            }
         }
-        // Garbage-collect blobs the new manifest does not reference.
-        let live: HashSet<String> = ids
-            .iter()
-            .map(|id| format!("{SEGMENT_PREFIX}{id}"))
-            .collect();
-        let stale: Vec<String> = storage
-            .list(SEGMENT_PREFIX)
-            .await?
-            .into_iter()
-            .filter(|k| !live.contains(k))
-            .collect();
-        let removed = stale.len();
-        if !stale.is_empty() {
-            storage
-                .commit(Batch {
-                    puts: Vec::new(),
-                    deletes: stale,
-                })
-                .await?;
-        }
-        Ok(CommitInfo {
-            generation: self.generation,
-            segments_written: written,
-            bytes_written: bytes,
-            segments_removed: removed,
-        })
+        pending
     }
 
     /// Opens the index committed in `storage` (an empty engine if there is none). The

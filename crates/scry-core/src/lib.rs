@@ -32,6 +32,7 @@ pub mod file_storage;
 pub mod filter;
 pub mod hybrid;
 pub mod manifest;
+pub mod migrate;
 pub mod passage;
 pub mod segment;
 pub mod snippet;
@@ -46,5 +47,6 @@ pub use engine::{
 };
 pub use error::{CoreError, Result};
 pub use filter::Filter;
+pub use migrate::{MigrationProgress, ModelMigration};
 pub use snippet::Snippet;
 pub use storage::{Batch, MemoryStorage, Storage};

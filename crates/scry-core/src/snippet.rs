@@ -32,14 +32,23 @@ pub fn best_window(
     if words.is_empty() || max_words == 0 {
         return Snippet::default();
     }
-    // Matches per word position: (term, byte range in text). Stemmers only rewrite the ends of
-    // words, so a word can only yield a query term if it contains the term's first three
-    // characters; every other word is skipped without being analysed.
-    let mut keys: Vec<String> = terms.iter().map(|t| t.chars().take(3).collect()).collect();
+    // Matches per word position: (term, byte range in text). Snowball stemmers only rewrite the
+    // last character of what they keep (`happy` → `happi`), so a word can only yield a term if it
+    // contains the term minus its last character (up to 6 characters of it); every other word
+    // is skipped without being analysed.
+    let mut keys: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            let n = t.chars().count();
+            let take = if n <= 2 { n } else { (n - 1).min(6) };
+            t.chars().take(take).collect()
+        })
+        .collect();
     keys.sort_unstable();
     keys.dedup();
     let fold = analyzer.config().fold_diacritics;
-    let mut matches: Vec<Vec<(String, Range<usize>)>> = vec![Vec::new(); words.len()];
+    // (word index, term, byte range in text), by word index: sparse (most words match nothing).
+    let mut matches: Vec<(usize, String, Range<usize>)> = Vec::new();
     // Each distinct word is analysed at most once per snippet.
     let mut memo: HashMap<&str, Vec<(String, Range<usize>)>> = HashMap::new();
     for (i, &(start, word)) in words.iter().enumerate() {
@@ -73,55 +82,63 @@ pub fn best_window(
                 .collect()
         });
         for (term, r) in found.iter() {
-            matches[i].push((term.clone(), start + r.start..start + r.end));
+            matches.push((i, term.clone(), start + r.start..start + r.end));
         }
     }
     let width = max_words.min(words.len());
     let distinct_terms = {
         let mut seen: HashSet<&str> = HashSet::new();
-        for m in matches.iter().flatten() {
-            seen.insert(m.0.as_str());
+        for m in &matches {
+            seen.insert(m.1.as_str());
         }
         seen.len().max(1)
     };
+    // The earliest best window starts at word 0 or ends on a matched word (moving a window whose
+    // last word matches nothing one word left loses nothing), so only those are scored: the
+    // windows covering the most distinct terms, then the most matches, the earliest first.
+    let mut firsts = vec![0usize];
+    for &(w, ..) in &matches {
+        if w + 1 >= width {
+            firsts.push((w + 1 - width).min(words.len() - width));
+        }
+    }
+    firsts.dedup();
     let mut best = (0usize, 0usize, 0usize); // (distinct terms, matches, first word)
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    let mut total = 0usize;
-    for i in 0..words.len() {
-        for (t, _) in &matches[i] {
-            *counts.entry(t.as_str()).or_default() += 1;
+    let (mut lo, mut hi, mut total) = (0usize, 0usize, 0usize);
+    for first in firsts {
+        while hi < matches.len() && matches[hi].0 < first + width {
+            *counts.entry(matches[hi].1.as_str()).or_default() += 1;
             total += 1;
+            hi += 1;
         }
-        if i >= width {
-            for (t, _) in &matches[i - width] {
-                if let Some(c) = counts.get_mut(t.as_str()) {
-                    *c -= 1;
-                    if *c == 0 {
-                        counts.remove(t.as_str());
-                    }
+        while lo < hi && matches[lo].0 < first {
+            let t = matches[lo].1.as_str();
+            if let Some(c) = counts.get_mut(t) {
+                *c -= 1;
+                if *c == 0 {
+                    counts.remove(t);
                 }
-                total -= 1;
             }
+            total -= 1;
+            lo += 1;
         }
-        if i + 1 >= width {
-            let first = i + 1 - width;
-            if (counts.len(), total) > (best.0, best.1) {
-                best = (counts.len(), total, first);
-            }
-            // Every query term is in view: no later window can cover more of them.
-            if counts.len() == distinct_terms {
-                break;
-            }
+        if (counts.len(), total) > (best.0, best.1) {
+            best = (counts.len(), total, first);
+        }
+        // Every query term is in view: no later window can cover more of them.
+        if counts.len() == distinct_terms {
+            break;
         }
     }
     let first = best.2;
     let last = first + width - 1;
     let start = words[first].0;
     let end = words[last].0 + words[last].1.len();
-    let mut ranges: Vec<Range<usize>> = matches[first..=last]
+    let mut ranges: Vec<Range<usize>> = matches
         .iter()
-        .flatten()
-        .map(|(_, r)| r.clone())
+        .filter(|m| (first..=last).contains(&m.0))
+        .map(|(_, _, r)| r.clone())
         .collect();
     ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
     let mut highlights: Vec<Range<usize>> = Vec::new();
@@ -149,32 +166,34 @@ pub fn best_window(
 /// the snippet window measure in coarser words — matches inside are still found by the analyzer.
 fn fast_words(text: &str) -> Vec<(usize, &str)> {
     let word = |c: char| c.is_alphanumeric() || c == '_';
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !word(chars[i].1) {
-            i += 1;
+    let mut out = Vec::with_capacity(text.len() / 6);
+    let mut it = text.char_indices().peekable();
+    while let Some((start, c)) = it.next() {
+        if !word(c) {
             continue;
         }
-        let start = chars[i].0;
+        let (mut prev, mut end) = (c, start + c.len_utf8());
         loop {
-            while i < chars.len() && word(chars[i].1) {
-                i += 1;
+            while let Some(&(i, ch)) = it.peek() {
+                if !word(ch) {
+                    break;
+                }
+                (prev, end) = (ch, i + ch.len_utf8());
+                it.next();
             }
-            // UAX #29 WB6/7 and WB11/12.
-            let joins = i + 1 < chars.len() && {
-                let (prev, mid, next) = (chars[i - 1].1, chars[i].1, chars[i + 1].1);
-                matches!(mid, '.' | '\'' | ':' | '’')
-                    && ((prev.is_alphabetic() && next.is_alphabetic())
-                        || (prev.is_numeric() && next.is_numeric() && mid != ':'))
-            };
+            // UAX #29 WB6/7 and WB11/12: a single joiner between letters (or digits).
+            let Some(&(at, mid)) = it.peek() else { break };
+            let next = text[at + mid.len_utf8()..].chars().next();
+            let joins = matches!(mid, '.' | '\'' | ':' | '’')
+                && next.is_some_and(|next| {
+                    (prev.is_alphabetic() && next.is_alphabetic())
+                        || (prev.is_numeric() && next.is_numeric() && mid != ':')
+                });
             if !joins {
                 break;
             }
-            i += 1;
+            it.next();
         }
-        let end = chars.get(i).map_or(text.len(), |c| c.0);
         out.push((start, &text[start..end]));
     }
     out

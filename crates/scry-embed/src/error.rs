@@ -35,6 +35,54 @@ pub enum EmbedError {
         /// sha256 found (hex).
         actual_sha256: String,
     },
+    /// The ONNX model could not be parsed, typed or optimised by tract (not an ONNX file, or an
+    /// unsupported graph).
+    #[error("cannot load the ONNX model: {0}")]
+    ModelLoad(String),
+    /// The model loads but does not fit what the manifest says (inputs, outputs, dimension,
+    /// pooling).
+    #[error("unsupported model: {0}")]
+    ModelUnsupported(String),
+    /// `tokenizer.json` could not be parsed or configured.
+    #[error("cannot load the tokenizer: {0}")]
+    TokenizerLoad(String),
+    /// Tokenising an input failed.
+    #[error("cannot tokenize input {index}: {reason}")]
+    Tokenize {
+        /// Position of the text in the caller's batch.
+        index: usize,
+        /// The tokenizer's message.
+        reason: String,
+    },
+    /// Running the model failed.
+    #[error("model inference failed: {0}")]
+    Inference(String),
+    /// A text to embed is empty or only whitespace (there is nothing to embed; a zero vector
+    /// would silently match nothing).
+    #[error("text {index} is empty or blank")]
+    EmptyInput {
+        /// Position of the text in the caller's batch.
+        index: usize,
+    },
+    /// Pixels handed to the image preprocessing do not describe an image: a width or height of
+    /// zero, or a buffer whose length is not `width × height × 4` (RGBA).
+    #[error("invalid image: {0}")]
+    ImageInvalid(String),
+    /// An image file could not be decoded (corrupt or truncated data).
+    #[error("cannot decode the image: {0}")]
+    ImageDecode(String),
+    /// An image file is in a format scry does not decode (only PNG and JPEG are; in browsers,
+    /// decode with a canvas or `ImageBitmap` and pass the RGBA pixels).
+    #[error("unsupported image format: {0}")]
+    ImageUnsupported(String),
+    /// A parameter is outside its documented range.
+    #[error("invalid parameter `{name}`: {reason}")]
+    InvalidParameter {
+        /// The parameter's name as documented.
+        name: &'static str,
+        /// Why the value was rejected.
+        reason: String,
+    },
 }
 
 impl EmbedError {
@@ -45,6 +93,16 @@ impl EmbedError {
             EmbedError::UnknownModel(_) => "MODEL_UNKNOWN",
             EmbedError::FileMissing { .. } => "MODEL_FILE_MISSING",
             EmbedError::IntegrityMismatch { .. } => "MODEL_INTEGRITY",
+            EmbedError::ModelLoad(_) => "MODEL_LOAD",
+            EmbedError::ModelUnsupported(_) => "MODEL_UNSUPPORTED",
+            EmbedError::TokenizerLoad(_) => "TOKENIZER_LOAD",
+            EmbedError::Tokenize { .. } => "TOKENIZE",
+            EmbedError::Inference(_) => "MODEL_INFERENCE",
+            EmbedError::EmptyInput { .. } => "EMPTY_INPUT",
+            EmbedError::InvalidParameter { .. } => "INVALID_PARAMETER",
+            EmbedError::ImageInvalid(_) => "IMAGE_INVALID",
+            EmbedError::ImageDecode(_) => "IMAGE_DECODE",
+            EmbedError::ImageUnsupported(_) => "IMAGE_UNSUPPORTED",
         }
     }
 }

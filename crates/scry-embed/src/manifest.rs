@@ -20,11 +20,13 @@ pub struct ModelSpec {
     pub id: String,
     /// Human-readable name.
     pub name: String,
-    /// What the model does (`text-embedding`, `image-text-embedding`).
+    /// What the model does (`text-embedding`; `image-text` for a CLIP-style image and text
+    /// dual encoder, see `crates/scry-embed/CLIP.md`).
     pub task: String,
     /// Output dimension.
     pub dims: usize,
-    /// Pooling over token outputs (`mean`, `cls`).
+    /// Pooling over token outputs (`mean`, `cls`; `eos` for CLIP text towers, which pool the
+    /// end-of-text token inside the graph).
     pub pooling: String,
     /// Whether outputs are L2-normalised.
     pub normalize: bool,
@@ -34,6 +36,59 @@ pub struct ModelSpec {
     pub licence: String,
     /// The files the model needs.
     pub files: Vec<FileSpec>,
+    /// How images are preprocessed, for image-text (CLIP-style) models; absent for text models.
+    #[serde(default)]
+    pub image: Option<ImageSpec>,
+}
+
+/// Image preprocessing of an image-text model (CLIP's: resize the shortest side to `size` with
+/// bicubic interpolation, centre crop `crop_size` × `crop_size`, scale to `[0, 1]`, normalise
+/// each channel with `mean` and `std`). See [`crate::image::ImagePreprocessor`].
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct ImageSpec {
+    /// Length in pixels of the shortest side after resizing (CLIP ViT-B/32: 224). Range 1..=4096.
+    pub size: u32,
+    /// Side of the square centre crop; absent means `size`. Range 1..=`size`.
+    #[serde(default)]
+    pub crop_size: Option<u32>,
+    /// Per-channel (R, G, B) mean subtracted after scaling to `[0, 1]`.
+    pub mean: [f32; 3],
+    /// Per-channel (R, G, B) standard deviation divided by after subtracting the mean (> 0).
+    pub std: [f32; 3],
+    /// How the image is resized: `shortest` (the shortest side becomes `size`, aspect ratio kept,
+    /// as torchvision's `Resize(size)`); the only mode supported.
+    pub resize: String,
+    /// How the square is cut out: `center` (torchvision's `CenterCrop`); the only mode supported.
+    pub crop: String,
+    /// Resampling filter: `bicubic` (Pillow's `Image.BICUBIC`); the only filter supported.
+    pub interpolation: String,
+}
+
+impl ImageSpec {
+    /// Side of the square the model sees (`crop_size`, or `size` when absent).
+    pub fn crop_side(&self) -> u32 {
+        self.crop_size.unwrap_or(self.size)
+    }
+
+    fn check(&self) -> std::result::Result<(), String> {
+        if !(1..=4096).contains(&self.size) {
+            return Err(format!("image size {} is not in 1..=4096", self.size));
+        }
+        let crop = self.crop_side();
+        if crop == 0 || crop > self.size {
+            return Err(format!(
+                "image crop_size {crop} is not in 1..={}",
+                self.size
+            ));
+        }
+        if self.mean.iter().any(|m| !m.is_finite()) {
+            return Err("image mean is not finite".into());
+        }
+        if self.std.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+            return Err("image std must be finite and positive".into());
+        }
+        Ok(())
+    }
 }
 
 /// One file of a model, pinned by size and sha256.
@@ -49,6 +104,12 @@ pub struct FileSpec {
     pub sha256: String,
     /// Expected size in bytes.
     pub bytes: u64,
+    /// What the file is in a model of several files: `vision` (image encoder), `text` (text
+    /// encoder), `tokenizer`. Absent for text models, whose files are found by name; an
+    /// image-text model without roles uses the names `vision_model.onnx`, `text_model.onnx` and
+    /// `tokenizer.json`.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 impl ModelManifest {
@@ -69,6 +130,11 @@ impl ModelManifest {
                     model.id
                 )));
             }
+            if let Some(image) = &model.image {
+                image
+                    .check()
+                    .map_err(|e| EmbedError::ManifestInvalid(format!("{}: {e}", model.id)))?;
+            }
             for f in &model.files {
                 if f.sha256.len() != 64 || !f.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return Err(EmbedError::ManifestInvalid(format!(
@@ -87,6 +153,28 @@ impl ModelManifest {
             .iter()
             .find(|m| m.id == id)
             .ok_or_else(|| EmbedError::UnknownModel(id.to_owned()))
+    }
+}
+
+impl ModelSpec {
+    /// The file playing `role` (`vision`, `text`, `tokenizer`): the one whose `role` says so, or
+    /// else the file without a role named `default_name`. None is `MODEL_MANIFEST_INVALID`.
+    pub fn file_for_role(&self, role: &str, default_name: &str) -> Result<&FileSpec> {
+        self.files
+            .iter()
+            .find(|f| f.role.as_deref() == Some(role))
+            .or_else(|| {
+                self.files
+                    .iter()
+                    .find(|f| f.role.is_none() && f.name == default_name)
+            })
+            .ok_or_else(|| {
+                EmbedError::ManifestInvalid(format!(
+                    "model {} has no {role} file (one with \"role\": \"{role}\", or named \
+                     {default_name})",
+                    self.id
+                ))
+            })
     }
 }
 

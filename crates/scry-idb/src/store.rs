@@ -98,6 +98,64 @@ impl IdbStore {
         Ok(Some(bytes.to_vec()))
     }
 
+    /// All keys starting with `prefix`, sorted (IndexedDB orders string keys by code unit).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let txn = self
+            .db
+            .transaction_with_str(STORE)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let store = txn
+            .object_store(STORE)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let upper = format!("{prefix}\u{10FFFF}");
+        let range =
+            web_sys::IdbKeyRange::bound(&JsValue::from_str(prefix), &JsValue::from_str(&upper))
+                .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let req = store
+            .get_all_keys_with_key(&range)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let keys = request(&req).await?;
+        let keys: js_sys::Array = keys
+            .dyn_into()
+            .map_err(|_| IdbError::Transaction("getAllKeys did not return an array".into()))?;
+        Ok(keys.iter().filter_map(|k| k.as_string()).collect())
+    }
+
+    /// Writes `puts` and removes `deletes` in one readwrite transaction: after it resolves all
+    /// of them are durable, and if it fails (quota, abort, crash) none is.
+    pub async fn commit(&self, puts: &[(String, Vec<u8>)], deletes: &[String]) -> Result<()> {
+        let txn = self
+            .db
+            .transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let store = txn
+            .object_store(STORE)
+            .map_err(|e| IdbError::Transaction(format!("{e:?}")))?;
+        let staged = (|| -> std::result::Result<(), JsValue> {
+            for (k, v) in puts {
+                store.put_with_key(&Uint8Array::from(v.as_slice()), &JsValue::from_str(k))?;
+            }
+            for k in deletes {
+                store.delete(&JsValue::from_str(k))?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = staged {
+            let _ = txn.abort();
+            // A synchronous throw is usually the quota or a closed connection.
+            let name = js_sys::Reflect::get(&e, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
+            return Err(if name == "QuotaExceededError" {
+                IdbError::QuotaExceeded(format!("{e:?}"))
+            } else {
+                IdbError::Transaction(format!("{e:?}"))
+            });
+        }
+        transaction_done(&txn).await
+    }
+
     /// Closes the connection.
     pub fn close(self) {
         self.db.close();

@@ -41,3 +41,47 @@ async fn overwrite_replaces_value() {
     );
     store.close();
 }
+
+#[wasm_bindgen_test]
+async fn idb_storage_passes_the_storage_contract() {
+    let name = "scry-test-contract";
+    scry_idb::IdbStorage::destroy(name).await.unwrap();
+    let s = scry_idb::IdbStorage::open(name).await.unwrap();
+    scry_core::storage::contract::run_all(&s).await;
+    s.close();
+    scry_idb::IdbStorage::destroy(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_engine_survives_reopening_from_indexeddb() {
+    use scry_core::{Document, Engine, EngineConfig, Mode, SearchOptions};
+    let name = "scry-test-engine";
+    scry_idb::IdbStorage::destroy(name).await.unwrap();
+    let s = scry_idb::IdbStorage::open(name).await.unwrap();
+    let mut e = Engine::new(EngineConfig::default()).unwrap();
+    e.add(vec![
+        Document::new("a", "Streams", "Readable and writable streams."),
+        Document::new("b", "Buffers", "Binary data in buffers."),
+    ])
+    .unwrap();
+    e.commit(&s).await.unwrap();
+    e.remove(&["a"]);
+    e.add(vec![Document::new("c", "Crypto", "Hashes and ciphers.")])
+        .unwrap();
+    e.commit(&s).await.unwrap();
+    s.close();
+
+    let s = scry_idb::IdbStorage::open(name).await.unwrap();
+    let back = Engine::open(&s, EngineConfig::default()).await.unwrap();
+    assert_eq!(back.generation(), 2);
+    assert!(back.get("a").is_none());
+    let opts = SearchOptions {
+        k: 5,
+        mode: Mode::Text,
+        ..Default::default()
+    };
+    assert_eq!(back.search("ciphers", None, &opts).unwrap()[0].id, "c");
+    assert_eq!(back.search("binary", None, &opts).unwrap()[0].id, "b");
+    s.close();
+    scry_idb::IdbStorage::destroy(name).await.unwrap();
+}

@@ -28,16 +28,26 @@ fn now_ms() -> f64 {
 struct VectorBench {
     n: usize,
     dims: usize,
+    data: String,
     m: usize,
     ef_construction: usize,
-    ef_search: usize,
     build_ms: f64,
     build_per_s: f64,
+    flat_p50_ms: f64,
+    /// Recall@10 of the exact int8 scan (+ f32 re-scoring): the ceiling of the graph's recall.
+    flat_recall_at_10: f64,
+    bytes_per_vector: f64,
+    runs: Vec<VectorRun>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VectorRun {
+    ef_search: usize,
+    rescore: usize,
     hnsw_p50_ms: f64,
     hnsw_p95_ms: f64,
     recall_at_10: f64,
-    flat_p50_ms: f64,
-    bytes_per_vector: f64,
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -47,8 +57,11 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// HNSW build rate, query latency (p50/p95), recall@10 against an exact scan, flat-scan latency
-/// and memory per vector on synthetic clustered unit vectors (`scry_core::vector::synthetic`).
+/// HNSW build rate, then query latency (p50/p95) and recall@10 against an exact f32 scan for
+/// each `ef_search` × `rescore` pair on the one graph, plus flat-scan latency and memory per
+/// vector, on synthetic unit vectors (`scry_core::vector::synthetic`): `data` is `"minilm"`
+/// (neighbourhoods calibrated to real all-MiniLM-L6-v2 passage vectors) or `"clustered"` (200
+/// tight clusters: a harder case for the graph).
 #[wasm_bindgen(js_name = benchVectors)]
 #[allow(clippy::too_many_arguments)]
 pub fn bench_vectors(
@@ -57,14 +70,15 @@ pub fn bench_vectors(
     queries: usize,
     m: usize,
     ef_construction: usize,
-    ef_search: usize,
+    ef_search: Vec<u32>,
+    rescore: Vec<u32>,
     seed: u64,
+    data: &str,
 ) -> Result<JsValue, JsValue> {
-    let params = VectorParams {
+    let base = VectorParams {
         hnsw: HnswParams {
             m,
             ef_construction,
-            ef_search,
             ..Default::default()
         },
         hnsw_threshold: 1,
@@ -72,52 +86,92 @@ pub fn bench_vectors(
     }
     .validate()
     .map_err(ScryJsError::from)?;
-    let all = synthetic::clustered(seed, n + queries, dims, 200);
-    let (data, qs) = all.split_at(n);
-    let rows: Vec<(Vec<f32>, u32)> = data
+    let all = match data {
+        "minilm" => synthetic::minilm_like(seed, n + queries, dims),
+        "clustered" => synthetic::clustered(seed, n + queries, dims, 200),
+        other => {
+            return Err(ScryJsError::invalid_options(
+                "data",
+                format!("unknown synthetic data {other:?} (minilm | clustered)"),
+            )
+            .into());
+        }
+    };
+    let (points, qs) = all.split_at(n);
+    let rows: Vec<(Vec<f32>, u32)> = points
         .iter()
         .enumerate()
         .map(|(i, v)| (v.clone(), i as u32))
         .collect();
     let t = now_ms();
-    let seg = VectorSegment::build(dims, &rows, &params);
+    let seg = VectorSegment::build(dims, &rows, &base);
     let build_ms = now_ms() - t;
     let mut scratch = VectorScratch::default();
-    let (mut graph, mut flat, mut hits) = (Vec::new(), Vec::new(), 0usize);
-    for q in qs {
-        let vq = VectorQuery::new(q, params.metric).map_err(ScryJsError::from)?;
+    let vqs = qs
+        .iter()
+        .map(|q| VectorQuery::new(q, base.metric))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ScryJsError::from)?;
+    let exact: Vec<Vec<u32>> = qs
+        .iter()
+        .map(|q| {
+            let mut all: Vec<(f32, u32)> = points
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (distance::dot_f32(q, v), i as u32))
+                .collect();
+            let nth = 10.min(all.len() - 1);
+            all.select_nth_unstable_by(nth, |a, b| b.0.total_cmp(&a.0));
+            all[..10.min(all.len())].iter().map(|x| x.1).collect()
+        })
+        .collect();
+    let recall = |got: &[(usize, f32)], truth: &[u32]| {
+        got.iter()
+            .filter(|(r, _)| truth.contains(&seg.doc_of(*r)))
+            .count()
+    };
+    let (mut flat, mut flat_hits) = (Vec::new(), 0usize);
+    for (vq, truth) in vqs.iter().zip(&exact) {
         let t = now_ms();
-        let got = seg.search(&vq, 10, &params, false, &mut scratch, |_| true);
-        graph.push(now_ms() - t);
-        let t = now_ms();
-        let _ = seg.search(&vq, 10, &params, true, &mut scratch, |_| true);
+        let got = seg.search(vq, 10, &base, true, &mut scratch, |_| true);
         flat.push(now_ms() - t);
-        let got: Vec<u32> = got.iter().map(|(r, _)| seg.doc_of(*r)).collect();
-        let mut exact: Vec<(f32, u32)> = data
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (distance::dot_f32(q, v), i as u32))
-            .collect();
-        let nth = 10.min(exact.len() - 1);
-        exact.select_nth_unstable_by(nth, |a, b| b.0.total_cmp(&a.0));
-        hits += exact[..10.min(exact.len())]
-            .iter()
-            .filter(|(_, i)| got.contains(i))
-            .count();
+        flat_hits += recall(&got, truth);
+    }
+    let mut runs = Vec::new();
+    for &efs in &ef_search {
+        for &rs in &rescore {
+            let mut params = base;
+            params.hnsw.ef_search = efs as usize;
+            params.rescore = rs as usize;
+            let params = params.validate().map_err(ScryJsError::from)?;
+            let (mut graph, mut hits) = (Vec::new(), 0usize);
+            for (vq, truth) in vqs.iter().zip(&exact) {
+                let t = now_ms();
+                let got = seg.search(vq, 10, &params, false, &mut scratch, |_| true);
+                graph.push(now_ms() - t);
+                hits += recall(&got, truth);
+            }
+            runs.push(VectorRun {
+                ef_search: efs as usize,
+                rescore: rs as usize,
+                hnsw_p50_ms: pct(&mut graph, 0.5),
+                hnsw_p95_ms: pct(&mut graph, 0.95),
+                recall_at_10: hits as f64 / (10 * queries.max(1)) as f64,
+            });
+        }
     }
     let out = VectorBench {
         n,
         dims,
+        data: data.to_owned(),
         m,
         ef_construction,
-        ef_search,
         build_ms,
         build_per_s: n as f64 / (build_ms / 1000.0),
-        hnsw_p50_ms: pct(&mut graph, 0.5),
-        hnsw_p95_ms: pct(&mut graph, 0.95),
-        recall_at_10: hits as f64 / (10 * queries.max(1)) as f64,
         flat_p50_ms: pct(&mut flat, 0.5),
+        flat_recall_at_10: flat_hits as f64 / (10 * queries.max(1)) as f64,
         bytes_per_vector: seg.memory_bytes() as f64 / n as f64,
+        runs,
     };
     out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsValue::from(ScryJsError::invalid_options("bench result", e)))

@@ -33,6 +33,15 @@ impl From<scry_core::CoreError> for ScryJsError {
     }
 }
 
+impl From<scry_embed::EmbedError> for ScryJsError {
+    fn from(e: scry_embed::EmbedError) -> Self {
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl ScryJsError {
     pub(crate) fn invalid_options(what: &str, e: impl std::fmt::Display) -> Self {
         Self {

@@ -4,6 +4,9 @@
 #[cfg(feature = "bench")]
 pub mod bench;
 mod error;
+mod model;
+
+pub use model::{TextModel, model_manifest};
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -102,6 +105,9 @@ fn from_js<T: for<'de> Deserialize<'de> + Default>(
 #[wasm_bindgen]
 pub struct Engine {
     inner: scry_core::Engine,
+    /// Reused between queries: the scorer's dense arrays are as long as the index (allocating
+    /// and zeroing them per query cost a sizeable share of a full-text query).
+    scratch: std::cell::RefCell<scry_core::Scratch>,
 }
 
 #[wasm_bindgen]
@@ -113,7 +119,10 @@ impl Engine {
         let config: scry_core::EngineConfig =
             from_js(options, "engine options", ENGINE_OPTION_KEYS)?;
         let inner = scry_core::Engine::new(config).map_err(ScryJsError::from)?;
-        Ok(Engine { inner })
+        Ok(Engine {
+            inner,
+            scratch: Default::default(),
+        })
     }
 
     /// Adds an array of documents `{ id, title?, headings?, body?, tags?, url?, metadata? }`,
@@ -122,6 +131,27 @@ impl Engine {
         let docs = documents_from_js(documents)?;
         self.inner.add(docs).map_err(ScryJsError::from)?;
         Ok(())
+    }
+
+    /// Adds documents like `add`, embedding their passages with `model` (all or none). The
+    /// index keeps the vectors of one model: another model is a `MODEL_MISMATCH` error.
+    #[wasm_bindgen(js_name = addEmbedded)]
+    pub fn add_embedded(
+        &mut self,
+        documents: JsValue,
+        model: &mut TextModel,
+    ) -> Result<(), JsValue> {
+        let docs = documents_from_js(documents)?;
+        self.inner
+            .add_embedded(docs, &mut model.inner)
+            .map_err(ScryJsError::from)?;
+        Ok(())
+    }
+
+    /// The id of the model whose vectors the index holds, if any.
+    #[wasm_bindgen(getter, js_name = modelId)]
+    pub fn model_id(&self) -> Option<String> {
+        self.inner.model().map(|m| m.id.clone())
     }
 
     /// Removes documents by id; returns how many existed.
@@ -148,32 +178,71 @@ impl Engine {
         options: JsValue,
         vector: Option<Vec<f32>>,
     ) -> Result<JsValue, JsValue> {
-        let o: SearchOptions = from_js(options, "search options", SEARCH_OPTION_KEYS)?;
-        let opts = scry_core::SearchOptions {
-            k: o.k.unwrap_or(10),
-            mode: o.mode.unwrap_or_default(),
-            filter: o.filter,
-            diversify: o.diversify,
-        };
-        let hits: Vec<JsHit> = self
+        let opts = search_options(options)?;
+        let hits = self
             .inner
-            .search(query, vector.as_deref(), &opts)
-            .map_err(ScryJsError::from)?
-            .into_iter()
-            .map(|h| JsHit {
-                id: h.id,
-                score: h.score,
-                text_score: h.text_score,
-                vector_score: h.vector_score,
-                title: h.title,
-                headings: h.headings,
-                url: h.url,
-                snippet: to_js_snippet(h.snippet),
-            })
-            .collect();
-        hits.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| JsValue::from(ScryJsError::invalid_options("result", e)))
+            .search_with(
+                &mut self.scratch.borrow_mut(),
+                query,
+                vector.as_deref(),
+                &opts,
+            )
+            .map_err(ScryJsError::from)?;
+        hits_to_js(hits)
     }
+
+    /// Searches like `search`, embedding the query with `model` (the index's model) for the
+    /// vector and hybrid modes.
+    #[wasm_bindgen(js_name = searchEmbedded)]
+    pub fn search_embedded(
+        &self,
+        query: &str,
+        options: JsValue,
+        model: &mut TextModel,
+    ) -> Result<JsValue, JsValue> {
+        let opts = search_options(options)?;
+        let hits = self
+            .inner
+            .search_embedded_with(
+                &mut self.scratch.borrow_mut(),
+                query,
+                &mut model.inner,
+                &opts,
+            )
+            .map_err(ScryJsError::from)?;
+        hits_to_js(hits)
+    }
+}
+
+fn search_options(options: JsValue) -> Result<scry_core::SearchOptions, ScryJsError> {
+    let o: SearchOptions = from_js(options, "search options", SEARCH_OPTION_KEYS)?;
+    Ok(scry_core::SearchOptions {
+        k: o.k.unwrap_or(10),
+        mode: o.mode.unwrap_or_default(),
+        filter: o.filter,
+        diversify: o.diversify,
+    })
+}
+
+fn hits_to_js(hits: Vec<scry_core::Hit>) -> Result<JsValue, JsValue> {
+    let hits: Vec<JsHit> = hits
+        .into_iter()
+        .map(|h| JsHit {
+            id: h.id,
+            score: h.score,
+            text_score: h.text_score,
+            vector_score: h.vector_score,
+            title: h.title,
+            headings: h.headings,
+            url: h.url,
+            snippet: to_js_snippet(h.snippet),
+        })
+        .collect();
+    // One JSON text parsed by the browser's native parser is several times faster than
+    // building the objects field by field across the wasm boundary.
+    let json = serde_json::to_string(&hits)
+        .map_err(|e| JsValue::from(ScryJsError::invalid_options("result", e)))?;
+    js_sys::JSON::parse(&json)
 }
 
 fn documents_from_js(documents: JsValue) -> Result<Vec<scry_core::Document>, ScryJsError> {

@@ -116,20 +116,30 @@ pub fn build_query(
             );
         }
         if last_word_prefix && !t.part && Some(t.position) == last_position {
-            let mut found: Vec<(u64, String)> = Vec::new();
+            // A short prefix can match thousands of terms: count each distinct one once, keep
+            // the most frequent.
+            let mut df: HashMap<&str, u64> = HashMap::new();
             for seg in segments {
                 for f in Field::ALL {
-                    let dict = seg.field(f).dict();
+                    let field = seg.field(f);
+                    let dict = field.dict();
                     for i in dict.prefix(&norm) {
                         let term = dict.term(i);
-                        if term != t.term && !found.iter().any(|(_, x)| x == term) {
-                            found.push((global_df(segments, term), term.to_owned()));
+                        if term != t.term {
+                            *df.entry(term).or_default() += u64::from(field.df(i));
                         }
                     }
                 }
             }
-            found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            let mut found: Vec<(u64, &str)> = df.into_iter().map(|(t, n)| (n, t)).collect();
+            let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+            if found.len() > params.max_prefix_terms && params.max_prefix_terms > 0 {
+                found.select_nth_unstable_by(params.max_prefix_terms - 1, order);
+            }
             found.truncate(params.max_prefix_terms);
+            found.sort_by(order);
+            let found: Vec<(u64, String)> =
+                found.into_iter().map(|(n, t)| (n, t.to_owned())).collect();
             // A last word that is an index term exactly as typed is probably complete: its
             // completions count less. (Stemming a half-typed word can land on another word:
             // "readli" stems to "read"; then the completions keep their full weight.)

@@ -15,8 +15,8 @@ use crate::vector::{VectorParams, VectorSegment};
 
 /// Magic bytes of a segment blob.
 pub const SEGMENT_MAGIC: &[u8; 8] = b"SCRYSEG\0";
-/// Newest segment format this build writes and reads.
-pub const SEGMENT_VERSION: u16 = 1;
+/// Newest segment format this build writes and reads (2: vectors carry 2-bit residuals).
+pub const SEGMENT_VERSION: u16 = 2;
 
 /// One immutable segment.
 #[derive(Debug, Clone, PartialEq)]

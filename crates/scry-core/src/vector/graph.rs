@@ -102,6 +102,11 @@ pub(crate) fn build(points: Vec<BuildPoint<'_>>, params: &HnswParams) -> (Graph,
         .ef_construction(params.ef_construction)
         .ef_search(params.ef_search)
         .seed(params.seed)
+        .select_heuristic(if params.heuristic {
+            Some(Default::default())
+        } else {
+            None
+        })
         .build_hnsw(points);
     let order: Vec<u32> = ids.iter().map(|p| p.into_inner()).collect();
     // Serialising an in-memory structure to a Vec cannot fail; an empty graph would only make

@@ -44,22 +44,26 @@ pub struct HnswParams {
     /// its fixed M = 32; scry keeps the `M` closest selected links of each node when it freezes
     /// the graph. Default 32; valid `4..=32`.
     pub m: usize,
-    /// Candidate list size while building. Default 40; valid `8..=1000`.
+    /// Candidate list size while building. Default 32; valid `8..=1000`.
     pub ef_construction: usize,
     /// Candidate list size while searching (raised to `k` when smaller). Default 64; valid
     /// `1..=10_000`.
     pub ef_search: usize,
     /// Seed of the level assignment (builds are deterministic). Default 0x5C27.
     pub seed: u64,
+    /// Select neighbours with HNSW's heuristic (Malkov & Yashunin, algorithm 4), which keeps
+    /// links diverse. Off: keep simply the closest, which builds faster. Default true.
+    pub heuristic: bool,
 }
 
 impl Default for HnswParams {
     fn default() -> Self {
         Self {
             m: 32,
-            ef_construction: 40,
+            ef_construction: 32,
             ef_search: 64,
             seed: 0x5C27,
+            heuristic: true,
         }
     }
 }
@@ -75,7 +79,8 @@ pub struct VectorParams {
     /// Segments with at least this many vectors get an HNSW graph; smaller ones are scanned
     /// exactly. Default 4096; valid `1..=1_000_000`.
     pub hnsw_threshold: usize,
-    /// Candidates re-scored with the full-precision query (≥ k). Default 64; valid `1..=10_000`.
+    /// Candidates re-scored with the full-precision query (at least k are). Default 30; valid
+    /// `1..=10_000`.
     pub rescore: usize,
     /// Keep the original f32 vectors for exact re-scoring (4× the memory of int8). Default false.
     pub keep_f32: bool,
@@ -87,7 +92,7 @@ impl Default for VectorParams {
             metric: Metric::Cosine,
             hnsw: HnswParams::default(),
             hnsw_threshold: 4096,
-            rescore: 64,
+            rescore: 30,
             keep_f32: false,
         }
     }

@@ -6,7 +6,7 @@ use std::collections::BinaryHeap;
 use super::distance::{dot_f32, dot_f32_i8, dot_i8};
 use super::graph::{self, BuildPoint, Graph, GraphScratch};
 use super::params::{Metric, VectorParams};
-use super::quantize::{normalize, quantize_into};
+use super::quantize::{fine_bytes, fine_dot, normalize, quantize_fine_into, quantize_into};
 use crate::codec::{DecodeError, Reader, put_f32, put_u32, put_varint};
 use crate::error::{CoreError, Result};
 
@@ -17,6 +17,8 @@ pub struct VectorQuery {
     codes: Vec<i8>,
     scale: f32,
     sqnorm: f32,
+    /// Sum of `values` (the refinement's offset term, see `quantize::fine_dot`).
+    sum: f32,
 }
 
 impl VectorQuery {
@@ -27,11 +29,13 @@ impl VectorQuery {
         let mut codes = Vec::new();
         let scale = quantize_into(&values, &mut codes);
         let sqnorm = dot_f32(&values, &values);
+        let sum = values.iter().sum();
         Ok(Self {
             values,
             codes,
             scale,
             sqnorm,
+            sum,
         })
     }
 
@@ -69,6 +73,9 @@ pub fn check_vector(v: &mut [f32], metric: Metric) -> Result<()> {
 pub struct VectorSegment {
     dims: usize,
     codes: Vec<i8>,
+    /// 2-bit residuals of the int8 codes, `fine_bytes(dims)` per row (`quantize::quantize_fine_into`):
+    /// re-scoring with them is 4× more precise than with the codes alone.
+    fine: Vec<u8>,
     scales: Vec<f32>,
     sqnorms: Vec<f32>,
     doc_of: Vec<u32>,
@@ -106,11 +113,15 @@ impl VectorSegment {
             ..Default::default()
         };
         let mut buf = Vec::with_capacity(dims);
+        let mut fine = Vec::with_capacity(fine_bytes(dims));
         for (v, doc) in rows {
             let scale = quantize_into(v, &mut buf);
+            quantize_fine_into(v, &buf, scale, &mut fine);
             seg.codes.extend_from_slice(&buf);
+            seg.fine.extend_from_slice(&fine);
             seg.scales.push(scale);
-            seg.sqnorms.push(row_sqnorm(&buf, scale));
+            let refined = super::quantize::dequantize_fine(&buf, &fine, scale);
+            seg.sqnorms.push(dot_f32(&refined, &refined));
             seg.doc_of.push(*doc);
         }
         if params.keep_f32 {
@@ -140,6 +151,7 @@ impl VectorSegment {
                     continue;
                 };
                 seg.codes.extend_from_slice(part.row_codes(row));
+                seg.fine.extend_from_slice(part.row_fine(row));
                 seg.scales.push(part.scales[row]);
                 seg.sqnorms.push(part.sqnorms[row]);
                 seg.doc_of.push(doc);
@@ -177,6 +189,8 @@ impl VectorSegment {
         // Permute rows into graph order: new row order[i] holds old row i.
         let d = self.dims;
         let mut codes = vec![0i8; self.codes.len()];
+        let fb = fine_bytes(d);
+        let mut fine = vec![0u8; self.fine.len()];
         let mut scales = vec![0f32; n];
         let mut sqnorms = vec![0f32; n];
         let mut doc_of = vec![0u32; n];
@@ -184,6 +198,7 @@ impl VectorSegment {
         for (old, &new) in order.iter().enumerate() {
             let new = new as usize;
             codes[new * d..(new + 1) * d].copy_from_slice(&self.codes[old * d..(old + 1) * d]);
+            fine[new * fb..(new + 1) * fb].copy_from_slice(&self.fine[old * fb..(old + 1) * fb]);
             scales[new] = self.scales[old];
             sqnorms[new] = self.sqnorms[old];
             doc_of[new] = self.doc_of[old];
@@ -192,6 +207,7 @@ impl VectorSegment {
             }
         }
         self.codes = codes;
+        self.fine = fine;
         self.scales = scales;
         self.sqnorms = sqnorms;
         self.doc_of = doc_of;
@@ -219,15 +235,21 @@ impl VectorSegment {
         &self.codes[row * self.dims..(row + 1) * self.dims]
     }
 
+    /// The 2-bit residuals of `row`.
+    fn row_fine(&self, row: usize) -> &[u8] {
+        let fb = fine_bytes(self.dims);
+        &self.fine[row * fb..(row + 1) * fb]
+    }
+
     /// The f32 values of `row` (originals if kept, else dequantised).
     pub fn row_values(&self, row: usize) -> Vec<f32> {
         match &self.originals {
             Some(o) => o[row * self.dims..(row + 1) * self.dims].to_vec(),
-            None => self
-                .row_codes(row)
-                .iter()
-                .map(|&c| f32::from(c) * self.scales[row])
-                .collect(),
+            None => super::quantize::dequantize_fine(
+                self.row_codes(row),
+                self.row_fine(row),
+                self.scales[row],
+            ),
         }
     }
 
@@ -239,6 +261,7 @@ impl VectorSegment {
     /// Approximate heap bytes used.
     pub fn memory_bytes(&self) -> usize {
         self.codes.len()
+            + self.fine.len()
             + 12 * self.rows()
             + self.originals.as_ref().map_or(0, |o| o.len() * 4)
             + self
@@ -263,7 +286,9 @@ impl VectorSegment {
                 (dot_f32(&q.values, v), dot_f32(v, v))
             }
             None => (
-                self.scales[row] * dot_f32_i8(&q.values, self.row_codes(row)),
+                self.scales[row]
+                    * (dot_f32_i8(&q.values, self.row_codes(row))
+                        + fine_dot(&q.values, q.sum, self.row_fine(row))),
                 self.sqnorms[row],
             ),
         };
@@ -335,6 +360,7 @@ impl VectorSegment {
         put_varint(out, self.dims as u64);
         put_varint(out, self.rows() as u64);
         out.extend(self.codes.iter().map(|&c| c as u8));
+        out.extend_from_slice(&self.fine);
         for r in 0..self.rows() {
             put_f32(out, self.scales[r]);
             put_u32(out, self.doc_of[r]);
@@ -365,9 +391,11 @@ impl VectorSegment {
             return Err(r.invalid("vectors with dimension 0"));
         }
         let codes: Vec<i8> = r.take(rows * dims)?.iter().map(|&b| b as i8).collect();
+        let fine = r.take(rows * fine_bytes(dims))?.to_vec();
         let mut seg = VectorSegment {
             dims,
             codes,
+            fine,
             ..Default::default()
         };
         for row in 0..rows {
@@ -379,7 +407,13 @@ impl VectorSegment {
             if doc >= doc_count {
                 return Err(r.invalid(format!("vector of document {doc} ≥ {doc_count}")));
             }
-            let sq = row_sqnorm(&seg.codes[row * dims..(row + 1) * dims], scale);
+            let fb = fine_bytes(dims);
+            let values = super::quantize::dequantize_fine(
+                &seg.codes[row * dims..(row + 1) * dims],
+                &seg.fine[row * fb..(row + 1) * fb],
+                scale,
+            );
+            let sq = dot_f32(&values, &values);
             seg.scales.push(scale);
             seg.sqnorms.push(sq);
             seg.doc_of.push(doc);
@@ -406,8 +440,4 @@ impl VectorSegment {
         }
         Ok(seg)
     }
-}
-
-fn row_sqnorm(codes: &[i8], scale: f32) -> f32 {
-    scale * scale * dot_i8(codes, codes) as f32
 }

@@ -52,3 +52,32 @@ pub fn clustered(seed: u64, n: usize, dims: usize, clusters: usize) -> Vec<Vec<f
         })
         .collect()
 }
+
+/// `n` unit vectors whose neighbourhoods look like sentence embeddings: topics, sub-topics and
+/// noise, calibrated on the real all-MiniLM-L6-v2 passage vectors of the Node.js docs (5,218
+/// passages). Over 3,000 points the real vectors average a cosine of 0.176 between random pairs,
+/// 0.810 to the nearest neighbour and 0.630 to the 10th; these average 0.166, 0.816 and 0.640.
+/// (`clustered` is much flatter — 0.173 / 0.662 / 0.599 — and so much harder for HNSW.)
+pub fn minilm_like(seed: u64, n: usize, dims: usize) -> Vec<Vec<f32>> {
+    const TOPICS: usize = 60;
+    const SUBTOPICS: usize = 12;
+    let mut rng = Rng::new(seed);
+    let common: Vec<f32> = (0..dims).map(|_| rng.normal()).collect();
+    let topics: Vec<Vec<f32>> = (0..TOPICS)
+        .map(|_| (0..dims).map(|_| rng.normal()).collect())
+        .collect();
+    let subs: Vec<Vec<f32>> = (0..TOPICS * SUBTOPICS)
+        .map(|_| (0..dims).map(|_| rng.normal()).collect())
+        .collect();
+    (0..n)
+        .map(|_| {
+            let sub = (rng.next_u64() % (TOPICS * SUBTOPICS) as u64) as usize;
+            let topic = &topics[sub / SUBTOPICS];
+            let mut v: Vec<f32> = (0..dims)
+                .map(|d| 0.6 * common[d] + topic[d] + 0.65 * subs[sub][d] + 0.65 * rng.normal())
+                .collect();
+            super::quantize::normalize(&mut v);
+            v
+        })
+        .collect()
+}

@@ -21,10 +21,12 @@ import type {
 class EngineImpl implements Engine {
   #backend: Backend | undefined;
   readonly #version: string;
+  readonly #model: string | undefined;
 
-  constructor(backend: Backend, version: string) {
+  constructor(backend: Backend, version: string, model: string | undefined) {
     this.#backend = backend;
     this.#version = version;
+    this.#model = model;
   }
 
   #live(): Backend {
@@ -60,6 +62,7 @@ class EngineImpl implements Engine {
       documents: await backend.call('size', []),
       worker: backend.worker,
       version: this.#version,
+      ...(this.#model ? { model: this.#model } : {}),
     };
   }
 
@@ -81,8 +84,13 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
   const resolved = resolveEngineOptions(options);
   const backend: Backend = resolved.worker ? new WorkerBackend() : new InThreadBackend();
   try {
-    const { version } = await backend.call('init', [{ ...resolved.core }]);
-    return new EngineImpl(backend, version);
+    const { version, model } = await backend.call(
+      'init',
+      [{ ...resolved.core }, resolved.model],
+      undefined,
+      resolved.onProgress,
+    );
+    return new EngineImpl(backend, version, model);
   } catch (e) {
     backend.terminate();
     throw e;

@@ -16,6 +16,8 @@ export type {
   Filter,
   Hit,
   MetaValue,
+  ModelProgress,
+  ModelSpec,
   SearchMode,
   SearchOptions,
   Snippet,

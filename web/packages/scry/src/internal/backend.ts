@@ -2,7 +2,8 @@
 
 import { ScryError } from '../public/errors.js';
 import { Core } from './core.js';
-import type { CoreMethods, Method, Request, Response } from './protocol.js';
+import type { ModelProgress } from '../public/types.js';
+import type { CoreMethods, Method, Progress, Request, Response } from './protocol.js';
 
 /** Sends protocol calls to a core. */
 export interface Backend {
@@ -11,6 +12,7 @@ export interface Backend {
     method: M,
     args: CoreMethods[M]['args'],
     signal?: AbortSignal,
+    onProgress?: (progress: ModelProgress) => void,
   ): Promise<CoreMethods[M]['result']>;
   terminate(): void;
 }
@@ -33,9 +35,12 @@ export class InThreadBackend implements Backend {
     method: M,
     args: CoreMethods[M]['args'],
     signal?: AbortSignal,
+    onProgress?: (progress: ModelProgress) => void,
   ): Promise<CoreMethods[M]['result']> {
     if (signal?.aborted) throw aborted();
+    this.#core.onProgress = onProgress;
     const response = await this.#core.handle(0, method, args);
+    this.#core.onProgress = undefined;
     if (signal?.aborted) throw aborted();
     return settle<M>(response);
   }
@@ -48,6 +53,7 @@ export class InThreadBackend implements Backend {
 interface Pending {
   resolve: (r: Response) => void;
   reject: (e: unknown) => void;
+  onProgress: ((progress: ModelProgress) => void) | undefined;
 }
 
 /** Runs the core in a module Web Worker; requests and responses are matched by id. */
@@ -63,9 +69,13 @@ export class WorkerBackend implements Backend {
       type: 'module',
       name: 'scry-engine',
     });
-    this.#worker.addEventListener('message', (event: MessageEvent<Response>) => {
+    this.#worker.addEventListener('message', (event: MessageEvent<Response | Progress>) => {
       const p = this.#pending.get(event.data.id);
       if (!p) return;
+      if ('progress' in event.data) {
+        p.onProgress?.(event.data.progress);
+        return;
+      }
       this.#pending.delete(event.data.id);
       p.resolve(event.data);
     });
@@ -83,12 +93,13 @@ export class WorkerBackend implements Backend {
     method: M,
     args: CoreMethods[M]['args'],
     signal?: AbortSignal,
+    onProgress?: (progress: ModelProgress) => void,
   ): Promise<CoreMethods[M]['result']> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (signal?.aborted) return Promise.reject(aborted());
     const id = this.#nextId++;
     return new Promise<Response>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, onProgress });
       signal?.addEventListener(
         'abort',
         () => {

@@ -2,7 +2,10 @@
 
 import { ScryError, isErrorCode } from '../public/errors.js';
 import type { CoreMethods, Method, Response } from './protocol.js';
-import { loadWasm, type WasmEngine } from './wasm.js';
+import type { ModelProgress } from '../public/types.js';
+import { loadModelFiles, manifestEntry } from './model.js';
+import type { ResolvedModel } from './options.js';
+import { loadWasm, type WasmEngine, type WasmTextModel } from './wasm.js';
 
 /** Converts anything thrown by wasm or JS into a protocol error. */
 export function toWireError(e: unknown): { code: ScryError['code']; message: string } {
@@ -18,12 +21,40 @@ export function toWireError(e: unknown): { code: ScryError['code']; message: str
 /** One engine instance behind the protocol. */
 export class Core {
   #engine: WasmEngine | undefined;
+  #model: WasmTextModel | undefined;
+  /** Receives model download progress during `init` (set by the worker or the backend). */
+  onProgress: ((progress: ModelProgress) => void) | undefined;
 
-  async init(options: Record<string, unknown>): Promise<{ version: string }> {
+  async init(
+    options: Record<string, unknown>,
+    model: ResolvedModel | undefined,
+  ): Promise<{ version: string; model?: string }> {
     const wasm = await loadWasm();
-    this.#engine?.free();
-    this.#engine = new wasm.Engine(options);
-    return { version: wasm.version() };
+    this.dispose();
+    const engine = new wasm.Engine(options);
+    try {
+      if (model) {
+        const entry = manifestEntry(wasm.modelManifest(), model.id);
+        const files = await loadModelFiles(entry, model.url, {
+          cache: model.cache,
+          ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+        });
+        const onnx = files.get('model.onnx');
+        const tokenizer = files.get('tokenizer.json');
+        if (!onnx || !tokenizer) {
+          throw new ScryError(
+            'MODEL_UNSUPPORTED',
+            `model ${model.id} needs model.onnx and tokenizer.json`,
+          );
+        }
+        this.#model = wasm.TextModel.load(model.id, onnx, tokenizer, model.batchSize);
+      }
+    } catch (e) {
+      engine.free();
+      throw e;
+    }
+    this.#engine = engine;
+    return { version: wasm.version(), ...(this.#model ? { model: this.#model.modelId } : {}) };
   }
 
   #get(): WasmEngine {
@@ -32,7 +63,8 @@ export class Core {
   }
 
   add(documents: unknown[]): void {
-    this.#get().add(documents);
+    if (this.#model) this.#get().addEmbedded(documents, this.#model);
+    else this.#get().add(documents);
   }
 
   remove(ids: string[]): number {
@@ -40,6 +72,7 @@ export class Core {
   }
 
   search(query: string, options: Record<string, unknown>): unknown[] {
+    if (this.#model) return this.#get().searchEmbedded(query, options, this.#model) as unknown[];
     return this.#get().search(query, options, undefined) as unknown[];
   }
 
@@ -66,5 +99,7 @@ export class Core {
   dispose(): void {
     this.#engine?.free();
     this.#engine = undefined;
+    this.#model?.free();
+    this.#model = undefined;
   }
 }

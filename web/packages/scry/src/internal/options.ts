@@ -1,7 +1,7 @@
 /** Loose-to-strict translation of JavaScript options: every value checked, typos rejected. */
 
 import { ScryError } from '../public/errors.js';
-import type { EngineOptions, SearchOptions } from '../public/types.js';
+import type { EngineOptions, ModelProgress, SearchOptions } from '../public/types.js';
 
 /** Engine options as sent to the core: scry-core's `EngineConfig` in camelCase. */
 export interface CoreEngineOptions {
@@ -9,11 +9,53 @@ export interface CoreEngineOptions {
   limits?: { snippetWords?: number };
 }
 
+/** The model part of the engine options, resolved (sent to the core as plain data). */
+export interface ResolvedModel {
+  id: string;
+  /** Absolute folder URL ending in `/`. */
+  url: string;
+  cache: boolean;
+  batchSize?: number;
+}
+
 /** Fully resolved engine options. */
 export interface ResolvedEngineOptions {
   name: string;
   worker: boolean;
   core: CoreEngineOptions;
+  model?: ResolvedModel;
+  onProgress?: (progress: ModelProgress) => void;
+}
+
+/** Default embedding model id. */
+export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2-int8';
+
+function resolveModel(value: unknown): ResolvedModel {
+  const m = asObject(value, 'model');
+  checkKeys(m, ['url', 'id', 'cache', 'batchSize'], 'model');
+  const url = m['url'];
+  if (typeof url !== 'string' || url.length === 0) fail('model.url must be a non-empty string');
+  let absolute: URL;
+  try {
+    const base = (globalThis as { location?: { href?: string } }).location?.href;
+    absolute = base === undefined ? new URL(url) : new URL(url, base);
+  } catch {
+    fail(`model.url is not a valid URL: ${url}`);
+  }
+  if (!absolute.pathname.endsWith('/')) absolute.pathname += '/';
+  const id = m['id'] ?? DEFAULT_MODEL_ID;
+  if (typeof id !== 'string' || id.length === 0) fail('model.id must be a non-empty string');
+  const cache = m['cache'] ?? true;
+  if (typeof cache !== 'boolean') fail('model.cache must be a boolean');
+  const out: ResolvedModel = { id, url: absolute.href, cache };
+  if (m['batchSize'] !== undefined) {
+    out.batchSize = checkNumber(m['batchSize'], 'model.batchSize', {
+      min: 1,
+      max: 1024,
+      integer: true,
+    });
+  }
+  return out;
 }
 
 type Range = { min: number; max: number; integer?: boolean };
@@ -62,7 +104,11 @@ export function workersAvailable(): boolean {
 /** Validates {@link EngineOptions}. */
 export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   const o = asObject(options, 'engine options');
-  checkKeys(o, ['name', 'worker', 'boosts', ...Object.keys(ENGINE_NUMBERS)], 'engine');
+  checkKeys(
+    o,
+    ['name', 'worker', 'boosts', 'model', 'onProgress', ...Object.keys(ENGINE_NUMBERS)],
+    'engine',
+  );
   const name = o['name'] ?? 'default';
   if (typeof name !== 'string' || name.length < 1 || name.length > 128) {
     fail('name must be a string of 1 to 128 characters');
@@ -90,7 +136,13 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       snippetWords: checkNumber(o['snippetWords'], 'snippetWords', ENGINE_NUMBERS.snippetWords),
     };
   }
-  return { name, worker, core };
+  const resolved: ResolvedEngineOptions = { name, worker, core };
+  if (o['model'] !== undefined) resolved.model = resolveModel(o['model']);
+  if (o['onProgress'] !== undefined) {
+    if (typeof o['onProgress'] !== 'function') fail('onProgress must be a function');
+    resolved.onProgress = o['onProgress'] as (progress: ModelProgress) => void;
+  }
+  return resolved;
 }
 
 /** Search options as sent to the core. */

@@ -1,10 +1,15 @@
 /** Messages between the page and the engine worker. Plain structured-cloneable data. */
 
 import type { ScryErrorCode } from '../public/errors.js';
+import type { ModelProgress } from '../public/types.js';
+import type { ResolvedModel } from './options.js';
 
 /** Methods the core answers, with their arguments and results. */
 export interface CoreMethods {
-  init: { args: [options: Record<string, unknown>]; result: { version: string } };
+  init: {
+    args: [options: Record<string, unknown>, model: ResolvedModel | undefined];
+    result: { version: string; model?: string };
+  };
   add: { args: [documents: unknown[]]; result: void };
   remove: { args: [ids: string[]]; result: number };
   search: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
@@ -19,6 +24,12 @@ export interface Request<M extends Method = Method> {
   id: number;
   method: M;
   args: CoreMethods[M]['args'];
+}
+
+/** Worker → page, before the response: progress of request `id` (model download). */
+export interface Progress {
+  id: number;
+  progress: ModelProgress;
 }
 
 /** Worker → page. */

@@ -2,11 +2,21 @@
 
 import { ScryError } from '../public/errors.js';
 
+/** The slice of the wasm-bindgen `TextModel` class the core uses. */
+export interface WasmTextModel {
+  embed(texts: string[]): Float32Array;
+  readonly dims: number;
+  readonly modelId: string;
+  free(): void;
+}
+
 /** The slice of the wasm-bindgen `Engine` class the core uses. */
 export interface WasmEngine {
   add(documents: unknown): void;
+  addEmbedded(documents: unknown, model: WasmTextModel): void;
   remove(ids: string[]): number;
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
+  searchEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
   readonly size: number;
   free(): void;
 }
@@ -14,6 +24,15 @@ export interface WasmEngine {
 /** The wasm module's exports. */
 export interface WasmModule {
   Engine: new (options: unknown) => WasmEngine;
+  TextModel: {
+    load(
+      id: string,
+      modelOnnx: Uint8Array,
+      tokenizerJson: Uint8Array,
+      batchSize: number | undefined,
+    ): WasmTextModel;
+  };
+  modelManifest(): string;
   version(): string;
 }
 

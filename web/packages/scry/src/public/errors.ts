@@ -11,10 +11,23 @@ export const SCRY_ERROR_CODES = [
   'INVALID_QUERY',
   'INVALID_INPUT',
   'INVALID_PARAMETER',
+  'MODEL_MISMATCH',
+  // From scry-embed (Rust).
+  'MODEL_MANIFEST_INVALID',
+  'MODEL_UNKNOWN',
+  'MODEL_FILE_MISSING',
+  'MODEL_INTEGRITY',
+  'MODEL_LOAD',
+  'MODEL_UNSUPPORTED',
+  'TOKENIZER_LOAD',
+  'TOKENIZE',
+  'MODEL_INFERENCE',
+  'EMPTY_INPUT',
   // From the wasm boundary (Rust).
   'INVALID_OPTIONS',
   // From the TypeScript layer.
   'WASM_LOAD_FAILED',
+  'MODEL_FETCH',
   'WORKER_FAILED',
   'DISPOSED',
   'ABORTED',

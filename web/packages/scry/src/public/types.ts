@@ -33,6 +33,35 @@ export interface FieldBoosts {
   tags?: number;
 }
 
+/** Progress of a model download: bytes over all of the model's files. */
+export interface ModelProgress {
+  /** The model's id. */
+  model: string;
+  /** The file being received. */
+  file: string;
+  /** Bytes received (or found in the cache) so far, over all files. */
+  loaded: number;
+  /** Bytes of all files. */
+  total: number;
+  /** Whether `file` came from the cache (Cache Storage) instead of the network. */
+  fromCache: boolean;
+}
+
+/** The embedding model of an engine: enables the vector and hybrid search modes. */
+export interface ModelSpec {
+  /**
+   * Folder URL holding the model's files (`model.onnx`, `tokenizer.json`), e.g.
+   * `'/models/all-MiniLM-L6-v2-int8/'`; relative URLs resolve against the page. Required.
+   */
+  url: string;
+  /** Model id of scry's built-in manifest. Default `'all-MiniLM-L6-v2-int8'`. */
+  id?: string;
+  /** Keep the files in Cache Storage for later visits. Default `true`. */
+  cache?: boolean;
+  /** Texts per model run. Default `32`; integer 1–1024. */
+  batchSize?: number;
+}
+
 /** Options of {@link createEngine}. All are optional. */
 export interface EngineOptions {
   /** Name of the index (used for persistence). Default `'default'`; 1–128 characters. */
@@ -50,6 +79,13 @@ export interface EngineOptions {
   boosts?: FieldBoosts;
   /** Words per snippet. Default `24`; integer 1–200. */
   snippetWords?: number;
+  /**
+   * Embedding model for semantic (vector and hybrid) search. Default: none (full text only).
+   * Its files are fetched, verified (size + sha256) and cached while the engine starts.
+   */
+  model?: ModelSpec;
+  /** Called as the model's files arrive. */
+  onProgress?: (progress: ModelProgress) => void;
 }
 
 /**
@@ -122,6 +158,8 @@ export interface EngineInfo {
   worker: boolean;
   /** Version of the wasm core. */
   version: string;
+  /** Id of the embedding model, if the engine has one. */
+  model?: string;
 }
 
 /** A search engine. Every method is async; call {@link Engine.dispose} when done. */

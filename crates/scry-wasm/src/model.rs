@@ -1,0 +1,76 @@
+//! Embedding models in the browser: the JavaScript side fetches, caches and hashes the model
+//! files (with progress events); this side checks them against the built-in manifest again,
+//! loads them into tract and embeds.
+
+use scry_embed::{BUILTIN_MANIFEST, ModelManifest, TextEmbedder, TextEmbedderOptions};
+use wasm_bindgen::prelude::*;
+
+use crate::error::ScryJsError;
+
+/// The built-in model manifest (JSON text): ids, dimensions, and each file's name, byte size and
+/// sha256, which loaders verify before use.
+#[wasm_bindgen(js_name = modelManifest)]
+pub fn model_manifest() -> String {
+    BUILTIN_MANIFEST.to_owned()
+}
+
+/// A text embedding model (all-MiniLM-L6-v2 int8 by default) running in this thread.
+#[wasm_bindgen]
+pub struct TextModel {
+    pub(crate) inner: TextEmbedder,
+}
+
+#[wasm_bindgen]
+impl TextModel {
+    /// Loads model `id` of the built-in manifest from the bytes of its `model.onnx` and
+    /// `tokenizer.json`. A wrong, truncated or swapped file is a `MODEL_INTEGRITY` error; an
+    /// unknown id `MODEL_UNKNOWN`. `batchSize` (default 32, 1..=1024) bounds texts per model run.
+    pub fn load(
+        id: &str,
+        model_onnx: &[u8],
+        tokenizer_json: &[u8],
+        batch_size: Option<usize>,
+    ) -> Result<TextModel, JsValue> {
+        let manifest = ModelManifest::parse(BUILTIN_MANIFEST).map_err(ScryJsError::from)?;
+        let spec = manifest.model(id).map_err(ScryJsError::from)?;
+        let options = TextEmbedderOptions {
+            batch_size: batch_size.unwrap_or(32),
+            ..TextEmbedderOptions::default()
+        };
+        let inner = TextEmbedder::from_bytes_with(model_onnx, tokenizer_json, spec, &options)
+            .map_err(ScryJsError::from)?;
+        Ok(TextModel { inner })
+    }
+
+    /// Embeds texts; returns their L2-normalised vectors one after another in one
+    /// `Float32Array` (`texts.length × dims`). Blank texts are an `EMPTY_INPUT` error.
+    pub fn embed(&self, texts: Vec<String>) -> Result<Vec<f32>, JsValue> {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = self.inner.embed_texts(&refs).map_err(ScryJsError::from)?;
+        Ok(vectors.concat())
+    }
+
+    /// Word pieces of `text` without truncation (for sizing inputs).
+    #[wasm_bindgen(js_name = countTokens)]
+    pub fn count_tokens(&self, text: &str) -> Result<usize, JsValue> {
+        Ok(self.inner.count_tokens(text).map_err(ScryJsError::from)?)
+    }
+
+    /// Output dimension.
+    #[wasm_bindgen(getter)]
+    pub fn dims(&self) -> usize {
+        scry_core::Embedder::model(&self.inner).dims
+    }
+
+    /// The model's id.
+    #[wasm_bindgen(getter, js_name = modelId)]
+    pub fn model_id(&self) -> String {
+        scry_core::Embedder::model(&self.inner).id.clone()
+    }
+
+    /// sha256 of the model's manifest entry and files: what the index records for its vectors.
+    #[wasm_bindgen(getter)]
+    pub fn fingerprint(&self) -> String {
+        scry_core::Embedder::model(&self.inner).fingerprint.clone()
+    }
+}

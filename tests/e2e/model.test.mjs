@@ -1,0 +1,155 @@
+// Model loading in a real browser: the built npm package fetches all-MiniLM-L6-v2 (int8) with
+// progress events, verifies and caches it (Cache Storage), embeds in its worker, and rejects
+// damaged files with typed errors. Serves the repository root: the package from
+// web/packages/scry/dist, the model from models/cache (scripts/setup.sh fetches it).
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+
+import { startServer } from '../../scripts/serve.mjs';
+import { launch } from './browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MODEL = 'models/cache/all-MiniLM-L6-v2-int8/';
+// Damaged copies, under the ignored target/ folder.
+const BAD = 'target/e2e-models/';
+
+let server;
+let browser;
+
+before(async () => {
+  for (const [dir, damage] of [
+    ['truncated/', (b) => b.subarray(0, b.length - 4096)],
+    ['flipped/', (b) => ((b = Buffer.from(b)), (b[b.length >> 1] ^= 0x40), b)],
+  ]) {
+    mkdirSync(`${ROOT}${BAD}${dir}`, { recursive: true });
+    writeFileSync(
+      `${ROOT}${BAD}${dir}model.onnx`,
+      damage(readFileSync(`${ROOT}${MODEL}model.onnx`)),
+    );
+    copyFileSync(`${ROOT}${MODEL}tokenizer.json`, `${ROOT}${BAD}${dir}tokenizer.json`);
+  }
+  mkdirSync(`${ROOT}${BAD}missing/`, { recursive: true });
+  server = await startServer({ root: ROOT, port: 0 });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openPage(context) {
+  const page = await context.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${server.url}tests/e2e/pages/model.html`);
+  await page.waitForSelector('body[data-ready]', { state: 'attached' });
+  return { page, requests };
+}
+
+/** Creates an engine with the model at `url` in the page; returns what happened. */
+function createWithModel(page, url) {
+  return page.evaluate(async (url) => {
+    const progress = [];
+    try {
+      const engine = await window.scry.createEngine({
+        name: 'model-test',
+        model: { url },
+        onProgress: (p) => progress.push(p),
+      });
+      const info = await engine.info();
+      window.engine = engine;
+      return { ok: true, info, progress };
+    } catch (e) {
+      return { ok: false, code: e.code, message: e.message, progress };
+    }
+  }, url);
+}
+
+test('the model is fetched with progress, cached, verified and used for semantic search', async () => {
+  const context = await browser.newContext();
+  const { page, requests } = await openPage(context);
+  const first = await createWithModel(page, `/${MODEL}`);
+  assert.ok(first.ok, first.message);
+  assert.equal(first.info.model, 'all-MiniLM-L6-v2-int8');
+  assert.equal(first.info.worker, true);
+  const total = 22928619 + 466247;
+  const last = first.progress.at(-1);
+  assert.ok(first.progress.length > 2, 'several progress events');
+  assert.deepEqual([last.loaded, last.total], [total, total]);
+  assert.ok(first.progress.every((p) => !p.fromCache));
+  for (let i = 1; i < first.progress.length; i++) {
+    assert.ok(first.progress[i].loaded >= first.progress[i - 1].loaded, 'progress only grows');
+  }
+  assert.equal(requests.filter((u) => u.endsWith('/model.onnx')).length, 1);
+
+  // Semantic search: the query shares no word with the expected document's title.
+  const sample = JSON.parse(
+    readFileSync(new URL('../fixtures/node-docs-sample.json', import.meta.url), 'utf8'),
+  );
+  const hits = await page.evaluate(async (docs) => {
+    await window.engine.add(docs);
+    const vector = await window.engine.search('compress data with gzip or deflate', {
+      mode: 'vector',
+      k: 3,
+    });
+    const blank = await window.engine.search('   ', { mode: 'vector' }).catch((e) => e.code);
+    return { vector: vector.map((h) => h.id), blank };
+  }, sample.documents);
+  assert.equal(hits.vector[0], 'zlib', JSON.stringify(hits.vector));
+  assert.equal(hits.blank, 'INVALID_QUERY');
+
+  // A second engine in the same origin takes the files from the cache: no model download.
+  const before = requests.length;
+  const second = await createWithModel(page, `/${MODEL}`);
+  assert.ok(second.ok, second.message);
+  assert.ok(second.progress.length >= 2 && second.progress.every((p) => p.fromCache));
+  assert.deepEqual(
+    requests.slice(before).filter((u) => u.includes('/models/')),
+    [],
+    'cached model files are not fetched again',
+  );
+
+  // A damaged cache entry is detected, dropped and fetched again.
+  await page.evaluate(async (url) => {
+    const cache = await caches.open('scry-models-v1');
+    await cache.put(new URL(url, location.href).href, new Response('not a model'));
+  }, `/${MODEL}model.onnx`);
+  const healed = await createWithModel(page, `/${MODEL}`);
+  assert.ok(healed.ok, healed.message);
+  assert.equal(requests.filter((u) => u.endsWith(`/${MODEL}model.onnx`)).length, 2);
+  const cachedBytes = await page.evaluate(async (url) => {
+    const cache = await caches.open('scry-models-v1');
+    const r = await cache.match(new URL(url, location.href).href);
+    return (await r.arrayBuffer()).byteLength;
+  }, `/${MODEL}model.onnx`);
+  assert.equal(cachedBytes, 22928619);
+  await context.close();
+});
+
+test('damaged or missing model files are typed errors, never a broken engine', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  for (const [dir, code] of [
+    ['truncated/', 'MODEL_INTEGRITY'],
+    ['flipped/', 'MODEL_INTEGRITY'],
+    ['missing/', 'MODEL_FETCH'],
+  ]) {
+    const r = await createWithModel(page, `/${BAD}${dir}`);
+    assert.equal(r.ok, false, dir);
+    assert.equal(r.code, code, `${dir}: ${r.message}`);
+  }
+  const cached = await page.evaluate(async () =>
+    (await (await caches.open('scry-models-v1')).keys()).map((r) => r.url),
+  );
+  assert.equal(cached.length, 0, 'nothing damaged was cached');
+  const unknown = await page.evaluate(() =>
+    window.scry
+      .createEngine({ model: { url: '/models/', id: 'no-such-model' } })
+      .catch((e) => e.code),
+  );
+  assert.equal(unknown, 'MODEL_UNKNOWN');
+  await context.close();
+});

@@ -1,0 +1,180 @@
+/**
+ * Model files in the browser: fetched with progress events, kept in Cache Storage, and checked
+ * against the manifest's byte size and sha256 before use (a cached copy too: a damaged cache
+ * entry is dropped and fetched again). The wasm core checks the bytes once more when it loads
+ * them, so nothing unverified ever reaches the model.
+ */
+
+import { ScryError } from '../public/errors.js';
+import type { ModelProgress } from '../public/types.js';
+
+/** One file of a model, as the manifest lists it. */
+export interface ModelFile {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A model of the manifest: its id and files. */
+export interface ModelEntry {
+  id: string;
+  dims: number;
+  files: ModelFile[];
+}
+
+/** Name of the Cache Storage cache holding model files (versioned with the layout). */
+export const MODEL_CACHE = 'scry-models-v1';
+
+function hex(buffer: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** sha256 of `bytes` as lower-case hex (WebCrypto; available in windows, workers and Node). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const view = new Uint8Array(bytes.byteLength);
+  view.set(bytes);
+  return hex(await crypto.subtle.digest('SHA-256', view.buffer));
+}
+
+function integrityError(file: ModelFile, url: string, bytes: number, sha: string): ScryError {
+  return new ScryError(
+    'MODEL_INTEGRITY',
+    `model file ${file.name} from ${url} failed its integrity check: expected ${file.bytes} bytes ` +
+      `with sha256 ${file.sha256}, got ${bytes} bytes with sha256 ${sha}`,
+  );
+}
+
+async function verified(file: ModelFile, bytes: Uint8Array): Promise<boolean> {
+  if (bytes.byteLength !== file.bytes) return false;
+  return (await sha256Hex(bytes)) === file.sha256;
+}
+
+async function openCache(): Promise<Cache | undefined> {
+  try {
+    return typeof caches === 'undefined' ? undefined : await caches.open(MODEL_CACHE);
+  } catch {
+    // Opaque origins and some private modes refuse Cache Storage: work without it.
+    return undefined;
+  }
+}
+
+/** Reads a response body, reporting each chunk. */
+async function readBody(
+  response: Response,
+  onChunk: (received: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(await response.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    if (signal?.aborted) {
+      await reader.cancel();
+      throw new ScryError('ABORTED', 'the model download was aborted');
+    }
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    onChunk(received);
+  }
+  const out = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Fetches (or takes from the cache) every file of `model` from `baseUrl` (a folder URL ending in
+ * `/`), verified. Progress counts bytes over all files; cached files count as received at once.
+ */
+export async function loadModelFiles(
+  model: ModelEntry,
+  baseUrl: string,
+  options: {
+    onProgress?: (p: ModelProgress) => void;
+    signal?: AbortSignal;
+    cache?: boolean;
+  } = {},
+): Promise<Map<string, Uint8Array>> {
+  const total = model.files.reduce((n, f) => n + f.bytes, 0);
+  const done = new Map<string, number>();
+  const report = (file: string, fromCache: boolean) =>
+    options.onProgress?.({
+      model: model.id,
+      file,
+      loaded: [...done.values()].reduce((a, b) => a + b, 0),
+      total,
+      fromCache,
+    });
+  const cache = options.cache === false ? undefined : await openCache();
+  const out = new Map<string, Uint8Array>();
+  for (const file of model.files) {
+    const url = new URL(file.name, baseUrl).href;
+    const cached = await cache?.match(url);
+    if (cached) {
+      const bytes = new Uint8Array(await cached.arrayBuffer());
+      if (await verified(file, bytes)) {
+        out.set(file.name, bytes);
+        done.set(file.name, file.bytes);
+        report(file.name, true);
+        continue;
+      }
+      // A damaged or stale copy: drop it and fetch the file again.
+      await cache?.delete(url);
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: options.signal ?? null, cache: 'no-cache' });
+    } catch (e) {
+      if (options.signal?.aborted) throw new ScryError('ABORTED', 'the model download was aborted');
+      throw new ScryError('MODEL_FETCH', `could not fetch model file ${url}: ${String(e)}`, {
+        cause: e,
+      });
+    }
+    if (!response.ok) {
+      throw new ScryError(
+        'MODEL_FETCH',
+        `could not fetch model file ${url}: HTTP ${response.status}`,
+      );
+    }
+    const bytes = await readBody(
+      response,
+      (received) => {
+        done.set(file.name, received);
+        report(file.name, false);
+      },
+      options.signal,
+    );
+    if (!(await verified(file, bytes))) {
+      throw integrityError(file, url, bytes.byteLength, await sha256Hex(bytes));
+    }
+    out.set(file.name, bytes);
+    try {
+      await cache?.put(
+        url,
+        new Response(bytes.slice().buffer, {
+          headers: { 'content-type': 'application/octet-stream' },
+        }),
+      );
+    } catch {
+      // Quota exceeded or storage disabled: the model still works, it just is not cached.
+    }
+  }
+  return out;
+}
+
+/** The model entry `id` of a manifest (JSON text as `modelManifest()` returns it). */
+export function manifestEntry(manifestJson: string, id: string): ModelEntry {
+  const manifest = JSON.parse(manifestJson) as { models: ModelEntry[] };
+  const entry = manifest.models.find((m) => m.id === id);
+  if (!entry) {
+    const known = manifest.models.map((m) => m.id).join(', ');
+    throw new ScryError('MODEL_UNKNOWN', `no model "${id}" in the manifest (known: ${known})`);
+  }
+  return entry;
+}
