@@ -13,8 +13,7 @@
 use std::sync::Arc;
 
 use scry_core::{CoreError, Embedder, ModelTag};
-use sha2::{Digest, Sha256};
-use tokenizers::{Tokenizer, TruncationParams};
+use tokenizers::Tokenizer;
 use tract_onnx::prelude::*;
 
 use crate::error::{EmbedError, Result};
@@ -211,7 +210,7 @@ impl ClipEmbedder {
             ));
         }
 
-        let tokenizer = load_tokenizer(tokenizer_json, max_tokens)?;
+        let (tokenizer, _) = crate::text::base_tokenizer(tokenizer_json, max_tokens)?;
         let crop = preprocessor.crop_size() as usize;
         let vision = load_vision(vision_onnx, crop, spec.dims)?;
         let (text, text_inputs) = load_text(text_onnx, spec.dims)?;
@@ -224,7 +223,7 @@ impl ClipEmbedder {
             tag: ModelTag {
                 id: spec.id.clone(),
                 dims: spec.dims,
-                fingerprint: fingerprint(spec, max_tokens),
+                fingerprint: spec.fingerprint(max_tokens),
             },
             batch_size: options.batch_size,
             max_tokens,
@@ -452,20 +451,6 @@ fn files(spec: &ModelSpec) -> Result<[&FileSpec; 3]> {
     ])
 }
 
-/// The tokenizer without padding (batches are padded here), truncating at `max_tokens`.
-fn load_tokenizer(json: &[u8], max_tokens: usize) -> Result<Tokenizer> {
-    let mut tokenizer =
-        Tokenizer::from_bytes(json).map_err(|e| EmbedError::TokenizerLoad(e.to_string()))?;
-    tokenizer.with_padding(None);
-    tokenizer
-        .with_truncation(Some(TruncationParams {
-            max_length: max_tokens,
-            ..TruncationParams::default()
-        }))
-        .map_err(|e| EmbedError::TokenizerLoad(e.to_string()))?;
-    Ok(tokenizer)
-}
-
 fn load_err(e: TractError) -> EmbedError {
     EmbedError::ModelLoad(format!("{e:#}"))
 }
@@ -614,32 +599,6 @@ fn load_text(bytes: &[u8], dims: usize) -> Result<(Tower, Vec<TextInput>)> {
         Ok(())
     })?;
     Ok((tower, inputs))
-}
-
-/// sha256 over what decides the vectors: id, dims, pooling, normalisation, the token limit, the
-/// image preprocessing and every file's pinned hash.
-fn fingerprint(spec: &ModelSpec, max_tokens: usize) -> String {
-    let mut h = Sha256::new();
-    h.update(format!(
-        "{}\n{}\n{}\n{}\n{}\n",
-        spec.id, spec.dims, spec.pooling, spec.normalize, max_tokens
-    ));
-    if let Some(image) = &spec.image {
-        h.update(format!(
-            "image {} {} {:?} {:?} {} {} {}\n",
-            image.size,
-            image.crop_side(),
-            image.mean,
-            image.std,
-            image.resize,
-            image.crop,
-            image.interpolation
-        ));
-    }
-    for f in &spec.files {
-        h.update(format!("{}:{}\n", f.name, f.sha256.to_ascii_lowercase()));
-    }
-    hex::encode(h.finalize())
 }
 
 #[cfg(test)]

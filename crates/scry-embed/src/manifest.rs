@@ -157,6 +157,32 @@ impl ModelManifest {
 }
 
 impl ModelSpec {
+    /// sha256 over what decides the vectors (the `ModelTag` fingerprint): id, dims, pooling,
+    /// normalisation, the token limit, the image preprocessing and every file's pinned hash.
+    pub fn fingerprint(&self, max_tokens: usize) -> String {
+        let mut h = Sha256::new();
+        h.update(format!(
+            "{}\n{}\n{}\n{}\n{}\n",
+            self.id, self.dims, self.pooling, self.normalize, max_tokens
+        ));
+        if let Some(image) = &self.image {
+            h.update(format!(
+                "image {} {} {:?} {:?} {} {} {}\n",
+                image.size,
+                image.crop_side(),
+                image.mean,
+                image.std,
+                image.resize,
+                image.crop,
+                image.interpolation
+            ));
+        }
+        for f in &self.files {
+            h.update(format!("{}:{}\n", f.name, f.sha256.to_ascii_lowercase()));
+        }
+        hex::encode(h.finalize())
+    }
+
     /// The file playing `role` (`vision`, `text`, `tokenizer`): the one whose `role` says so, or
     /// else the file without a role named `default_name`. None is `MODEL_MANIFEST_INVALID`.
     pub fn file_for_role(&self, role: &str, default_name: &str) -> Result<&FileSpec> {

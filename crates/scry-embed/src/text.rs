@@ -10,7 +10,6 @@
 use std::sync::Arc;
 
 use scry_core::{CoreError, Embedder, ModelTag};
-use sha2::{Digest, Sha256};
 use tokenizers::{Tokenizer, TruncationParams};
 use tract_onnx::prelude::*;
 
@@ -182,7 +181,7 @@ impl TextEmbedder {
             tag: ModelTag {
                 id: spec.id.clone(),
                 dims: spec.dims,
-                fingerprint: fingerprint(spec, max_tokens),
+                fingerprint: spec.fingerprint(max_tokens),
             },
             batch_size: options.batch_size,
             max_tokens,
@@ -371,21 +370,29 @@ fn file_spec<'a>(spec: &'a ModelSpec, name: &str) -> Result<&'a crate::FileSpec>
 
 /// The tokenizer for embedding (no padding, truncation at `max_tokens`), the same without
 /// truncation for counting, and the padding id.
-fn load_tokenizer(json: &[u8], max_tokens: usize) -> Result<(Tokenizer, Tokenizer, u32)> {
+/// A `tokenizer.json` made to pad nothing and truncate at `max_tokens` (shipped files often pad
+/// to a fixed length and truncate elsewhere), with the pad id it declared (0 if none).
+pub(crate) fn base_tokenizer(json: &[u8], max_tokens: usize) -> Result<(Tokenizer, u32)> {
     let mut tokenizer =
         Tokenizer::from_bytes(json).map_err(|e| EmbedError::TokenizerLoad(e.to_string()))?;
-    // The shipped tokenizer.json pads to a fixed 128 and truncates at 128: undo both.
     let pad_id = tokenizer.get_padding().map_or(0, |p| p.pad_id);
     tokenizer.with_padding(None);
-    let mut counter = tokenizer.clone();
-    counter
-        .with_truncation(None)
-        .map_err(|e| EmbedError::TokenizerLoad(e.to_string()))?;
     tokenizer
         .with_truncation(Some(TruncationParams {
             max_length: max_tokens,
             ..TruncationParams::default()
         }))
+        .map_err(|e| EmbedError::TokenizerLoad(e.to_string()))?;
+    Ok((tokenizer, pad_id))
+}
+
+/// The embedding tokenizer, the same without truncation (to measure and split long
+/// documents), and the pad id.
+fn load_tokenizer(json: &[u8], max_tokens: usize) -> Result<(Tokenizer, Tokenizer, u32)> {
+    let (tokenizer, pad_id) = base_tokenizer(json, max_tokens)?;
+    let mut counter = tokenizer.clone();
+    counter
+        .with_truncation(None)
         .map_err(|e| EmbedError::TokenizerLoad(e.to_string()))?;
     Ok((tokenizer, counter, pad_id))
 }
@@ -453,20 +460,6 @@ fn load_model(
     }
     let plan = model.into_runnable().map_err(err)?;
     Ok((plan, inputs))
-}
-
-/// sha256 over what decides the vectors: model id, dims, pooling, normalisation, the token
-/// limit and every file's pinned hash.
-fn fingerprint(spec: &ModelSpec, max_tokens: usize) -> String {
-    let mut h = Sha256::new();
-    h.update(format!(
-        "{}\n{}\n{}\n{}\n{}\n",
-        spec.id, spec.dims, spec.pooling, spec.normalize, max_tokens
-    ));
-    for f in &spec.files {
-        h.update(format!("{}:{}\n", f.name, f.sha256.to_ascii_lowercase()));
-    }
-    hex::encode(h.finalize())
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
