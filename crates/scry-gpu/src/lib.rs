@@ -10,10 +10,14 @@
 //! # Ok(()) }
 //! ```
 
+pub mod backend;
 mod context;
 pub mod error;
 pub mod kernels;
+pub mod vectors;
 
+pub use backend::{Backend, Scanner, Used};
 pub use context::{AdapterSummary, GpuContext};
 pub use error::{GpuError, Result};
-pub use kernels::DotKernel;
+pub use kernels::{DotKernel, KMeansKernel, KMeansResult, MAX_K, Workgroups};
+pub use vectors::{GpuOptions, GpuVectors};
