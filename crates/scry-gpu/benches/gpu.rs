@@ -42,7 +42,7 @@ mod native {
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));
         let mut rng = Rng::new(42);
-        let sizes: Vec<usize> = [1_000, 4_000, 16_000, 64_000, 100_000, 256_000, 1_000_000]
+        let sizes: Vec<usize> = [1_000, 2_000, 4_000, 16_000, 64_000, 100_000, 256_000, 1_000_000]
             .into_iter()
             .filter(|&n| n <= max_n)
             .collect();

@@ -3,11 +3,13 @@
 // Layout: rows are grouped in tiles of 32. A row is `groups` vec4<u32> words (4 f32, 8 f16 or
 // 16 int8 components each); word g of row r sits at ((r / 32) * groups + g) * 32 + r % 32, so
 // the 32 lanes of a tile read 512 contiguous bytes per step (coalesced on every GPU).
-// One invocation scores one row against QUERY_TILE queries held in workgroup memory.
+// One invocation scores one row against 1, 4 or 8 queries held in workgroup memory
+// (`score_1`, `score_4`, `score_8`); the accumulators are plain vectors so they stay in
+// registers. Workgroup x is the query tile and y the block of rows, so the tiles of one row
+// block run side by side and re-read its rows from cache rather than memory.
 
 override WORKGROUP_SIZE: u32 = 256u; // a multiple of 32, at most 256
-override QUERY_TILE: u32 = 8u; // at most MAX_QUERY_TILE
-const MAX_QUERY_TILE: u32 = 8u;
+override PRECISION: u32 = 0u; // 0 f32, 1 f16, 2 int8
 const QUERY_VEC4S: u32 = 960u; // 15,360 bytes: under WebGPU's 16 KiB workgroup default
 
 struct Params {
@@ -18,7 +20,7 @@ struct Params {
     queries: u32, // queries in the batch
     metric: u32, // 0 cosine, 1 dot, 2 L2
     out_stride: u32, // scores per query in `scores`
-    query_vec4s: u32, // vec4<f32> per query (groups × components per word / 4 ... padded)
+    query_vec4s: u32, // vec4<f32> per query: groups × (1, 2 or 4)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -31,34 +33,52 @@ struct Params {
 
 var<workgroup> tile_queries: array<vec4<f32>, QUERY_VEC4S>;
 
-fn load_queries(lid: u32, first: u32, count: u32) {
-    let total = count * params.query_vec4s;
-    for (var i = lid; i < total; i += WORKGROUP_SIZE) {
-        tile_queries[i] = queries[first * params.query_vec4s + i];
-    }
-    workgroupBarrier();
+// One packed word decoded to f32: 1 (f32), 2 (f16) or 4 (int8) vec4s.
+struct Word {
+    a: vec4<f32>,
+    b: vec4<f32>,
+    c: vec4<f32>,
+    d: vec4<f32>,
 }
 
 fn int8x4(w: u32) -> vec4<f32> {
     return vec4<f32>((vec4<i32>(vec4<u32>(w) << vec4<u32>(24u, 16u, 8u, 0u))) >> vec4<u32>(24u));
 }
 
-fn finish(acc: array<f32, MAX_QUERY_TILE>, row: u32, first: u32, count: u32) {
-    let window_row = row - params.row_start;
-    let alive = (live[row / 32u] >> (row % 32u)) & 1u;
-    let m = row_meta[row];
-    for (var t = 0u; t < QUERY_TILE; t++) {
-        if (t < count) {
-            var s = acc[t] * m.x;
-            if (params.metric == 2u) {
-                s = -(query_sqnorms[first + t] + m.y - 2.0 * s);
-            }
-            if (alive == 0u) {
-                s = bitcast<f32>(0xff800000u); // -inf: never selected
-            }
-            scores[(first + t) * params.out_stride + window_row] = s;
-        }
+fn decode(w: vec4<u32>) -> Word {
+    var x: Word;
+    if (PRECISION == 0u) {
+        x.a = bitcast<vec4<f32>>(w);
+    } else if (PRECISION == 1u) {
+        x.a = vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+        x.b = vec4<f32>(unpack2x16float(w.z), unpack2x16float(w.w));
+    } else {
+        x.a = int8x4(w.x);
+        x.b = int8x4(w.y);
+        x.c = int8x4(w.z);
+        x.d = int8x4(w.w);
     }
+    return x;
+}
+
+// Σ over one word of x · query, the query's part starting at tile_queries[q].
+fn partial(x: Word, q: u32) -> f32 {
+    if (PRECISION == 0u) {
+        return dot(x.a, tile_queries[q]);
+    } else if (PRECISION == 1u) {
+        return dot(x.a, tile_queries[q]) + dot(x.b, tile_queries[q + 1u]);
+    }
+    return (dot(x.a, tile_queries[q]) + dot(x.b, tile_queries[q + 1u]))
+        + (dot(x.c, tile_queries[q + 2u]) + dot(x.d, tile_queries[q + 3u]));
+}
+
+fn per_word() -> u32 {
+    if (PRECISION == 0u) {
+        return 1u;
+    } else if (PRECISION == 1u) {
+        return 2u;
+    }
+    return 4u;
 }
 
 struct Ids {
@@ -68,78 +88,102 @@ struct Ids {
     ok: bool,
 }
 
-fn ids(wid: vec3<u32>, lid: u32, num: vec3<u32>) -> Ids {
+// Loads the tile's queries (all invocations) and says which row this invocation scores.
+fn setup(wid: vec3<u32>, lid: u32, tile: u32) -> Ids {
     var r: Ids;
-    r.first = wid.z * QUERY_TILE;
-    r.count = min(QUERY_TILE, params.queries - min(r.first, params.queries));
-    let offset = (wid.x + wid.y * num.x) * WORKGROUP_SIZE + lid;
+    r.first = wid.x * tile;
+    r.count = min(tile, params.queries - min(r.first, params.queries));
+    let total = r.count * params.query_vec4s;
+    for (var i = lid; i < total; i += WORKGROUP_SIZE) {
+        tile_queries[i] = queries[r.first * params.query_vec4s + i];
+    }
+    // Absent queries of a partial tile read zeros, never another tile's leftovers.
+    for (var i = total + lid; i < tile * params.query_vec4s; i += WORKGROUP_SIZE) {
+        tile_queries[i] = vec4<f32>(0.0);
+    }
+    workgroupBarrier();
+    let offset = wid.y * WORKGROUP_SIZE + lid;
     r.row = params.row_start + offset;
     r.ok = offset < params.row_count && r.row < params.rows;
     return r;
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn score_f32(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-             @builtin(num_workgroups) num: vec3<u32>) {
-    let id = ids(wid, lid, num);
-    load_queries(lid, id.first, id.count);
-    if (!id.ok) {
-        return;
+fn base(row: u32) -> u32 {
+    return (row / 32u) * params.groups * 32u + row % 32u;
+}
+
+fn finish(dot: f32, row: u32, query: u32) {
+    let m = row_meta[row];
+    var s = dot * m.x;
+    if (params.metric == 2u) {
+        s = -(query_sqnorms[query] + m.y - 2.0 * s);
     }
-    var acc: array<f32, MAX_QUERY_TILE>;
-    let base = (id.row / 32u) * params.groups * 32u + id.row % 32u;
-    for (var g = 0u; g < params.groups; g++) {
-        let x = bitcast<vec4<f32>>(vectors[base + g * 32u]);
-        for (var t = 0u; t < QUERY_TILE; t++) {
-            acc[t] += dot(x, tile_queries[t * params.query_vec4s + g]);
-        }
+    if (((live[row / 32u] >> (row % 32u)) & 1u) == 0u) {
+        s = bitcast<f32>(0xff800000u); // -inf: never selected
     }
-    finish(acc, id.row, id.first, id.count);
+    scores[query * params.out_stride + (row - params.row_start)] = s;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn score_f16(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-             @builtin(num_workgroups) num: vec3<u32>) {
-    let id = ids(wid, lid, num);
-    load_queries(lid, id.first, id.count);
-    if (!id.ok) {
+fn score_1(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let id = setup(wid, lid, 1u);
+    if (!id.ok || id.count == 0u) {
         return;
     }
-    var acc: array<f32, MAX_QUERY_TILE>;
-    let base = (id.row / 32u) * params.groups * 32u + id.row % 32u;
+    let b = base(id.row);
+    let pw = per_word();
+    var acc = 0.0;
     for (var g = 0u; g < params.groups; g++) {
-        let w = vectors[base + g * 32u];
-        let lo = vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
-        let hi = vec4<f32>(unpack2x16float(w.z), unpack2x16float(w.w));
-        for (var t = 0u; t < QUERY_TILE; t++) {
-            let q = t * params.query_vec4s + 2u * g;
-            acc[t] += dot(lo, tile_queries[q]) + dot(hi, tile_queries[q + 1u]);
-        }
+        acc += partial(decode(vectors[b + g * 32u]), g * pw);
     }
-    finish(acc, id.row, id.first, id.count);
+    finish(acc, id.row, id.first);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn score_i8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32,
-            @builtin(num_workgroups) num: vec3<u32>) {
-    let id = ids(wid, lid, num);
-    load_queries(lid, id.first, id.count);
+fn score_4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let id = setup(wid, lid, 4u);
     if (!id.ok) {
         return;
     }
-    var acc: array<f32, MAX_QUERY_TILE>;
-    let base = (id.row / 32u) * params.groups * 32u + id.row % 32u;
+    let b = base(id.row);
+    let pw = per_word();
+    let qv = params.query_vec4s;
+    var acc = vec4<f32>(0.0);
     for (var g = 0u; g < params.groups; g++) {
-        let w = vectors[base + g * 32u];
-        let c0 = int8x4(w.x);
-        let c1 = int8x4(w.y);
-        let c2 = int8x4(w.z);
-        let c3 = int8x4(w.w);
-        for (var t = 0u; t < QUERY_TILE; t++) {
-            let q = t * params.query_vec4s + 4u * g;
-            acc[t] += (dot(c0, tile_queries[q]) + dot(c1, tile_queries[q + 1u]))
-                + (dot(c2, tile_queries[q + 2u]) + dot(c3, tile_queries[q + 3u]));
+        let x = decode(vectors[b + g * 32u]);
+        let q = g * pw;
+        acc += vec4<f32>(partial(x, q), partial(x, q + qv), partial(x, q + 2u * qv),
+                         partial(x, q + 3u * qv));
+    }
+    for (var t = 0u; t < id.count; t++) {
+        finish(acc[t], id.row, id.first + t);
+    }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn score_8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let id = setup(wid, lid, 8u);
+    if (!id.ok) {
+        return;
+    }
+    let b = base(id.row);
+    let pw = per_word();
+    let qv = params.query_vec4s;
+    var lo = vec4<f32>(0.0);
+    var hi = vec4<f32>(0.0);
+    for (var g = 0u; g < params.groups; g++) {
+        let x = decode(vectors[b + g * 32u]);
+        let q = g * pw;
+        lo += vec4<f32>(partial(x, q), partial(x, q + qv), partial(x, q + 2u * qv),
+                        partial(x, q + 3u * qv));
+        hi += vec4<f32>(partial(x, q + 4u * qv), partial(x, q + 5u * qv),
+                        partial(x, q + 6u * qv), partial(x, q + 7u * qv));
+    }
+    for (var t = 0u; t < id.count; t++) {
+        if (t < 4u) {
+            finish(lo[t], id.row, id.first + t);
+        } else {
+            finish(hi[t - 4u], id.row, id.first + t);
         }
     }
-    finish(acc, id.row, id.first, id.count);
 }

@@ -20,4 +20,4 @@ pub use backend::{Backend, Scanner, Used};
 pub use context::{AdapterSummary, GpuContext};
 pub use error::{GpuError, Result};
 pub use kernels::{DotKernel, KMeansKernel, KMeansResult, MAX_K, Workgroups};
-pub use vectors::{GpuOptions, GpuVectors};
+pub use vectors::{GpuOptions, GpuVectors, PendingSearch};

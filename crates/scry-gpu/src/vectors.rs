@@ -9,7 +9,7 @@ use scry_core::vector::{FlatVectors, Metric, Precision, ScanQuery};
 use crate::context::GpuContext;
 use crate::error::{GpuError, Result};
 use crate::kernels::search::{
-    MAX_GROUPS, MAX_K, NONE, ScoreParams, SearchKernels, TopkParams, Workgroups, metric_code,
+    MAX_GROUPS, MAX_K, NONE, Pass, ScoreParams, SearchKernels, TopkParams, Workgroups, metric_code,
 };
 
 /// Tuning and limits of a [`GpuVectors`].
@@ -55,16 +55,6 @@ impl Chunk {
     }
 }
 
-/// Buffers reused from search to search, grown when too small.
-#[derive(Debug, Default)]
-struct Scratch {
-    queries: Option<wgpu::Buffer>,
-    qnorms: Option<wgpu::Buffer>,
-    scores: Option<wgpu::Buffer>,
-    pairs: [Option<wgpu::Buffer>; 2],
-    readback: Option<wgpu::Buffer>,
-}
-
 /// Vectors resident on the GPU.
 #[derive(Debug)]
 pub struct GpuVectors {
@@ -80,9 +70,16 @@ pub struct GpuVectors {
     chunks: Vec<Chunk>,
     /// Rows uploaded so far.
     rows: usize,
+    /// `FlatVectors::version` at the last sync.
+    synced: Option<u64>,
     /// The live words the GPU holds, to upload only changed ones.
     live: Vec<u32>,
-    scratch: Scratch,
+    /// Buffers reused from search to search (queries, query norms, scores, two pair
+    /// buffers, readback), grown when too small.
+    scratch: [Option<wgpu::Buffer>; 6],
+    /// Bumped whenever a buffer a plan binds is replaced.
+    generation: u64,
+    plan: Option<Plan>,
 }
 
 fn to_u32(v: u64, what: &str) -> Result<u32> {
@@ -119,8 +116,11 @@ impl GpuVectors {
             chunk_rows: (tiles * 32) as u32,
             chunks: Vec::new(),
             rows: 0,
+            synced: None,
             live: Vec::new(),
-            scratch: Scratch::default(),
+            scratch: Default::default(),
+            generation: 0,
+            plan: None,
         })
     }
 
@@ -165,6 +165,9 @@ impl GpuVectors {
     pub fn sync(&mut self, ctx: &GpuContext, flat: &FlatVectors) -> Result<()> {
         ctx.check()?;
         self.check_shape(flat)?;
+        if self.synced == Some(flat.version()) && flat.len() == self.rows {
+            return Ok(());
+        }
         let target = flat.len();
         if target > self.rows {
             self.ensure_capacity(ctx, target)?;
@@ -187,6 +190,7 @@ impl GpuVectors {
             }
             self.write_live(ctx, start, w);
         }
+        self.synced = Some(flat.version());
         ctx.check()
     }
 
@@ -246,6 +250,7 @@ impl GpuVectors {
                 .min(chunk_rows) as u32;
             let chunk = self.buffers(ctx, cap);
             self.chunks.push(chunk);
+            self.generation += 1;
         }
         let start = (self.chunks.len() - 1) * chunk_rows;
         let in_last = rows - start;
@@ -277,6 +282,7 @@ impl GpuVectors {
         ctx.queue.submit([encoder.finish()]);
         old.destroy();
         self.chunks.push(new);
+        self.generation += 1;
         ctx.check()
     }
 
@@ -336,15 +342,13 @@ impl GpuVectors {
         for c in self.chunks.drain(..) {
             c.destroy();
         }
-        let s = std::mem::take(&mut self.scratch);
-        for b in [s.queries, s.qnorms, s.scores, s.readback]
-            .into_iter()
-            .chain(s.pairs)
-            .flatten()
-        {
+        self.plan = None;
+        for b in self.scratch.iter_mut().filter_map(Option::take) {
             b.destroy();
         }
+        self.generation += 1;
         self.rows = 0;
+        self.synced = None;
         self.live.clear();
     }
 
@@ -357,108 +361,113 @@ impl GpuVectors {
         queries: &[ScanQuery],
         k: usize,
     ) -> Result<Vec<Vec<(u32, f32)>>> {
-        ctx.check()?;
         if k == 0 || queries.is_empty() || self.rows == 0 {
+            ctx.check()?;
             return Ok(vec![Vec::new(); queries.len()]);
         }
-        if k > MAX_K {
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("scry search"),
+            });
+        let pending = self.record_search(ctx, &mut encoder, queries, k)?;
+        ctx.queue.submit([encoder.finish()]);
+        pending.read(ctx).await
+    }
+
+    /// Records a search into the caller's `encoder` (after uploading the queries); submit it,
+    /// then [`PendingSearch::read`] the hits. Passes and bindings are prepared once per batch
+    /// shape and reused while the collection's size and buffers stay the same.
+    pub fn record_search(
+        &mut self,
+        ctx: &GpuContext,
+        encoder: &mut wgpu::CommandEncoder,
+        queries: &[ScanQuery],
+        k: usize,
+    ) -> Result<PendingSearch> {
+        ctx.check()?;
+        if k == 0 || k > MAX_K {
             return Err(GpuError::InvalidInput(format!(
-                "k = {k} is above the GPU top-k limit of {MAX_K}"
+                "k = {k} is outside the GPU top-k range 1..={MAX_K}"
             )));
         }
-        if queries.len() > MAX_GROUPS as usize {
+        if queries.is_empty() || queries.len() > MAX_GROUPS as usize {
             return Err(GpuError::InvalidInput(format!(
-                "{} queries in one batch (at most {MAX_GROUPS})",
+                "{} queries in one batch (1..={MAX_GROUPS})",
                 queries.len()
             )));
+        }
+        if self.rows == 0 {
+            return Err(GpuError::InvalidInput("the GPU copy holds no rows".into()));
         }
         if queries.iter().any(|q| q.values.len() != self.dims) {
             return Err(GpuError::InvalidInput("query dimension mismatch".into()));
         }
-        let encoder = self.record_search(ctx, queries, k)?;
-        let q = queries.len();
-        let bytes = (q * k * 8) as u64;
-        let readback = self
-            .scratch
-            .readback
-            .as_ref()
-            .ok_or_else(|| GpuError::Readback("no readback buffer was recorded".into()))?;
-        ctx.queue.submit([encoder.finish()]);
-        let raw = ctx.read_bytes(readback, bytes).await?;
-        let pairs: Vec<u32> = bytemuck::pod_collect_to_vec(&raw);
-        let neg_inf = f32::NEG_INFINITY;
-        Ok((0..q)
-            .map(|qi| {
-                pairs[qi * k * 2..(qi + 1) * k * 2]
-                    .chunks_exact(2)
-                    .map(|p| (p[1], f32::from_bits(p[0])))
-                    .filter(|&(id, s)| id != NONE && s != neg_inf)
-                    .collect()
-            })
-            .collect())
-    }
-
-    fn scratch_buffer(
-        ctx: &GpuContext,
-        slot: &mut Option<wgpu::Buffer>,
-        size: u64,
-        usage: wgpu::BufferUsages,
-        label: &str,
-    ) -> wgpu::Buffer {
-        if let Some(b) = slot
-            && b.size() >= size
-        {
-            return b.clone();
-        }
-        if let Some(old) = slot.take() {
-            old.destroy();
-        }
-        let b = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(label),
-            size: size.next_power_of_two().max(256),
-            usage,
-            mapped_at_creation: false,
-        });
-        *slot = Some(b.clone());
-        b
-    }
-
-    /// Records the whole search into a new encoder (queries uploaded, passes recorded, the
-    /// result copied to the readback buffer).
-    fn record_search(
-        &mut self,
-        ctx: &GpuContext,
-        queries: &[ScanQuery],
-        k: usize,
-    ) -> Result<wgpu::CommandEncoder> {
         let q = queries.len() as u32;
-        let k32 = k as u32;
-        let per_word = self.precision.per_word();
-        let qv = self.groups as usize * per_word; // vec4<f32> per query
+        let qv = self.groups as usize * self.precision.per_word(); // vec4<f32> per query
         let mut qdata = vec![0f32; queries.len() * qv * 4];
         for (i, sq) in queries.iter().enumerate() {
             qdata[i * qv * 4..i * qv * 4 + self.dims].copy_from_slice(&sq.values);
         }
         let qnorms: Vec<f32> = queries.iter().map(|sq| sq.sqnorm).collect();
+        let key = (q, k as u32, self.rows, self.generation);
+        if self.plan.as_ref().is_none_or(|p| p.key != key) {
+            self.plan = None;
+            let plan = self.plan(ctx, q, k as u32)?;
+            self.plan = Some(Plan { key, ..plan });
+        }
+        let plan = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| GpuError::InvalidInput("no search plan".into()))?;
+        ctx.queue
+            .write_buffer(&plan.queries, 0, bytemuck::cast_slice(&qdata));
+        ctx.queue
+            .write_buffer(&plan.qnorms, 0, bytemuck::cast_slice(&qnorms));
+        self.kernels.record(encoder, &plan.passes);
+        let bytes = u64::from(q) * k as u64 * 8;
+        encoder.copy_buffer_to_buffer(&plan.result, 0, &plan.readback, 0, bytes);
+        Ok(PendingSearch {
+            readback: plan.readback.clone(),
+            queries: queries.len(),
+            k,
+        })
+    }
+
+    /// A buffer of at least `size` bytes from `slot`, reallocated (and the plan invalidated)
+    /// when too small.
+    fn scratch_buffer(
+        &mut self,
+        ctx: &GpuContext,
+        slot: usize,
+        size: u64,
+        usage: wgpu::BufferUsages,
+    ) -> wgpu::Buffer {
+        if let Some(b) = &self.scratch[slot]
+            && b.size() >= size
+        {
+            return b.clone();
+        }
+        if let Some(old) = self.scratch[slot].take() {
+            old.destroy();
+        }
+        self.generation += 1;
+        let b = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(SCRATCH_LABELS[slot]),
+            size: size.next_power_of_two().max(256),
+            usage,
+            mapped_at_creation: false,
+        });
+        self.scratch[slot] = Some(b.clone());
+        b
+    }
+
+    /// Prepares every pass of a search of `q` queries for the current rows.
+    fn plan(&mut self, ctx: &GpuContext, q: u32, k: u32) -> Result<Plan> {
+        let qv = self.groups * self.precision.per_word() as u32;
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
-        let qbuf = Self::scratch_buffer(
-            ctx,
-            &mut self.scratch.queries,
-            (qdata.len() * 4) as u64,
-            storage,
-            "scry queries",
-        );
-        let nbuf = Self::scratch_buffer(
-            ctx,
-            &mut self.scratch.qnorms,
-            (qnorms.len() * 4) as u64,
-            storage,
-            "scry query norms",
-        );
-        ctx.queue
-            .write_buffer(&qbuf, 0, bytemuck::cast_slice(&qdata));
-        ctx.queue
-            .write_buffer(&nbuf, 0, bytemuck::cast_slice(&qnorms));
+        let queries = self.scratch_buffer(ctx, 0, u64::from(q * qv) * 16, storage);
+        let qnorms = self.scratch_buffer(ctx, 1, u64::from(q) * 4, storage);
 
         // Row windows: every window's scores fit the scores buffer and one dispatch.
         let wg = self.kernels.workgroups;
@@ -475,9 +484,10 @@ impl GpuVectors {
             )));
         }
         let block_len = self.kernels.block_len();
-        let mut windows = Vec::new(); // (chunk, row_start, row_count, global id base, out block)
+        // (chunk, rows in chunk, window start, window rows, first row id, first out block)
+        let mut windows = Vec::new();
         let mut total_blocks = 0u32;
-        for (c, _) in self.chunks.iter().enumerate() {
+        for c in 0..self.chunks.len() {
             let chunk_base = c * self.chunk_rows as usize;
             if chunk_base >= self.rows {
                 break;
@@ -486,37 +496,37 @@ impl GpuVectors {
             let mut start = 0u32;
             while start < rows {
                 let count = window.min(rows - start);
-                windows.push((c, start, count, chunk_base as u32 + start, total_blocks));
+                windows.push((
+                    c,
+                    rows,
+                    start,
+                    count,
+                    chunk_base as u32 + start,
+                    total_blocks,
+                ));
                 total_blocks += count.div_ceil(block_len);
                 start += count;
             }
         }
-        let scores_rows = windows.iter().map(|w| w.2).max().unwrap_or(0);
+        let scores_rows = windows.iter().map(|w| w.3).max().unwrap_or(0);
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
-        let scores = Self::scratch_buffer(
+        let scores = self.scratch_buffer(ctx, 2, u64::from(scores_rows) * u64::from(q) * 4, usage);
+        let pairs_size = u64::from(total_blocks) * u64::from(k) * u64::from(q) * 8;
+        let mut ping = self.scratch_buffer(ctx, 3, pairs_size, usage);
+        let mut pong = self.scratch_buffer(ctx, 4, pairs_size, usage);
+        let readback = self.scratch_buffer(
             ctx,
-            &mut self.scratch.scores,
-            u64::from(scores_rows) * u64::from(q) * 4,
-            usage,
-            "scry scores",
+            5,
+            u64::from(q) * u64::from(k) * 8,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         );
-        let pairs_size = u64::from(total_blocks) * u64::from(k32) * u64::from(q) * 8;
-        let [p0, p1] = &mut self.scratch.pairs;
-        let mut ping = Self::scratch_buffer(ctx, p0, pairs_size, usage, "scry pairs");
-        let mut pong = Self::scratch_buffer(ctx, p1, pairs_size, usage, "scry pairs");
 
-        let mut encoder = ctx
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("scry search"),
-            });
         let metric = metric_code(self.metric);
-        for &(c, start, count, id_base, out_block) in &windows {
+        let mut passes = Vec::new();
+        for &(c, rows, start, count, id_base, out_block) in &windows {
             let chunk = &self.chunks[c];
-            let rows = ((self.rows - c * self.chunk_rows as usize) as u32).min(self.chunk_rows);
-            self.kernels.record_score(
+            passes.push(self.kernels.score_pass(
                 ctx,
-                &mut encoder,
                 ScoreParams {
                     rows,
                     row_start: start,
@@ -525,24 +535,23 @@ impl GpuVectors {
                     queries: q,
                     metric,
                     out_stride: count,
-                    query_vec4s: qv as u32,
+                    query_vec4s: qv,
                 },
                 &chunk.vectors,
                 &chunk.meta,
                 &chunk.live,
-                &qbuf,
-                &nbuf,
+                &queries,
+                &qnorms,
                 &scores,
-            );
-            self.kernels.record_select(
+            ));
+            passes.push(self.kernels.select_pass(
                 ctx,
-                &mut encoder,
                 TopkParams {
                     count,
                     in_stride: count,
                     block_len,
-                    k: k32,
-                    out_stride: total_blocks * k32,
+                    k,
+                    out_stride: total_blocks * k,
                     out_block,
                     id_base,
                     _pad: 0,
@@ -551,21 +560,20 @@ impl GpuVectors {
                 &scores,
                 false,
                 &ping,
-            );
+            ));
         }
         // Merge the blocks' lists until one per query is left.
-        let mut count = total_blocks * k32;
-        while count > k32 {
+        let mut count = total_blocks * k;
+        while count > k {
             let blocks = count.div_ceil(block_len);
-            self.kernels.record_select(
+            passes.push(self.kernels.select_pass(
                 ctx,
-                &mut encoder,
                 TopkParams {
                     count,
                     in_stride: count,
                     block_len,
-                    k: k32,
-                    out_stride: blocks * k32,
+                    k,
+                    out_stride: blocks * k,
                     out_block: 0,
                     id_base: 0,
                     _pad: 0,
@@ -574,22 +582,71 @@ impl GpuVectors {
                 &ping,
                 true,
                 &pong,
-            );
+            ));
             std::mem::swap(&mut ping, &mut pong);
-            count = blocks * k32;
+            count = blocks * k;
         }
-        let bytes = u64::from(q) * u64::from(k32) * 8;
-        let readback = Self::scratch_buffer(
-            ctx,
-            &mut self.scratch.readback,
-            bytes,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            "scry readback",
-        );
-        encoder.copy_buffer_to_buffer(&ping, 0, &readback, 0, bytes);
-        Ok(encoder)
+        ctx.check()?;
+        Ok(Plan {
+            key: (0, 0, 0, 0),
+            passes,
+            queries,
+            qnorms,
+            result: ping,
+            readback,
+        })
     }
 }
+
+/// A search recorded into an encoder, waiting for its submission to finish.
+#[derive(Debug)]
+#[must_use = "read() the hits once the encoder is submitted"]
+pub struct PendingSearch {
+    readback: wgpu::Buffer,
+    queries: usize,
+    k: usize,
+}
+
+impl PendingSearch {
+    /// Waits for the GPU (without blocking a browser's thread) and returns the hits per
+    /// query, best first: `(row, score)`.
+    pub async fn read(self, ctx: &GpuContext) -> Result<Vec<Vec<(u32, f32)>>> {
+        let (q, k) = (self.queries, self.k);
+        let raw = ctx.read_bytes(&self.readback, (q * k * 8) as u64).await?;
+        let pairs: Vec<u32> = bytemuck::pod_collect_to_vec(&raw);
+        Ok((0..q)
+            .map(|qi| {
+                pairs[qi * k * 2..(qi + 1) * k * 2]
+                    .chunks_exact(2)
+                    .map(|p| (p[1], f32::from_bits(p[0])))
+                    .filter(|&(id, s)| id != NONE && s != f32::NEG_INFINITY)
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+/// Everything a search of one batch shape needs, prepared once.
+#[derive(Debug)]
+struct Plan {
+    /// (queries, k, rows, generation) it was made for.
+    key: (u32, u32, usize, u64),
+    passes: Vec<Pass>,
+    queries: wgpu::Buffer,
+    qnorms: wgpu::Buffer,
+    /// Where the final k pairs per query land.
+    result: wgpu::Buffer,
+    readback: wgpu::Buffer,
+}
+
+const SCRATCH_LABELS: [&str; 6] = [
+    "scry queries",
+    "scry query norms",
+    "scry scores",
+    "scry pairs",
+    "scry pairs",
+    "scry readback",
+];
 
 impl Drop for GpuVectors {
     fn drop(&mut self) {

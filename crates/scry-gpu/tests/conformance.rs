@@ -62,7 +62,7 @@ async fn every_precision_and_metric_matches_the_cpu() {
     let ctx = context().await;
     for precision in PRECISIONS {
         for metric in METRICS {
-            for dims in [37usize, 384] {
+            for dims in [37usize, 384, 1000] {
                 let seed = 0xC0FFEE + dims as u64;
                 let mut rng = Rng::new(seed);
                 let mut flat = FlatVectors::new(dims, metric, precision).unwrap();

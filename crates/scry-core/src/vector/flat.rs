@@ -61,6 +61,8 @@ pub struct FlatVectors {
     live: Vec<u32>,
     len: usize,
     live_count: usize,
+    /// Bumped by every push and delete.
+    version: u64,
 }
 
 /// A query prepared for a [`FlatVectors`]: normalised for cosine, with its squared norm.
@@ -95,6 +97,7 @@ impl FlatVectors {
             live: Vec::new(),
             len: 0,
             live_count: 0,
+            version: 0,
         })
     }
 
@@ -169,6 +172,7 @@ impl FlatVectors {
         self.live[word] |= 1 << (self.len % 32);
         self.len += 1;
         self.live_count += 1;
+        self.version += 1;
         Ok(row)
     }
 
@@ -180,7 +184,13 @@ impl FlatVectors {
         }
         self.live[r / 32] &= !(1 << (r % 32));
         self.live_count -= 1;
+        self.version += 1;
         true
+    }
+
+    /// A counter bumped by every change (push or delete): copies compare it to skip syncs.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Whether `row` exists and is not deleted.

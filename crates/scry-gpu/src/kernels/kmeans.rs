@@ -4,7 +4,7 @@
 use scry_core::vector::Metric;
 use wgpu::util::DeviceExt;
 
-use super::search::{bind_group, metric_code, split_groups, uniform};
+use super::search::{MAX_GROUPS, bind_group, metric_code, uniform};
 use crate::context::GpuContext;
 use crate::error::{GpuError, Result};
 
@@ -98,6 +98,12 @@ impl KMeansKernel {
         }
         let n = points.len() / dims;
         let c = centroids.len() / dims;
+        let most = MAX_GROUPS as usize * WORKGROUP_SIZE as usize;
+        if n > most || c * dims > most {
+            return Err(GpuError::InvalidInput(format!(
+                "k-means on the GPU takes at most {most} points and centroid values"
+            )));
+        }
         let to_u32 = |v: usize| {
             u32::try_from(v).map_err(|_| GpuError::InvalidInput(format!("{v} does not fit u32")))
         };
@@ -156,10 +162,9 @@ impl KMeansKernel {
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             let dispatch = |pass: &mut wgpu::ComputePass<'_>, p, b, items: usize| {
-                let (x, y) = split_groups((items as u32).div_ceil(WORKGROUP_SIZE));
                 pass.set_pipeline(p);
                 pass.set_bind_group(0, b, &[]);
-                pass.dispatch_workgroups(x, y, 1);
+                pass.dispatch_workgroups((items as u32).div_ceil(WORKGROUP_SIZE), 1, 1);
             };
             for _ in 0..iterations {
                 dispatch(&mut pass, &self.assign, &assign_bind, n);

@@ -10,8 +10,6 @@ use crate::error::{GpuError, Result};
 const SCORE: &str = include_str!("../../shaders/score.wgsl");
 const TOPK: &str = include_str!("../../shaders/topk.wgsl");
 
-/// Most queries one score workgroup holds (`MAX_QUERY_TILE` in the shader).
-pub(crate) const MAX_QUERY_TILE: u32 = 8;
 /// vec4<f32>s of workgroup memory for queries (`QUERY_VEC4S` in the shader).
 const QUERY_VEC4S: u32 = 960;
 /// Largest k the top-k shader keeps (`MAX_K`).
@@ -100,13 +98,29 @@ pub(crate) fn metric_code(m: Metric) -> u32 {
 /// Compiled search pipelines for one precision and dimension; created once per collection.
 #[derive(Debug)]
 pub struct SearchKernels {
-    /// Pipelines for a query tile of 1 and of `wide_tile` queries.
-    score_one: wgpu::ComputePipeline,
-    score_wide: wgpu::ComputePipeline,
-    pub(crate) wide_tile: u32,
+    /// Score pipelines for query tiles of 1, 4 and 8 (the wide ones when they fit the
+    /// workgroup memory).
+    score_1: wgpu::ComputePipeline,
+    score_4: Option<wgpu::ComputePipeline>,
+    score_8: Option<wgpu::ComputePipeline>,
     select_scores: wgpu::ComputePipeline,
     select_pairs: wgpu::ComputePipeline,
     pub(crate) workgroups: Workgroups,
+}
+
+/// One recorded-ready pass: which pipeline, its bindings, its workgroup counts.
+#[derive(Debug)]
+pub(crate) struct Pass {
+    kind: PassKind,
+    bind: wgpu::BindGroup,
+    groups: (u32, u32, u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum PassKind {
+    Score(u32),
+    SelectScores,
+    SelectPairs,
 }
 
 impl SearchKernels {
@@ -124,7 +138,6 @@ impl SearchKernels {
                 query_vec4s * 4
             )));
         }
-        let wide_tile = (QUERY_VEC4S / query_vec4s).min(MAX_QUERY_TILE);
         let d = &ctx.device;
         let score = d.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("scry score"),
@@ -134,10 +147,10 @@ impl SearchKernels {
             label: Some("scry topk"),
             source: wgpu::ShaderSource::Wgsl(TOPK.into()),
         });
-        let entry = match precision {
-            Precision::F32 => "score_f32",
-            Precision::F16 => "score_f16",
-            Precision::I8 => "score_i8",
+        let code = match precision {
+            Precision::F32 => 0.0,
+            Precision::F16 => 1.0,
+            Precision::I8 => 2.0,
         };
         let pipeline = |module: &wgpu::ShaderModule, entry: &str, constants: &[(&str, f64)]| {
             d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -152,37 +165,56 @@ impl SearchKernels {
                 cache: None,
             })
         };
-        let wg = f64::from(workgroups.score);
-        let score_one = pipeline(
-            &score,
-            entry,
-            &[("WORKGROUP_SIZE", wg), ("QUERY_TILE", 1.0)],
-        );
-        let score_wide = pipeline(
-            &score,
-            entry,
-            &[("WORKGROUP_SIZE", wg), ("QUERY_TILE", f64::from(wide_tile))],
-        );
+        let consts = [
+            ("WORKGROUP_SIZE", f64::from(workgroups.score)),
+            ("PRECISION", code),
+        ];
+        let wide = |tile: u32, entry: &str| {
+            (tile * query_vec4s <= QUERY_VEC4S).then(|| pipeline(&score, entry, &consts))
+        };
+        let score_1 = pipeline(&score, "score_1", &consts);
+        let score_4 = wide(4, "score_4");
+        let score_8 = wide(8, "score_8");
         let twg = [("WORKGROUP_SIZE", f64::from(workgroups.topk))];
         let select_scores = pipeline(&topk, "select_scores", &twg);
         let select_pairs = pipeline(&topk, "select_pairs", &twg);
         ctx.check()?;
         Ok(Self {
-            score_one,
-            score_wide,
-            wide_tile,
+            score_1,
+            score_4,
+            score_8,
             select_scores,
             select_pairs,
             workgroups,
         })
     }
 
-    /// Records one score pass: `params.row_count` rows of a chunk against all queries.
+    /// The widest query tile that fits a batch of `queries`.
+    fn tile_for(&self, queries: u32) -> u32 {
+        match queries {
+            1 => 1,
+            2..=4 if self.score_4.is_some() => 4,
+            _ if self.score_8.is_some() => 8,
+            _ if self.score_4.is_some() => 4,
+            _ => 1,
+        }
+    }
+
+    fn pipeline(&self, kind: PassKind) -> &wgpu::ComputePipeline {
+        match kind {
+            PassKind::Score(8) => self.score_8.as_ref().unwrap_or(&self.score_1),
+            PassKind::Score(4) => self.score_4.as_ref().unwrap_or(&self.score_1),
+            PassKind::Score(_) => &self.score_1,
+            PassKind::SelectScores => &self.select_scores,
+            PassKind::SelectPairs => &self.select_pairs,
+        }
+    }
+
+    /// Prepares one score pass: `params.row_count` rows of a chunk against all queries.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn record_score(
+    pub(crate) fn score_pass(
         &self,
         ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
         params: ScoreParams,
         vectors: &wgpu::Buffer,
         meta: &wgpu::Buffer,
@@ -190,27 +222,24 @@ impl SearchKernels {
         queries: &wgpu::Buffer,
         qnorms: &wgpu::Buffer,
         scores: &wgpu::Buffer,
-    ) {
-        let (pipeline, tile) = if params.queries == 1 {
-            (&self.score_one, 1)
-        } else {
-            (&self.score_wide, self.wide_tile)
-        };
+    ) -> Pass {
+        let tile = self.tile_for(params.queries);
+        let kind = PassKind::Score(tile);
         let uniform = uniform(ctx, bytemuck::bytes_of(&params));
         let bind = bind_group(
             ctx,
-            pipeline,
+            self.pipeline(kind),
             &[&uniform, vectors, meta, live, queries, qnorms, scores],
         );
-        let groups = params.row_count.div_ceil(self.workgroups.score);
-        let (gx, gy) = split_groups(groups);
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("scry score"),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(gx, gy, params.queries.div_ceil(tile));
+        Pass {
+            kind,
+            bind,
+            groups: (
+                params.queries.div_ceil(tile),
+                params.row_count.div_ceil(self.workgroups.score),
+                1,
+            ),
+        }
     }
 
     /// Items one top-k workgroup reads.
@@ -218,42 +247,51 @@ impl SearchKernels {
         self.workgroups.topk * self.workgroups.topk_items
     }
 
-    /// Records a selection pass over raw scores (`pairs_in` = None) or over pairs; dispatches
-    /// `ceil(count / block_len)` workgroups per query.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn record_select(
+    /// Prepares a selection pass over raw scores (`from_pairs` false) or over (score, id)
+    /// pairs; `ceil(count / block_len)` workgroups per query.
+    pub(crate) fn select_pass(
         &self,
         ctx: &GpuContext,
-        encoder: &mut wgpu::CommandEncoder,
         params: TopkParams,
         queries: u32,
         input: &wgpu::Buffer,
         from_pairs: bool,
         out: &wgpu::Buffer,
-    ) {
-        let uniform = uniform(ctx, bytemuck::bytes_of(&params));
-        let pipeline = if from_pairs {
-            &self.select_pairs
+    ) -> Pass {
+        let kind = if from_pairs {
+            PassKind::SelectPairs
         } else {
-            &self.select_scores
+            PassKind::SelectScores
         };
+        let uniform = uniform(ctx, bytemuck::bytes_of(&params));
         let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("scry select"),
-            layout: &pipeline.get_bind_group_layout(0),
+            layout: &self.pipeline(kind).get_bind_group_layout(0),
             entries: &[
                 entry(0, &uniform),
                 entry(if from_pairs { 2 } else { 1 }, input),
                 entry(3, out),
             ],
         });
-        let blocks = params.count.div_ceil(params.block_len).max(1);
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("scry select"),
+        Pass {
+            kind,
+            bind,
+            groups: (params.count.div_ceil(params.block_len).max(1), queries, 1),
+        }
+    }
+
+    /// Records prepared passes, in order, into `encoder` (one compute pass; WebGPU orders
+    /// the dispatches' storage accesses).
+    pub(crate) fn record(&self, encoder: &mut wgpu::CommandEncoder, passes: &[Pass]) {
+        let mut cpass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("scry search"),
             timestamp_writes: None,
         });
-        pass.set_pipeline(pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(blocks, queries, 1);
+        for p in passes {
+            cpass.set_pipeline(self.pipeline(p.kind));
+            cpass.set_bind_group(0, &p.bind, &[]);
+            cpass.dispatch_workgroups(p.groups.0, p.groups.1, p.groups.2);
+        }
     }
 }
 
@@ -289,14 +327,5 @@ pub(crate) fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry
     wgpu::BindGroupEntry {
         binding,
         resource: buffer.as_entire_binding(),
-    }
-}
-
-/// Spreads `groups` workgroups over x and y so neither exceeds 65,535.
-pub(crate) fn split_groups(groups: u32) -> (u32, u32) {
-    if groups <= MAX_GROUPS {
-        (groups.max(1), 1)
-    } else {
-        (MAX_GROUPS, groups.div_ceil(MAX_GROUPS))
     }
 }
