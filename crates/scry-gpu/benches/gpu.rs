@@ -42,10 +42,12 @@ mod native {
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));
         let mut rng = Rng::new(42);
-        let sizes: Vec<usize> = [1_000, 2_000, 4_000, 16_000, 64_000, 100_000, 256_000, 1_000_000]
-            .into_iter()
-            .filter(|&n| n <= max_n)
-            .collect();
+        let sizes: Vec<usize> = [
+            1_000, 2_000, 4_000, 16_000, 64_000, 100_000, 256_000, 1_000_000,
+        ]
+        .into_iter()
+        .filter(|&n| n <= max_n)
+        .collect();
         for precision in [Precision::F32, Precision::F16, Precision::I8] {
             let name = format!("{precision:?}").to_lowercase();
             let mut flat = FlatVectors::new(DIMS, Metric::Cosine, precision).unwrap();

@@ -11,6 +11,10 @@
 override WORKGROUP_SIZE: u32 = 256u; // a multiple of 32, at most 256
 override PRECISION: u32 = 0u; // 0 f32, 1 f16, 2 int8
 const QUERY_VEC4S: u32 = 960u; // 15,360 bytes: under WebGPU's 16 KiB workgroup default
+// The score of a deleted row: the lowest f32, below every live score (clamped to LIVE_MIN).
+// Finite on purpose: WGSL has no infinities in constants, and may assume none at run time.
+const DEAD: f32 = -0x1.fffffep+127f;
+const LIVE_MIN: f32 = -0x1.fffffcp+127f;
 
 struct Params {
     rows: u32, // rows in the chunk
@@ -118,8 +122,9 @@ fn finish(dot: f32, row: u32, query: u32) {
     if (params.metric == 2u) {
         s = -(query_sqnorms[query] + m.y - 2.0 * s);
     }
+    s = max(s, LIVE_MIN);
     if (((live[row / 32u] >> (row % 32u)) & 1u) == 0u) {
-        s = bitcast<f32>(0xff800000u); // -inf: never selected
+        s = DEAD;
     }
     scores[query * params.out_stride + (row - params.row_start)] = s;
 }

@@ -10,6 +10,7 @@
 override WORKGROUP_SIZE: u32 = 128u; // a power of two, at most 256
 const MAX_K: u32 = 128u;
 const NONE: u32 = 0xffffffffu;
+const DEAD: f32 = -0x1.fffffep+127f; // as in score.wgsl: deleted rows and empty slots
 
 struct Params {
     count: u32, // items per query in the input
@@ -41,12 +42,11 @@ fn better(s: f32, i: u32, t: f32, j: u32) -> bool {
 }
 
 fn init_list() {
-    let neg_inf = bitcast<f32>(0xff800000u);
     for (var i = 0u; i < params.k; i++) {
-        best_score[i] = neg_inf;
+        best_score[i] = DEAD;
         best_id[i] = NONE;
     }
-    worst_score = neg_inf;
+    worst_score = DEAD;
     worst_id = NONE;
 }
 
@@ -78,7 +78,7 @@ fn merge_and_write(lid: u32, query: u32, block: u32) {
             red_score[lid] = best_score[head];
             red_id[lid] = best_id[head];
         } else {
-            red_score[lid] = bitcast<f32>(0xff800000u);
+            red_score[lid] = DEAD;
             red_id[lid] = NONE;
         }
         red_lane[lid] = lid;

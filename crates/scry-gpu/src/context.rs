@@ -1,8 +1,10 @@
 //! The GPU context: one adapter, device and queue, created once and shared by all kernels.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{GpuError, Result};
+use crate::kernels::search::{KernelKey, SearchKernels};
 
 /// What the adapter is, for display and for choosing a backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub struct GpuContext {
     /// The first uncaptured error or loss reported by the device; once set, every operation
     /// fails with it and callers fall back to the CPU.
     failure: Arc<Mutex<Option<GpuError>>>,
+    /// Search pipelines compiled so far, shared by collections of the same shape.
+    kernels: Mutex<HashMap<KernelKey, Arc<SearchKernels>>>,
 }
 
 impl GpuContext {
@@ -81,6 +85,7 @@ impl GpuContext {
             record(&slot, err);
         }));
         Ok(Self {
+            kernels: Mutex::default(),
             max_invocations: limits.max_compute_invocations_per_workgroup,
             failure,
             device,
@@ -103,6 +108,16 @@ impl GpuContext {
     /// Most invocations per workgroup the device allows.
     pub(crate) fn max_invocations(&self) -> u32 {
         self.max_invocations
+    }
+
+    pub(crate) fn cached_kernels(&self, key: KernelKey) -> Option<Arc<SearchKernels>> {
+        self.kernels.lock().ok()?.get(&key).cloned()
+    }
+
+    pub(crate) fn cache_kernels(&self, key: KernelKey, kernels: Arc<SearchKernels>) {
+        if let Ok(mut map) = self.kernels.lock() {
+            map.insert(key, kernels);
+        }
     }
 
     /// The error that broke this context, if any (device lost, validation or memory error).

@@ -58,7 +58,7 @@ impl Chunk {
 /// Vectors resident on the GPU.
 #[derive(Debug)]
 pub struct GpuVectors {
-    kernels: SearchKernels,
+    kernels: std::sync::Arc<SearchKernels>,
     options: GpuOptions,
     dims: usize,
     metric: Metric,
@@ -92,7 +92,7 @@ impl GpuVectors {
         let precision = flat.precision();
         let groups = to_u32(flat.words_per_row(4) as u64 / 4, "row words")?;
         let query_vec4s = groups * precision.per_word() as u32;
-        let kernels = SearchKernels::new(ctx, precision, query_vec4s, options.workgroups)?;
+        let kernels = SearchKernels::shared(ctx, precision, query_vec4s, options.workgroups)?;
         let tile_bytes = u64::from(groups) * 16 * 32;
         let limit = ctx
             .adapter()
@@ -619,7 +619,7 @@ impl PendingSearch {
                 pairs[qi * k * 2..(qi + 1) * k * 2]
                     .chunks_exact(2)
                     .map(|p| (p[1], f32::from_bits(p[0])))
-                    .filter(|&(id, s)| id != NONE && s != f32::NEG_INFINITY)
+                    .filter(|&(id, s)| id != NONE && s != f32::MIN) // f32::MIN: a deleted row
                     .collect()
             })
             .collect())

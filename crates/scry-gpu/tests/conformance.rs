@@ -62,7 +62,14 @@ async fn every_precision_and_metric_matches_the_cpu() {
     let ctx = context().await;
     for precision in PRECISIONS {
         for metric in METRICS {
-            for dims in [37usize, 384, 1000] {
+            // 37: padding in every precision; 384: the 8-query tile; 1000 (natively only: it
+            // doubles the browser run): too wide for the 4- and 8-query tiles.
+            let dims_list: &[usize] = if cfg!(target_arch = "wasm32") {
+                &[37, 384]
+            } else {
+                &[37, 384, 1000]
+            };
+            for &dims in dims_list {
                 let seed = 0xC0FFEE + dims as u64;
                 let mut rng = Rng::new(seed);
                 let mut flat = FlatVectors::new(dims, metric, precision).unwrap();

@@ -123,7 +123,33 @@ enum PassKind {
     SelectPairs,
 }
 
+/// What a set of search pipelines is specialised for (cache key in the context).
+pub(crate) type KernelKey = (u8, u32, u32, u32, u32);
+
 impl SearchKernels {
+    /// The pipelines for this precision, query width and workgroup sizes: compiled on first
+    /// use in a context, then shared by every collection of that shape.
+    pub fn shared(
+        ctx: &GpuContext,
+        precision: Precision,
+        query_vec4s: u32,
+        workgroups: Workgroups,
+    ) -> Result<std::sync::Arc<Self>> {
+        let key: KernelKey = (
+            precision as u8,
+            query_vec4s,
+            workgroups.score,
+            workgroups.topk,
+            workgroups.topk_items,
+        );
+        if let Some(k) = ctx.cached_kernels(key) {
+            return Ok(k);
+        }
+        let k = std::sync::Arc::new(Self::new(ctx, precision, query_vec4s, workgroups)?);
+        ctx.cache_kernels(key, std::sync::Arc::clone(&k));
+        Ok(k)
+    }
+
     /// Builds the pipelines for rows of `query_vec4s` query vec4s.
     pub fn new(
         ctx: &GpuContext,
