@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs web/bench/index.html in headless Chromium and prints its results as JSON.
 // Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k,
-// embed,embed-ort2)
+// embed,embed-ort2,embed-pool,scan)
 // Needs: scripts/build.py --profile bench --wasm-only; for `text`, target/bench/python-docs.jsonl
 // (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl).
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,8 @@ const browser = await chromium.launch({
     '--disable-sync',
     '--no-first-run',
     '--disable-quic',
+    // WebGPU for the `scan` suite (SwiftShader when there is no GPU).
+    '--enable-unsafe-webgpu',
   ],
 });
 try {

@@ -1,7 +1,7 @@
 // The browser benchmark page: runs scry's wasm (pkg/bench, built by `scripts/build.py --profile
 // bench`) in the page and reports timings as JSON on `window.__bench`. Driven by
 // scripts/bench-browser.mjs (Playwright + Debian Chromium); open it by hand to watch.
-import init, { Engine, TextModel, benchVectors } from '../../pkg/bench/web/scry_wasm.js';
+import init, { Engine, TextModel, benchScan, benchVectors } from '../../pkg/bench/web/scry_wasm.js';
 
 const out = document.getElementById('out');
 const params = new URLSearchParams(location.search);
@@ -178,6 +178,20 @@ async function embedPoolSuite() {
   log('embed-pool', out);
 }
 
+// Exact scans through scry-gpu's Scanner: WebGPU (SwiftShader in headless Chromium: a trend
+// only) against the wasm SIMD128 CPU scan, 384-d, k = 10.
+async function scanSuite() {
+  const sizes = new Uint32Array([1000, 4000, 16000, 64000, 100000]);
+  const out = {};
+  for (const precision of ['f32', 'i8']) {
+    for (const backend of ['webgpu', 'cpu']) {
+      const batches = new Uint32Array(backend === 'webgpu' ? [1, 64] : [1]);
+      out[`${backend}-${precision}`] = await benchScan(sizes, 384, precision, batches, backend, 10);
+    }
+  }
+  log('scan', out);
+}
+
 async function main() {
   const wasm = await init();
   for (const suite of suites) {
@@ -197,6 +211,7 @@ async function main() {
     else if (suite === 'embed') await embedSuite(wasm, 1);
     else if (suite === 'embed-ort2') await embedSuite(wasm, 2);
     else if (suite === 'embed-pool') await embedPoolSuite();
+    else if (suite === 'scan') await scanSuite();
     else throw new Error(`unknown suite ${suite}`);
   }
   results.userAgent = navigator.userAgent;

@@ -35,10 +35,12 @@ impl Backend {
     }
 }
 
-/// Stored values (rows × dims) from which a hardware GPU answers a batch-1 query faster than
-/// the CPU SIMD scan, measured on an NVIDIA H200 against one x86-64 core (BENCHMARKS.md,
-/// "scry-gpu"): below it the fixed cost of a submission and a readback dominates.
-pub const DEFAULT_CROSSOVER_VALUES: usize = 20_000 * 384;
+/// Stored values (rows × dims) from which `auto` scans on a hardware GPU: 1,500 rows of 384
+/// dimensions. Measured on an NVIDIA H200 (Vulkan) against one core of its host (AVX2), k = 10,
+/// batch 1 (BENCHMARKS.md, "scry-gpu"): f32 crosses between 1,000 rows (CPU 0.090 ms, GPU
+/// 0.137 ms) and 2,000 rows (CPU 0.282 ms, GPU 0.164 ms); int8 and f16 already favour the GPU
+/// at 1,000 rows. Below it a submission and a readback cost more than the scan.
+pub const DEFAULT_CROSSOVER_VALUES: usize = 1_500 * 384;
 
 /// What answered the last search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -176,3 +176,103 @@ pub fn bench_vectors(
     out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsValue::from(ScryJsError::invalid_options("bench result", e)))
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScanRun {
+    n: usize,
+    batch: usize,
+    /// What answered: "gpu" or "cpu".
+    used: String,
+    p50_ms: f64,
+    p95_ms: f64,
+    /// Per query (p50 / batch).
+    per_query_ms: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScanBench {
+    backend: String,
+    precision: String,
+    dims: usize,
+    adapter: Option<String>,
+    gpu_failure: Option<String>,
+    runs: Vec<ScanRun>,
+}
+
+/// Exact-scan latency through scry-gpu's `Scanner` (the GPU kernels on WebGPU, or the wasm
+/// SIMD128 CPU scan) for each collection size in `sizes`: random 384-d-style unit vectors grown
+/// in place, k = 10, `runs` timed searches per size after 3 warm-ups.
+#[wasm_bindgen(js_name = benchScan)]
+pub async fn bench_scan(
+    sizes: Vec<u32>,
+    dims: usize,
+    precision: String,
+    batches: Vec<u32>,
+    backend: String,
+    runs: usize,
+) -> Result<JsValue, JsValue> {
+    use scry_core::vector::{Metric, Precision};
+    use scry_gpu::{Backend, GpuOptions, Scanner, Used};
+
+    let bad = |e: String| JsValue::from(ScryJsError::invalid_options("benchScan", e));
+    let p = match precision.as_str() {
+        "f32" => Precision::F32,
+        "f16" => Precision::F16,
+        "i8" => Precision::I8,
+        other => return Err(bad(format!("unknown precision {other:?}"))),
+    };
+    let b = Backend::parse(&backend).map_err(|e| bad(e.to_string()))?;
+    let mut scanner = Scanner::new(dims, Metric::Cosine, p, b, GpuOptions::default())
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    scanner.set_crossover_values(0); // measure the backend asked for at every size
+    let mut rng = synthetic::Rng::new(11);
+    let mut random = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.normal()).collect() };
+    let max_batch = batches.iter().copied().max().unwrap_or(1) as usize;
+    let queries: Vec<Vec<f32>> = (0..max_batch).map(|_| random(dims)).collect();
+    let mut out = ScanBench {
+        backend,
+        precision,
+        dims,
+        adapter: scanner.gpu_context().map(|c| c.adapter().name.clone()),
+        gpu_failure: None,
+        runs: Vec::new(),
+    };
+    for &n in &sizes {
+        while scanner.flat().len() < n as usize {
+            scanner.add(&random(dims)).map_err(|e| bad(e.to_string()))?;
+        }
+        for &batch in &batches {
+            let qs = &queries[..batch as usize];
+            let mut times = Vec::with_capacity(runs);
+            for i in 0..runs + 3 {
+                let t0 = now_ms();
+                scanner
+                    .search(qs, 10)
+                    .await
+                    .map_err(|e| bad(e.to_string()))?;
+                if i >= 3 {
+                    times.push(now_ms() - t0);
+                }
+            }
+            let p50 = pct(&mut times, 0.5);
+            out.runs.push(ScanRun {
+                n: n as usize,
+                batch: batch as usize,
+                used: match scanner.last_used() {
+                    Some(Used::Gpu) => "gpu".into(),
+                    _ => "cpu".into(),
+                },
+                p50_ms: p50,
+                p95_ms: pct(&mut times, 0.95),
+                per_query_ms: p50 / f64::from(batch),
+            });
+        }
+    }
+    out.gpu_failure = scanner.gpu_failure().map(|e| e.to_string());
+    scanner.dispose();
+    out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(ScryJsError::invalid_options("bench result", e)))
+}

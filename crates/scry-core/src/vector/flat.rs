@@ -46,6 +46,9 @@ enum Rows {
     I8(Vec<i8>),
 }
 
+/// Largest finite half-precision value.
+const F16_MAX: f32 = 65_504.0;
+
 /// A flat collection of vectors with tombstones, scored exactly.
 #[derive(Debug, Clone)]
 pub struct FlatVectors {
@@ -150,6 +153,11 @@ impl FlatVectors {
                 (1.0, dot_f32(&values, &values))
             }
             Rows::F16(data) => {
+                if values.iter().any(|x| x.abs() > F16_MAX) {
+                    return Err(CoreError::InvalidInput(format!(
+                        "a component is beyond ±{F16_MAX}, the half-precision range"
+                    )));
+                }
                 let start = data.len();
                 data.extend(values.iter().map(|&x| f32_to_f16(x)));
                 let decoded: Vec<f32> = data[start..].iter().map(|&h| f16_to_f32(h)).collect();
@@ -278,7 +286,11 @@ impl FlatVectors {
             Rows::F32(data) => dot_f32(&q.values, &data[row * d..(row + 1) * d]),
             Rows::F16(data) => {
                 scratch.clear();
-                scratch.extend(data[row * d..(row + 1) * d].iter().map(|&h| f16_to_f32(h)));
+                scratch.extend(
+                    data[row * d..(row + 1) * d]
+                        .iter()
+                        .map(|&h| f16_normal_to_f32(h)),
+                );
                 dot_f32(&q.values, scratch)
             }
             Rows::I8(data) => {
@@ -394,6 +406,21 @@ pub fn f32_to_f16(x: f32) -> u16 {
         h += 1; // may carry into the exponent, which is the right result (up to infinity)
     }
     sign | h as u16
+}
+
+/// Half bits → f32 for the values scry stores (zeros and normal numbers: [`f32_to_f16`]
+/// flushes subnormals and pushes reject values beyond the half range), branch-free so the
+/// decoding loop vectorises.
+#[inline(always)]
+fn f16_normal_to_f32(h: u16) -> f32 {
+    let h = u32::from(h);
+    let magnitude = (h & 0x7fff) << 13;
+    let v = if h & 0x7c00 == 0 {
+        0
+    } else {
+        magnitude + 0x3800_0000
+    };
+    f32::from_bits(((h & 0x8000) << 16) | v)
 }
 
 /// IEEE half bits → f32 (exact).
@@ -522,7 +549,14 @@ mod tests {
         assert_eq!(f32_to_f16(1.0 + 3.0 / 2048.0), 0x3c02);
         let mut rng = Rng::new(7);
         for _ in 0..10_000 {
-            let x = rng.normal();
+            let x = rng.normal() * 100.0;
+            let h = f32_to_f16(x);
+            assert_eq!(
+                f16_normal_to_f32(h).to_bits(),
+                f16_to_f32(h).to_bits(),
+                "{x}"
+            );
+            let x = x / 100.0;
             let y = f16_to_f32(f32_to_f16(x));
             assert!((x - y).abs() <= x.abs() / 1024.0 + 6.2e-5, "{x} → {y}");
         }
@@ -590,6 +624,9 @@ mod tests {
         assert!(flat.push(&[0.0, 0.0, 0.0]).is_err());
         assert!(flat.push(&[f32::NAN, 0.0, 1.0]).is_err());
         assert!(flat.query(&[1.0]).is_err());
+        let mut half = FlatVectors::new(2, Metric::Dot, Precision::F16).unwrap();
+        assert!(half.push(&[1.0e5, 0.0]).is_err());
+        assert!(half.push(&[65_504.0, -1.0]).is_ok());
         assert!(FlatVectors::new(0, Metric::Dot, Precision::F32).is_err());
         assert_eq!(flat.len(), 0);
     }
