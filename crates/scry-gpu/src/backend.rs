@@ -37,8 +37,8 @@ impl Backend {
 
 /// Stored values (rows × dims) from which `auto` scans on a hardware GPU: 1,500 rows of 384
 /// dimensions. Measured on an NVIDIA H200 (Vulkan) against one core of its host (AVX2), k = 10,
-/// batch 1 (BENCHMARKS.md, "scry-gpu"): f32 crosses between 1,000 rows (CPU 0.090 ms, GPU
-/// 0.137 ms) and 2,000 rows (CPU 0.282 ms, GPU 0.164 ms); int8 and f16 already favour the GPU
+/// batch 1 (BENCHMARKS.md, "scry-gpu"): f32 crosses between 1,000 rows (CPU 0.079 ms, GPU
+/// 0.124 ms) and 2,000 rows (CPU 0.209 ms, GPU 0.173 ms); int8 and f16 already favour the GPU
 /// at 1,000 rows. Below it a submission and a readback cost more than the scan.
 pub const DEFAULT_CROSSOVER_VALUES: usize = 1_500 * 384;
 
