@@ -9,18 +9,21 @@ mkdirSync(OUTPUT, { recursive: true });
 
 export const DEMO_ROOT = fileURLToPath(new URL('../../web/demo/dist/', import.meta.url));
 
+/** Chromium flags of every test browser. */
+export const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
+];
+
 export function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--enable-unsafe-webgpu',
-    ],
+    args: ARGS,
   });
 }

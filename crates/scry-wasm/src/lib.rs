@@ -1,12 +1,16 @@
 //! scry-wasm: the wasm-bindgen surface of scry. Thin: converts JavaScript options, results and
 //! errors; all logic lives in the other crates.
 
-#[cfg(feature = "bench")]
+#[cfg(all(feature = "bench", target_arch = "wasm32"))]
 pub mod bench;
 mod error;
 mod model;
+#[cfg(target_arch = "wasm32")]
+mod storage;
 
 pub use model::{TextModel, model_manifest};
+#[cfg(target_arch = "wasm32")]
+pub use storage::{CommitBatch, Store};
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -73,12 +77,12 @@ fn to_js_snippet(s: scry_core::Snippet) -> JsSnippet {
 
 /// Option names each options object accepts (serde-wasm-bindgen ignores unknown keys, so
 /// `deny_unknown_fields` alone would let typos through).
-const ENGINE_OPTION_KEYS: &[&str] = &[
+pub(crate) const ENGINE_OPTION_KEYS: &[&str] = &[
     "analyzer", "bm25", "vectors", "passages", "hybrid", "limits",
 ];
 const SEARCH_OPTION_KEYS: &[&str] = &["k", "mode", "filter", "diversify"];
 
-fn from_js<T: for<'de> Deserialize<'de> + Default>(
+pub(crate) fn from_js<T: for<'de> Deserialize<'de> + Default>(
     v: JsValue,
     what: &str,
     allowed: &[&str],
@@ -110,6 +114,15 @@ pub struct Engine {
     scratch: std::cell::RefCell<scry_core::Scratch>,
 }
 
+impl Engine {
+    pub(crate) fn from_core(inner: scry_core::Engine) -> Self {
+        Engine {
+            inner,
+            scratch: Default::default(),
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Engine {
     /// Creates an empty engine. `options` mirrors scry-core's `EngineConfig` in camelCase:
@@ -119,10 +132,7 @@ impl Engine {
         let config: scry_core::EngineConfig =
             from_js(options, "engine options", ENGINE_OPTION_KEYS)?;
         let inner = scry_core::Engine::new(config).map_err(ScryJsError::from)?;
-        Ok(Engine {
-            inner,
-            scratch: Default::default(),
-        })
+        Ok(Engine::from_core(inner))
     }
 
     /// Adds an array of documents `{ id, title?, headings?, body?, tags?, url?, metadata? }`,

@@ -86,7 +86,7 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
   try {
     const { version, model } = await backend.call(
       'init',
-      [{ ...resolved.core }, resolved.model],
+      [{ ...resolved.core }, resolved.model, resolved.storage],
       undefined,
       resolved.onProgress,
     );

@@ -12,9 +12,25 @@ function code(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-test('defaults: no worker in Node, name "default"', () => {
+test('defaults: no worker in Node, name "default", in memory', () => {
   const o = resolveEngineOptions(undefined);
-  assert.deepEqual(o, { name: 'default', worker: false, core: {} });
+  assert.deepEqual(o, {
+    name: 'default',
+    storage: { kind: 'memory', name: 'default' },
+    worker: false,
+    core: {},
+  });
+});
+
+test('storage: memory or indexeddb, named after the index; anything else is rejected', () => {
+  const o = resolveEngineOptions({ name: 'docs', storage: 'indexeddb' });
+  assert.deepEqual(o.storage, { kind: 'indexeddb', name: 'docs' });
+  for (const bad of ['localStorage', 1, true]) {
+    assert.throws(
+      () => resolveEngineOptions({ storage: bad }),
+      (e: unknown) => (e as { code?: string }).code === 'INVALID_OPTIONS',
+    );
+  }
 });
 
 test('valid numbers pass through; ranges and types are enforced', () => {

@@ -4,8 +4,18 @@ import { ScryError, isErrorCode } from '../public/errors.js';
 import type { CoreMethods, Method, Response } from './protocol.js';
 import type { ModelProgress } from '../public/types.js';
 import { loadModelFiles, manifestEntry } from './model.js';
-import type { ResolvedModel } from './options.js';
-import { loadWasm, type WasmEngine, type WasmTextModel } from './wasm.js';
+import type { ResolvedModel, ResolvedStorage } from './options.js';
+import { loadWasm, type WasmEngine, type WasmStore, type WasmTextModel } from './wasm.js';
+
+/** Runs `fn` holding the index's cross-tab lock (Web Locks), or a local queue without it. */
+let localQueue: Promise<unknown> = Promise.resolve();
+function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (locks) return locks.request(name, { mode: 'exclusive' }, fn) as Promise<T>;
+  const run = localQueue.then(fn, fn);
+  localQueue = run.catch(() => undefined);
+  return run;
+}
 
 /** Converts anything thrown by wasm or JS into a protocol error. */
 export function toWireError(e: unknown): { code: ScryError['code']; message: string } {
@@ -22,16 +32,37 @@ export function toWireError(e: unknown): { code: ScryError['code']; message: str
 export class Core {
   #engine: WasmEngine | undefined;
   #model: WasmTextModel | undefined;
+  #options: Record<string, unknown> = {};
+  /** The index's database when `storage: 'indexeddb'`. */
+  #store: WasmStore | undefined;
+  #lockName = '';
+  #channel: BroadcastChannel | undefined;
+  /** Mutations in flight (a reload waits for them). */
+  #busy = 0;
   /** Receives model download progress during `init` (set by the worker or the backend). */
   onProgress: ((progress: ModelProgress) => void) | undefined;
 
   async init(
     options: Record<string, unknown>,
     model: ResolvedModel | undefined,
+    storage: ResolvedStorage = { kind: 'memory', name: 'default' },
   ): Promise<{ version: string; model?: string }> {
     const wasm = await loadWasm();
     this.dispose();
-    const engine = new wasm.Engine(options);
+    this.#options = options;
+    let engine: WasmEngine;
+    if (storage.kind === 'indexeddb') {
+      const db = `scry:${storage.name}`;
+      this.#store = await wasm.Store.open(db);
+      this.#lockName = db;
+      engine = await this.#store.openEngine(options);
+      if (typeof BroadcastChannel !== 'undefined') {
+        this.#channel = new BroadcastChannel(db);
+        this.#channel.onmessage = () => void this.#refresh();
+      }
+    } else {
+      engine = new wasm.Engine(options);
+    }
     try {
       if (model) {
         const entry = manifestEntry(wasm.modelManifest(), model.id);
@@ -62,13 +93,70 @@ export class Core {
     return this.#engine;
   }
 
-  add(documents: unknown[]): void {
-    if (this.#model) this.#get().addEmbedded(documents, this.#model);
-    else this.#get().add(documents);
+  add(documents: unknown[]): Promise<void> {
+    return this.#mutate((engine) => {
+      if (this.#model) engine.addEmbedded(documents, this.#model);
+      else engine.add(documents);
+    });
   }
 
-  remove(ids: string[]): number {
-    return this.#get().remove(ids);
+  remove(ids: string[]): Promise<number> {
+    return this.#mutate((engine) => engine.remove(ids));
+  }
+
+  /**
+   * Applies a change; with IndexedDB, under the index's lock: first catch up with commits of
+   * other tabs, then apply, then commit (all or nothing). A failed commit reloads the stored
+   * index, so memory never runs ahead of storage, and rethrows the typed error.
+   */
+  async #mutate<T>(apply: (engine: WasmEngine) => T): Promise<T> {
+    const store = this.#store;
+    if (!store) return apply(this.#get());
+    this.#busy++;
+    try {
+      return await withLock(this.#lockName, async () => {
+        if ((await store.generation()) !== this.#get().generation) await this.#reload();
+        const result = apply(this.#get());
+        const batch = this.#get().prepareCommit();
+        try {
+          try {
+            await store.write(batch);
+          } catch (e) {
+            await this.#reload();
+            throw e;
+          }
+          const { generation } = this.#get().finishCommit(batch);
+          this.#channel?.postMessage({ generation });
+          await store.collectGarbage(batch);
+        } finally {
+          batch.free();
+        }
+        return result;
+      });
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  /** Replaces the engine with the committed index. */
+  async #reload(): Promise<void> {
+    if (!this.#store) return;
+    const fresh = await this.#store.openEngine(this.#options);
+    this.#engine?.free();
+    this.#engine = fresh;
+  }
+
+  /** Another tab committed: reload unless a change of ours is in flight (it catches up). */
+  async #refresh(): Promise<void> {
+    const store = this.#store;
+    if (!store || this.#busy > 0) return;
+    try {
+      if ((await store.generation()) !== this.#get().generation && this.#busy === 0) {
+        await this.#reload();
+      }
+    } catch {
+      // The next change reloads under the lock and reports any error.
+    }
   }
 
   search(query: string, options: Record<string, unknown>): unknown[] {
@@ -97,6 +185,10 @@ export class Core {
   }
 
   dispose(): void {
+    this.#channel?.close();
+    this.#channel = undefined;
+    this.#store?.free();
+    this.#store = undefined;
     this.#engine?.free();
     this.#engine = undefined;
     this.#model?.free();

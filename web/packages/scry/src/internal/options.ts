@@ -18,9 +18,17 @@ export interface ResolvedModel {
   batchSize?: number;
 }
 
+/** Where the index lives (sent to the core as plain data). */
+export interface ResolvedStorage {
+  kind: 'memory' | 'indexeddb';
+  /** Index name (the IndexedDB database is `scry:<name>`). */
+  name: string;
+}
+
 /** Fully resolved engine options. */
 export interface ResolvedEngineOptions {
   name: string;
+  storage: ResolvedStorage;
   worker: boolean;
   core: CoreEngineOptions;
   model?: ResolvedModel;
@@ -106,13 +114,15 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   const o = asObject(options, 'engine options');
   checkKeys(
     o,
-    ['name', 'worker', 'boosts', 'model', 'onProgress', ...Object.keys(ENGINE_NUMBERS)],
+    ['name', 'storage', 'worker', 'boosts', 'model', 'onProgress', ...Object.keys(ENGINE_NUMBERS)],
     'engine',
   );
   const name = o['name'] ?? 'default';
   if (typeof name !== 'string' || name.length < 1 || name.length > 128) {
     fail('name must be a string of 1 to 128 characters');
   }
+  const kind = o['storage'] ?? 'memory';
+  if (kind !== 'memory' && kind !== 'indexeddb') fail(`storage must be 'memory' or 'indexeddb'`);
   const worker = o['worker'] ?? workersAvailable();
   if (typeof worker !== 'boolean') fail('worker must be a boolean');
   if (worker && !workersAvailable()) fail('worker: true needs a browser with Web Workers');
@@ -136,7 +146,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       snippetWords: checkNumber(o['snippetWords'], 'snippetWords', ENGINE_NUMBERS.snippetWords),
     };
   }
-  const resolved: ResolvedEngineOptions = { name, worker, core };
+  const resolved: ResolvedEngineOptions = { name, storage: { kind, name }, worker, core };
   if (o['model'] !== undefined) resolved.model = resolveModel(o['model']);
   if (o['onProgress'] !== undefined) {
     if (typeof o['onProgress'] !== 'function') fail('onProgress must be a function');

@@ -2,12 +2,16 @@
 
 import type { ScryErrorCode } from '../public/errors.js';
 import type { ModelProgress } from '../public/types.js';
-import type { ResolvedModel } from './options.js';
+import type { ResolvedModel, ResolvedStorage } from './options.js';
 
 /** Methods the core answers, with their arguments and results. */
 export interface CoreMethods {
   init: {
-    args: [options: Record<string, unknown>, model: ResolvedModel | undefined];
+    args: [
+      options: Record<string, unknown>,
+      model: ResolvedModel | undefined,
+      storage: ResolvedStorage,
+    ];
     result: { version: string; model?: string };
   };
   add: { args: [documents: unknown[]]; result: void };

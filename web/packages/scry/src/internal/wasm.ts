@@ -18,6 +18,24 @@ export interface WasmEngine {
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
   searchEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
   readonly size: number;
+  readonly generation: number;
+  prepareCommit(): WasmCommitBatch;
+  finishCommit(batch: WasmCommitBatch): { generation: number; bytesWritten: number };
+  free(): void;
+}
+
+/** A commit between its halves (wasm-bindgen `CommitBatch`). */
+export interface WasmCommitBatch {
+  readonly bytes: number;
+  free(): void;
+}
+
+/** An index's IndexedDB database (wasm-bindgen `Store`). */
+export interface WasmStore {
+  openEngine(options: unknown): Promise<WasmEngine>;
+  generation(): Promise<number>;
+  write(batch: WasmCommitBatch): Promise<void>;
+  collectGarbage(batch: WasmCommitBatch): Promise<number>;
   free(): void;
 }
 
@@ -32,6 +50,7 @@ export interface WasmModule {
       batchSize: number | undefined,
     ): WasmTextModel;
   };
+  Store: { open(name: string): Promise<WasmStore>; destroy(name: string): Promise<void> };
   modelManifest(): string;
   version(): string;
 }

@@ -67,6 +67,15 @@ export interface EngineOptions {
   /** Name of the index (used for persistence). Default `'default'`; 1–128 characters. */
   name?: string;
   /**
+   * Where the index lives. `'memory'` (default): gone with the page. `'indexeddb'`: every
+   * `add` and `remove` is committed atomically before its promise resolves, the index is there
+   * again after a reload or a crash, and tabs of the same origin share it (one writer at a
+   * time through Web Locks; the others reload on a BroadcastChannel message). Corrupt or
+   * newer-format data rejects with `CORRUPT_DATA` / `UNSUPPORTED_VERSION`; a failed commit
+   * (e.g. `STORAGE_QUOTA_EXCEEDED`) leaves the previous commit in place and in memory.
+   */
+  storage?: 'memory' | 'indexeddb';
+  /**
    * Run the engine in a dedicated Web Worker so the page's thread never blocks.
    * Default `true` where `Worker` exists (browsers), `false` in Node.js.
    */

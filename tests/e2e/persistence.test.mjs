@@ -1,0 +1,225 @@
+// Persistence in IndexedDB through the built npm package (`storage: 'indexeddb'`): reloads,
+// two tabs writing at once, and the browser killed in the middle of commits. Serves the
+// repository root; the page exposes the package (tests/e2e/pages/model.html).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from '../../scripts/serve.mjs';
+import { ARGS, launch } from './browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ root: ROOT, port: 0 });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openPage(context) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(`${server.url}tests/e2e/pages/model.html`);
+  await page.waitForSelector('body[data-ready]', { state: 'attached' });
+  return page;
+}
+
+/** Opens the index `name` in the page (as `window.engine`); resolves to its document count. */
+function open(page, name) {
+  return page.evaluate(async (name) => {
+    window.engine = await window.scry.createEngine({ name, storage: 'indexeddb' });
+    return (await window.engine.info()).documents;
+  }, name);
+}
+
+const docs = (prefix, n, words = 20) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}-${i}`,
+    title: `${prefix} document ${i}`,
+    body: `${prefix} body ${i} `.repeat(words),
+  }));
+
+test('what is committed is there after a reload; a removal too', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  assert.equal(await open(page, 'reload'), 0);
+  await page.evaluate(
+    async (batches) => {
+      for (const b of batches) await window.engine.add(b);
+      await window.engine.remove(['first-3']);
+    },
+    [docs('first', 30), docs('second', 20)],
+  );
+  await page.reload();
+  await page.waitForSelector('body[data-ready]', { state: 'attached' });
+  assert.equal(await open(page, 'reload'), 49);
+  const ids = await page.evaluate(async () =>
+    (await window.engine.search('second body 7', { k: 3 })).map((h) => h.id),
+  );
+  assert.equal(ids[0], 'second-7');
+  const gone = await page.evaluate(async () =>
+    (await window.engine.search('first body 3', { k: 50 })).map((h) => h.id),
+  );
+  assert.ok(!gone.includes('first-3'));
+  await context.close();
+});
+
+test('two tabs adding at once: every document is there, in both tabs', async () => {
+  const context = await browser.newContext();
+  const [a, b] = [await openPage(context), await openPage(context)];
+  await Promise.all([open(a, 'tabs'), open(b, 'tabs')]);
+  const write = (page, tab) =>
+    page.evaluate(async (tab) => {
+      for (let i = 0; i < 15; i++) {
+        await window.engine.add(
+          Array.from({ length: 4 }, (_, j) => ({ id: `${tab}-${i}-${j}`, body: `tab ${tab}` })),
+        );
+      }
+    }, tab);
+  await Promise.all([write(a, 'a'), write(b, 'b')]);
+  // Each tab's last change caught up with the other's commits under the lock; a later change
+  // (or the BroadcastChannel) brings the other up to date.
+  await a.evaluate(() => window.engine.add([{ id: 'last-a', body: 'last' }]));
+  await b.evaluate(() => window.engine.add([{ id: 'last-b', body: 'last' }]));
+  await a.evaluate(() => window.engine.add([{ id: 'last-a2', body: 'last' }]));
+  const count = (p) => p.evaluate(async () => (await window.engine.info()).documents);
+  assert.equal(await count(a), 123);
+  const c = await openPage(context);
+  assert.equal(await open(c, 'tabs'), 123);
+  await context.close();
+});
+
+test('the browser killed during commits: always exactly one whole commit, 20 times', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scry-crash-'));
+  try {
+    let committed = 0; // batches known to be complete
+    for (let round = 0; round < 20; round++) {
+      const context = await chromium.launchPersistentContext(dir, {
+        executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+        headless: true,
+        args: ARGS,
+      });
+      const page = await openPage(context);
+      const count = await open(page, 'crash');
+      // The previous round's batch either landed whole or not at all.
+      assert.ok(
+        count === committed * 100 || count === (committed + 1) * 100,
+        `round ${round}: ${count} documents, expected ${committed * 100} or ${(committed + 1) * 100}`,
+      );
+      if (count === (committed + 1) * 100) committed++;
+      const last = await page.evaluate(async (n) => {
+        if (n === 0) return [];
+        const hits = await window.engine.search(`batch${n - 1}`, { k: 100, mode: 'text' });
+        return hits.map((h) => h.id);
+      }, committed);
+      if (committed > 0) assert.equal(last.length, 100, `round ${round}: batch not whole`);
+      // Start a large commit and kill the browser at a different moment each round.
+      void page
+        .evaluate(
+          (batch) => window.engine.add(batch),
+          docs(`batch${committed}`, 100, 400).map((d) => ({
+            ...d,
+            body: `batch${committed} ${d.body}`,
+          })),
+        )
+        .catch(() => {});
+      await new Promise((r) => setTimeout(r, 20 + round * 25));
+      await context.close();
+    }
+    console.log(`# crash test: ${committed} of 20 killed commits had landed`);
+    assert.ok(
+      committed > 0 && committed < 20,
+      `some commits landed and some did not (${committed})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Raw access to the index's IndexedDB blobs from the page: `fn(store)` in a transaction. */
+const RAW = `
+  window.rawBlobs = (db, mode, fn) => new Promise((resolve, reject) => {
+    const open = indexedDB.open(db);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('blobs', mode);
+      const out = fn(tx.objectStore('blobs'));
+      tx.oncomplete = () => { open.result.close(); resolve(out.result ?? out.value); };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+  window.crc32 = (bytes) => {
+    let c = ~0;
+    for (const b of bytes) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  window.snapshot = async (db) => {
+    const keys = await window.rawBlobs(db, 'readonly', (s) => s.getAllKeys());
+    const values = await window.rawBlobs(db, 'readonly', (s) => s.getAll());
+    return keys.map((k, i) => k + ':' + values[i].length + ':' + window.crc32(values[i]));
+  };
+`;
+
+test('a damaged segment or a newer format: typed errors, nothing modified', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  await page.evaluate(RAW);
+  await open(page, 'damage');
+  await page.evaluate((d) => window.engine.add(d), docs('kept', 40));
+  const before = await page.evaluate(() => window.snapshot('scry:damage'));
+  // A newer manifest version with a valid checksum.
+  await page.evaluate(async () => {
+    const m = await window.rawBlobs('scry:damage', 'readonly', (s) => s.get('manifest'));
+    const bytes = new Uint8Array(m);
+    bytes[8] = 99; // version, little-endian u16 at offset 8
+    const crc = window.crc32(bytes.subarray(0, bytes.length - 4));
+    new DataView(bytes.buffer).setUint32(bytes.length - 4, crc, true);
+    await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(bytes, 'manifest'));
+  });
+  const newer = await page.evaluate(() => window.snapshot('scry:damage'));
+  const code = (p) =>
+    p.evaluate(() =>
+      window.scry
+        .createEngine({ name: 'damage', storage: 'indexeddb' })
+        .then(() => 'opened')
+        .catch((e) => `${e.name} ${e.code}: ${e.message}`),
+    );
+  assert.match(await code(page), /^ScryError UNSUPPORTED_VERSION: /);
+  assert.deepEqual(await page.evaluate(() => window.snapshot('scry:damage')), newer);
+  // Back to the real manifest; then one flipped byte inside a segment blob.
+  await page.evaluate(async () => {
+    const keys = await window.rawBlobs('scry:damage', 'readonly', (s) => s.getAllKeys());
+    const m = await window.rawBlobs('scry:damage', 'readonly', (s) => s.get('manifest'));
+    const bytes = new Uint8Array(m);
+    bytes[8] = 1;
+    const crc = window.crc32(bytes.subarray(0, bytes.length - 4));
+    new DataView(bytes.buffer).setUint32(bytes.length - 4, crc, true);
+    await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(bytes, 'manifest'));
+    const seg = keys.find((k) => k !== 'manifest');
+    const blob = new Uint8Array(
+      await window.rawBlobs('scry:damage', 'readonly', (s) => s.get(seg)),
+    );
+    blob[blob.length >> 1] ^= 0x10;
+    await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(blob, seg));
+  });
+  const damaged = await page.evaluate(() => window.snapshot('scry:damage'));
+  assert.equal(damaged.length, before.length);
+  assert.match(await code(page), /^ScryError CORRUPT_DATA: .*segment [0-9a-f]{32}/);
+  assert.deepEqual(await page.evaluate(() => window.snapshot('scry:damage')), damaged);
+  await context.close();
+});
