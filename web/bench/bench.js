@@ -1,7 +1,13 @@
 // The browser benchmark page: runs scry's wasm (pkg/bench, built by `scripts/build.py --profile
 // bench`) in the page and reports timings as JSON on `window.__bench`. Driven by
 // scripts/bench-browser.mjs (Playwright + Debian Chromium); open it by hand to watch.
-import init, { Engine, TextModel, benchScan, benchVectors } from '../../pkg/bench/web/scry_wasm.js';
+import init, {
+  Engine,
+  Store,
+  TextModel,
+  benchScan,
+  benchVectors,
+} from '../../pkg/bench/web/scry_wasm.js';
 
 const out = document.getElementById('out');
 const params = new URLSearchParams(location.search);
@@ -192,6 +198,89 @@ async function scanSuite() {
   log('scan', out);
 }
 
+// IndexedDB persistence (issue 6): commit time for 1k added passages, bytes stored per passage,
+// and the time to open a 100k-passage index and answer its first query. Passages are the 17k
+// Python-docs passages (target/bench/python-docs.jsonl), cycled under fresh ids past 17k (full
+// text only: no model in this page).
+async function idbSuite() {
+  const sample = await jsonl(params.get('docs') ?? '/target/bench/python-docs.jsonl');
+  const make = (from, n) =>
+    Array.from({ length: n }, (_, i) => {
+      const d = sample[(from + i) % sample.length];
+      return { ...d, id: `p${from + i}`, url: `${d.url}#${from + i}` };
+    });
+  const name = 'scry:bench-idb';
+  await Store.destroy(name);
+  let store = await Store.open(name);
+  let engine = await store.openEngine(undefined);
+  const commit = async () => {
+    const batch = engine.prepareCommit();
+    const bytes = batch.bytes;
+    await store.write(batch);
+    engine.finishCommit(batch);
+    await store.collectGarbage(batch);
+    batch.free();
+    return bytes;
+  };
+  const out = { commits1k: [], uniquePassages: sample.length };
+  const rawBytes = () =>
+    new Promise((resolve, reject) => {
+      const req = indexedDB.open(name);
+      req.onerror = () => reject(req.error);
+      req.onsuccess = () => {
+        const get = req.result.transaction('blobs').objectStore('blobs').getAll();
+        get.onsuccess = () => {
+          req.result.close();
+          resolve(get.result.reduce((n, v) => n + v.byteLength, 0));
+        };
+        get.onerror = () => reject(get.error);
+      };
+    });
+  let total = 0;
+  // 1k passages at a time up to 10k: add (index) time and commit time separately.
+  for (let i = 0; i < 10; i++) {
+    let t = performance.now();
+    engine.add(make(total, 1000));
+    const addMs = performance.now() - t;
+    t = performance.now();
+    const bytes = await commit();
+    out.commits1k.push({ before: total, addMs, commitMs: performance.now() - t, bytes });
+    total += 1000;
+  }
+  engine.maintain();
+  await commit();
+  out.encodedBytesPerPassage10k = (await rawBytes()) / total;
+  // Up to 100k in 10k steps, merged into large segments as the engine would in the background.
+  while (total < 100000) {
+    engine.add(make(total, 10000));
+    total += 10000;
+    engine.maintain();
+    await commit();
+  }
+  const estimate = await navigator.storage.estimate();
+  out.passages = total;
+  out.encodedBytes = await rawBytes();
+  out.encodedBytesPerPassage = out.encodedBytes / total;
+  // What Chrome reports on disk (it compresses IndexedDB values).
+  out.diskBytes = estimate.usageDetails?.indexedDB ?? estimate.usage;
+  engine.free();
+  store.free();
+  // Open from scratch: database, manifest, every segment checked and decoded, first query.
+  let t = performance.now();
+  store = await Store.open(name);
+  engine = await store.openEngine(undefined);
+  out.openMs = performance.now() - t;
+  t = performance.now();
+  const hits = engine.search('read a file stream', { k: 10, mode: 'text' }, undefined);
+  out.firstQueryMs = performance.now() - t;
+  out.firstQueryHits = hits.length;
+  out.documents = engine.size;
+  engine.free();
+  store.free();
+  await Store.destroy(name);
+  log('idb', out);
+}
+
 async function main() {
   const wasm = await init();
   for (const suite of suites) {
@@ -212,6 +301,7 @@ async function main() {
     else if (suite === 'embed-ort2') await embedSuite(wasm, 2);
     else if (suite === 'embed-pool') await embedPoolSuite();
     else if (suite === 'scan') await scanSuite();
+    else if (suite === 'idb') await idbSuite();
     else throw new Error(`unknown suite ${suite}`);
   }
   results.userAgent = navigator.userAgent;
