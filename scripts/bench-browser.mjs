@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { ARGS } from '../tests/e2e/browser.mjs';
 import { startServer } from './serve.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -16,16 +17,8 @@ const server = await startServer({ root, port: 0 });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    // WebGPU for the `scan` suite (SwiftShader when there is no GPU).
-    '--enable-unsafe-webgpu',
-  ],
+  // The end-to-end tests' flags (WebGPU included, for the `scan` suite).
+  args: ARGS,
 });
 try {
   // One page per suite: each starts from a fresh wasm instance (onnxruntime-web, for one, keeps
