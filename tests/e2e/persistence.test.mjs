@@ -65,6 +65,7 @@ test('what is committed is there after a reload; a removal too', async () => {
   await page.reload();
   await page.waitForSelector('body[data-ready]', { state: 'attached' });
   assert.equal(await open(page, 'reload'), 49);
+  assert.equal(await page.evaluate(async () => (await window.engine.info()).storage), 'indexeddb');
   const ids = await page.evaluate(async () =>
     (await window.engine.search('second body 7', { k: 3 })).map((h) => h.id),
   );

@@ -22,11 +22,18 @@ class EngineImpl implements Engine {
   #backend: Backend | undefined;
   readonly #version: string;
   readonly #model: string | undefined;
+  readonly #storage: 'memory' | 'indexeddb';
 
-  constructor(backend: Backend, version: string, model: string | undefined) {
+  constructor(
+    backend: Backend,
+    version: string,
+    model: string | undefined,
+    storage: 'memory' | 'indexeddb',
+  ) {
     this.#backend = backend;
     this.#version = version;
     this.#model = model;
+    this.#storage = storage;
   }
 
   #live(): Backend {
@@ -62,6 +69,7 @@ class EngineImpl implements Engine {
       documents: await backend.call('size', []),
       worker: backend.worker,
       version: this.#version,
+      storage: this.#storage,
       ...(this.#model ? { model: this.#model } : {}),
     };
   }
@@ -84,13 +92,13 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
   const resolved = resolveEngineOptions(options);
   const backend: Backend = resolved.worker ? new WorkerBackend() : new InThreadBackend();
   try {
-    const { version, model } = await backend.call(
+    const { version, model, storage } = await backend.call(
       'init',
       [{ ...resolved.core }, resolved.model, resolved.storage],
       undefined,
       resolved.onProgress,
     );
-    return new EngineImpl(backend, version, model);
+    return new EngineImpl(backend, version, model, storage);
   } catch (e) {
     backend.terminate();
     throw e;

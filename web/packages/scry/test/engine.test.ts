@@ -106,3 +106,25 @@ test('filters, modes and metadata reach the core', async () => {
   );
   await engine.dispose();
 });
+
+test('IndexedDB where there is none: a typed error, or memory when the caller opted in', async () => {
+  assert.equal(
+    await codeOf(createEngine({ name: 'nowhere', storage: 'indexeddb' })),
+    'STORAGE_UNAVAILABLE',
+  );
+  const engine = await createEngine({
+    name: 'nowhere',
+    storage: 'indexeddb',
+    memoryFallback: true,
+  });
+  try {
+    assert.equal((await engine.info()).storage, 'memory');
+    await engine.add(sample.documents.slice(0, 5));
+    assert.equal((await engine.info()).documents, 5);
+  } finally {
+    await engine.dispose();
+  }
+  const memory = await createEngine();
+  assert.equal((await memory.info()).storage, 'memory');
+  await memory.dispose();
+});

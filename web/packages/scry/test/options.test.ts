@@ -16,7 +16,7 @@ test('defaults: no worker in Node, name "default", in memory', () => {
   const o = resolveEngineOptions(undefined);
   assert.deepEqual(o, {
     name: 'default',
-    storage: { kind: 'memory', name: 'default' },
+    storage: { kind: 'memory', name: 'default', memoryFallback: false },
     worker: false,
     core: {},
   });
@@ -24,10 +24,11 @@ test('defaults: no worker in Node, name "default", in memory', () => {
 
 test('storage: memory or indexeddb, named after the index; anything else is rejected', () => {
   const o = resolveEngineOptions({ name: 'docs', storage: 'indexeddb' });
-  assert.deepEqual(o.storage, { kind: 'indexeddb', name: 'docs' });
+  assert.deepEqual(o.storage, { kind: 'indexeddb', name: 'docs', memoryFallback: false });
+  assert.equal(resolveEngineOptions({ memoryFallback: true }).storage.memoryFallback, true);
   for (const bad of ['localStorage', 1, true]) {
     assert.throws(
-      () => resolveEngineOptions({ storage: bad }),
+      () => resolveEngineOptions({ storage: bad, memoryFallback: bad }),
       (e: unknown) => (e as { code?: string }).code === 'INVALID_OPTIONS',
     );
   }

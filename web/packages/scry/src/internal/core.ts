@@ -45,15 +45,23 @@ export class Core {
   async init(
     options: Record<string, unknown>,
     model: ResolvedModel | undefined,
-    storage: ResolvedStorage = { kind: 'memory', name: 'default' },
-  ): Promise<{ version: string; model?: string }> {
+    storage: ResolvedStorage = { kind: 'memory', name: 'default', memoryFallback: false },
+  ): Promise<{ version: string; model?: string; storage: 'memory' | 'indexeddb' }> {
     const wasm = await loadWasm();
     this.dispose();
     this.#options = options;
     let engine: WasmEngine;
     if (storage.kind === 'indexeddb') {
+      try {
+        this.#store = await wasm.Store.open(`scry:${storage.name}`);
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        const unavailable = code === 'STORAGE_UNAVAILABLE' || code === 'STORAGE_OPEN_FAILED';
+        if (!storage.memoryFallback || !unavailable) throw e;
+      }
+    }
+    if (this.#store) {
       const db = `scry:${storage.name}`;
-      this.#store = await wasm.Store.open(db);
       this.#lockName = db;
       engine = await this.#store.openEngine(options);
       if (typeof BroadcastChannel !== 'undefined') {
@@ -85,7 +93,11 @@ export class Core {
       throw e;
     }
     this.#engine = engine;
-    return { version: wasm.version(), ...(this.#model ? { model: this.#model.modelId } : {}) };
+    return {
+      version: wasm.version(),
+      storage: this.#store ? 'indexeddb' : 'memory',
+      ...(this.#model ? { model: this.#model.modelId } : {}),
+    };
   }
 
   #get(): WasmEngine {

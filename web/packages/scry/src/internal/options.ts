@@ -23,6 +23,8 @@ export interface ResolvedStorage {
   kind: 'memory' | 'indexeddb';
   /** Index name (the IndexedDB database is `scry:<name>`). */
   name: string;
+  /** Start in memory where IndexedDB cannot be opened. */
+  memoryFallback: boolean;
 }
 
 /** Fully resolved engine options. */
@@ -114,7 +116,16 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   const o = asObject(options, 'engine options');
   checkKeys(
     o,
-    ['name', 'storage', 'worker', 'boosts', 'model', 'onProgress', ...Object.keys(ENGINE_NUMBERS)],
+    [
+      'name',
+      'storage',
+      'memoryFallback',
+      'worker',
+      'boosts',
+      'model',
+      'onProgress',
+      ...Object.keys(ENGINE_NUMBERS),
+    ],
     'engine',
   );
   const name = o['name'] ?? 'default';
@@ -123,6 +134,8 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   }
   const kind = o['storage'] ?? 'memory';
   if (kind !== 'memory' && kind !== 'indexeddb') fail(`storage must be 'memory' or 'indexeddb'`);
+  const memoryFallback = o['memoryFallback'] ?? false;
+  if (typeof memoryFallback !== 'boolean') fail('memoryFallback must be a boolean');
   const worker = o['worker'] ?? workersAvailable();
   if (typeof worker !== 'boolean') fail('worker must be a boolean');
   if (worker && !workersAvailable()) fail('worker: true needs a browser with Web Workers');
@@ -146,7 +159,12 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       snippetWords: checkNumber(o['snippetWords'], 'snippetWords', ENGINE_NUMBERS.snippetWords),
     };
   }
-  const resolved: ResolvedEngineOptions = { name, storage: { kind, name }, worker, core };
+  const resolved: ResolvedEngineOptions = {
+    name,
+    storage: { kind, name, memoryFallback },
+    worker,
+    core,
+  };
   if (o['model'] !== undefined) resolved.model = resolveModel(o['model']);
   if (o['onProgress'] !== undefined) {
     if (typeof o['onProgress'] !== 'function') fail('onProgress must be a function');

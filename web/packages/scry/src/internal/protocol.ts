@@ -12,7 +12,7 @@ export interface CoreMethods {
       model: ResolvedModel | undefined,
       storage: ResolvedStorage,
     ];
-    result: { version: string; model?: string };
+    result: { version: string; model?: string; storage: 'memory' | 'indexeddb' };
   };
   add: { args: [documents: unknown[]]; result: void };
   remove: { args: [ids: string[]]; result: number };

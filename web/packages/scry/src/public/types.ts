@@ -76,6 +76,13 @@ export interface EngineOptions {
    */
   storage?: 'memory' | 'indexeddb';
   /**
+   * With `storage: 'indexeddb'`: where IndexedDB cannot be opened (private browsing that
+   * blocks it, Node.js, a profile without storage), start in memory instead of rejecting with
+   * `STORAGE_UNAVAILABLE` / `STORAGE_OPEN_FAILED`. `info().storage` tells which one is in use.
+   * Default `false`.
+   */
+  memoryFallback?: boolean;
+  /**
    * Run the engine in a dedicated Web Worker so the page's thread never blocks.
    * Default `true` where `Worker` exists (browsers), `false` in Node.js.
    */
@@ -169,6 +176,8 @@ export interface EngineInfo {
   version: string;
   /** Id of the embedding model, if the engine has one. */
   model?: string;
+  /** Where the index lives (`'memory'` also after an opted-in fallback). */
+  storage: 'memory' | 'indexeddb';
 }
 
 /** A search engine. Every method is async; call {@link Engine.dispose} when done. */
