@@ -378,9 +378,8 @@ impl GpuVectors {
     /// Records a search into the caller's `encoder` (after uploading the queries); submit it,
     /// then [`PendingSearch::read`] the hits. Passes and bindings are prepared once per batch
     /// shape and reused while the collection's size and buffers stay the same.
-    /// One search per collection may be pending at a time: the next one reuses its buffers
-    /// (`&mut self` here and in [`GpuVectors::search`] keeps safe code from overlapping them
-    /// only while the returned value is read before the next call).
+    /// Read each [`PendingSearch`] before recording the next search on this collection: they
+    /// share the query and readback buffers.
     pub fn record_search(
         &mut self,
         ctx: &GpuContext,
