@@ -113,6 +113,23 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+    /// "Maybe you are looking for…": cluster a query's results and suggest a refined query
+    /// per cluster (CroQS-style; scry-core's `suggest`).
+    Suggest {
+        /// The index folder (from `scry index`), or a JSON collection `{"documents": [...]}`.
+        index: PathBuf,
+        /// The query.
+        query: String,
+        /// Results to cluster.
+        #[arg(long, default_value_t = 100)]
+        top_n: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Model folder (hybrid results, clusters of passage vectors).
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
     /// Measure nDCG@10, MRR@10 and recall@10 over judged queries (JSON lines
     /// `{"query": "...", "relevant": ["id", ...]}`).
     Eval {
@@ -556,6 +573,54 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 for (i, h) in hits.iter().enumerate() {
                     println!("{:>2}. {:<8.3} {} — {}", i + 1, h.score, h.id, h.title);
                     println!("    {}", h.snippet.text.replace('\n', " "));
+                }
+            }
+            Ok(())
+        }
+        Command::Suggest {
+            index,
+            query,
+            top_n,
+            json,
+            model,
+        } => {
+            let engine = open_index(&index)?;
+            let params = scry_core::SuggestParams {
+                top_n,
+                ..Default::default()
+            };
+            let t0 = Instant::now();
+            let suggestions = match model {
+                Some(dir) => {
+                    let mut e = load_embedder(&dir)?;
+                    engine.suggest(&query, Some(&mut e), &params)?
+                }
+                None => engine.suggest(&query, None, &params)?,
+            };
+            let took = t0.elapsed();
+            if json {
+                let out =
+                    serde_json::to_string_pretty(&suggestions).map_err(|e| read_err(&index, e))?;
+                println!("{out}");
+            } else {
+                println!("Maybe you are looking for… ({took:.1?})");
+                for s in &suggestions {
+                    println!(
+                        "  {:<40} {} results, closed-set recall {:.2} (query {:.2}), AP {:.2}, Jaccard {:.2}",
+                        s.query,
+                        s.items.len(),
+                        s.specificity,
+                        s.baseline_specificity,
+                        s.representativeness,
+                        s.similarity
+                    );
+                    let titles: Vec<String> = s
+                        .items
+                        .iter()
+                        .take(3)
+                        .filter_map(|id| engine.get(id).map(|d| d.title.clone()))
+                        .collect();
+                    println!("      e.g. {}", titles.join(" · "));
                 }
             }
             Ok(())

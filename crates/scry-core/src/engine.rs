@@ -738,6 +738,33 @@ impl Engine {
         &s.seg.docs[local as usize]
     }
 
+    /// The slot of a live document.
+    fn slot_of(&self, id: &str) -> Option<u32> {
+        self.ids
+            .get(id)
+            .map(|&(seg, local)| self.segments[seg].base + local)
+    }
+
+    /// A unit vector for document `id` (its passage closest to `query`, or hashed words for
+    /// text-only indexes): what suggestions cluster.
+    pub(crate) fn document_vector(&self, id: &str, query: Option<&[f32]>) -> Vec<f32> {
+        let q = query.and_then(|v| VectorQuery::new(v, self.config.vectors.metric).ok());
+        self.slot_of(id)
+            .map(|slot| self.doc_vector(slot, q.as_ref()))
+            .unwrap_or_default()
+    }
+
+    /// The title and headings of document `id` (one text), and its body.
+    pub(crate) fn document_fields(&self, id: &str) -> (String, String) {
+        self.slot_of(id).map_or_else(Default::default, |slot| {
+            let d = self.doc_at(slot);
+            (
+                format!("{}\n{}", d.title, d.headings.join("\n")),
+                d.body.clone(),
+            )
+        })
+    }
+
     /// Full-text / vector / hybrid search, embedding the query with `embedder` when vectors are
     /// needed.
     pub fn search_embedded(

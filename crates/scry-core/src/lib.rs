@@ -37,6 +37,7 @@ pub mod passage;
 pub mod segment;
 pub mod snippet;
 pub mod storage;
+pub mod suggest;
 pub mod text;
 pub mod vector;
 
@@ -50,3 +51,4 @@ pub use filter::Filter;
 pub use migrate::{MigrationProgress, ModelMigration};
 pub use snippet::Snippet;
 pub use storage::{Batch, MemoryStorage, Storage};
+pub use suggest::{SuggestParams, Suggestion};
