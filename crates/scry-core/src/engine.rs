@@ -747,11 +747,15 @@ impl Engine {
 
     /// A unit vector for document `id` (its passage closest to `query`, or hashed words for
     /// text-only indexes): what suggestions cluster.
-    pub(crate) fn document_vector(&self, id: &str, query: Option<&[f32]>) -> Vec<f32> {
-        let q = query.and_then(|v| VectorQuery::new(v, self.config.vectors.metric).ok());
+    pub(crate) fn document_vector(&self, id: &str, query: Option<&VectorQuery>) -> Vec<f32> {
         self.slot_of(id)
-            .map(|slot| self.doc_vector(slot, q.as_ref()))
+            .map(|slot| self.doc_vector(slot, query))
             .unwrap_or_default()
+    }
+
+    /// `v` prepared as a query for this index's metric.
+    pub(crate) fn vector_query(&self, v: &[f32]) -> Result<VectorQuery> {
+        VectorQuery::new(v, self.config.vectors.metric)
     }
 
     /// The title and headings of document `id` (one text), and its body.

@@ -85,6 +85,24 @@ impl CoreError {
 /// Result alias for scry-core.
 pub type Result<T> = std::result::Result<T, CoreError>;
 
+/// `Ok` when `lo <= v <= hi`, else `INVALID_PARAMETER` naming the parameter and its range: the
+/// one range check behind every parameter validation.
+pub(crate) fn check_range<T: PartialOrd + std::fmt::Display>(
+    name: &'static str,
+    v: T,
+    lo: T,
+    hi: T,
+) -> Result<()> {
+    if lo <= v && v <= hi {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidParameter {
+            name,
+            reason: format!("{v} is outside {lo}..={hi}"),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

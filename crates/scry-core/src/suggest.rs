@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::embed::Embedder;
 use crate::engine::{Engine, Hit, Mode, SearchOptions};
-use crate::error::{CoreError, Result};
+use crate::error::{Result, check_range};
 use crate::vector::Metric;
 use crate::vector::distance::dot_f32;
 use crate::vector::flat::{kmeans_assign, kmeans_update};
@@ -47,20 +47,10 @@ impl Default for SuggestParams {
 
 impl SuggestParams {
     fn validate(self) -> Result<Self> {
-        let check = |name: &'static str, v: usize, lo: usize, hi: usize| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(CoreError::InvalidParameter {
-                    name,
-                    reason: format!("{v} is outside {lo}..={hi}"),
-                })
-            }
-        };
-        check("topN", self.top_n, 4, 1000)?;
-        check("maxClusters", self.max_clusters, 2, 12)?;
-        check("minCluster", self.min_cluster, 1, 100)?;
-        check("termsPerCluster", self.terms_per_cluster, 1, 20)?;
+        check_range("topN", self.top_n, 4, 1000)?;
+        check_range("maxClusters", self.max_clusters, 2, 12)?;
+        check_range("minCluster", self.min_cluster, 1, 100)?;
+        check_range("termsPerCluster", self.terms_per_cluster, 1, 20)?;
         Ok(self)
     }
 }
@@ -235,10 +225,12 @@ impl Engine {
         if initial.len() < 2 * params.min_cluster.max(2) {
             return Ok(Vec::new());
         }
+        // Prepared once: every document's closest passage is measured against it.
+        let vquery = qvec.as_deref().map(|v| self.vector_query(v)).transpose()?;
         let vectors: Vec<Vec<f32>> = initial
             .iter()
             .map(|h| {
-                let mut v = self.document_vector(&h.id, qvec.as_deref());
+                let mut v = self.document_vector(&h.id, vquery.as_ref());
                 normalize(&mut v);
                 v
             })

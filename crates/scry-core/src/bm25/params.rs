@@ -2,7 +2,7 @@
 //! combine, and the query expansions (prefix, typo tolerance). All validated.
 
 use super::segment::FIELD_COUNT;
-use crate::error::{CoreError, Result};
+use crate::error::{Result, check_range};
 
 /// How per-field statistics are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -69,42 +69,20 @@ impl Default for Bm25Params {
     }
 }
 
-fn check(name: &'static str, v: f32, lo: f32, hi: f32) -> Result<()> {
-    if (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(CoreError::InvalidParameter {
-            name,
-            reason: format!("{v} is outside {lo}..={hi}"),
-        })
-    }
-}
-
-fn check_usize(name: &'static str, v: usize, lo: usize, hi: usize) -> Result<()> {
-    if (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(CoreError::InvalidParameter {
-            name,
-            reason: format!("{v} is outside {lo}..={hi}"),
-        })
-    }
-}
-
 impl Bm25Params {
     /// Checks every parameter against its documented range.
     pub fn validate(self) -> Result<Self> {
-        check("k1", self.k1, 0.0, 10.0)?;
-        check("b", self.b, 0.0, 1.0)?;
+        check_range("k1", self.k1, 0.0, 10.0)?;
+        check_range("b", self.b, 0.0, 1.0)?;
         for boost in self.boosts {
-            check("boosts", boost, 0.0, 100.0)?;
+            check_range("boosts", boost, 0.0, 100.0)?;
         }
-        check("partWeight", self.part_weight, 0.0, 1.0)?;
-        check("prefixWeight", self.prefix_weight, 0.0, 1.0)?;
-        check("knownPrefixFactor", self.known_prefix_factor, 0.0, 1.0)?;
-        check("typoWeight", self.typo_weight, 0.0, 1.0)?;
-        check_usize("maxPrefixTerms", self.max_prefix_terms, 1, 1000)?;
-        check_usize("typoMinChars", self.typo_min_chars, 1, 64)?;
+        check_range("partWeight", self.part_weight, 0.0, 1.0)?;
+        check_range("prefixWeight", self.prefix_weight, 0.0, 1.0)?;
+        check_range("knownPrefixFactor", self.known_prefix_factor, 0.0, 1.0)?;
+        check_range("typoWeight", self.typo_weight, 0.0, 1.0)?;
+        check_range("maxPrefixTerms", self.max_prefix_terms, 1, 1000)?;
+        check_range("typoMinChars", self.typo_min_chars, 1, 64)?;
         Ok(self)
     }
 }

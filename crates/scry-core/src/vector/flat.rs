@@ -62,7 +62,6 @@ pub struct FlatVectors {
     sqnorms: Vec<f32>,
     /// One bit per row, 1 = live; word `w` covers rows `32w .. 32w + 32`.
     live: Vec<u32>,
-    len: usize,
     live_count: usize,
     /// Bumped by every push and delete.
     version: u64,
@@ -98,7 +97,6 @@ impl FlatVectors {
             scales: Vec::new(),
             sqnorms: Vec::new(),
             live: Vec::new(),
-            len: 0,
             live_count: 0,
             version: 0,
         })
@@ -121,12 +119,12 @@ impl FlatVectors {
 
     /// Rows ever added (deleted ones included): the next row id.
     pub fn len(&self) -> usize {
-        self.len
+        self.scales.len()
     }
 
     /// True when no row was ever added.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.scales.is_empty()
     }
 
     /// Rows not deleted.
@@ -143,7 +141,7 @@ impl FlatVectors {
                 self.dims
             )));
         }
-        let row = u32::try_from(self.len)
+        let row = u32::try_from(self.len())
             .map_err(|_| CoreError::InvalidInput("more than 2³² rows".into()))?;
         let mut values = v.to_vec();
         super::segment::check_vector(&mut values, self.metric)?;
@@ -173,12 +171,11 @@ impl FlatVectors {
         };
         self.scales.push(scale);
         self.sqnorms.push(sqnorm);
-        if self.len.is_multiple_of(32) {
+        let r = row as usize;
+        if r.is_multiple_of(32) {
             self.live.push(0);
         }
-        let word = self.len / 32;
-        self.live[word] |= 1 << (self.len % 32);
-        self.len += 1;
+        self.live[r / 32] |= 1 << (r % 32);
         self.live_count += 1;
         self.version += 1;
         Ok(row)
@@ -187,7 +184,7 @@ impl FlatVectors {
     /// Marks `row` deleted; false if it was not live.
     pub fn delete(&mut self, row: u32) -> bool {
         let r = row as usize;
-        if r >= self.len || !self.is_live(row) {
+        if !self.is_live(row) {
             return false;
         }
         self.live[r / 32] &= !(1 << (r % 32));
@@ -204,7 +201,7 @@ impl FlatVectors {
     /// Whether `row` exists and is not deleted.
     pub fn is_live(&self, row: u32) -> bool {
         let r = row as usize;
-        r < self.len && self.live[r / 32] & (1 << (r % 32)) != 0
+        r < self.len() && self.live[r / 32] & (1 << (r % 32)) != 0
     }
 
     /// The live bits of rows `32·word .. 32·word + 32` (bit `i` = row `32·word + i`).

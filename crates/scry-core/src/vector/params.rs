@@ -1,6 +1,6 @@
 //! Vector-search parameters, named after the HNSW paper (Malkov & Yashunin) and validated.
 
-use crate::error::{CoreError, Result};
+use crate::error::{Result, check_range};
 
 /// How vectors are compared. Scores are always "higher is more similar".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -98,25 +98,14 @@ impl Default for VectorParams {
     }
 }
 
-fn range(name: &'static str, v: usize, lo: usize, hi: usize) -> Result<()> {
-    if (lo..=hi).contains(&v) {
-        Ok(())
-    } else {
-        Err(CoreError::InvalidParameter {
-            name,
-            reason: format!("{v} is outside {lo}..={hi}"),
-        })
-    }
-}
-
 impl VectorParams {
     /// Checks every parameter against its documented range.
     pub fn validate(self) -> Result<Self> {
-        range("m", self.hnsw.m, 4, 32)?;
-        range("efConstruction", self.hnsw.ef_construction, 8, 1000)?;
-        range("efSearch", self.hnsw.ef_search, 1, 10_000)?;
-        range("hnswThreshold", self.hnsw_threshold, 1, 1_000_000)?;
-        range("rescore", self.rescore, 1, 10_000)?;
+        check_range("m", self.hnsw.m, 4, 32)?;
+        check_range("efConstruction", self.hnsw.ef_construction, 8, 1000)?;
+        check_range("efSearch", self.hnsw.ef_search, 1, 10_000)?;
+        check_range("hnswThreshold", self.hnsw_threshold, 1, 1_000_000)?;
+        check_range("rescore", self.rescore, 1, 10_000)?;
         Ok(self)
     }
 }
