@@ -3,3 +3,4 @@
 
 pub mod eval;
 pub mod ingest;
+pub mod suggest_eval;

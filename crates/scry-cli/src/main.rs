@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use scry_cli::{eval, ingest};
+use scry_cli::{eval, ingest, suggest_eval};
 use scry_core::file_storage::FileStorage;
 use scry_core::{Document, Engine, EngineConfig, Mode, SearchOptions};
 
@@ -129,6 +129,9 @@ enum Command {
         /// Model folder (hybrid results, clusters of passage vectors).
         #[arg(long)]
         model: Option<PathBuf>,
+        /// Run it this many times and report the median time.
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
     },
     /// Measure nDCG@10, MRR@10 and recall@10 over judged queries (JSON lines
     /// `{"query": "...", "relevant": ["id", ...]}`).
@@ -153,6 +156,37 @@ enum Command {
         /// Model folder for embedding the queries (vector and hybrid modes).
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+    /// Query suggestions measured like the CroQS paper (closed-set recall, AP, nDCG@10,
+    /// similarity to the query) for the initial query, human references and scry, over groups
+    /// of results (JSON lines `{"query", "groups": [{"name", "prefixes", "reference"}]}`).
+    EvalSuggest {
+        /// The index folder.
+        index: PathBuf,
+        /// The evaluation set.
+        cases: PathBuf,
+        /// Results of each query that are clustered (and in which groups are found).
+        #[arg(long, default_value_t = 100)]
+        top_n: usize,
+        /// Smallest group (documents among the results) that is evaluated.
+        #[arg(long, default_value_t = 3)]
+        min_group: usize,
+        /// Most clusters scry makes of one query's results.
+        #[arg(long, default_value_t = 8)]
+        max_clusters: usize,
+        /// Embed every candidate suggestion to score it (slow; default: reuse the query's
+        /// embedding).
+        #[arg(long)]
+        embed_candidates: bool,
+        /// Model folder (hybrid results, vectors, embedding similarities).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Print every group's suggestions and scores.
+        #[arg(long)]
+        verbose: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Benchmarks (JSON output): `bench text` and `bench vectors`.
     #[command(subcommand)]
@@ -577,27 +611,166 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::EvalSuggest {
+            index,
+            cases,
+            top_n,
+            min_group,
+            max_clusters,
+            embed_candidates,
+            model,
+            verbose,
+            json,
+        } => {
+            let engine = open_index(&index)?;
+            let text = std::fs::read_to_string(&cases).map_err(|e| read_err(&cases, e))?;
+            let mut set: Vec<suggest_eval::SuggestCase> = Vec::new();
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                set.push(serde_json::from_str(line).map_err(|e| CliError::Format {
+                    path: format!("{}:{}", cases.display(), n + 1),
+                    reason: e.to_string(),
+                })?);
+            }
+            let params = scry_core::SuggestParams {
+                top_n,
+                max_clusters,
+                embed_candidates,
+                ..Default::default()
+            };
+            let mut embedder = model.as_deref().map(load_embedder).transpose()?;
+            let mut results = Vec::new();
+            let mut skipped = Vec::new();
+            let t0 = Instant::now();
+            for case in &set {
+                let emb = embedder.as_mut().map(|e| e as &mut dyn scry_core::Embedder);
+                let (r, s) = suggest_eval::evaluate_case(&engine, emb, case, &params, min_group)?;
+                if verbose {
+                    for g in &r {
+                        let show = |s: &Option<(String, suggest_eval::Scores)>| {
+                            s.as_ref().map_or_else(
+                                || "—".to_owned(),
+                                |(q, x)| format!("{q} ({:.2}/{:.2})", x.closed_set_recall, x.ap),
+                            )
+                        };
+                        println!(
+                            "{:<22} {:<34} n={:<3} query {:.2}/{:.2}  ref {} ({:.2}/{:.2})  given {}  found {}",
+                            g.query,
+                            g.group,
+                            g.size,
+                            g.initial.closed_set_recall,
+                            g.initial.ap,
+                            set.iter()
+                                .find(|c| c.query == g.query)
+                                .and_then(|c| c.groups.iter().find(|x| x.name == g.group))
+                                .map_or("", |x| x.reference.as_str()),
+                            g.reference.closed_set_recall,
+                            g.reference.ap,
+                            show(&g.given),
+                            show(&g.found),
+                        );
+                    }
+                }
+                results.extend(r);
+                skipped.extend(s);
+            }
+            let (base, [reference, given, found]) = suggest_eval::summarize(&results);
+            if json {
+                let out = serde_json::json!({
+                    "queries": set.len(),
+                    "groups": results.len(),
+                    "skipped": skipped,
+                    "initial": base,
+                    "reference": reference,
+                    "given": given,
+                    "found": found,
+                    "seconds": t0.elapsed().as_secs_f64(),
+                });
+                println!("{out:#}");
+            } else {
+                let opt = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.3}"));
+                println!(
+                    "{} queries, {} groups ({} skipped: fewer than {min_group} results), {:.1?}",
+                    set.len(),
+                    results.len(),
+                    skipped.len(),
+                    t0.elapsed()
+                );
+                println!(
+                    "{:<28} {:>9} {:>7} {:>7} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9}",
+                    "",
+                    "suggested",
+                    "CSR",
+                    "mAP",
+                    "nDCG@10",
+                    "grp cos",
+                    "Jaccard",
+                    "query cos",
+                    "CSR gain",
+                    "mAP gain"
+                );
+                let row = |name: &str,
+                           n: String,
+                           m: &suggest_eval::Scores,
+                           g: Option<(f64, f64)>| {
+                    println!(
+                        "{name:<28} {n:>9} {:>7.3} {:>7.3} {:>8.3} {:>8} {:>8.3} {:>9} {:>9} {:>9}",
+                        m.closed_set_recall,
+                        m.ap,
+                        m.ndcg10,
+                        opt(m.group_cosine),
+                        m.jaccard,
+                        opt(m.query_cosine),
+                        g.map_or_else(String::new, |g| format!("{:+.0}%", g.0 * 100.0)),
+                        g.map_or_else(String::new, |g| format!("{:+.0}%", g.1 * 100.0)),
+                    );
+                };
+                row("initial query", String::new(), &base, None);
+                for (name, s) in [
+                    ("human reference", reference),
+                    ("scry, groups given", given),
+                    ("scry, own clusters", found),
+                ] {
+                    row(
+                        name,
+                        format!("{}/{}", s.suggested, s.groups),
+                        &s.mean,
+                        Some((s.csr_gain, s.map_gain)),
+                    );
+                }
+            }
+            Ok(())
+        }
         Command::Suggest {
             index,
             query,
             top_n,
             json,
             model,
+            repeat,
         } => {
             let engine = open_index(&index)?;
             let params = scry_core::SuggestParams {
                 top_n,
                 ..Default::default()
             };
-            let t0 = Instant::now();
-            let suggestions = match model {
-                Some(dir) => {
-                    let mut e = load_embedder(&dir)?;
-                    engine.suggest(&query, Some(&mut e), &params)?
-                }
-                None => engine.suggest(&query, None, &params)?,
-            };
-            let took = t0.elapsed();
+            let mut embedder = model.as_deref().map(load_embedder).transpose()?;
+            let mut times = Vec::new();
+            let mut suggestions = Vec::new();
+            for _ in 0..repeat.max(1) {
+                let t0 = Instant::now();
+                suggestions = engine.suggest(
+                    &query,
+                    embedder.as_mut().map(|e| e as &mut dyn scry_core::Embedder),
+                    &params,
+                )?;
+                times.push(t0.elapsed());
+            }
+            times.sort();
+            let took = times[times.len() / 2];
             if json {
                 let out =
                     serde_json::to_string_pretty(&suggestions).map_err(|e| read_err(&index, e))?;

@@ -753,6 +753,17 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// The passage vector of document `id` closest to `query` (dequantised), or `None` for an
+    /// unknown document or an index without vectors. Evaluations use it to compare a query
+    /// with the documents it should find.
+    pub fn document_vector_near(&self, id: &str, query: &[f32]) -> Result<Option<Vec<f32>>> {
+        if self.vector_count() == 0 || self.slot_of(id).is_none() {
+            return Ok(None);
+        }
+        let q = self.vector_query(query)?;
+        Ok(Some(self.document_vector(id, Some(&q))))
+    }
+
     /// `v` prepared as a query for this index's metric.
     pub(crate) fn vector_query(&self, v: &[f32]) -> Result<VectorQuery> {
         VectorQuery::new(v, self.config.vectors.metric)
@@ -816,6 +827,39 @@ impl Engine {
         vector: Option<&[f32]>,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
+        let (fused, tquery) = self.rank(scratch, query, vector, options, None)?;
+        Ok(self.hits(&fused, &tquery))
+    }
+
+    /// The ids a search would return, in order, without building hits (no snippets): what
+    /// suggestions use to compare rankings. `vector_hits` keeps the vector candidates of the
+    /// first call for the later ones, for a run of searches that share one query vector and
+    /// options on an unchanged engine (the borrow guarantees the latter).
+    pub(crate) fn search_ids(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+        vector_hits: &mut Option<Vec<(u32, f32)>>,
+    ) -> Result<Vec<String>> {
+        let (fused, _) = self.rank(scratch, query, vector, options, Some(vector_hits))?;
+        Ok(fused
+            .iter()
+            .map(|f| self.doc_at(f.slot).id.clone())
+            .collect())
+    }
+
+    /// The ranking of a search: fused candidates, best first, and the analysed query. With
+    /// `reuse`, vector candidates are taken from it when filled, and left in it otherwise.
+    fn rank(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+        reuse: Option<&mut Option<Vec<(u32, f32)>>>,
+    ) -> Result<(Vec<Fused>, TextQuery)> {
         if query.len() > MAX_QUERY_BYTES {
             return Err(CoreError::InvalidQuery(format!(
                 "query is {} bytes; the limit is {MAX_QUERY_BYTES}",
@@ -900,7 +944,13 @@ impl Engine {
 
         // Vector candidates: best passage per document.
         let mut vec_hits: Vec<(u32, f32)> = Vec::new();
-        if options.mode != Mode::Text
+        let reused = match &reuse {
+            Some(Some(hits)) => Some(hits.clone()),
+            _ => None,
+        };
+        if let Some(hits) = reused {
+            vec_hits = hits;
+        } else if options.mode != Mode::Text
             && let Some(q) = &vquery
         {
             let selective = allowed
@@ -924,6 +974,9 @@ impl Engine {
             }
             vec_hits = best.into_iter().collect();
             top_k(&mut vec_hits, want);
+            if let Some(slot) = reuse {
+                *slot = Some(vec_hits.clone());
+            }
         }
 
         let mut fused: Vec<Fused> = match options.mode {
@@ -963,7 +1016,7 @@ impl Engine {
             fused = order.into_iter().map(|i| fused[i]).collect();
         }
         fused.truncate(options.k);
-        Ok(self.hits(&fused, &tquery))
+        Ok((fused, tquery))
     }
 
     /// A unit vector standing for a document in MMR: its best-matching passage vector, or (text

@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::embed::Embedder;
-use crate::engine::{Engine, Hit, Mode, SearchOptions};
+use crate::engine::{Engine, Hit, Mode, Scratch, SearchOptions};
 use crate::error::{Result, check_range};
 use crate::vector::Metric;
 use crate::vector::distance::dot_f32;
@@ -26,21 +26,25 @@ use crate::vector::synthetic::Rng;
 pub struct SuggestParams {
     /// Results of the query that are clustered. Default 100; range 4..=1000.
     pub top_n: usize,
-    /// Most clusters (k is chosen by silhouette in 2..=this). Default 5; range 2..=12.
+    /// Most clusters (k is chosen by silhouette in 2..=this). Default 8; range 2..=12.
     pub max_clusters: usize,
     /// Smallest cluster that gets a suggestion. Default 3; range 1..=100.
     pub min_cluster: usize,
     /// Distinguishing words tried per cluster. Default 6; range 1..=20.
     pub terms_per_cluster: usize,
+    /// Embed every candidate to score it (a model run per candidate: slow in browsers) instead
+    /// of reusing the query's embedding. Default false.
+    pub embed_candidates: bool,
 }
 
 impl Default for SuggestParams {
     fn default() -> Self {
         Self {
             top_n: 100,
-            max_clusters: 5,
+            max_clusters: 8,
             min_cluster: 3,
             terms_per_cluster: 6,
+            embed_candidates: false,
         }
     }
 }
@@ -87,6 +91,14 @@ pub fn cluster(points: &[Vec<f32>], max_k: usize, seed: u64) -> Vec<u32> {
     }
     let dims = points[0].len();
     let flat: Vec<f32> = points.iter().flatten().copied().collect();
+    let mut dist = vec![0f32; n * n];
+    for i in 0..n {
+        for j in i + 1..n {
+            let d = 1.0 - dot_f32(&points[i], &points[j]);
+            dist[i * n + j] = d;
+            dist[j * n + i] = d;
+        }
+    }
     let mut best: (f32, Vec<u32>) = (f32::MIN, vec![0; n]);
     for k in 2..=max_k.min(n / 2) {
         let mut rng = Rng::new(seed ^ k as u64);
@@ -122,7 +134,7 @@ pub fn cluster(points: &[Vec<f32>], max_k: usize, seed: u64) -> Vec<u32> {
             labels = next;
             kmeans_update(&flat, &labels, &mut centroids, dims, true);
         }
-        let s = silhouette(points, &labels, k);
+        let s = silhouette(&dist, &labels, k);
         if s > best.0 {
             best = (s, labels);
         }
@@ -130,17 +142,19 @@ pub fn cluster(points: &[Vec<f32>], max_k: usize, seed: u64) -> Vec<u32> {
     best.1
 }
 
-/// Mean silhouette under cosine distance.
-fn silhouette(points: &[Vec<f32>], labels: &[u32], k: usize) -> f32 {
-    let n = points.len();
+/// Mean silhouette; `dist` is the n × n matrix of cosine distances.
+fn silhouette(dist: &[f32], labels: &[u32], k: usize) -> f32 {
+    let n = labels.len();
     let mut total = 0.0;
+    let mut sum = vec![0f32; k];
+    let mut count = vec![0usize; k];
     for i in 0..n {
-        let mut sum = vec![0f32; k];
-        let mut count = vec![0usize; k];
+        sum.fill(0.0);
+        count.fill(0);
         for j in 0..n {
             if i != j {
                 let c = labels[j] as usize;
-                sum[c] += 1.0 - dot_f32(&points[i], &points[j]);
+                sum[c] += dist[i * n + j];
                 count[c] += 1;
             }
         }
@@ -174,11 +188,11 @@ fn closed_set_recall(order: &[&str], cluster: &HashSet<&str>) -> f32 {
 }
 
 /// Average precision of `cluster` in `ranked`, normalised by min(|cluster|, |ranked|).
-fn average_precision(ranked: &[Hit], cluster: &HashSet<&str>) -> f32 {
+fn average_precision(ranked: &[String], cluster: &HashSet<&str>) -> f32 {
     let mut found = 0usize;
     let mut sum = 0.0;
-    for (i, h) in ranked.iter().enumerate() {
-        if cluster.contains(h.id.as_str()) {
+    for (i, id) in ranked.iter().enumerate() {
+        if cluster.contains(id.as_str()) {
             found += 1;
             sum += found as f32 / (i + 1) as f32;
         }
@@ -195,6 +209,15 @@ fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
     a.intersection(b).count() as f32 / union as f32
 }
 
+/// A query's initial results, prepared for suggesting.
+struct Initial {
+    hits: Vec<Hit>,
+    opts: SearchOptions,
+    use_vectors: bool,
+    /// The query's embedding (when vectors are in use).
+    vector: Option<Vec<f32>>,
+}
+
 impl Engine {
     /// Suggestions for `query`: its top results clustered, one refined query per cluster (see
     /// the module documentation). With an `embedder` the results are hybrid and the clusters
@@ -206,28 +229,18 @@ impl Engine {
         params: &SuggestParams,
     ) -> Result<Vec<Suggestion>> {
         let params = params.validate()?;
-        let use_vectors = embedder.is_some() && self.vector_count() > 0;
-        let mode = if use_vectors {
-            Mode::Hybrid
-        } else {
-            Mode::Text
-        };
-        let qvec = match (&mut embedder, use_vectors) {
-            (Some(e), true) => e.embed(&[query])?.pop(),
-            _ => None,
-        };
-        let opts = SearchOptions {
-            k: params.top_n,
-            mode,
-            ..Default::default()
-        };
-        let initial = self.search(query, qvec.as_deref(), &opts)?;
-        if initial.len() < 2 * params.min_cluster.max(2) {
+        let initial = self.initial_results(query, &mut embedder, &params)?;
+        if initial.hits.len() < 2 * params.min_cluster.max(2) {
             return Ok(Vec::new());
         }
         // Prepared once: every document's closest passage is measured against it.
-        let vquery = qvec.as_deref().map(|v| self.vector_query(v)).transpose()?;
+        let vquery = initial
+            .vector
+            .as_deref()
+            .map(|v| self.vector_query(v))
+            .transpose()?;
         let vectors: Vec<Vec<f32>> = initial
+            .hits
             .iter()
             .map(|h| {
                 let mut v = self.document_vector(&h.id, vquery.as_ref());
@@ -237,7 +250,109 @@ impl Engine {
             .collect();
         let labels = cluster(&vectors, params.max_clusters, 0x5EED);
         let k = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
+        let groups: Vec<Vec<usize>> = (0..k)
+            .map(|c| {
+                (0..initial.hits.len())
+                    .filter(|&i| labels[i] as usize == c)
+                    .collect()
+            })
+            .collect();
+        let mut out: Vec<Suggestion> = Vec::new();
+        for s in self
+            .suggest_groups(query, &initial, &groups, &mut embedder, &params)?
+            .into_iter()
+            .flatten()
+        {
+            if !out.iter().any(|o| o.query == s.query) {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| {
+            b.items
+                .len()
+                .cmp(&a.items.len())
+                .then(a.query.cmp(&b.query))
+        });
+        Ok(out)
+    }
 
+    /// The best suggestion for each of the given groups of `query`'s results (ids; those not
+    /// among the query's top `params.top_n` results are ignored), or `None` where no candidate
+    /// beats the query itself on specificity. This is the setting of the CroQS benchmark, where
+    /// the clusters are given; `suggest` finds them itself.
+    pub fn suggest_for_groups(
+        &self,
+        query: &str,
+        mut embedder: Option<&mut dyn Embedder>,
+        groups: &[Vec<String>],
+        params: &SuggestParams,
+    ) -> Result<Vec<Option<Suggestion>>> {
+        let params = params.validate()?;
+        let initial = self.initial_results(query, &mut embedder, &params)?;
+        let index: HashMap<&str, usize> = initial
+            .hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.id.as_str(), i))
+            .collect();
+        let groups: Vec<Vec<usize>> = groups
+            .iter()
+            .map(|g| {
+                let mut members: Vec<usize> = g
+                    .iter()
+                    .filter_map(|id| index.get(id.as_str()).copied())
+                    .collect();
+                members.sort_unstable();
+                members.dedup();
+                members
+            })
+            .collect();
+        self.suggest_groups(query, &initial, &groups, &mut embedder, &params)
+    }
+
+    /// The query's top results (hybrid when an embedder and vectors exist) and its vector.
+    fn initial_results(
+        &self,
+        query: &str,
+        embedder: &mut Option<&mut dyn Embedder>,
+        params: &SuggestParams,
+    ) -> Result<Initial> {
+        let use_vectors = embedder.is_some() && self.vector_count() > 0;
+        let mode = if use_vectors {
+            Mode::Hybrid
+        } else {
+            Mode::Text
+        };
+        let qvec = match (embedder, use_vectors) {
+            (Some(e), true) => e.embed(&[query])?.pop(),
+            _ => None,
+        };
+        let opts = SearchOptions {
+            k: params.top_n,
+            mode,
+            ..Default::default()
+        };
+        let hits = self.search(query, qvec.as_deref(), &opts)?;
+        Ok(Initial {
+            hits,
+            opts,
+            use_vectors,
+            vector: qvec,
+        })
+    }
+
+    /// Candidates for each group (indices into the initial results), scored; the best per
+    /// group if it beats the query on specificity.
+    fn suggest_groups(
+        &self,
+        query: &str,
+        initial: &Initial,
+        groups: &[Vec<usize>],
+        embedder: &mut Option<&mut dyn Embedder>,
+        params: &SuggestParams,
+    ) -> Result<Vec<Option<Suggestion>>> {
+        let hits = &initial.hits;
+        let opts = &initial.opts;
         // Terms of each result: stem → weight (a title or heading word counts
         // `TITLE_WEIGHT` times), and the commonest surface form of each stem. Only words of a
         // title or heading are offered (body words alone are too often filler: "may", "const").
@@ -249,7 +364,7 @@ impl Engine {
             .collect();
         let mut surface: HashMap<String, HashMap<String, usize>> = HashMap::new();
         let mut titled: HashSet<String> = HashSet::new();
-        let doc_terms: Vec<HashMap<String, usize>> = initial
+        let doc_terms: Vec<HashMap<String, usize>> = hits
             .iter()
             .map(|h| {
                 let (head, body) = self.document_fields(&h.id);
@@ -287,17 +402,15 @@ impl Engine {
             }
         }
         let all_total: f32 = all.values().sum();
-        let mut plans: Vec<(usize, Vec<String>, Vec<Vec<String>>)> = Vec::new(); // (cluster, items, added words)
-        for c in 0..k {
-            let members: Vec<usize> = (0..initial.len())
-                .filter(|&i| labels[i] as usize == c)
-                .collect();
-            if members.len() < params.min_cluster || members.len() == initial.len() {
+        // (group, items, added words)
+        let mut plans: Vec<(usize, Vec<String>, Vec<Vec<String>>)> = Vec::new();
+        for (g, members) in groups.iter().enumerate() {
+            if members.len() < params.min_cluster || members.len() == hits.len() {
                 continue;
             }
             let mut inside: HashMap<&str, f32> = HashMap::new();
             let mut doc_freq: HashMap<&str, usize> = HashMap::new();
-            for &i in &members {
+            for &i in members {
                 for (t, n) in &doc_terms[i] {
                     *inside.entry(t.as_str()).or_default() += *n as f32;
                     *doc_freq.entry(t.as_str()).or_default() += 1;
@@ -336,8 +449,8 @@ impl Engine {
             if words.len() >= 2 {
                 added.push(vec![words[0].clone(), words[1].clone()]);
             }
-            let items = members.iter().map(|&i| initial[i].id.clone()).collect();
-            plans.push((c, items, added));
+            let items = members.iter().map(|&i| hits[i].id.clone()).collect();
+            plans.push((g, items, added));
         }
 
         // Score every candidate (embedded in one batch when vectors are in use).
@@ -346,17 +459,22 @@ impl Engine {
             .flat_map(|(_, _, added)| added.iter().map(|a| format!("{query} {}", a.join(" "))))
             .collect();
         let cvecs: Vec<Option<Vec<f32>>> =
-            match (&mut embedder, use_vectors && !candidates.is_empty()) {
-                (Some(e), true) => {
+            match (embedder, initial.use_vectors && !candidates.is_empty()) {
+                (Some(e), true) if params.embed_candidates => {
                     let texts: Vec<&str> = candidates.iter().map(String::as_str).collect();
                     e.embed(&texts)?.into_iter().map(Some).collect()
                 }
-                _ => vec![None; candidates.len()],
+                // Adding a word or two barely moves a query's embedding: the candidates share
+                // the query's (no model run per candidate); their words rank through BM25.
+                _ => vec![initial.vector.clone(); candidates.len()],
             };
-        let initial_ids: Vec<&str> = initial.iter().map(|h| h.id.as_str()).collect();
-        let mut out = Vec::new();
+        let initial_ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+        let mut scratch = Scratch::default();
+        // Candidates that share the query's vector share its vector candidates too.
+        let mut shared_vector_hits = None;
+        let mut out: Vec<Option<Suggestion>> = vec![None; groups.len()];
         let mut next = 0;
-        for (_, items, added) in &plans {
+        for (g, items, added) in &plans {
             let cluster_ids: HashSet<&str> = items.iter().map(String::as_str).collect();
             let baseline = closed_set_recall(&initial_ids, &cluster_ids);
             let mut best: Option<(f32, Suggestion)> = None;
@@ -364,12 +482,18 @@ impl Engine {
                 let text = &candidates[next];
                 let cvec = cvecs[next].as_deref();
                 next += 1;
-                let ranked = self.search(text, cvec, &opts)?;
+                let mut own_vector_hits = None;
+                let reuse = if params.embed_candidates {
+                    &mut own_vector_hits
+                } else {
+                    &mut shared_vector_hits
+                };
+                let ranked = self.search_ids(&mut scratch, text, cvec, opts, reuse)?;
                 // Closed set: the initial results in the candidate's order, unseen ones last.
                 let pos: HashMap<&str, usize> = ranked
                     .iter()
                     .enumerate()
-                    .map(|(i, h)| (h.id.as_str(), i))
+                    .map(|(i, id)| (id.as_str(), i))
                     .collect();
                 let mut order = initial_ids.clone();
                 order.sort_by_key(|id| pos.get(id).copied().unwrap_or(usize::MAX));
@@ -395,18 +519,8 @@ impl Engine {
                     ));
                 }
             }
-            if let Some((_, s)) = best
-                && !out.iter().any(|o: &Suggestion| o.query == s.query)
-            {
-                out.push(s);
-            }
+            out[*g] = best.map(|b| b.1);
         }
-        out.sort_by(|a, b| {
-            b.items
-                .len()
-                .cmp(&a.items.len())
-                .then(a.query.cmp(&b.query))
-        });
         Ok(out)
     }
 }
@@ -487,6 +601,30 @@ mod tests {
             .unwrap();
         assert_eq!(a, b);
         assert!(!a.is_empty());
+    }
+
+    #[test]
+    fn suggests_for_given_groups() {
+        let e = engine();
+        let files: Vec<String> = (0..8).map(|i| format!("fs{i}")).collect();
+        let ciphers: Vec<String> = (0..8).map(|i| format!("crypto{i}")).collect();
+        let unknown = vec!["nope".to_owned()];
+        let out = e
+            .suggest_for_groups(
+                "stream",
+                None,
+                &[files, ciphers, unknown],
+                &SuggestParams::default(),
+            )
+            .unwrap();
+        assert_eq!(out.len(), 3);
+        let fs = out[0]
+            .as_ref()
+            .expect("the file group is ranked low: a suggestion");
+        assert_eq!(fs.specificity, 1.0);
+        assert_eq!(fs.items.len(), 8);
+        // Already first for the query: nothing to improve. Unknown ids: no group.
+        assert!(out[1].is_none() && out[2].is_none(), "{out:#?}");
     }
 
     #[test]
