@@ -3,7 +3,10 @@
 // Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k,
 // embed,embed-ort2,embed-pool,scan)
 // Needs: scripts/build.py --profile bench --wasm-only; for `text`, target/bench/python-docs.jsonl
-// (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl).
+// (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl);
+// for `suggest`, target/bench/node-idx-dense (scry index corpora/nodejs/api --out
+// target/bench/node-idx-dense --model models/cache/all-MiniLM-L6-v2-int8).
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
@@ -13,6 +16,12 @@ import { startServer } from './serve.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const suites = process.argv[2] ?? 'vectors10k';
+// The page cannot list a folder over HTTP: name the dense index's files for it.
+const dense = `${root}target/bench/node-idx-dense/`;
+if (suites.split(',').includes('suggest') && existsSync(dense)) {
+  const files = ['manifest', ...readdirSync(`${dense}seg`).map((f) => `seg/${f}`)];
+  writeFileSync(`${dense}files.json`, JSON.stringify(files));
+}
 const server = await startServer({ root, port: 0 });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

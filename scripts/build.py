@@ -6,7 +6,8 @@ Reads the build profile from wasm-pack.toml (wasm-pack does not read that file i
   2. wasm-opt (npm binaryen) with the profile's flags
   3. the npm package web/packages/scry: TypeScript compiled and types emitted into dist/,
      the wasm outputs copied into dist/wasm/<target>/
-  4. the demo web/demo -> web/demo/dist/ (static files, the package, the built-in collections)
+  4. the suggestion UI web/packages/suggest-ui -> its dist/
+  5. the demo web/demo -> web/demo/dist/ (static files, the package, the built-in collections)
 
 Usage: scripts/build.py [--profile release|dev] [--skip-wasm]
 Expects the tools from scripts/setup.sh on PATH (wasm-pack, wasm-bindgen, node_modules/.bin).
@@ -22,6 +23,7 @@ import tomllib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG_DIR = os.path.join(ROOT, "web", "packages", "scry")
 DEMO_DIR = os.path.join(ROOT, "web", "demo")
+UI_DIR = os.path.join(ROOT, "web", "packages", "suggest-ui")
 
 
 def run(cmd: list[str], cwd: str = ROOT, env: dict | None = None) -> None:
@@ -82,6 +84,11 @@ def build_package(cfg: dict, profile: dict) -> None:
                 f.write('{ "type": "commonjs" }\n')
 
 
+def build_suggest_ui() -> None:
+    shutil.rmtree(os.path.join(UI_DIR, "dist"), ignore_errors=True)
+    run(["tsc", "-p", "tsconfig.json"], cwd=UI_DIR)
+
+
 def build_demo() -> None:
     dist = os.path.join(DEMO_DIR, "dist")
     if os.path.exists(dist):
@@ -117,6 +124,9 @@ def main() -> None:
         return
     t = step("npm package web/packages/scry")
     build_package(cfg, profile)
+    print(f"   {time.monotonic() - t:.1f} s")
+    t = step("suggestion UI web/packages/suggest-ui")
+    build_suggest_ui()
     print(f"   {time.monotonic() - t:.1f} s")
     t = step("demo web/demo")
     build_demo()

@@ -24,6 +24,7 @@ lint() {
     -- -D warnings
   prettier --check .
   (cd web/packages/scry && tsc -p tsconfig.json --noEmit)
+  (cd web/packages/suggest-ui && tsc -p tsconfig.json --noEmit)
 }
 
 browser_tests() {

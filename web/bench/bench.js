@@ -6,6 +6,7 @@ import init, {
   Store,
   TextModel,
   benchScan,
+  benchSuggest,
   benchVectors,
 } from '../../pkg/bench/web/scry_wasm.js';
 
@@ -281,6 +282,43 @@ async function idbSuite() {
   log('idb', out);
 }
 
+// Query suggestions (N = 100) after a hybrid search, on the Node.js docs indexed natively with
+// the model (the same index format the browser stores).
+async function suggestSuite() {
+  const dir = '/target/bench/node-idx-dense/';
+  const res = await fetch(`${dir}files.json`);
+  if (!res.ok) throw new Error(`${dir}files.json: HTTP ${res.status} (see bench-browser.mjs)`);
+  const files = await Promise.all(
+    (await res.json()).map(async (f) => [
+      f,
+      new Uint8Array(await (await fetch(dir + f)).arrayBuffer()),
+    ]),
+  );
+  const bytes = async (f) => new Uint8Array(await (await fetch(MODEL_DIR + f)).arrayBuffer());
+  const [onnx, tokenizer] = await Promise.all([bytes('model.onnx'), bytes('tokenizer.json')]);
+  const model = TextModel.load('all-MiniLM-L6-v2-int8', onnx, tokenizer, 32);
+  const queries = (await jsonl('/tests/eval/node-suggest.jsonl')).map((c) => c.query);
+  const out = await benchSuggest(files, queries, model, 5);
+  const p50s = out.runs.map((r) => r.suggestP50Ms).sort((a, b) => a - b);
+  const text = out.runs.map((r) => r.textSuggestP50Ms).sort((a, b) => a - b);
+  out.summary = {
+    queries: out.runs.length,
+    suggestMedianMs: pct(p50s, 0.5),
+    suggestWorstMs: p50s[p50s.length - 1],
+    textSuggestMedianMs: pct(text, 0.5),
+    searchMedianMs: pct(
+      out.runs.map((r) => r.searchP50Ms).sort((a, b) => a - b),
+      0.5,
+    ),
+    firstSearchMedianMs: pct(
+      out.runs.map((r) => r.firstSearchMs).sort((a, b) => a - b),
+      0.5,
+    ),
+  };
+  model.free();
+  log('suggest', out);
+}
+
 async function main() {
   const wasm = await init();
   for (const suite of suites) {
@@ -302,6 +340,7 @@ async function main() {
     else if (suite === 'embed-pool') await embedPoolSuite();
     else if (suite === 'scan') await scanSuite();
     else if (suite === 'idb') await idbSuite();
+    else if (suite === 'suggest') await suggestSuite();
     else throw new Error(`unknown suite ${suite}`);
   }
   results.userAgent = navigator.userAgent;

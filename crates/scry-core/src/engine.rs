@@ -471,7 +471,7 @@ impl Engine {
         self.add_with_vectors(docs, vectors, &model)
     }
 
-    fn check_model(&self, model: &ModelTag) -> Result<()> {
+    pub(crate) fn check_model(&self, model: &ModelTag) -> Result<()> {
         match &self.model {
             Some(m) if m != model => Err(CoreError::ModelMismatch {
                 index: format!(

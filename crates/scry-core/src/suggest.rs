@@ -324,7 +324,10 @@ impl Engine {
             Mode::Text
         };
         let qvec = match (embedder, use_vectors) {
-            (Some(e), true) => e.embed(&[query])?.pop(),
+            (Some(e), true) => {
+                self.check_model(e.model())?;
+                e.embed(&[query])?.pop()
+            }
             _ => None,
         };
         let opts = SearchOptions {

@@ -276,3 +276,107 @@ pub async fn bench_scan(
     out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsValue::from(ScryJsError::invalid_options("bench result", e)))
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuggestRun {
+    query: String,
+    /// The first hybrid search (k = 10, snippets), the query's embedding included.
+    first_search_ms: f64,
+    /// Later ones (the model remembers the query's embedding).
+    search_p50_ms: f64,
+    /// Suggestions right after that search (its query embedding is remembered).
+    suggest_p50_ms: f64,
+    suggest_p95_ms: f64,
+    /// Full-text-only suggestions (no model).
+    text_suggest_p50_ms: f64,
+    suggestions: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuggestBench {
+    documents: usize,
+    passages: usize,
+    open_ms: f64,
+    runs: Vec<SuggestRun>,
+}
+
+/// Query-suggestion latency in the browser on an index built natively (`scry index --model`):
+/// `files` is `[[key, Uint8Array], …]` of its `manifest` and `seg/*`; every query is searched
+/// (hybrid, k = 10) and then suggested for (N = 100), `runs` times after one warm-up.
+#[wasm_bindgen(js_name = benchSuggest)]
+pub async fn bench_suggest(
+    files: js_sys::Array,
+    queries: Vec<String>,
+    model: &mut crate::model::TextModel,
+    runs: usize,
+) -> Result<JsValue, JsValue> {
+    use scry_core::storage::{MemoryStorage, Storage};
+    use scry_core::{Engine, EngineConfig, SearchOptions, SuggestParams};
+
+    let bad = |e: String| JsValue::from(ScryJsError::invalid_options("benchSuggest", e));
+    let storage = MemoryStorage::new();
+    for entry in files.iter() {
+        let pair: js_sys::Array = entry
+            .dyn_into()
+            .map_err(|_| bad("expected [key, bytes]".into()))?;
+        let key = pair.get(0).as_string().ok_or_else(|| bad("key".into()))?;
+        let bytes = js_sys::Uint8Array::new(&pair.get(1)).to_vec();
+        storage
+            .put(&key, &bytes)
+            .await
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    let t0 = now_ms();
+    let engine = Engine::open(&storage, EngineConfig::default())
+        .await
+        .map_err(|e| bad(e.to_string()))?;
+    let open_ms = now_ms() - t0;
+    let mut out = SuggestBench {
+        documents: engine.len(),
+        passages: engine.vector_count(),
+        open_ms,
+        runs: Vec::new(),
+    };
+    let params = SuggestParams::default();
+    for q in &queries {
+        let (mut search, mut suggest, mut text) = (Vec::new(), Vec::new(), Vec::new());
+        let mut count = 0;
+        let mut first = 0.0;
+        for i in 0..=runs {
+            let t = now_ms();
+            engine
+                .search_embedded(q, model.queries(), &SearchOptions::top(10))
+                .map_err(|e| bad(e.to_string()))?;
+            let t1 = now_ms();
+            count = engine
+                .suggest(q, Some(model.queries()), &params)
+                .map_err(|e| bad(e.to_string()))?
+                .len();
+            let t2 = now_ms();
+            engine
+                .suggest(q, None, &params)
+                .map_err(|e| bad(e.to_string()))?;
+            let t3 = now_ms();
+            if i == 0 {
+                first = t1 - t;
+            } else {
+                search.push(t1 - t);
+                suggest.push(t2 - t1);
+                text.push(t3 - t2);
+            }
+        }
+        out.runs.push(SuggestRun {
+            query: q.clone(),
+            first_search_ms: first,
+            search_p50_ms: pct(&mut search, 0.5),
+            suggest_p50_ms: pct(&mut suggest, 0.5),
+            suggest_p95_ms: pct(&mut suggest, 0.95),
+            text_suggest_p50_ms: pct(&mut text, 0.5),
+            suggestions: count,
+        });
+    }
+    out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(ScryJsError::invalid_options("bench result", e)))
+}

@@ -51,7 +51,53 @@ struct JsHit {
     headings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     url: Option<String>,
+    /// The document's `metadata.image` (a thumbnail URL), when it is a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
     snippet: JsSnippet,
+}
+
+/// Suggestion options as JavaScript passes them: `{ max?, topN?, maxClusters?, minCluster?,
+/// termsPerCluster? }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SuggestOptions {
+    max: Option<usize>,
+    top_n: Option<usize>,
+    max_clusters: Option<usize>,
+    min_cluster: Option<usize>,
+    terms_per_cluster: Option<usize>,
+}
+
+const SUGGEST_OPTION_KEYS: &[&str] = &[
+    "max",
+    "topN",
+    "maxClusters",
+    "minCluster",
+    "termsPerCluster",
+];
+
+/// A suggestion's preview item.
+#[derive(Serialize)]
+struct JsSuggestionItem {
+    id: String,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsSuggestion {
+    query: String,
+    added: Vec<String>,
+    items: Vec<JsSuggestionItem>,
+    specificity: f32,
+    baseline_specificity: f32,
+    representativeness: f32,
+    similarity: f32,
 }
 
 fn utf16_len(s: &str) -> u32 {
@@ -198,7 +244,7 @@ impl Engine {
                 &opts,
             )
             .map_err(ScryJsError::from)?;
-        hits_to_js(hits)
+        hits_to_js(&self.inner, hits)
     }
 
     /// Searches like `search`, embedding the query with `model` (the index's model) for the
@@ -216,12 +262,102 @@ impl Engine {
             .search_embedded_with(
                 &mut self.scratch.borrow_mut(),
                 query,
-                &mut model.inner,
+                model.queries(),
                 &opts,
             )
             .map_err(ScryJsError::from)?;
-        hits_to_js(hits)
+        hits_to_js(&self.inner, hits)
     }
+
+    /// "Maybe you are looking for…": query suggestions (scry-core's `suggest`) from full-text
+    /// results. `options`: `{ max?, topN?, maxClusters?, minCluster?, termsPerCluster? }`.
+    pub fn suggest(&self, query: &str, options: JsValue) -> Result<JsValue, JsValue> {
+        let (params, max) = suggest_options(options)?;
+        let out = self
+            .inner
+            .suggest(query, None, &params)
+            .map_err(ScryJsError::from)?;
+        suggestions_to_js(&self.inner, out, max)
+    }
+
+    /// Like `suggest`, with hybrid results and clusters of passage vectors from `model`.
+    #[wasm_bindgen(js_name = suggestEmbedded)]
+    pub fn suggest_embedded(
+        &self,
+        query: &str,
+        options: JsValue,
+        model: &mut TextModel,
+    ) -> Result<JsValue, JsValue> {
+        let (params, max) = suggest_options(options)?;
+        let out = self
+            .inner
+            .suggest(query, Some(model.queries()), &params)
+            .map_err(ScryJsError::from)?;
+        suggestions_to_js(&self.inner, out, max)
+    }
+}
+
+fn suggest_options(options: JsValue) -> Result<(scry_core::SuggestParams, usize), ScryJsError> {
+    let o: SuggestOptions = from_js(options, "suggest options", SUGGEST_OPTION_KEYS)?;
+    let d = scry_core::SuggestParams::default();
+    let max = o.max.unwrap_or(4);
+    if !(1..=12).contains(&max) {
+        return Err(ScryJsError {
+            code: "INVALID_PARAMETER",
+            message: format!("invalid parameter max: {max} is outside 1..=12"),
+        });
+    }
+    Ok((
+        scry_core::SuggestParams {
+            top_n: o.top_n.unwrap_or(d.top_n),
+            max_clusters: o.max_clusters.unwrap_or(d.max_clusters),
+            min_cluster: o.min_cluster.unwrap_or(d.min_cluster),
+            terms_per_cluster: o.terms_per_cluster.unwrap_or(d.terms_per_cluster),
+            embed_candidates: false,
+        },
+        max,
+    ))
+}
+
+/// `metadata.image` of document `id`, when it is a string.
+fn image_of(engine: &scry_core::Engine, id: &str) -> Option<String> {
+    match engine.get(id)?.metadata.get("image")? {
+        scry_core::MetaValue::Text(url) => Some(url.clone()),
+        _ => None,
+    }
+}
+
+fn suggestions_to_js(
+    engine: &scry_core::Engine,
+    suggestions: Vec<scry_core::Suggestion>,
+    max: usize,
+) -> Result<JsValue, JsValue> {
+    let out: Vec<JsSuggestion> = suggestions
+        .into_iter()
+        .take(max)
+        .map(|s| JsSuggestion {
+            items: s
+                .items
+                .iter()
+                .filter_map(|id| engine.get(id))
+                .map(|d| JsSuggestionItem {
+                    id: d.id.clone(),
+                    title: d.title.clone(),
+                    url: d.url.clone(),
+                    image: image_of(engine, &d.id),
+                })
+                .collect(),
+            query: s.query,
+            added: s.added,
+            specificity: s.specificity,
+            baseline_specificity: s.baseline_specificity,
+            representativeness: s.representativeness,
+            similarity: s.similarity,
+        })
+        .collect();
+    let json = serde_json::to_string(&out)
+        .map_err(|e| JsValue::from(ScryJsError::invalid_options("suggestions", e)))?;
+    js_sys::JSON::parse(&json)
 }
 
 fn search_options(options: JsValue) -> Result<scry_core::SearchOptions, ScryJsError> {
@@ -234,10 +370,11 @@ fn search_options(options: JsValue) -> Result<scry_core::SearchOptions, ScryJsEr
     })
 }
 
-fn hits_to_js(hits: Vec<scry_core::Hit>) -> Result<JsValue, JsValue> {
+fn hits_to_js(engine: &scry_core::Engine, hits: Vec<scry_core::Hit>) -> Result<JsValue, JsValue> {
     let hits: Vec<JsHit> = hits
         .into_iter()
         .map(|h| JsHit {
+            image: image_of(engine, &h.id),
             id: h.id,
             score: h.score,
             text_score: h.text_score,

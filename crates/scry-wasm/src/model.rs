@@ -18,6 +18,45 @@ pub fn model_manifest() -> String {
 #[wasm_bindgen]
 pub struct TextModel {
     pub(crate) inner: TextEmbedder,
+    /// The last few single texts embedded (queries), newest last: a search and the suggestions
+    /// for the same query then run the model once.
+    recent: Vec<(String, Vec<f32>)>,
+}
+
+/// Queries remembered by [`TextModel`].
+const RECENT_QUERIES: usize = 8;
+
+impl TextModel {
+    /// The model as an `Embedder` that remembers recent queries.
+    pub(crate) fn queries(&mut self) -> &mut dyn scry_core::Embedder {
+        self
+    }
+}
+
+impl scry_core::Embedder for TextModel {
+    fn model(&self) -> &scry_core::ModelTag {
+        scry_core::Embedder::model(&self.inner)
+    }
+
+    fn embed(&mut self, texts: &[&str]) -> scry_core::Result<Vec<Vec<f32>>> {
+        let [text] = texts else {
+            return self.inner.embed(texts);
+        };
+        if let Some(i) = self.recent.iter().position(|(t, _)| t == text) {
+            let hit = self.recent.remove(i);
+            let v = hit.1.clone();
+            self.recent.push(hit);
+            return Ok(vec![v]);
+        }
+        let out = self.inner.embed(texts)?;
+        if let Some(v) = out.first() {
+            if self.recent.len() == RECENT_QUERIES {
+                self.recent.remove(0);
+            }
+            self.recent.push(((*text).to_owned(), v.clone()));
+        }
+        Ok(out)
+    }
 }
 
 #[wasm_bindgen]
@@ -39,7 +78,10 @@ impl TextModel {
         };
         let inner = TextEmbedder::from_bytes_with(model_onnx, tokenizer_json, spec, &options)
             .map_err(ScryJsError::from)?;
-        Ok(TextModel { inner })
+        Ok(TextModel {
+            inner,
+            recent: Vec::new(),
+        })
     }
 
     /// Embeds texts; returns their L2-normalised vectors one after another in one

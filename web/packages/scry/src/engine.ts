@@ -6,6 +6,7 @@ import {
   checkSignal,
   resolveEngineOptions,
   resolveSearchOptions,
+  resolveSuggestOptions,
 } from './internal/options.js';
 import { ScryError } from './public/errors.js';
 import type {
@@ -16,6 +17,8 @@ import type {
   EngineOptions,
   Hit,
   SearchOptions,
+  Suggestion,
+  SuggestOptions,
 } from './public/types.js';
 
 class EngineImpl implements Engine {
@@ -61,6 +64,13 @@ class EngineImpl implements Engine {
     const { core, signal } = resolveSearchOptions(options);
     const hits = await this.#live().call('search', [q, { ...core }], signal);
     return hits as Hit[];
+  }
+
+  async suggest(query: string, options?: SuggestOptions): Promise<Suggestion[]> {
+    const q = checkQuery(query);
+    const { core, signal } = resolveSuggestOptions(options);
+    const out = await this.#live().call('suggest', [q, { ...core }], signal);
+    return out as Suggestion[];
   }
 
   async info(): Promise<EngineInfo> {

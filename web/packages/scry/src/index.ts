@@ -21,4 +21,7 @@ export type {
   SearchMode,
   SearchOptions,
   Snippet,
+  Suggestion,
+  SuggestionItem,
+  SuggestOptions,
 } from './public/types.js';

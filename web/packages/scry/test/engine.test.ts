@@ -128,3 +128,47 @@ test('IndexedDB where there is none: a typed error, or memory when the caller op
   assert.equal((await memory.info()).storage, 'memory');
   await memory.dispose();
 });
+
+test('suggestions split the results by sense and carry previews', async () => {
+  const engine = await createEngine({ name: 'suggest' });
+  try {
+    const docs: Document[] = [];
+    for (let i = 0; i < 8; i++) {
+      docs.push({
+        id: `fs${i}`,
+        title: `Reading file ${i}`,
+        body: `Open a readable stream on a file path ${i} and pipe the file contents to disk; directory and file descriptors.`,
+        metadata: { image: `/thumbs/fs${i}.png` },
+      });
+      docs.push({
+        id: `crypto${i}`,
+        title: `Cipher ${i}`,
+        body: `A stream cipher encrypts bytes with a secret key ${i}; the cipher and the key decide the ciphertext.`,
+      });
+    }
+    await engine.add(docs);
+    const hits = await engine.search('stream', { k: 16 });
+    assert.ok(hits.slice(0, 8).every((h) => h.id.startsWith('crypto')));
+    assert.equal(hits.find((h) => h.id === 'fs0')?.image, '/thumbs/fs0.png');
+    const suggestions = await engine.suggest('stream');
+    const files = suggestions.find((s) => s.items.every((i) => i.id.startsWith('fs')));
+    assert.ok(files, JSON.stringify(suggestions));
+    assert.ok(files.query.startsWith('stream '));
+    assert.deepEqual(files.added, files.query.split(' ').slice(1));
+    assert.equal(files.items.length, 8);
+    assert.equal(files.items[0]?.title, 'Reading file 0');
+    assert.equal(files.items[0]?.image, '/thumbs/fs0.png');
+    assert.ok(files.specificity > files.baselineSpecificity);
+    assert.equal((await engine.suggest('stream', { max: 1 })).length, 1);
+    assert.deepEqual(await engine.suggest('nothing matches this'), []);
+    assert.equal(await codeOf(engine.suggest('stream', { max: 0 })), 'INVALID_OPTIONS');
+    assert.equal(await codeOf(engine.suggest('stream', { topN: 2 })), 'INVALID_OPTIONS');
+    assert.equal(
+      await codeOf(engine.suggest('stream', { k: 3 } as unknown as { max: number })),
+      'INVALID_OPTIONS',
+    );
+    assert.equal(await codeOf(engine.suggest('')), 'INVALID_QUERY');
+  } finally {
+    await engine.dispose();
+  }
+});

@@ -176,6 +176,11 @@ export class Core {
     return this.#get().search(query, options, undefined) as unknown[];
   }
 
+  suggest(query: string, options: Record<string, unknown>): unknown[] {
+    if (this.#model) return this.#get().suggestEmbedded(query, options, this.#model) as unknown[];
+    return this.#get().suggest(query, options) as unknown[];
+  }
+
   size(): number {
     return this.#get().size;
   }

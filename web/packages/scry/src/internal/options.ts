@@ -1,7 +1,12 @@
 /** Loose-to-strict translation of JavaScript options: every value checked, typos rejected. */
 
 import { ScryError } from '../public/errors.js';
-import type { EngineOptions, ModelProgress, SearchOptions } from '../public/types.js';
+import type {
+  EngineOptions,
+  ModelProgress,
+  SearchOptions,
+  SuggestOptions,
+} from '../public/types.js';
 
 /** Engine options as sent to the core: scry-core's `EngineConfig` in camelCase. */
 export interface CoreEngineOptions {
@@ -199,6 +204,39 @@ export function resolveSearchOptions(options: unknown): {
   if (o.filter !== undefined) core.filter = asObject(o.filter, 'filter');
   if (o.diversify !== undefined) {
     core.diversify = checkNumber(o.diversify, 'diversify', { min: 0, max: 1 });
+  }
+  return { core, signal: checkSignal(o.signal) };
+}
+
+/** Suggestion options as sent to the core. */
+export interface CoreSuggestOptions {
+  max?: number;
+  topN?: number;
+  maxClusters?: number;
+  minCluster?: number;
+}
+
+/** Validates {@link SuggestOptions}; returns the core part and the signal. */
+export function resolveSuggestOptions(options: unknown): {
+  core: CoreSuggestOptions;
+  signal: AbortSignal | undefined;
+} {
+  const o = asObject(options, 'suggest options') as SuggestOptions & Record<string, unknown>;
+  checkKeys(o, ['max', 'topN', 'maxClusters', 'minCluster', 'signal'], 'suggest');
+  const core: CoreSuggestOptions = {};
+  if (o.max !== undefined) core.max = checkNumber(o.max, 'max', { min: 1, max: 12, integer: true });
+  if (o.topN !== undefined) {
+    core.topN = checkNumber(o.topN, 'topN', { min: 4, max: 1000, integer: true });
+  }
+  if (o.maxClusters !== undefined) {
+    core.maxClusters = checkNumber(o.maxClusters, 'maxClusters', {
+      min: 2,
+      max: 12,
+      integer: true,
+    });
+  }
+  if (o.minCluster !== undefined) {
+    core.minCluster = checkNumber(o.minCluster, 'minCluster', { min: 1, max: 100, integer: true });
   }
   return { core, signal: checkSignal(o.signal) };
 }

@@ -17,6 +17,7 @@ export interface CoreMethods {
   add: { args: [documents: unknown[]]; result: void };
   remove: { args: [ids: string[]]; result: number };
   search: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
+  suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
   size: { args: []; result: number };
 }
 

@@ -17,6 +17,8 @@ export interface WasmEngine {
   remove(ids: string[]): number;
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
   searchEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
+  suggest(query: string, options: unknown): unknown;
+  suggestEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
   readonly size: number;
   readonly generation: number;
   prepareCommit(): WasmCommitBatch;

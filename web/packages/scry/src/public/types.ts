@@ -162,8 +162,54 @@ export interface Hit {
   headings: string[];
   /** The document link, if it has one. */
   url?: string;
+  /** The document's `metadata.image` (a thumbnail URL for image collections), if a string. */
+  image?: string;
   /** Best excerpt with highlights. */
   snippet: Snippet;
+}
+
+/** Options of {@link Engine.suggest}. */
+export interface SuggestOptions {
+  /** Most suggestions returned. Default 4; range 1–12. */
+  max?: number;
+  /** Results of the query that are clustered. Default 100; range 4–1000. */
+  topN?: number;
+  /** Most clusters (the number is chosen by silhouette). Default 8; range 2–12. */
+  maxClusters?: number;
+  /** Smallest cluster that gets a suggestion. Default 3; range 1–100. */
+  minCluster?: number;
+  /** Aborts the call (rejects with `ABORTED`). */
+  signal?: AbortSignal;
+}
+
+/** A document of a suggestion's group, for previews. */
+export interface SuggestionItem {
+  /** The document id. */
+  id: string;
+  /** The document title. */
+  title: string;
+  /** The document link, if it has one. */
+  url?: string;
+  /** The document's `metadata.image`, if a string. */
+  image?: string;
+}
+
+/** One "Maybe you are looking for…" entry: a refined query for one group of the results. */
+export interface Suggestion {
+  /** The suggested query: the original plus {@link Suggestion.added}. */
+  query: string;
+  /** The words added to the original query. */
+  added: string[];
+  /** The group's documents, in the original result order. */
+  items: SuggestionItem[];
+  /** Closed-set recall of the group for the suggestion (0–1). */
+  specificity: number;
+  /** The same for the original query; a suggestion always improves on it. */
+  baselineSpecificity: number;
+  /** Average precision of the group in the suggestion's own top 10 (0–1). */
+  representativeness: number;
+  /** Jaccard similarity of the suggestion's analysed terms to the query's (0–1). */
+  similarity: number;
 }
 
 /** What an engine is running on. */
@@ -188,6 +234,12 @@ export interface Engine {
   remove(ids: readonly string[]): Promise<number>;
   /** Full-text search. */
   search(query: string, options?: SearchOptions): Promise<Hit[]>;
+  /**
+   * "Maybe you are looking for…": clusters the query's top results and suggests, for each
+   * group the query ranks poorly, the query plus a word or two that retrieves it (CroQS-style).
+   * Hybrid with a model, full-text otherwise. Resolves to `[]` when the results do not split.
+   */
+  suggest(query: string, options?: SuggestOptions): Promise<Suggestion[]>;
   /** Counts and runtime details. */
   info(): Promise<EngineInfo>;
   /** Stops the worker and frees memory; later calls reject with `DISPOSED`. */

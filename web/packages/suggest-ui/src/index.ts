@@ -1,0 +1,24 @@
+/**
+ * @scry/suggest-ui: framework-free web components for scry. Importing this module defines
+ * `<scry-search>` (search box, results, suggestion chips) and `<scry-suggestions>` (the
+ * "Maybe you are looking for…" chip row alone).
+ */
+
+export { defineElements } from './define.js';
+export { ScrySearchElement, describeError } from './search.js';
+export { DEFAULT_SUGGESTIONS_LABEL, ScrySuggestionsElement } from './suggestions.js';
+export type {
+  ErrorEventDetail,
+  Hit,
+  SearchCallOptions,
+  SearchEngineLike,
+  SearchEventDetail,
+  SearchMode,
+  SelectEventDetail,
+  Snippet,
+  SuggestCallOptions,
+  SuggestEventDetail,
+  Suggestion,
+  SuggestionEventDetail,
+  SuggestionItem,
+} from './types.js';
