@@ -510,3 +510,110 @@ fn the_fixture_manifest_parses_with_its_image_block() {
         );
     }
 }
+
+/// Suggestions on an image collection: documents carry captions and CLIP image vectors; the
+/// results are clustered by their image vectors and candidates are embedded by the text tower
+/// into the joint space. (Random weights: the groups mean nothing, the path is what is tested.)
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn suggestions_cluster_image_vectors() {
+    use scry_core::suggest::{SuggestParams, cluster};
+    use scry_core::{Document, Engine, EngineConfig, Mode, SearchOptions};
+
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../");
+    let collection: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}tests/fixtures/images/collection.json")).unwrap(),
+    )
+    .unwrap();
+    let docs: Vec<Document> = serde_json::from_value(collection["documents"].clone()).unwrap();
+    assert!(docs.len() >= 20);
+    let mut clip = ClipEmbedder::from_bytes(
+        file("vision.onnx"),
+        file("text.onnx"),
+        file("tokenizer.json"),
+        &spec(),
+    )
+    .unwrap();
+    let images: Vec<RgbaImage<'static>> = docs
+        .iter()
+        .map(|d| {
+            let scry_core::MetaValue::Text(path) = &d.metadata["image"] else {
+                panic!("{}: no image", d.id)
+            };
+            decode(&std::fs::read(format!("{root}{}", path.trim_start_matches('/'))).unwrap())
+        })
+        .collect();
+    let vectors: Vec<Vec<Vec<f32>>> = clip
+        .embed_images(&images)
+        .unwrap()
+        .into_iter()
+        .map(|v| vec![v])
+        .collect();
+    let mut engine = Engine::new(EngineConfig::default()).unwrap();
+    let tag = scry_core::Embedder::model(&clip).clone();
+    engine
+        .add_with_vectors(docs.clone(), vectors.clone(), &tag)
+        .unwrap();
+
+    let params = SuggestParams {
+        min_cluster: 2,
+        ..Default::default()
+    };
+    let query = "photo";
+    let out = engine.suggest(query, Some(&mut clip), &params).unwrap();
+    assert!(!out.is_empty(), "an image collection gets suggestions");
+    assert_eq!(
+        out,
+        engine.suggest(query, Some(&mut clip), &params).unwrap()
+    );
+
+    // The groups are clusters of the image vectors, in the hybrid result order.
+    let qvec = clip.embed(&[query]).unwrap().pop().unwrap();
+    let hits = engine
+        .search(
+            query,
+            Some(&qvec),
+            &SearchOptions {
+                k: params.top_n,
+                mode: Mode::Hybrid,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let points: Vec<Vec<f32>> = hits
+        .iter()
+        .map(|h| {
+            let i = docs.iter().position(|d| d.id == h.id).unwrap();
+            let v = &vectors[i][0];
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter().map(|x| x / n).collect()
+        })
+        .collect();
+    let labels = cluster(&points, params.max_clusters, 0x5EED);
+    for s in &out {
+        assert!(s.query.starts_with("photo "), "{}", s.query);
+        assert!(s.specificity > s.baseline_specificity, "{s:?}");
+        let first = hits.iter().position(|h| h.id == s.items[0]).unwrap();
+        let members: Vec<&str> = hits
+            .iter()
+            .zip(&labels)
+            .filter(|(_, l)| **l == labels[first])
+            .map(|(h, _)| h.id.as_str())
+            .collect();
+        assert_eq!(
+            s.items, members,
+            "{}: one cluster of image vectors",
+            s.query
+        );
+    }
+
+    // The text model of another index cannot be used for this one.
+    let mut other = scry_core::HashEmbedder::new(64).unwrap();
+    assert_eq!(
+        engine
+            .suggest(query, Some(&mut other), &params)
+            .unwrap_err()
+            .code(),
+        "MODEL_MISMATCH"
+    );
+}
