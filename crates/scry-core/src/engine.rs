@@ -769,12 +769,18 @@ impl Engine {
         VectorQuery::new(v, self.config.vectors.metric)
     }
 
-    /// The title and headings of document `id` (one text), and its body.
+    /// The title, headings and tags of document `id` (one text: the words that name it), and
+    /// its body.
     pub(crate) fn document_fields(&self, id: &str) -> (String, String) {
         self.slot_of(id).map_or_else(Default::default, |slot| {
             let d = self.doc_at(slot);
             (
-                format!("{}\n{}", d.title, d.headings.join("\n")),
+                format!(
+                    "{}\n{}\n{}",
+                    d.title,
+                    d.headings.join("\n"),
+                    d.tags.join("\n")
+                ),
                 d.body.clone(),
             )
         })

@@ -29,8 +29,12 @@ pub enum CoreError {
         /// What is wrong.
         reason: String,
     },
-    /// Stored data was written by a newer (or unknown) format version; nothing was changed.
-    #[error("{what} has format version {found}; this build reads up to {supported}")]
+    /// Stored data was written by another format version (newer, unknown, or an older one this
+    /// build no longer reads); nothing was changed.
+    #[error(
+        "{what} has format version {found}; this build reads version {supported} (re-index data \
+         from an older version; update scry for a newer one)"
+    )]
     UnsupportedVersion {
         /// What was being read.
         what: String,

@@ -356,9 +356,10 @@ impl Engine {
     ) -> Result<Vec<Option<Suggestion>>> {
         let hits = &initial.hits;
         let opts = &initial.opts;
-        // Terms of each result: stem → weight (a title or heading word counts
+        // Terms of each result: stem → weight (a word of a title, heading or tag counts
         // `TITLE_WEIGHT` times), and the commonest surface form of each stem. Only words of a
-        // title or heading are offered (body words alone are too often filler: "may", "const").
+        // title, heading or tag are offered (body words alone are too often filler: "may",
+        // "const"). Image collections name their items by titles and tags.
         let analyzer = self.analyzer();
         let query_terms: HashSet<String> = analyzer
             .analyze(query)

@@ -120,6 +120,20 @@ async fn damage_is_reported_and_never_served() {
             .code(),
         "CORRUPT_DATA"
     );
+    // A segment from an older format (before int8 residuals): refused as a version, not
+    // misread as damage.
+    let mut older = good.clone();
+    older[8] = 1; // version field
+    let body_end = older.len() - 4;
+    let crc = scry_core::segment::format::crc32(&older[..body_end]);
+    older[body_end..].copy_from_slice(&crc.to_le_bytes());
+    storage.put(&seg_key, &older).await.unwrap();
+    let err = Engine::open(&storage, EngineConfig::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "UNSUPPORTED_VERSION", "{err}");
+    assert!(err.to_string().contains("re-index"), "{err}");
+
     storage.put(&seg_key, &good).await.unwrap();
     assert!(
         Engine::open(&storage, EngineConfig::default())

@@ -115,7 +115,16 @@ impl Segment {
     /// Decodes and validates a segment blob; `name` identifies it in errors.
     pub fn decode(bytes: &[u8], name: &str) -> Result<Self> {
         let what = format!("segment {name}");
-        let (_version, body) = format::open(bytes, SEGMENT_MAGIC, SEGMENT_VERSION, &what)?;
+        let (version, body) = format::open(bytes, SEGMENT_MAGIC, SEGMENT_VERSION, &what)?;
+        // Version 1 (no int8 residuals) is laid out differently: refuse it as a version rather
+        // than misreading it as damage.
+        if version < SEGMENT_VERSION {
+            return Err(CoreError::UnsupportedVersion {
+                what,
+                found: version,
+                supported: SEGMENT_VERSION,
+            });
+        }
         let corrupt = |reason: String| CoreError::Corrupt {
             what: what.clone(),
             reason,
