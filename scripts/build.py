@@ -13,6 +13,7 @@ Usage: scripts/build.py [--profile release|dev] [--skip-wasm]
 Expects the tools from scripts/setup.sh on PATH (wasm-pack, wasm-bindgen, node_modules/.bin).
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -97,11 +98,29 @@ def build_demo() -> None:
     # The package is copied in first: the demo's TypeScript resolves `./scry/index.js` against it.
     copy_tree(os.path.join(PKG_DIR, "dist"), os.path.join(dist, "scry"))
     shutil.rmtree(os.path.join(dist, "scry", "wasm", "node"), ignore_errors=True)
+    copy_tree(os.path.join(UI_DIR, "dist"), os.path.join(dist, "suggest-ui"))
     run(["tsc", "-p", "tsconfig.json"], cwd=DEMO_DIR)
     collections = os.path.join(dist, "collections")
     os.makedirs(collections, exist_ok=True)
     shutil.copy(os.path.join(ROOT, "tests", "fixtures", "node-docs-sample.json"),
                 os.path.join(collections, "node-docs-sample.json"))
+    # The image collection: thumbnails next to their captions, paths relative to the page.
+    images = os.path.join(collections, "images")
+    src = os.path.join(ROOT, "tests", "fixtures", "images")
+    copy_tree(src, images)
+    with open(os.path.join(src, "collection.json"), encoding="utf-8") as f:
+        collection = json.load(f)
+    for doc in collection["documents"]:
+        name = os.path.basename(doc["metadata"]["image"])
+        doc["metadata"]["image"] = f"collections/images/{name}"
+    with open(os.path.join(images, "collection.json"), "w", encoding="utf-8") as f:
+        json.dump(collection, f, ensure_ascii=False)
+    # The model, served by the site itself (scripts/setup.sh fetched and verified it).
+    model = os.path.join(ROOT, "models", "cache", "all-MiniLM-L6-v2-int8")
+    os.makedirs(os.path.join(dist, "models", "all-MiniLM-L6-v2-int8"), exist_ok=True)
+    for name in ("model.onnx", "tokenizer.json"):
+        shutil.copy(os.path.join(model, name),
+                    os.path.join(dist, "models", "all-MiniLM-L6-v2-int8", name))
 
 
 def main() -> None:

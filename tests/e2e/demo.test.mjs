@@ -1,5 +1,6 @@
 // The demo, served locally, searched in headless Chromium.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { CSP, startServer } from '../../scripts/serve.mjs';
@@ -58,14 +59,76 @@ test('a search shows the expected top result with highlighted words', async () =
   await context.close();
 });
 
-test('a query with no match empties the list and says so', async () => {
+test('a query with no match empties the list and says so (full-text mode)', async () => {
   const context = await browser.newContext();
   const { page, problems } = await openDemo(context);
+  // Vector and hybrid modes always have nearest neighbours; full text can have no match.
+  await page.selectOption('#mode', 'text');
   await page.fill('#q', 'stream');
   await page.waitForSelector('#results li');
   await page.fill('#q', 'qwxzzyv');
   await page.waitForFunction(() => document.querySelectorAll('#results li').length === 0);
-  assert.match(await page.textContent('#status'), /^0 results/);
+  assert.match(await page.textContent('#status'), /^0 results in [\d.]+ ms · text ·/);
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** The suggestion chips of the page (inside `<scry-suggestions>`'s shadow root). */
+const CHIPS = '#suggestions [role="toolbar"] button';
+
+test('suggestions appear under the box and a click runs one', async () => {
+  const context = await browser.newContext();
+  const { page, problems, foreign } = await openDemo(context);
+  assert.match(await page.textContent('#status'), /all-MiniLM-L6-v2-int8/);
+  await page.fill('#q', 'network');
+  await page.waitForSelector(CHIPS);
+  const chips = page.locator(CHIPS);
+  const count = await chips.count();
+  assert.ok(count >= 1 && count <= 4, `${count} chips`);
+  const label = await chips.first().getAttribute('aria-label');
+  assert.match(label, /^Search for "network \S.*", \d+ results?$/);
+  const suggested = label.match(/"(.*)"/)[1];
+  assert.ok(Number(await page.getAttribute('#suggestions', 'data-ms')) > 0);
+  await page.screenshot({ path: `${OUTPUT}demo-suggestions.png`, fullPage: true });
+  await chips.first().click();
+  assert.equal(await page.inputValue('#q'), suggested);
+  await page.waitForFunction(
+    (q) =>
+      document.querySelector('#status')?.textContent?.includes('result') &&
+      document.querySelector('#q')?.value === q,
+    suggested,
+  );
+  assert.ok((await page.locator('#results li').count()) > 0);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(foreign, [], 'no request may leave the site');
+  await context.close();
+});
+
+test('the image collection shows thumbnails and its own suggestions', async () => {
+  const context = await browser.newContext();
+  const { page, problems, foreign } = await openDemo(context);
+  await page.selectOption('#collection', 'images');
+  await page.fill('#q', 'photo');
+  await page.waitForSelector('#results li.with-image img.hit-image');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#results img.hit-image')].every(
+      (img) => img.complete && img.naturalWidth > 0,
+    ),
+  );
+  const ids = await page.locator('#results li').evaluateAll((l) => l.map((li) => li.dataset.id));
+  const collection = JSON.parse(
+    readFileSync(new URL('../fixtures/images/collection.json', import.meta.url), 'utf8'),
+  );
+  const known = new Set(collection.documents.map((d) => d.id));
+  assert.ok(ids.length > 0 && ids.every((id) => known.has(id)), ids.join(','));
+  assert.match(
+    await page.textContent('#status'),
+    /^\d+ results? in [\d.]+ ms · hybrid · 30 documents/,
+  );
+  await page.waitForSelector(CHIPS);
+  assert.ok((await page.locator(`${CHIPS} img`).count()) > 0, 'chips show thumbnails');
+  await page.screenshot({ path: `${OUTPUT}demo-images.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(foreign, [], 'no request may leave the site');
   await context.close();
 });
