@@ -319,6 +319,73 @@ async function suggestSuite() {
   log('suggest', out);
 }
 
+// The npm package as a page uses it (engine in its Web Worker): time from createEngine to ready
+// (no model; model fetched and cached; model from Cache Storage), and how long the page's main
+// thread is ever blocked while the worker indexes 10,000 documents (text) and embeds 300
+// (model): the longest 'longtask' entry, and the longest gap between 4 ms timer ticks.
+async function packageSuite() {
+  const { createEngine } = await import('/web/packages/scry/dist/index.js');
+  const model = { url: MODEL_DIR };
+  const ready = async (options) => {
+    const t = performance.now();
+    const engine = await createEngine(options);
+    return { engine, ms: performance.now() - t };
+  };
+  await caches.delete('scry-models-v1');
+  const plain = await ready({ name: 'bench-plain' });
+  const cold = await ready({ name: 'bench-cold', model });
+  await cold.engine.dispose();
+  const cached = await ready({ name: 'bench-cached', model });
+
+  const watch = async (fn) => {
+    const longTasks = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longTasks.push(e.duration);
+    });
+    observer.observe({ type: 'longtask' });
+    let last = performance.now();
+    let maxGap = 0;
+    let ticking = true;
+    const tick = () => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+      if (ticking) setTimeout(tick, 4);
+    };
+    setTimeout(tick, 4);
+    const t = performance.now();
+    await fn();
+    const ms = performance.now() - t;
+    ticking = false;
+    await new Promise((r) => setTimeout(r, 50));
+    observer.disconnect();
+    return {
+      ms,
+      longTasks: longTasks.length,
+      longestTaskMs: longTasks.length ? Math.max(...longTasks) : 0,
+      longestTimerGapMs: maxGap,
+    };
+  };
+  const docs = (await jsonl('/target/bench/python-docs.jsonl')).slice(0, 10000);
+  // Let the task that parsed the documents end before watching.
+  await new Promise((r) => setTimeout(r, 100));
+  const text = await watch(async () => {
+    for (let i = 0; i < docs.length; i += 1000) await plain.engine.add(docs.slice(i, i + 1000));
+  });
+  const embedded = await watch(async () => {
+    for (let i = 0; i < 300; i += 50) await cached.engine.add(docs.slice(i, i + 50));
+  });
+  await plain.engine.dispose();
+  await cached.engine.dispose();
+  log('package', {
+    readyNoModelMs: plain.ms,
+    readyModelColdMs: cold.ms,
+    readyModelCachedMs: cached.ms,
+    index10kText: { documents: docs.length, ...text },
+    index300Embedded: { documents: 300, ...embedded },
+  });
+}
+
 async function main() {
   const wasm = await init();
   for (const suite of suites) {
@@ -341,6 +408,7 @@ async function main() {
     else if (suite === 'scan') await scanSuite();
     else if (suite === 'idb') await idbSuite();
     else if (suite === 'suggest') await suggestSuite();
+    else if (suite === 'package') await packageSuite();
     else throw new Error(`unknown suite ${suite}`);
   }
   results.userAgent = navigator.userAgent;
