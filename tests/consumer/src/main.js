@@ -1,0 +1,50 @@
+// A consumer of the published package: 1,000 generated documents indexed in the engine's
+// worker, then searched. Every piece of text goes into the page as text nodes.
+import { createEngine, isScryError } from 'scry';
+
+const TOPICS = ['river', 'mountain', 'forest', 'desert', 'ocean', 'glacier', 'valley', 'island'];
+const VERBS = ['mapping', 'photographing', 'measuring', 'protecting', 'crossing'];
+
+function documents() {
+  const docs = [];
+  for (let i = 0; i < 1000; i++) {
+    const topic = TOPICS[i % TOPICS.length];
+    const verb = VERBS[Math.floor(i / TOPICS.length) % VERBS.length];
+    docs.push({
+      id: `doc-${i}`,
+      title: `${verb} the ${topic} number ${i}`,
+      body: `Field notes ${i}: a guide to ${verb} a ${topic}, with equipment lists and safety advice.`,
+      tags: [topic, verb],
+      metadata: { n: i },
+    });
+  }
+  return docs;
+}
+
+const status = document.getElementById('status');
+const results = document.getElementById('results');
+
+async function main() {
+  const engine = await createEngine({ name: 'consumer' });
+  await engine.add(documents());
+  const info = await engine.info();
+  status.textContent = `${info.documents} documents, worker: ${info.worker}`;
+  window.search = async (query, options) => {
+    const hits = await engine.search(query, options);
+    results.replaceChildren(
+      ...hits.map((h) => {
+        const li = document.createElement('li');
+        li.dataset.id = h.id;
+        li.textContent = h.title;
+        return li;
+      }),
+    );
+    return hits.map((h) => h.id);
+  };
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((e) => {
+  status.textContent = isScryError(e) ? `${e.code}: ${e.message}` : String(e);
+  document.body.dataset.ready = 'error';
+});

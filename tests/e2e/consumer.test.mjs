@@ -1,0 +1,86 @@
+// A real consumer: a fresh Vite app (tests/consumer) installs the packed npm tarball of
+// web/packages/scry (`npm pack`), is built by Vite, served under the strict CSP, and indexes and
+// searches 1,000 documents in headless Chromium; the same installed package also runs in Node.
+// Needs the built package (scripts/build.py) and the npm registry (Vite).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+
+import { CSP, startServer } from '../../scripts/serve.mjs';
+import { OUTPUT, launch } from './browser.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WORK = `${ROOT}target/consumer/`;
+const APP = `${WORK}app/`;
+
+let server;
+let browser;
+
+function run(cmd, args, cwd) {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+before(async () => {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  run('npm', ['pack', '--pack-destination', WORK], `${ROOT}web/packages/scry`);
+  const tarball = readdirSync(WORK).find((f) => f.endsWith('.tgz'));
+  assert.ok(tarball, 'npm pack wrote a tarball');
+  renameSync(`${WORK}${tarball}`, `${WORK}scry.tgz`);
+  cpSync(`${ROOT}tests/consumer/`, APP, { recursive: true });
+  run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], APP);
+  run('npx', ['vite', 'build'], APP);
+  server = await startServer({ root: `${APP}dist/`, port: 0 });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('a Vite app built on the packed package indexes and searches 1,000 documents', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  const foreign = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
+  context.on('request', (r) => {
+    if (!r.url().startsWith(server.url)) foreign.push(r.url());
+  });
+  const response = await page.goto(server.url);
+  assert.equal(response.headers()['content-security-policy'], CSP);
+  await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+  assert.equal(
+    await page.getAttribute('body', 'data-ready'),
+    'true',
+    await page.textContent('#status'),
+  );
+  assert.equal(await page.textContent('#status'), '1000 documents, worker: true');
+  const ids = await page.evaluate(() => window.search('photographing glacier', { k: 5 }));
+  assert.equal(ids.length, 5);
+  // Documents 5, 45, 85, … are the glacier ones photographed (i % 8 = 5, ⌊i / 8⌋ % 5 = 1).
+  for (const id of ids) {
+    const n = Number(id.replace('doc-', ''));
+    assert.equal(n % 8, 5, id);
+    assert.equal(Math.floor(n / 8) % 5, 1, id);
+  }
+  assert.equal(await page.locator('#results li').count(), 5);
+  const filtered = await page.evaluate(() =>
+    window.search('river', { k: 3, filter: { n: { lt: 100 } } }),
+  );
+  assert.ok(filtered.length > 0 && filtered.every((id) => Number(id.slice(4)) < 100));
+  await page.screenshot({ path: `${OUTPUT}consumer.png` });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(foreign, []);
+  await context.close();
+});
+
+test('the installed package runs in Node', () => {
+  const out = JSON.parse(run('node', ['node-check.mjs'], APP));
+  assert.deepEqual(out, { ids: ['a'], worker: false });
+});
