@@ -212,6 +212,8 @@ describe('text collection', () => {
 
   test('hostile document text renders as literal text', async () => {
     const widget = page.locator('scry-search');
+    const remote = [];
+    context.on('request', (r) => r.url().includes('tracker.example') && remote.push(r.url()));
     const event = await typeQuery(page, 'hostile markup escaping probe');
     assert.equal(event.ids[0], 'hostile-probe', JSON.stringify(event.ids));
     const hit = widget.locator('[part~="hit"][data-id="hostile-probe"]');
@@ -238,6 +240,7 @@ describe('text collection', () => {
       await widget.evaluate((el) => el.shadowRoot.querySelectorAll('img, script, b, i').length),
       0,
     );
+    assert.deepEqual(remote, [], 'no request for a remote thumbnail');
     await page.screenshot({ path: `${OUTPUT}suggest-ui-text-escaping.png`, fullPage: true });
     await assertClean(page, problems);
   });

@@ -87,10 +87,16 @@ pub struct Summary {
     pub ndcg_gain: f64,
 }
 
-/// Result ids of `query` (k of them), hybrid when a query vector is given.
-fn ranked(engine: &Engine, text: &str, vector: Option<&[f32]>, k: usize) -> Vec<String> {
+/// Result ids of `query` (k of them, at most the engine's limit), hybrid when a query vector is
+/// given.
+fn ranked(
+    engine: &Engine,
+    text: &str,
+    vector: Option<&[f32]>,
+    k: usize,
+) -> Result<Vec<String>, scry_core::CoreError> {
     let opts = SearchOptions {
-        k,
+        k: k.min(scry_core::engine::MAX_K),
         mode: if vector.is_some() {
             Mode::Hybrid
         } else {
@@ -98,10 +104,11 @@ fn ranked(engine: &Engine, text: &str, vector: Option<&[f32]>, k: usize) -> Vec<
         },
         ..Default::default()
     };
-    engine
-        .search(text, vector, &opts)
-        .map(|hits| hits.into_iter().map(|h| h.id).collect())
-        .unwrap_or_default()
+    Ok(engine
+        .search(text, vector, &opts)?
+        .into_iter()
+        .map(|h| h.id)
+        .collect())
 }
 
 fn closed_set_recall(initial: &[String], ranking: &[String], group: &HashSet<&str>) -> f64 {
@@ -190,7 +197,7 @@ impl Scorer<'_> {
     fn score(&mut self, text: &str, group: &HashSet<&str>) -> Result<Scores, scry_core::CoreError> {
         let vec = self.embed(text)?;
         let engine = self.engine;
-        let wide = ranked(engine, text, vec.as_deref(), (self.top_n * 4).max(200));
+        let wide = ranked(engine, text, vec.as_deref(), (self.top_n * 4).max(200))?;
         let group_cosine = match &vec {
             Some(v) => {
                 let mut sum = 0.0;
@@ -232,7 +239,7 @@ pub fn evaluate_case<'a>(
         Some(e) => e.embed(&[case.query.as_str()])?.pop(),
         None => None,
     };
-    let initial = ranked(engine, &case.query, query_vec.as_deref(), params.top_n);
+    let initial = ranked(engine, &case.query, query_vec.as_deref(), params.top_n)?;
     let mut groups: Vec<(usize, Vec<String>)> = Vec::new();
     let mut skipped = Vec::new();
     for (i, g) in case.groups.iter().enumerate() {
@@ -265,8 +272,32 @@ pub fn evaluate_case<'a>(
         initial,
         top_n: params.top_n,
     };
+    // scry's own clusters: each group is served by at most one suggestion and each suggestion
+    // serves at most one group, matched greedily by the Jaccard overlap of their ids (≥ 1/3).
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for (g, (_, members)) in groups.iter().enumerate() {
+        let group: HashSet<&str> = members.iter().map(String::as_str).collect();
+        for (s, sug) in found.iter().enumerate() {
+            let items: HashSet<&str> = sug.items.iter().map(String::as_str).collect();
+            let inter = items.intersection(&group).count();
+            let union = items.union(&group).count().max(1);
+            let j = inter as f64 / union as f64;
+            if j >= 1.0 / 3.0 {
+                pairs.push((j, g, s));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut served: Vec<Option<usize>> = vec![None; groups.len()];
+    let mut used = vec![false; found.len()];
+    for (_, g, s) in pairs {
+        if served[g].is_none() && !used[s] {
+            served[g] = Some(s);
+            used[s] = true;
+        }
+    }
     let mut out = Vec::new();
-    for ((i, members), given) in groups.iter().zip(given) {
+    for (((i, members), given), served) in groups.iter().zip(given).zip(served) {
         let spec = &case.groups[*i];
         let group: HashSet<&str> = members.iter().map(String::as_str).collect();
         let query = scorer.query.clone();
@@ -276,20 +307,8 @@ pub fn evaluate_case<'a>(
             Some(s) => Some((s.query.clone(), scorer.score(&s.query, &group)?)),
             None => None,
         };
-        // scry's own clusters: the suggestion whose cluster overlaps the group most (Jaccard of
-        // the two sets of ids, at least 1/3).
-        let best = found
-            .iter()
-            .map(|s| {
-                let items: HashSet<&str> = s.items.iter().map(String::as_str).collect();
-                let inter = items.intersection(&group).count();
-                let union = items.union(&group).count().max(1);
-                (inter as f64 / union as f64, s)
-            })
-            .filter(|(j, _)| *j >= 1.0 / 3.0)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        let found = match best {
-            Some((_, s)) => Some((s.query.clone(), scorer.score(&s.query, &group)?)),
+        let found = match served {
+            Some(s) => Some((found[s].query.clone(), scorer.score(&found[s].query, &group)?)),
             None => None,
         };
         out.push(GroupResult {

@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::embed::Embedder;
-use crate::engine::{Engine, Hit, Mode, Scratch, SearchOptions};
+use crate::engine::{Engine, Hit, MAX_QUERY_BYTES, Mode, Scratch, SearchOptions};
 use crate::error::{Result, check_range};
 use crate::vector::Metric;
 use crate::vector::distance::dot_f32;
@@ -201,6 +201,16 @@ fn average_precision(ranked: &[String], cluster: &HashSet<&str>) -> f32 {
     sum / denom as f32
 }
 
+/// The analysed words of `text` (stemmed, stop words dropped; identifier parts left out).
+fn words(analyzer: &crate::text::Analyzer, text: &str) -> HashSet<String> {
+    analyzer
+        .analyze(text)
+        .into_iter()
+        .filter(|t| !t.part)
+        .map(|t| t.term)
+        .collect()
+}
+
 fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
     let union = a.union(b).count();
     if union == 0 {
@@ -239,7 +249,7 @@ impl Engine {
             .as_deref()
             .map(|v| self.vector_query(v))
             .transpose()?;
-        let vectors: Vec<Vec<f32>> = initial
+        let mut vectors: Vec<Vec<f32>> = initial
             .hits
             .iter()
             .map(|h| {
@@ -248,6 +258,17 @@ impl Engine {
                 v
             })
             .collect();
+        // A document without passage vectors (added as text only to an index with vectors)
+        // stands in as hashed words of another dimension: give it no direction instead.
+        let dims = match &initial.vector {
+            Some(q) => q.len(),
+            None => vectors.first().map_or(0, Vec::len),
+        };
+        for v in &mut vectors {
+            if v.len() != dims {
+                *v = vec![0.0; dims];
+            }
+        }
         let labels = cluster(&vectors, params.max_clusters, 0x5EED);
         let k = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
         let groups: Vec<Vec<usize>> = (0..k)
@@ -366,6 +387,8 @@ impl Engine {
             .into_iter()
             .map(|t| t.term)
             .collect();
+        // Jaccard compares words, not the parts of identifiers.
+        let query_words = words(analyzer, query);
         let mut surface: HashMap<String, HashMap<String, usize>> = HashMap::new();
         let mut titled: HashSet<String> = HashSet::new();
         let doc_terms: Vec<HashMap<String, usize>> = hits
@@ -453,6 +476,8 @@ impl Engine {
             if words.len() >= 2 {
                 added.push(vec![words[0].clone(), words[1].clone()]);
             }
+            // A query near the length limit leaves no room for more words.
+            added.retain(|a| query.len() + a.iter().map(|w| w.len() + 1).sum::<usize>() <= MAX_QUERY_BYTES);
             let items = members.iter().map(|&i| hits[i].id.clone()).collect();
             plans.push((g, items, added));
         }
@@ -504,9 +529,7 @@ impl Engine {
                 let specificity = closed_set_recall(&order, &cluster_ids);
                 let top10 = &ranked[..ranked.len().min(10)];
                 let representativeness = average_precision(top10, &cluster_ids);
-                let terms: HashSet<String> =
-                    analyzer.analyze(text).into_iter().map(|t| t.term).collect();
-                let similarity = jaccard(&terms, &query_terms);
+                let similarity = jaccard(&words(analyzer, text), &query_words);
                 let score = 0.5 * specificity + 0.3 * representativeness + 0.2 * similarity;
                 if specificity > baseline && best.as_ref().is_none_or(|b| score > b.0) {
                     best = Some((
@@ -629,6 +652,32 @@ mod tests {
         assert_eq!(fs.items.len(), 8);
         // Already first for the query: nothing to improve. Unknown ids: no group.
         assert!(out[1].is_none() && out[2].is_none(), "{out:#?}");
+    }
+
+    #[test]
+    fn mixed_documents_and_long_queries_do_not_break_it() {
+        // Passage vectors for some documents, none for others.
+        let mut e = Engine::new(EngineConfig::default()).unwrap();
+        let mut emb = HashEmbedder::new(64).unwrap();
+        let base = engine();
+        let docs: Vec<Document> = base.documents().cloned().collect();
+        let (first, rest) = docs.split_at(9);
+        e.add_embedded(first.to_vec(), &mut emb).unwrap();
+        e.add(rest.to_vec()).unwrap();
+        let s = e
+            .suggest("stream", Some(&mut emb), &SuggestParams::default())
+            .unwrap();
+        for sug in &s {
+            assert!(sug.specificity > sug.baseline_specificity, "{sug:#?}");
+        }
+        // A query at the length limit: no candidate fits, so no suggestion, and no error.
+        let long = format!("stream {}", "x".repeat(MAX_QUERY_BYTES - 7));
+        assert_eq!(long.len(), MAX_QUERY_BYTES);
+        assert!(
+            base.suggest(&long, None, &SuggestParams::default())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -319,9 +319,9 @@ fn suggest_options(options: JsValue) -> Result<(scry_core::SuggestParams, usize)
     ))
 }
 
-/// `metadata.image` of document `id`, when it is a string.
-fn image_of(engine: &scry_core::Engine, id: &str) -> Option<String> {
-    match engine.get(id)?.metadata.get("image")? {
+/// A document's `metadata.image`, when it is a string.
+fn image_of(doc: &scry_core::Document) -> Option<String> {
+    match doc.metadata.get("image")? {
         scry_core::MetaValue::Text(url) => Some(url.clone()),
         _ => None,
     }
@@ -344,7 +344,7 @@ fn suggestions_to_js(
                     id: d.id.clone(),
                     title: d.title.clone(),
                     url: d.url.clone(),
-                    image: image_of(engine, &d.id),
+                    image: image_of(d),
                 })
                 .collect(),
             query: s.query,
@@ -374,7 +374,7 @@ fn hits_to_js(engine: &scry_core::Engine, hits: Vec<scry_core::Hit>) -> Result<J
     let hits: Vec<JsHit> = hits
         .into_iter()
         .map(|h| JsHit {
-            image: image_of(engine, &h.id),
+            image: engine.get(&h.id).and_then(image_of),
             id: h.id,
             score: h.score,
             text_score: h.text_score,

@@ -7,6 +7,8 @@ const HOSTILE = {
   title: 'Escaping probe <img src=x onerror="window.__pwned=1">',
   body: 'Hostile markup <script>window.__pwned=1</script> must be shown as plain text. <b>not bold</b> &amp; <i>not italic</i>',
   url: 'javascript:window.__pwned=1',
+  // A remote thumbnail would tell its host what was searched: refused without opt-in.
+  metadata: { image: 'https://tracker.example/pixel.png' },
 };
 
 await start({

@@ -11,8 +11,12 @@ import {
   type SearchMode,
   type Document,
 } from './scry/index.js';
-import type { ScrySuggestionsElement, SuggestionEventDetail } from './suggest-ui/index.js';
-import './suggest-ui/index.js';
+import {
+  safeImage,
+  snippetNodes,
+  type ScrySuggestionsElement,
+  type SuggestionEventDetail,
+} from './suggest-ui/index.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -89,29 +93,6 @@ function engineFor(name: CollectionName): Promise<Loaded> {
   return loaded;
 }
 
-/** The snippet as text nodes with `<mark>` around each highlight range. */
-function snippetNodes(hit: Hit): Node[] {
-  const { text, highlights, truncatedStart, truncatedEnd } = hit.snippet;
-  const nodes: Node[] = [];
-  let at = 0;
-  if (truncatedStart) nodes.push(document.createTextNode('… '));
-  for (const [start, end] of highlights) {
-    if (start < at || end > text.length) continue;
-    nodes.push(document.createTextNode(text.slice(at, start)));
-    const mark = document.createElement('mark');
-    mark.textContent = text.slice(start, end);
-    nodes.push(mark);
-    at = end;
-  }
-  nodes.push(document.createTextNode(text.slice(at) + (truncatedEnd ? ' …' : '')));
-  return nodes;
-}
-
-/** Only same-site relative paths become image sources. */
-function safeImage(url: string | undefined): string | undefined {
-  return url !== undefined && /^[a-z0-9][a-z0-9/._-]*$/i.test(url) ? url : undefined;
-}
-
 function render(hits: Hit[]): void {
   results.replaceChildren(
     ...hits.map((hit) => {
@@ -136,7 +117,7 @@ function render(hits: Hit[]): void {
       meta.textContent = `${hit.url ?? hit.id} · score ${hit.score.toFixed(3)}`;
       const snippet = document.createElement('p');
       snippet.className = 'hit-snippet';
-      snippet.append(...snippetNodes(hit));
+      snippet.append(...snippetNodes(hit.snippet));
       text.append(title, meta, snippet);
       li.append(text);
       return li;

@@ -159,7 +159,7 @@ test('suggestions split the results by sense and carry previews', async () => {
     assert.equal(files.items[0]?.title, 'Reading file 0');
     assert.equal(files.items[0]?.image, '/thumbs/fs0.png');
     assert.ok(files.specificity > files.baselineSpecificity);
-    assert.equal((await engine.suggest('stream', { max: 1 })).length, 1);
+    assert.equal((await engine.suggest('stream', { max: 1, termsPerCluster: 3 })).length, 1);
     assert.deepEqual(await engine.suggest('nothing matches this'), []);
     assert.equal(await codeOf(engine.suggest('stream', { max: 0 })), 'INVALID_OPTIONS');
     assert.equal(await codeOf(engine.suggest('stream', { topN: 2 })), 'INVALID_OPTIONS');

@@ -31,10 +31,16 @@ export function safeLink(url: unknown): string | undefined {
   return checkUrl(url, ['http:', 'https:']);
 }
 
-/** `url` resolved against the page when it is safe as an image source; `undefined` otherwise. */
-export function safeImage(url: unknown): string | undefined {
+/**
+ * `url` resolved against the page when it is safe as an image source; `undefined` otherwise.
+ * Images from other origins are refused unless `allowRemote`: loading one would tell that host
+ * which results a query showed.
+ */
+export function safeImage(url: unknown, allowRemote = false): string | undefined {
   if (typeof url === 'string' && /^data:image\//i.test(url.trim())) return url.trim();
-  return checkUrl(url, ['http:', 'https:', 'blob:']);
+  const src = checkUrl(url, ['http:', 'https:', 'blob:']);
+  if (src === undefined || allowRemote || src.startsWith('blob:')) return src;
+  return new URL(src).origin === new URL(document.baseURI).origin ? src : undefined;
 }
 
 function checkUrl(url: unknown, protocols: readonly string[]): string | undefined {
@@ -55,8 +61,9 @@ export function thumbnail(
   url: unknown,
   part: string,
   className: string,
+  allowRemote = false,
 ): HTMLImageElement | undefined {
-  const src = safeImage(url);
+  const src = safeImage(url, allowRemote);
   if (!src) return undefined;
   const img = el('img', {
     part,

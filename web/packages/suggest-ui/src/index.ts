@@ -5,6 +5,7 @@
  */
 
 export { defineElements } from './define.js';
+export { safeImage, safeLink, snippetNodes } from './dom.js';
 export { ScrySearchElement, describeError } from './search.js';
 export { DEFAULT_SUGGESTIONS_LABEL, ScrySuggestionsElement } from './suggestions.js';
 export type {

@@ -410,6 +410,7 @@ export class ScrySearchElement extends HTMLElement {
   /** Shows `suggestions`; focus on a chip that goes away moves to the box, not the page. */
   #showSuggestions(suggestions: readonly Suggestion[]): void {
     const hadFocus = this.#chips.matches(':focus-within');
+    this.#chips.toggleAttribute('allow-remote-images', this.hasAttribute('allow-remote-images'));
     this.#chips.suggestions = suggestions;
     if (hadFocus && suggestions.length === 0) this.#input.focus({ preventScroll: true });
   }
@@ -444,7 +445,8 @@ export class ScrySearchElement extends HTMLElement {
     if (snippet.length > 0) {
       body.append(el('p', { part: 'hit-snippet', class: 'hit-snippet' }, snippet));
     }
-    const image = thumbnail(hit.image, 'hit-image', 'hit-image');
+    const remote = this.hasAttribute('allow-remote-images');
+    const image = thumbnail(hit.image, 'hit-image', 'hit-image', remote);
     return el(
       'li',
       { part: 'hit', class: image ? 'hit has-image' : 'hit', 'data-id': hit.id },

@@ -143,7 +143,12 @@ export class ScrySuggestionsElement extends HTMLElement {
     const thumbs: HTMLImageElement[] = [];
     for (const item of items) {
       if (thumbs.length === PREVIEWS) break;
-      const img = thumbnail(item.image, 'chip-thumb', 'thumb');
+      const img = thumbnail(
+        item.image,
+        'chip-thumb',
+        'thumb',
+        this.hasAttribute('allow-remote-images'),
+      );
       if (img) thumbs.push(img);
     }
     const text = el('span', { class: 'text' }, [

@@ -214,6 +214,7 @@ export interface CoreSuggestOptions {
   topN?: number;
   maxClusters?: number;
   minCluster?: number;
+  termsPerCluster?: number;
 }
 
 /** Validates {@link SuggestOptions}; returns the core part and the signal. */
@@ -222,7 +223,11 @@ export function resolveSuggestOptions(options: unknown): {
   signal: AbortSignal | undefined;
 } {
   const o = asObject(options, 'suggest options') as SuggestOptions & Record<string, unknown>;
-  checkKeys(o, ['max', 'topN', 'maxClusters', 'minCluster', 'signal'], 'suggest');
+  checkKeys(
+    o,
+    ['max', 'topN', 'maxClusters', 'minCluster', 'termsPerCluster', 'signal'],
+    'suggest',
+  );
   const core: CoreSuggestOptions = {};
   if (o.max !== undefined) core.max = checkNumber(o.max, 'max', { min: 1, max: 12, integer: true });
   if (o.topN !== undefined) {
@@ -237,6 +242,13 @@ export function resolveSuggestOptions(options: unknown): {
   }
   if (o.minCluster !== undefined) {
     core.minCluster = checkNumber(o.minCluster, 'minCluster', { min: 1, max: 100, integer: true });
+  }
+  if (o.termsPerCluster !== undefined) {
+    core.termsPerCluster = checkNumber(o.termsPerCluster, 'termsPerCluster', {
+      min: 1,
+      max: 20,
+      integer: true,
+    });
   }
   return { core, signal: checkSignal(o.signal) };
 }

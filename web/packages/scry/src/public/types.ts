@@ -178,6 +178,8 @@ export interface SuggestOptions {
   maxClusters?: number;
   /** Smallest cluster that gets a suggestion. Default 3; range 1–100. */
   minCluster?: number;
+  /** Distinguishing words tried per cluster. Default 6; range 1–20. */
+  termsPerCluster?: number;
   /** Aborts the call (rejects with `ABORTED`). */
   signal?: AbortSignal;
 }
