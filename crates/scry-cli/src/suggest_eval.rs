@@ -308,7 +308,10 @@ pub fn evaluate_case<'a>(
             None => None,
         };
         let found = match served {
-            Some(s) => Some((found[s].query.clone(), scorer.score(&found[s].query, &group)?)),
+            Some(s) => Some((
+                found[s].query.clone(),
+                scorer.score(&found[s].query, &group)?,
+            )),
             None => None,
         };
         out.push(GroupResult {

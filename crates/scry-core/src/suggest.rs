@@ -202,7 +202,7 @@ fn average_precision(ranked: &[String], cluster: &HashSet<&str>) -> f32 {
 }
 
 /// The analysed words of `text` (stemmed, stop words dropped; identifier parts left out).
-fn words(analyzer: &crate::text::Analyzer, text: &str) -> HashSet<String> {
+fn word_set(analyzer: &crate::text::Analyzer, text: &str) -> HashSet<String> {
     analyzer
         .analyze(text)
         .into_iter()
@@ -388,7 +388,7 @@ impl Engine {
             .map(|t| t.term)
             .collect();
         // Jaccard compares words, not the parts of identifiers.
-        let query_words = words(analyzer, query);
+        let query_words = word_set(analyzer, query);
         let mut surface: HashMap<String, HashMap<String, usize>> = HashMap::new();
         let mut titled: HashSet<String> = HashSet::new();
         let doc_terms: Vec<HashMap<String, usize>> = hits
@@ -477,7 +477,9 @@ impl Engine {
                 added.push(vec![words[0].clone(), words[1].clone()]);
             }
             // A query near the length limit leaves no room for more words.
-            added.retain(|a| query.len() + a.iter().map(|w| w.len() + 1).sum::<usize>() <= MAX_QUERY_BYTES);
+            added.retain(|a| {
+                query.len() + a.iter().map(|w| w.len() + 1).sum::<usize>() <= MAX_QUERY_BYTES
+            });
             let items = members.iter().map(|&i| hits[i].id.clone()).collect();
             plans.push((g, items, added));
         }
@@ -529,7 +531,7 @@ impl Engine {
                 let specificity = closed_set_recall(&order, &cluster_ids);
                 let top10 = &ranked[..ranked.len().min(10)];
                 let representativeness = average_precision(top10, &cluster_ids);
-                let similarity = jaccard(&words(analyzer, text), &query_words);
+                let similarity = jaccard(&word_set(analyzer, text), &query_words);
                 let score = 0.5 * specificity + 0.3 * representativeness + 0.2 * similarity;
                 if specificity > baseline && best.as_ref().is_none_or(|b| score > b.0) {
                     best = Some((
