@@ -27,3 +27,22 @@ export function launch() {
     args: ARGS,
   });
 }
+
+/**
+ * Records what must not happen on `page`: uncaught exceptions, console errors, HTTP errors, and
+ * (with `site`, the origin's URL) any request of the context that leaves the site. Returns the
+ * arrays the listeners fill.
+ */
+export function watchPage(page, context, site) {
+  const problems = [];
+  const foreign = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
+  if (site !== undefined) {
+    context.on('request', (r) => {
+      if (!r.url().startsWith(site)) foreign.push(r.url());
+    });
+  }
+  return { problems, foreign };
+}

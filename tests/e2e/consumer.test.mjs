@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
 import { CSP, startServer } from '../../scripts/serve.mjs';
-import { OUTPUT, launch } from './browser.mjs';
+import { OUTPUT, launch, watchPage } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORK = `${ROOT}target/consumer/`;
@@ -44,14 +44,7 @@ after(async () => {
 test('a Vite app built on the packed package indexes and searches 1,000 documents', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const problems = [];
-  const foreign = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
-  context.on('request', (r) => {
-    if (!r.url().startsWith(server.url)) foreign.push(r.url());
-  });
+  const { problems, foreign } = watchPage(page, context, server.url);
   const response = await page.goto(server.url);
   assert.equal(response.headers()['content-security-policy'], CSP);
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { CSP, startServer } from '../../scripts/serve.mjs';
-import { DEMO_ROOT, OUTPUT, launch } from './browser.mjs';
+import { DEMO_ROOT, OUTPUT, launch, watchPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -21,14 +21,7 @@ after(async () => {
 
 async function openDemo(context) {
   const page = await context.newPage();
-  const problems = [];
-  const foreign = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()} ${r.url()}`));
-  context.on('request', (r) => {
-    if (!r.url().startsWith(server.url)) foreign.push(r.url());
-  });
+  const { problems, foreign } = watchPage(page, context, server.url);
   const response = await page.goto(server.url);
   assert.equal(response.headers()['content-security-policy'], CSP);
   await page.waitForSelector('body[data-ready]', { timeout: 30_000 });

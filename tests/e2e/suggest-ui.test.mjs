@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { startServer } from '../../scripts/serve.mjs';
-import { launch, OUTPUT } from './browser.mjs';
+import { OUTPUT, launch, watchPage } from './browser.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 /** Queries tried in turn until one gets suggestions (which ones do depends on the engine). */
@@ -38,9 +38,7 @@ after(async () => {
 async function openPage(name) {
   const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
   const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const { problems } = watchPage(page, context);
   await page.addInitScript(() => {
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) =>

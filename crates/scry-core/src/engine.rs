@@ -1045,6 +1045,11 @@ impl Engine {
             crate::vector::quantize::normalize(&mut vals);
             return vals;
         }
+        // In an index with vectors, a document added as text only has no direction (every
+        // vector of one ranking must have the same dimension).
+        if self.model.is_some() {
+            return vec![0.0; self.dims()];
+        }
         let d = &s.seg.docs[local as usize];
         let mut e = crate::embed::HashEmbedder::new(256).unwrap_or_else(|_| unreachable!());
         let text = format!("{} {}", d.title, d.body);

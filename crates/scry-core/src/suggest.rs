@@ -223,8 +223,7 @@ fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f32 {
 struct Initial {
     hits: Vec<Hit>,
     opts: SearchOptions,
-    use_vectors: bool,
-    /// The query's embedding (when vectors are in use).
+    /// The query's embedding: vectors are in use exactly when it is there.
     vector: Option<Vec<f32>>,
 }
 
@@ -249,7 +248,7 @@ impl Engine {
             .as_deref()
             .map(|v| self.vector_query(v))
             .transpose()?;
-        let mut vectors: Vec<Vec<f32>> = initial
+        let vectors: Vec<Vec<f32>> = initial
             .hits
             .iter()
             .map(|h| {
@@ -258,17 +257,6 @@ impl Engine {
                 v
             })
             .collect();
-        // A document without passage vectors (added as text only to an index with vectors)
-        // stands in as hashed words of another dimension: give it no direction instead.
-        let dims = match &initial.vector {
-            Some(q) => q.len(),
-            None => vectors.first().map_or(0, Vec::len),
-        };
-        for v in &mut vectors {
-            if v.len() != dims {
-                *v = vec![0.0; dims];
-            }
-        }
         let labels = cluster(&vectors, params.max_clusters, 0x5EED);
         let k = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
         let groups: Vec<Vec<usize>> = (0..k)
@@ -360,7 +348,6 @@ impl Engine {
         Ok(Initial {
             hits,
             opts,
-            use_vectors,
             vector: qvec,
         })
     }
@@ -490,7 +477,7 @@ impl Engine {
             .flat_map(|(_, _, added)| added.iter().map(|a| format!("{query} {}", a.join(" "))))
             .collect();
         let cvecs: Vec<Option<Vec<f32>>> =
-            match (embedder, initial.use_vectors && !candidates.is_empty()) {
+            match (embedder, initial.vector.is_some() && !candidates.is_empty()) {
                 (Some(e), true) if params.embed_candidates => {
                     let texts: Vec<&str> = candidates.iter().map(String::as_str).collect();
                     e.embed(&texts)?.into_iter().map(Some).collect()
