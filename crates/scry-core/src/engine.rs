@@ -1,7 +1,7 @@
 //! The engine: documents in, ranked hits with snippets out. Wires the analyzer, segments (text +
 //! vectors), deletes, merges, hybrid fusion, filters, diversity and persistence together.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::bm25::{self, Bm25Params, ScoredSegment, TextQuery, TextScratch};
@@ -16,6 +16,7 @@ use crate::passage::{PassageParams, split};
 use crate::segment::Segment;
 use crate::segment::format::content_id;
 use crate::snippet::{Snippet, best_window};
+use crate::static_index::need;
 use crate::storage::{Batch, Storage};
 use crate::text::{Analyzer, AnalyzerConfig};
 use crate::vector::{VectorParams, VectorQuery, VectorScratch, check_vector};
@@ -147,13 +148,16 @@ pub struct Hit {
 }
 
 #[derive(Debug, Clone)]
-struct SegState {
-    seg: Arc<Segment>,
+pub(crate) struct SegState {
+    pub(crate) seg: Arc<Segment>,
     /// Content id once written to storage.
-    stored: Option<String>,
-    deleted: Vec<bool>,
-    deleted_count: u32,
-    base: u32,
+    pub(crate) stored: Option<String>,
+    pub(crate) deleted: Vec<bool>,
+    pub(crate) deleted_count: u32,
+    pub(crate) base: u32,
+    /// For a static index loaded chunk by chunk: which parts are present. Such a segment is
+    /// never merged or written by commits (it lives at its URL).
+    pub(crate) lazy: Option<Box<crate::static_index::Lazy>>,
 }
 
 impl SegState {
@@ -273,11 +277,11 @@ pub async fn collect_garbage<S: Storage>(
 /// A search engine over documents with optional passage vectors.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    config: EngineConfig,
-    analyzer: Analyzer,
-    model: Option<ModelTag>,
-    segments: Vec<SegState>,
-    ids: HashMap<String, (usize, u32)>,
+    pub(crate) config: EngineConfig,
+    pub(crate) analyzer: Analyzer,
+    pub(crate) model: Option<ModelTag>,
+    pub(crate) segments: Vec<SegState>,
+    pub(crate) ids: HashMap<String, (usize, u32)>,
     generation: u64,
 }
 
@@ -327,7 +331,14 @@ impl Engine {
 
     /// Number of passage vectors (including those of deleted documents until merged).
     pub fn vector_count(&self) -> usize {
-        self.segments.iter().map(|s| s.seg.vectors.rows()).sum()
+        self.segments
+            .iter()
+            .map(|s| {
+                s.lazy
+                    .as_ref()
+                    .map_or(s.seg.vectors.rows(), |l| l.vector_rows())
+            })
+            .sum()
     }
 
     /// Number of segments with an HNSW graph.
@@ -351,20 +362,27 @@ impl Engine {
         self.generation
     }
 
-    /// The stored document with this id.
+    /// The stored document with this id (`None` for a document of a static index whose text
+    /// is not loaded yet).
     pub fn get(&self, id: &str) -> Option<&Document> {
         let &(s, local) = self.ids.get(id)?;
-        self.segments.get(s)?.seg.docs.get(local as usize)
+        let st = self.segments.get(s)?;
+        if st.lazy.as_ref().is_some_and(|l| !l.doc_loaded(local)) {
+            return None;
+        }
+        st.seg.docs.get(local as usize)
     }
 
-    /// All live documents.
+    /// All live documents (of a static index, those whose text is loaded).
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
         self.segments.iter().flat_map(|s| {
             s.seg
                 .docs
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| !s.deleted[*i])
+                .filter(|(i, _)| {
+                    !s.deleted[*i] && s.lazy.as_ref().is_none_or(|l| l.doc_loaded(*i as u32))
+                })
                 .map(|(_, d)| d)
         })
     }
@@ -492,7 +510,7 @@ impl Engine {
         }
     }
 
-    fn dims(&self) -> usize {
+    pub(crate) fn dims(&self) -> usize {
         self.model.as_ref().map_or(0, |m| m.dims)
     }
 
@@ -517,6 +535,7 @@ impl Engine {
             deleted: vec![false; n],
             deleted_count: 0,
             base: 0,
+            lazy: None,
         });
         self.rebase();
         self.merge_small();
@@ -533,7 +552,7 @@ impl Engine {
         }
     }
 
-    fn rebase(&mut self) {
+    pub(crate) fn rebase(&mut self) {
         let mut base = 0;
         for s in &mut self.segments {
             s.base = base;
@@ -618,6 +637,9 @@ impl Engine {
         let f = self.config.limits.merge_factor;
         let mut tiers: HashMap<u32, Vec<usize>> = HashMap::new();
         for (i, s) in self.segments.iter().enumerate() {
+            if s.lazy.is_some() {
+                continue;
+            }
             let mut tier = 0;
             let mut size = s.live().max(1) as usize;
             while size >= f {
@@ -642,12 +664,19 @@ impl Engine {
         }
         if only_small {
             // Fully deleted segments are dropped for free.
-            if let Some(i) = self.segments.iter().position(|s| s.live() == 0) {
+            if let Some(i) = self
+                .segments
+                .iter()
+                .position(|s| s.live() == 0 && s.lazy.is_none())
+            {
                 return Some(task(&[i], false));
             }
             return None;
         }
         for (i, s) in self.segments.iter().enumerate() {
+            if s.lazy.is_some() {
+                continue;
+            }
             let big = rows(i) >= threshold;
             if big && !s.seg.vectors.has_graph() {
                 return Some(task(&[i], true));
@@ -695,6 +724,7 @@ impl Engine {
                 deleted,
                 deleted_count,
                 base: 0,
+                lazy: None,
             });
         }
         self.segments = keep;
@@ -703,7 +733,7 @@ impl Engine {
         Ok(())
     }
 
-    fn rebuild_ids(&mut self) {
+    pub(crate) fn rebuild_ids(&mut self) {
         self.ids.clear();
         for (si, s) in self.segments.iter().enumerate() {
             for (local, d) in s.seg.docs.iter().enumerate() {
@@ -724,7 +754,7 @@ impl Engine {
         }
     }
 
-    fn locate(&self, slot: u32) -> (&SegState, u32) {
+    pub(crate) fn locate(&self, slot: u32) -> (&SegState, u32) {
         let i = self
             .segments
             .partition_point(|s| s.base <= slot)
@@ -834,7 +864,7 @@ impl Engine {
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
         let (fused, tquery) = self.rank(scratch, query, vector, options, None)?;
-        Ok(self.hits(&fused, &tquery))
+        self.hits(&fused, &tquery)
     }
 
     /// The ids a search would return, in order, without building hits (no snippets): what
@@ -933,6 +963,17 @@ impl Engine {
         let text_segments: Vec<&bm25::TextSegment> =
             self.segments.iter().map(|s| &s.seg.text).collect();
         let tquery = bm25::build_query(&self.analyzer, query, &text_segments, &self.config.bm25);
+        // A static index loads what this query needs first.
+        let mut missing = BTreeSet::new();
+        if options.mode != Mode::Vector {
+            self.missing_postings(&tquery, &mut missing);
+        }
+        let vectors_searched =
+            options.mode != Mode::Text && vquery.is_some() && !matches!(&reuse, Some(Some(_)));
+        if vectors_searched || (options.diversify.is_some() && self.model.is_some()) {
+            self.missing_vectors(&mut missing);
+        }
+        need(missing)?;
         let mut text_hits: Vec<(u32, f32)> = Vec::new();
         if options.mode != Mode::Vector && !tquery.groups.is_empty() {
             let scored: Vec<ScoredSegment<'_>> = self
@@ -1009,6 +1050,12 @@ impl Engine {
 
         if let Some(lambda) = options.diversify {
             fused.truncate(pool);
+            if self.model.is_none() {
+                // Text-only diversity compares the documents' words.
+                let mut missing = BTreeSet::new();
+                self.missing_docs(fused.iter().map(|f| f.slot), &mut missing);
+                need(missing)?;
+            }
             let vectors: Vec<Vec<f32>> = fused
                 .iter()
                 .map(|f| self.doc_vector(f.slot, vquery.as_ref()))
@@ -1059,10 +1106,13 @@ impl Engine {
             .unwrap_or_else(|| vec![0.0; 256])
     }
 
-    fn hits(&self, fused: &[Fused], tquery: &TextQuery) -> Vec<Hit> {
+    fn hits(&self, fused: &[Fused], tquery: &TextQuery) -> Result<Vec<Hit>> {
+        let mut missing = BTreeSet::new();
+        self.missing_docs(fused.iter().map(|f| f.slot), &mut missing);
+        need(missing)?;
         let terms: HashSet<String> = tquery.all_terms().map(str::to_owned).collect();
         let analyzer = &self.analyzer;
-        fused
+        Ok(fused
             .iter()
             .map(|f| {
                 let d = self.doc_at(f.slot);
@@ -1082,7 +1132,7 @@ impl Engine {
                     ),
                 }
             })
-            .collect()
+            .collect())
     }
 
     /// Writes new segments and swaps the manifest in one atomic batch, then deletes segment blobs
@@ -1104,7 +1154,9 @@ impl Engine {
         let mut bytes = 0;
         let mut ids = Vec::with_capacity(self.segments.len());
         let mut fresh = Vec::new();
-        for s in &self.segments {
+        // A static index lives at its URL: commits neither write nor list it.
+        let persisted: Vec<&SegState> = self.segments.iter().filter(|s| s.lazy.is_none()).collect();
+        for s in &persisted {
             let id = match &s.stored {
                 Some(id) => id.clone(),
                 None => {
@@ -1123,8 +1175,7 @@ impl Engine {
             analyzer: self.config.analyzer.clone(),
             metric: self.config.vectors.metric,
             model: self.model.clone(),
-            segments: self
-                .segments
+            segments: persisted
                 .iter()
                 .zip(&ids)
                 .map(|(s, id)| SegmentEntry {
@@ -1217,6 +1268,7 @@ impl Engine {
                 deleted,
                 deleted_count: entry.deleted.len() as u32,
                 base: 0,
+                lazy: None,
             });
         }
         engine.rebuild_ids();

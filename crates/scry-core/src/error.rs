@@ -59,6 +59,10 @@ pub enum CoreError {
         /// Details.
         message: String,
     },
+    /// A static index needs these chunks loaded (`Engine::load_chunk`) before it can answer;
+    /// the npm package fetches them and asks again, so callers do not normally see this.
+    #[error("the static index needs {} more chunk(s): {}", .0.len(), .0.join(", "))]
+    ChunksNeeded(Vec<String>),
     /// A parameter is outside its documented range.
     #[error("invalid parameter `{name}`: {reason}")]
     InvalidParameter {
@@ -82,6 +86,7 @@ impl CoreError {
             CoreError::ModelMismatch { .. } => "MODEL_MISMATCH",
             CoreError::Storage { code, .. } => code,
             CoreError::InvalidParameter { .. } => "INVALID_PARAMETER",
+            CoreError::ChunksNeeded(_) => "CHUNKS_NEEDED",
         }
     }
 }

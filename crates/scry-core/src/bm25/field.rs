@@ -49,7 +49,8 @@ impl Iterator for Postings<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(u32, u32)> {
-        if self.left == 0 {
+        // A term whose postings are not loaded (a lazily loaded static index) has no bytes.
+        if self.left == 0 || self.pos >= self.bytes.len() {
             return None;
         }
         self.left -= 1;
@@ -129,6 +130,95 @@ impl FieldIndex {
             bytes: &self.positions[self.pos_offsets[t] as usize..self.pos_offsets[t + 1] as usize],
             pos: 0,
         }
+    }
+
+    /// The encoded doc-id and position bytes of term `t` (what [`FieldIndex::encode`] writes).
+    pub(crate) fn postings_bytes(&self, t: usize) -> (&[u8], &[u8]) {
+        (
+            &self.docs[self.doc_offsets[t] as usize..self.doc_offsets[t + 1] as usize],
+            &self.positions[self.pos_offsets[t] as usize..self.pos_offsets[t + 1] as usize],
+        )
+    }
+
+    /// Appends everything but the postings: dictionary, document frequencies and lengths (the
+    /// part of a static index loaded up front).
+    pub(crate) fn encode_skeleton(&self, out: &mut Vec<u8>) {
+        self.dict.encode(out);
+        for &df in &self.df {
+            put_varint(out, u64::from(df));
+        }
+        put_varint(out, self.lengths.len() as u64);
+        for &l in &self.lengths {
+            put_varint(out, u64::from(l));
+        }
+    }
+
+    /// Decodes [`FieldIndex::encode_skeleton`]: a field whose terms have no postings yet.
+    pub(crate) fn decode_skeleton(r: &mut Reader<'_>, doc_count: u32) -> Result<Self, DecodeError> {
+        let dict = TermDict::decode(r)?;
+        let n = dict.len();
+        let mut df = Vec::with_capacity(n);
+        for _ in 0..n {
+            let d = r.varint_u32()?;
+            if d == 0 || d > doc_count {
+                return Err(r.invalid(format!("document frequency {d} with {doc_count} documents")));
+            }
+            df.push(d);
+        }
+        let count = r.count(1)?;
+        if count != doc_count as usize {
+            return Err(r.invalid(format!("{count} field lengths for {doc_count} documents")));
+        }
+        let mut lengths = Vec::with_capacity(count);
+        for _ in 0..count {
+            lengths.push(r.varint_u32()?);
+        }
+        Ok(FieldIndex {
+            dict,
+            df,
+            doc_offsets: vec![0; n + 1],
+            pos_offsets: vec![0; n + 1],
+            docs: Vec::new(),
+            positions: Vec::new(),
+            total_length: lengths.iter().map(|&l| u64::from(l)).sum(),
+            lengths,
+        })
+    }
+
+    /// Fills in the postings of terms `start..start + postings.len()` (validated against the
+    /// document frequencies); other terms keep theirs.
+    pub(crate) fn fill(&mut self, start: usize, postings: &[(&[u8], &[u8])]) -> Result<(), String> {
+        let end = start + postings.len();
+        if end > self.dict.len() {
+            return Err(format!("terms {start}..{end} of {}", self.dict.len()));
+        }
+        let doc_count = self.doc_count();
+        for (i, (d, p)) in postings.iter().enumerate() {
+            validate_postings(d, p, self.df[start + i], doc_count)?;
+        }
+        let n = self.dict.len();
+        let mut docs = Vec::with_capacity(self.docs.len());
+        let mut positions = Vec::with_capacity(self.positions.len());
+        let mut doc_offsets = Vec::with_capacity(n + 1);
+        let mut pos_offsets = Vec::with_capacity(n + 1);
+        doc_offsets.push(0);
+        pos_offsets.push(0);
+        for t in 0..n {
+            let (d, p) = if (start..end).contains(&t) {
+                postings[t - start]
+            } else {
+                self.postings_bytes(t)
+            };
+            docs.extend_from_slice(d);
+            positions.extend_from_slice(p);
+            doc_offsets.push(docs.len() as u32);
+            pos_offsets.push(positions.len() as u32);
+        }
+        self.docs = docs;
+        self.positions = positions;
+        self.doc_offsets = doc_offsets;
+        self.pos_offsets = pos_offsets;
+        Ok(())
     }
 
     /// Appends the encoded field.

@@ -69,7 +69,7 @@ fn get_strs(r: &mut Reader<'_>) -> Result<Vec<String>, DecodeError> {
 }
 
 /// Appends the encoded documents.
-pub(super) fn encode(docs: &[Document], out: &mut Vec<u8>) {
+pub(crate) fn encode(docs: &[Document], out: &mut Vec<u8>) {
     put_varint(out, docs.len() as u64);
     for d in docs {
         put_str(out, &d.id);
@@ -93,7 +93,7 @@ pub(super) fn encode(docs: &[Document], out: &mut Vec<u8>) {
 }
 
 /// Decodes documents.
-pub(super) fn decode(r: &mut Reader<'_>) -> Result<Vec<Document>, DecodeError> {
+pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Vec<Document>, DecodeError> {
     let n = r.count(7)?;
     let mut docs = Vec::with_capacity(n);
     for _ in 0..n {

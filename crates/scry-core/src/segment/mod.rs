@@ -1,7 +1,7 @@
 //! Segments: immutable sets of documents with their text index and vectors, encoded as one
 //! checksummed, versioned blob named by its content hash (Lucene/tantivy's segment model).
 
-mod docs;
+pub(crate) mod docs;
 pub mod format;
 
 use std::collections::HashSet;

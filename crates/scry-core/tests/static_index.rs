@@ -1,0 +1,312 @@
+//! Static indexes loaded chunk by chunk give the answers of the index they were exported from,
+//! load only what a query needs, reject damaged chunks, and take local documents on top.
+//! Runs natively and in headless Chrome.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+
+use common::{block_on, sample_docs};
+use scry_core::{
+    CoreError, Document, Engine, EngineConfig, ExportParams, Filter, HashEmbedder, MemoryStorage,
+    Mode, SearchOptions, StaticBundle, SuggestParams,
+};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Small chunks, so that there are many of them.
+const SMALL: ExportParams = ExportParams {
+    postings_chunk_bytes: 600,
+    docs_chunk_bytes: 2000,
+};
+
+fn source(vectors: bool) -> (Engine, HashEmbedder) {
+    let mut e = Engine::new(EngineConfig::default()).unwrap();
+    let mut h = HashEmbedder::new(64).unwrap();
+    let mut docs = sample_docs();
+    for (i, d) in docs.iter_mut().enumerate() {
+        d.metadata
+            .insert("even".into(), scry_core::MetaValue::Bool(i % 2 == 0));
+    }
+    if vectors {
+        e.add_embedded(docs, &mut h).unwrap();
+    } else {
+        e.add(docs).unwrap();
+    }
+    (e, h)
+}
+
+/// Serves a bundle's files and counts what was fetched.
+struct Server {
+    files: HashMap<String, Vec<u8>>,
+    fetched: BTreeSet<String>,
+}
+
+impl Server {
+    fn new(bundle: &StaticBundle) -> Self {
+        Self {
+            files: bundle
+                .files
+                .iter()
+                .map(|f| (f.name.clone(), f.bytes.clone()))
+                .collect(),
+            fetched: BTreeSet::new(),
+        }
+    }
+
+    /// What the npm package does: run `f`; on `ChunksNeeded` load those chunks and run it again.
+    fn run<T>(&mut self, e: &mut Engine, f: impl Fn(&Engine) -> scry_core::Result<T>) -> T {
+        for _ in 0..8 {
+            match f(e) {
+                Err(CoreError::ChunksNeeded(names)) => {
+                    assert!(!names.is_empty());
+                    for n in names {
+                        assert!(self.fetched.insert(n.clone()), "{n} asked for twice");
+                        e.load_chunk(&n, &self.files[&n]).unwrap();
+                    }
+                }
+                other => return other.unwrap(),
+            }
+        }
+        panic!("still missing chunks after 8 rounds");
+    }
+}
+
+fn attached(bundle: &StaticBundle) -> (Engine, Server) {
+    let server = Server::new(bundle);
+    let mut e = Engine::new(EngineConfig::default()).unwrap();
+    e.attach_static(&bundle.meta, &server.files[&bundle.meta])
+        .unwrap();
+    (e, server)
+}
+
+fn opts(k: usize, mode: Mode) -> SearchOptions {
+    SearchOptions {
+        k,
+        mode,
+        ..Default::default()
+    }
+}
+
+const QUERIES: [&str; 8] = [
+    "gzip deflate compression",
+    "spawn subprocesses",
+    "transport layer security",
+    "file system POSIX",
+    "subproc",
+    "compresion streams",
+    "readFile",
+    "event loop timers",
+];
+
+#[test]
+fn answers_equal_the_exported_index_in_every_mode() {
+    let (src, mut h) = source(true);
+    let bundle = src.export_static(&SMALL).unwrap();
+    assert!(bundle.files.len() > 20, "{} files", bundle.files.len());
+    assert_eq!(bundle.documents, src.len());
+    let (mut e, mut server) = attached(&bundle);
+    assert_eq!(e.len(), src.len());
+    assert_eq!(e.vector_count(), src.vector_count());
+    for q in QUERIES {
+        let v = scry_core::Embedder::embed(&mut h, &[q])
+            .unwrap()
+            .pop()
+            .unwrap();
+        for mode in [Mode::Text, Mode::Vector, Mode::Hybrid] {
+            let o = opts(10, mode);
+            let want = src.search(q, Some(&v), &o).unwrap();
+            let got = server.run(&mut e, |e| e.search(q, Some(&v), &o));
+            assert_eq!(got, want, "{q:?} {mode:?}");
+        }
+        let div = SearchOptions {
+            diversify: Some(0.5),
+            ..opts(5, Mode::Hybrid)
+        };
+        let got = server.run(&mut e, |e| e.search(q, Some(&v), &div));
+        assert_eq!(
+            got,
+            src.search(q, Some(&v), &div).unwrap(),
+            "{q:?} diversified"
+        );
+    }
+    // Suggestions (text-only clustering here) agree too.
+    let p = SuggestParams::default();
+    let got = server.run(&mut e, |e| e.suggest("stream", None, &p));
+    assert_eq!(got, src.suggest("stream", None, &p).unwrap());
+}
+
+#[test]
+fn a_query_loads_only_what_it_needs() {
+    let (src, _) = source(false);
+    let bundle = src.export_static(&SMALL).unwrap();
+    let (mut e, mut server) = attached(&bundle);
+    let total = bundle.files.len();
+    let hits = server.run(&mut e, |e| e.search("zlib", None, &opts(3, Mode::Text)));
+    assert_eq!(hits[0].id, "zlib");
+    assert!(!hits[0].snippet.text.is_empty());
+    let first = server.fetched.len();
+    // One postings chunk per field holding the term, at most one documents chunk per hit.
+    assert!(first <= 4 + 3, "{first} of {total} chunks for one word");
+    assert!(server.fetched.iter().all(|n| !n.starts_with("vec/")));
+    // Asking again loads nothing more.
+    server.run(&mut e, |e| e.search("zlib", None, &opts(3, Mode::Text)));
+    assert_eq!(server.fetched.len(), first);
+    // The meta file alone answers filters; what is loaded is reported.
+    let even: Filter = serde_json::from_str(r#"{"even": true}"#).unwrap();
+    let o = SearchOptions {
+        filter: Some(even),
+        ..opts(5, Mode::Text)
+    };
+    let hits = server.run(&mut e, |e| e.search("stream", None, &o));
+    let want = src.search("stream", None, &o).unwrap();
+    assert_eq!(hits, want);
+    let loaded = e.static_chunks().iter().filter(|(_, l)| *l).count();
+    assert_eq!(loaded, server.fetched.len());
+    assert!(loaded < total - 1, "{loaded} of {total}");
+    // Documents whose text is not loaded are not handed out half-empty.
+    let unloaded = src
+        .documents()
+        .map(|d| d.id.clone())
+        .find(|id| e.get(id).is_none());
+    assert!(unloaded.is_some());
+}
+
+#[test]
+fn export_is_deterministic_and_typed_at_the_edges() {
+    let (src, _) = source(true);
+    let a = src.export_static(&ExportParams::default()).unwrap();
+    let b = src.export_static(&ExportParams::default()).unwrap();
+    assert_eq!(a, b);
+    let names: BTreeSet<&str> = a.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names.len(), a.files.len(), "names are content hashes");
+    let (e, _) = attached(&a);
+    assert!(e.export_static(&ExportParams::default()).is_err());
+}
+
+#[test]
+fn damaged_or_swapped_chunks_are_refused_by_name() {
+    let (src, _) = source(true);
+    let bundle = src.export_static(&SMALL).unwrap();
+    let (mut e, server) = attached(&bundle);
+    let post: Vec<&String> = server
+        .files
+        .keys()
+        .filter(|n| n.starts_with("post/"))
+        .collect();
+    let (a, b) = (post[0], post[1]);
+    // Another chunk's bytes under this name.
+    let err = e.load_chunk(a, &server.files[b]).unwrap_err();
+    assert_eq!(err.code(), "CORRUPT_DATA");
+    assert!(err.to_string().contains(a.as_str()), "{err}");
+    // A flipped byte, a truncation.
+    let mut flipped = server.files[a].clone();
+    flipped[20] ^= 0x40;
+    assert_eq!(
+        e.load_chunk(a, &flipped).unwrap_err().code(),
+        "CORRUPT_DATA"
+    );
+    let bytes = &server.files[a];
+    assert_eq!(
+        e.load_chunk(a, &bytes[..bytes.len() - 3])
+            .unwrap_err()
+            .code(),
+        "CORRUPT_DATA"
+    );
+    // Not a chunk of this index.
+    let err = e.load_chunk("post/00000000000000000000000000000000.bin", bytes);
+    assert_eq!(err.unwrap_err().code(), "INVALID_INPUT");
+    // The right bytes still load afterwards.
+    e.load_chunk(a, bytes).unwrap();
+    for name in server
+        .files
+        .keys()
+        .filter(|n| n.starts_with("vec/") || n.starts_with("docs/"))
+    {
+        e.load_chunk(name, &server.files[name]).unwrap();
+    }
+    // A damaged meta file, or one from a newer format.
+    let meta = &server.files[&bundle.meta];
+    let mut fresh = Engine::new(EngineConfig::default()).unwrap();
+    let mut bad = meta.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 1;
+    let err = fresh.attach_static(&bundle.meta, &bad).unwrap_err();
+    assert_eq!(err.code(), "CORRUPT_DATA");
+    assert_eq!(fresh.segment_count(), 0);
+    use scry_core::segment::format;
+    use scry_core::static_index::{META_MAGIC, STATIC_VERSION};
+    let (_, body) = format::open(meta, META_MAGIC, STATIC_VERSION, "meta").unwrap();
+    let newer = format::seal(META_MAGIC, STATIC_VERSION + 1, body);
+    let name = format!(
+        "meta/{}.bin",
+        scry_core::segment::format::content_id(&newer)
+    );
+    let err = fresh.attach_static(&name, &newer).unwrap_err();
+    assert_eq!(err.code(), "UNSUPPORTED_VERSION");
+    assert_eq!(fresh.segment_count(), 0);
+}
+
+#[test]
+fn local_documents_live_beside_a_static_index() {
+    let (src, mut h) = source(true);
+    let bundle = src.export_static(&SMALL).unwrap();
+    let (mut e, mut server) = attached(&bundle);
+    // Same id as a static document: refused, nothing added.
+    let dup = vec![Document::new("zlib", "Mine", "my own zlib notes")];
+    let err = e.add_embedded(dup, &mut h).unwrap_err();
+    assert_eq!(err.code(), "DUPLICATE_ID");
+    let mine = Document::new(
+        "note-1",
+        "Compression notes",
+        "My notes on gzip and deflate compression in the zlib module.",
+    );
+    e.add_embedded(vec![mine], &mut h).unwrap();
+    assert_eq!(e.len(), src.len() + 1);
+    let q = "gzip deflate compression notes";
+    let v = scry_core::Embedder::embed(&mut h, &[q])
+        .unwrap()
+        .pop()
+        .unwrap();
+    let hits = server.run(&mut e, |e| e.search(q, Some(&v), &opts(5, Mode::Hybrid)));
+    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert!(ids.contains(&"note-1") && ids.contains(&"zlib"), "{ids:?}");
+    // A static document can be removed (a tombstone).
+    assert_eq!(e.remove(&["zlib"]), 1);
+    let hits = server.run(&mut e, |e| e.search("zlib", None, &opts(5, Mode::Text)));
+    assert!(hits.iter().all(|h| h.id != "zlib"));
+    // Commits hold the local documents only; reopening and attaching again restores both.
+    let storage = MemoryStorage::new();
+    let info = block_on(e.commit(&storage)).unwrap();
+    assert_eq!(info.segments_written, 1);
+    let mut reopened = block_on(Engine::open(&storage, EngineConfig::default())).unwrap();
+    assert_eq!(reopened.len(), 1);
+    reopened
+        .attach_static(&bundle.meta, &server.files[&bundle.meta])
+        .unwrap();
+    assert_eq!(reopened.len(), src.len() + 1);
+    let mut again = Server::new(&bundle);
+    let hits = again.run(&mut reopened, |e| {
+        e.search(q, Some(&v), &opts(5, Mode::Hybrid))
+    });
+    assert!(hits.iter().any(|h| h.id == "note-1"));
+    // Merges never touch the static segment.
+    for i in 0..40 {
+        let d = Document::new(
+            format!("n{i}"),
+            "note",
+            format!("note number {i} about streams"),
+        );
+        reopened.add_embedded(vec![d], &mut h).unwrap();
+    }
+    reopened.maintain();
+    assert_eq!(reopened.len(), src.len() + 41);
+    let hits = again.run(&mut reopened, |e| {
+        e.search("zlib", None, &opts(3, Mode::Text))
+    });
+    assert_eq!(hits[0].id, "zlib");
+}
