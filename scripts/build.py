@@ -7,7 +7,8 @@ Reads the build profile from wasm-pack.toml (wasm-pack does not read that file i
   3. the npm package web/packages/scry: TypeScript compiled and types emitted into dist/,
      the wasm outputs copied into dist/wasm/<target>/
   4. the suggestion UI web/packages/suggest-ui -> its dist/
-  5. the demo web/demo -> web/demo/dist/ (static files, the package, the built-in collections)
+  5. the demo web/demo -> web/demo/dist/ (static files, the package, the built-in collections:
+     the Node.js docs as a static index built by `scry index`, with the model), precache.json
 
 Usage: scripts/build.py [--profile release|dev] [--skip-wasm]
 Expects the tools from scripts/setup.sh on PATH (wasm-pack, wasm-bindgen, node_modules/.bin).
@@ -102,8 +103,16 @@ def build_demo() -> None:
     run(["tsc", "-p", "tsconfig.json"], cwd=DEMO_DIR)
     collections = os.path.join(dist, "collections")
     os.makedirs(collections, exist_ok=True)
-    shutil.copy(os.path.join(ROOT, "tests", "fixtures", "node-docs-sample.json"),
-                os.path.join(collections, "node-docs-sample.json"))
+    # The Node.js docs: a static index prebuilt by the CLI (only its web files are published).
+    node = build_node_index()
+    for name in ["scry.json", *STATIC_DIRS]:
+        src_path = os.path.join(node, name)
+        dst_path = os.path.join(collections, "node", name)
+        if os.path.isdir(src_path):
+            copy_tree(src_path, dst_path)
+        else:
+            os.makedirs(os.path.dirname(dst_path), exist_ok=True)
+            shutil.copy(src_path, dst_path)
     # The image collection: thumbnails next to their captions, paths relative to the page.
     images = os.path.join(collections, "images")
     src = os.path.join(ROOT, "tests", "fixtures", "images")
@@ -121,6 +130,47 @@ def build_demo() -> None:
     for name in ("model.onnx", "tokenizer.json"):
         shutil.copy(os.path.join(model, name),
                     os.path.join(dist, "models", "all-MiniLM-L6-v2-int8", name))
+    write_precache(dist)
+
+
+# Folders of a static index that browsers load (the rest of `scry index`'s output is for the CLI).
+STATIC_DIRS = ["meta", "post", "docs", "vec"]
+NODE_INDEX = os.path.join(ROOT, "target", "site", "node")
+
+
+def build_node_index() -> str:
+    """`scry index` over Debian's Node.js docs with the model (the folder keeps an embedding
+    cache, so a rebuild embeds only passages that changed). Returns the index folder."""
+    run(["cargo", "build", "--release", "--locked", "-p", "scry-cli"])
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    run([
+        os.path.join(target, "release", "scry"), "index",
+        os.path.join(ROOT, "corpora", "nodejs", "api"),
+        "--out", NODE_INDEX,
+        "--model", os.path.join(ROOT, "models", "cache", "all-MiniLM-L6-v2-int8"),
+        "--url-prefix", "https://nodejs.org/docs/latest-v18.x/api/",
+        "--url-ext", "html",
+    ])
+    return NODE_INDEX
+
+
+# Left to the scry package's own Cache Storage (content-checked): the model and index chunks.
+PRECACHE_SKIP = ("models/", "collections/node/")
+
+
+def write_precache(dist: str) -> None:
+    """precache.json: what the demo's service worker keeps at install (the app shell)."""
+    files = ["./"]
+    for dirpath, _, names in os.walk(dist):
+        for name in sorted(names):
+            rel = os.path.relpath(os.path.join(dirpath, name), dist).replace(os.sep, "/")
+            if rel in ("sw.js", "precache.json") or rel.startswith(PRECACHE_SKIP):
+                continue
+            if rel.endswith((".d.ts", ".map")):
+                continue
+            files.append(rel)
+    with open(os.path.join(dist, "precache.json"), "w", encoding="utf-8") as f:
+        json.dump(sorted(files), f, indent=0)
 
 
 def main() -> None:

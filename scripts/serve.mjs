@@ -64,8 +64,15 @@ export function startServer({ root, port = 8080, host = '127.0.0.1' }) {
         res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
         return;
       }
+      // Revalidation (Cache-Control: no-cache) costs a 304 when nothing changed.
+      const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { ...headers, ETag: etag }).end();
+        return;
+      }
       res.writeHead(200, {
         ...headers,
+        ETag: etag,
         'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
         'Content-Length': info.size,
       });

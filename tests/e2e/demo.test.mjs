@@ -40,11 +40,16 @@ test('a search shows the expected top result with highlighted words', async () =
   await page.fill('#q', 'gzip compression');
   await page.waitForSelector('#results li');
   const first = page.locator('#results li').first();
-  assert.equal(await first.getAttribute('data-id'), 'zlib');
-  assert.equal(await first.locator('.hit-title').textContent(), 'Zlib');
+  assert.equal(await first.getAttribute('data-id'), 'zlib#class-zlib-gzip');
+  assert.equal(await first.locator('.hit-title').textContent(), 'Class: zlib.Gzip');
   const marks = await first.locator('mark').allTextContents();
   assert.ok(marks.length > 0);
-  for (const m of marks) assert.match(m.toLowerCase(), /^(gzip|compression)$/);
+  for (const m of marks) assert.match(m.toLowerCase(), /^(gzip|compress\w*)$/);
+  // The prebuilt index of the whole Node.js docs, loaded as needed.
+  assert.match(
+    await page.textContent('#status'),
+    /4035 documents .* index [\d.]+ MB, \d+\/\d+ chunks/,
+  );
   assert.match(await page.textContent('#status'), /results? in [\d.]+ ms/);
   await page.screenshot({ path: `${OUTPUT}demo-search.png`, fullPage: true });
   assert.deepEqual(problems, []);
@@ -122,6 +127,81 @@ test('the image collection shows thumbnails and its own suggestions', async () =
   assert.ok((await page.locator(`${CHIPS} img`).count()) > 0, 'chips show thumbnails');
   await page.screenshot({ path: `${OUTPUT}demo-images.png`, fullPage: true });
   assert.deepEqual(problems, []);
+  assert.deepEqual(foreign, [], 'no request may leave the site');
+  await context.close();
+});
+
+test('dropped files are indexed in the browser, shown inert, and kept after a reload', async () => {
+  const context = await browser.newContext();
+  const { page, problems, foreign } = await openDemo(context);
+  const hostile =
+    '# Quokka handbook\n\nThe quokka <script>window.__pwned = 1</script> lives on ' +
+    'Rottnest <img src=x onerror="window.__pwned = 2"> island and smiles.\n';
+  await page.setInputFiles('#files', [
+    { name: 'quokka.md', mimeType: 'text/markdown', buffer: Buffer.from(hostile) },
+    { name: 'data.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 1, 2]) },
+  ]);
+  await page.waitForSelector('body[data-dropped="1"]');
+  assert.match(await page.textContent('#status'), /Added 1 file .*skipped: data\.bin/);
+  const check = async () => {
+    await page.fill('#q', 'quokka rottnest');
+    await page.waitForSelector('#results li[data-id^="dropped:quokka.md"]');
+    const first = page.locator('#results li').first();
+    assert.equal(await first.locator('.hit-title').textContent(), 'Quokka handbook');
+    const snippet = await first.locator('.hit-snippet').textContent();
+    assert.match(snippet, /<script>|<img src=x onerror=/);
+    assert.equal(await page.locator('#results script, #results img').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  };
+  await check();
+  await page.screenshot({ path: `${OUTPUT}demo-dropped.png`, fullPage: true });
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  await check();
+  assert.deepEqual(problems, []);
+  assert.deepEqual(foreign, [], 'no request may leave the site');
+  await context.close();
+});
+
+test('after the first visit the demo works offline', async () => {
+  const context = await browser.newContext();
+  const { page, problems, foreign } = await openDemo(context);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  // The whole static index arrives in the background (prefetch); the status line counts it.
+  for (let i = 0; ; i++) {
+    // An empty query refreshes the status line.
+    await page.fill('#q', ' ');
+    await page.fill('#q', '');
+    const chunks = await page.getAttribute('body', 'data-chunks');
+    const [loaded, total] = (chunks ?? '0/1').split('/').map(Number);
+    if (loaded === total) break;
+    assert.ok(i < 120, `static index still loading: ${chunks}`);
+    await page.waitForTimeout(500);
+  }
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+  assert.equal(
+    await page.getAttribute('body', 'data-ready'),
+    'true',
+    await page.textContent('#status'),
+  );
+  for (const [query, want] of [
+    ['read a file line by line', 'readline#example-read-file-stream-line-by-line'],
+    ['gzip compression', 'zlib#class-zlib-gzip'],
+  ]) {
+    await page.fill('#q', query);
+    await page.waitForSelector(`#results li[data-id="${want}"]`);
+  }
+  await page.selectOption('#collection', 'images');
+  await page.fill('#q', 'cat');
+  await page.waitForSelector('#results li.with-image');
+  await page.screenshot({ path: `${OUTPUT}demo-offline.png`, fullPage: true });
+  await context.setOffline(false);
+  assert.deepEqual(
+    problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(p)),
+    [],
+  );
   assert.deepEqual(foreign, [], 'no request may leave the site');
   await context.close();
 });

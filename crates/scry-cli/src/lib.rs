@@ -3,4 +3,5 @@
 
 pub mod eval;
 pub mod ingest;
+pub mod site;
 pub mod suggest_eval;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use scry_cli::{eval, ingest, suggest_eval};
+use scry_cli::{eval, ingest, site, suggest_eval};
 use scry_core::file_storage::FileStorage;
 use scry_core::{Document, Engine, EngineConfig, Mode, SearchOptions};
 
@@ -69,7 +69,10 @@ impl From<ModeArg> for Mode {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Index a folder of Markdown, HTML and text files (one document per section).
+    /// Index a folder of Markdown, HTML and text files (one document per section). Writes the
+    /// index for the other commands and, for web sites, a static index browsers load chunk by
+    /// chunk (`scry.json` + `meta/`, `post/`, `docs/`, `vec/`: publish the folder). A rebuild
+    /// into the same folder embeds only passages whose text changed.
     Index {
         /// The folder to index.
         folder: PathBuf,
@@ -525,6 +528,21 @@ fn run(cli: Cli) -> Result<(), CliError> {
             threads,
         } => {
             let t0 = Instant::now();
+            if out.exists() {
+                // Only a folder holding a previous index (or nothing) is replaced.
+                let empty = std::fs::read_dir(&out)
+                    .map_err(|e| read_err(&out, e))?
+                    .next()
+                    .is_none();
+                let ours = out.join(scry_core::engine::MANIFEST_KEY).is_file()
+                    || out.join(site::ENTRY_FILE).is_file();
+                if !empty && !ours {
+                    return Err(read_err(
+                        &out,
+                        "exists and is not a scry index; refusing to replace it",
+                    ));
+                }
+            }
             let docs = collect_documents(&folder, &url_prefix, url_ext.as_deref())?;
             eprintln!(
                 "read {} sections from {} in {:.1?}",
@@ -540,28 +558,53 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
             let mut engine = Engine::new(EngineConfig::default())?;
+            let mut new_cache = None;
             match model {
                 None => engine.add(docs)?,
                 Some(dir) => {
                     let embedder = load_embedder(&dir)?;
+                    let tag = scry_core::Embedder::model(&embedder).clone();
                     let per_doc: Vec<Vec<String>> =
                         docs.iter().map(|d| engine.passages(d)).collect();
                     let flat: Vec<String> = per_doc.iter().flatten().cloned().collect();
+                    // Passages embedded by an earlier build into this folder are reused.
+                    let cache_path = out.join(site::CACHE_FILE);
+                    let mut cache = site::EmbeddingCache::load(&cache_path, &tag);
+                    let todo: Vec<String> = flat
+                        .iter()
+                        .filter(|p| cache.get(p).is_none())
+                        .cloned()
+                        .collect();
                     let threads = threads.unwrap_or_else(rayon_threads);
                     let t = Instant::now();
-                    let mut vectors = embed_parallel(&embedder, &flat, threads)?.into_iter();
+                    let fresh = embed_parallel(&embedder, &todo, threads)?;
                     eprintln!(
-                        "embedded {} passages of {} documents in {:.1?} on {threads} threads",
-                        flat.len(),
+                        "embedded {} passages of {} documents in {:.1?} on {threads} threads \
+                         ({} reused from the previous build)",
+                        todo.len(),
                         docs.len(),
-                        t.elapsed()
+                        t.elapsed(),
+                        flat.len() - todo.len()
                     );
-                    let grouped: Vec<Vec<Vec<f32>>> = per_doc
-                        .iter()
-                        .map(|p| vectors.by_ref().take(p.len()).collect())
-                        .collect();
-                    let tag = scry_core::Embedder::model(&embedder).clone();
+                    let mut next = site::EmbeddingCache::new(&tag);
+                    for (p, v) in todo.iter().zip(fresh) {
+                        cache.insert(p, v);
+                    }
+                    let mut grouped: Vec<Vec<Vec<f32>>> = Vec::with_capacity(per_doc.len());
+                    for passages in &per_doc {
+                        let mut vs = Vec::with_capacity(passages.len());
+                        for p in passages {
+                            let v = cache.get(p).cloned().ok_or_else(|| {
+                                read_err(Path::new("embedding"), "a passage was not embedded")
+                            })?;
+                            next.insert(p, v.clone());
+                            vs.push(v);
+                        }
+                        grouped.push(vs);
+                    }
+                    cache = next;
                     engine.add_with_vectors(docs, grouped, &tag)?;
+                    new_cache = Some(cache);
                 }
             }
             let t = Instant::now();
@@ -572,13 +615,24 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             let storage = FileStorage::open(&out)?;
             let info = block_on(engine.commit(&storage))?;
+            let bundle = engine.export_static(&scry_core::ExportParams::default())?;
+            let web_bytes =
+                site::write_bundle(&out, &bundle, engine.model()).map_err(|e| read_err(&out, e))?;
+            if let Some(cache) = new_cache {
+                cache
+                    .save(&out.join(site::CACHE_FILE))
+                    .map_err(|e| read_err(&out, e))?;
+            }
             eprintln!(
-                "indexed {} documents in {:.1?}: {} segment(s), {} bytes in {}",
+                "indexed {} documents in {:.1?}: {} segment(s), {} bytes in {}; static index: \
+                 {} files, {web_bytes} bytes ({})",
                 engine.len(),
                 t0.elapsed(),
                 info.segments_written,
                 info.bytes_written,
-                out.display()
+                out.display(),
+                bundle.files.len(),
+                site::ENTRY_FILE,
             );
             Ok(())
         }

@@ -117,3 +117,115 @@ fn index_a_markdown_folder_then_search_and_eval_it() {
     assert_eq!(m["queries"], 2);
     assert_eq!(m["mrr@10"], 1.0);
 }
+
+const MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../models/cache/all-MiniLM-L6-v2-int8"
+);
+
+/// Loads every file of the static index in `dir` into a fresh engine.
+fn load_static(dir: &std::path::Path) -> scry_core::Engine {
+    let entry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("scry.json")).unwrap()).unwrap();
+    let meta = entry["meta"].as_str().unwrap();
+    let mut e = scry_core::Engine::new(scry_core::EngineConfig::default()).unwrap();
+    e.attach_static(meta, &std::fs::read(dir.join(meta)).unwrap())
+        .unwrap();
+    for (name, _) in e.static_chunks() {
+        let bytes = std::fs::read(dir.join(&name)).unwrap();
+        e.load_chunk(&name, &bytes).unwrap();
+    }
+    e
+}
+
+#[test]
+fn index_writes_a_static_index_and_a_rebuild_embeds_only_changed_passages() {
+    let dir = std::env::temp_dir().join(format!("scry-cli-static-{}", std::process::id()));
+    let src = dir.join("docs");
+    let out = dir.join("site");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("fs.md"),
+        "# File system\n\nFiles.\n\n## Reading\n\nRead the whole file at once.\n\n## Watching\n\nWatch a folder for changes.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("zlib.md"),
+        "# Zlib\n\nCompress data with gzip and deflate.\n",
+    )
+    .unwrap();
+    let index = |what: &str| {
+        let res = scry(&[
+            "index",
+            src.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--model",
+            MODEL,
+            "--threads",
+            "1",
+        ]);
+        let stderr = String::from_utf8_lossy(&res.stderr).into_owned();
+        assert!(res.status.success(), "{what}: {stderr}");
+        stderr
+    };
+    let first = index("first build");
+    assert!(
+        first.contains("(0 reused from the previous build)"),
+        "{first}"
+    );
+    // The static index answers like the native one, vectors included.
+    let native = {
+        let storage = scry_core::file_storage::FileStorage::open(&out).unwrap();
+        futures::executor::block_on(scry_core::Engine::open(
+            &storage,
+            scry_core::EngineConfig::default(),
+        ))
+        .unwrap()
+    };
+    let web = load_static(&out);
+    assert_eq!(web.len(), native.len());
+    assert_eq!(web.vector_count(), native.vector_count());
+    let q = vec![0.05f32; 384];
+    let opts = scry_core::SearchOptions::top(5);
+    assert_eq!(
+        web.search("whole file", Some(&q), &opts).unwrap(),
+        native.search("whole file", Some(&q), &opts).unwrap()
+    );
+    let meta_before = std::fs::read_to_string(out.join("scry.json")).unwrap();
+
+    // One section changes: one passage is embedded again, the others come from the cache.
+    std::fs::write(
+        src.join("zlib.md"),
+        "# Zlib\n\nCompress data with gzip, deflate and brotli.\n",
+    )
+    .unwrap();
+    let second = index("rebuild");
+    assert!(second.contains("embedded 1 passages"), "{second}");
+    assert!(!second.contains("(0 reused"), "{second}");
+    let web = load_static(&out);
+    let hits = web
+        .search("brotli", None, &scry_core::SearchOptions::top(1))
+        .unwrap();
+    assert_eq!(hits[0].id, "zlib#zlib");
+    assert_ne!(
+        meta_before,
+        std::fs::read_to_string(out.join("scry.json")).unwrap()
+    );
+
+    // A folder that is not an index is never replaced.
+    let precious = dir.join("precious");
+    std::fs::create_dir_all(&precious).unwrap();
+    std::fs::write(precious.join("keep.txt"), "mine").unwrap();
+    let res = scry(&[
+        "index",
+        src.to_str().unwrap(),
+        "--out",
+        precious.to_str().unwrap(),
+    ]);
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("refusing to replace"));
+    assert!(precious.join("keep.txt").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

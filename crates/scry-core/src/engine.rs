@@ -283,6 +283,9 @@ pub struct Engine {
     pub(crate) segments: Vec<SegState>,
     pub(crate) ids: HashMap<String, (usize, u32)>,
     generation: u64,
+    /// Ids removed from static indexes (by meta file), committed with the manifest and applied
+    /// when the index is attached again.
+    pub(crate) static_deletes: crate::static_index::StaticDeletes,
 }
 
 impl Engine {
@@ -296,6 +299,7 @@ impl Engine {
             segments: Vec::new(),
             ids: HashMap::new(),
             generation: 0,
+            static_deletes: Default::default(),
         })
     }
 
@@ -585,6 +589,22 @@ impl Engine {
         let backup = self.clone();
         self.remove(&ids);
         if let Err(e) = self.add(docs) {
+            *self = backup;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Replaces documents, embedding their passages with `embedder`, all or none.
+    pub fn update_embedded(
+        &mut self,
+        docs: Vec<Document>,
+        embedder: &mut dyn Embedder,
+    ) -> Result<()> {
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        let backup = self.clone();
+        self.remove(&ids);
+        if let Err(e) = self.add_embedded(docs, embedder) {
             *self = backup;
             return Err(e);
         }
@@ -1194,6 +1214,12 @@ impl Engine {
         let m = manifest.encode();
         bytes += m.len();
         batch.puts.push((MANIFEST_KEY.to_owned(), m));
+        if let Some(d) = self.encode_static_deletes() {
+            bytes += d.len();
+            batch
+                .puts
+                .push((crate::static_index::STATIC_DELETES_KEY.to_owned(), d));
+        }
         let pending = PendingCommit {
             generation: manifest.generation,
             written: fresh.len(),
@@ -1230,6 +1256,9 @@ impl Engine {
             return Ok(engine);
         };
         let manifest = Manifest::decode(&bytes)?;
+        if let Some(d) = storage.get(crate::static_index::STATIC_DELETES_KEY).await? {
+            engine.static_deletes = crate::static_index::decode_static_deletes(&d)?;
+        }
         engine.config.analyzer = manifest.analyzer.clone();
         engine.config.vectors.metric = manifest.metric;
         engine.analyzer = Analyzer::new(manifest.analyzer.clone());

@@ -133,8 +133,13 @@ pub fn best_window(
     }
     let first = best.2;
     let last = first + width - 1;
-    let start = words[first].0;
-    let end = words[last].0 + words[last].1.len();
+    let (start, end) = widen(
+        text,
+        words[first].0,
+        words[last].0 + words[last].1.len(),
+        first == 0,
+        last + 1 == words.len(),
+    );
     let mut ranges: Vec<Range<usize>> = matches
         .iter()
         .filter(|m| (first..=last).contains(&m.0))
@@ -157,6 +162,57 @@ pub fn best_window(
         truncated_start: first > 0,
         truncated_end: last + 1 < words.len(),
     }
+}
+
+/// Widens the byte range of a window of words over the punctuation that belongs to it: to the
+/// text's (trimmed) ends when the window reaches them, else over opening punctuation before its
+/// first word and closing punctuation after its last (`(fs.readFile)`, `gzip.`, `“quoted”,`).
+fn widen(
+    text: &str,
+    mut start: usize,
+    mut end: usize,
+    at_start: bool,
+    at_end: bool,
+) -> (usize, usize) {
+    if at_start {
+        start = text.len() - text.trim_start().len();
+    } else {
+        for (i, c) in text[..start].char_indices().rev() {
+            if !matches!(c, '(' | '[' | '{' | '"' | '\'' | '‘' | '“' | '«' | '`') {
+                break;
+            }
+            start = i;
+        }
+    }
+    if at_end {
+        end = text.trim_end().len();
+    } else {
+        let from = end;
+        for (i, c) in text[from..].char_indices() {
+            if !matches!(
+                c,
+                '.' | ','
+                    | ';'
+                    | ':'
+                    | '!'
+                    | '?'
+                    | ')'
+                    | ']'
+                    | '}'
+                    | '"'
+                    | '\''
+                    | '’'
+                    | '”'
+                    | '»'
+                    | '…'
+                    | '`'
+            ) {
+                break;
+            }
+            end = from + i + c.len_utf8();
+        }
+    }
+    (start, end)
 }
 
 /// Word boundaries for snippets: runs of letters, digits and `_`, joined across a single `.`,
@@ -278,5 +334,20 @@ mod tests {
         assert!(s.highlights.is_empty());
         assert!(!s.truncated_start);
         assert_eq!(best_window("", &q(&a, "x"), 5, &a), Snippet::default());
+    }
+
+    #[test]
+    fn punctuation_of_the_window_stays_with_it() {
+        let a = Analyzer::english();
+        // A whole short text is the snippet, as written.
+        let s = best_window("  (Compress data using gzip.)\n", &q(&a, "gzip"), 24, &a);
+        assert_eq!(s.text, "(Compress data using gzip.)");
+        assert_eq!(&s.text[s.highlights[0].clone()], "gzip");
+        // Inside a longer text: opening and closing punctuation of the edge words only.
+        let text = "One two (three four), five six.";
+        let s = best_window(text, &q(&a, "three four"), 2, &a);
+        assert_eq!(s.text, "(three four),");
+        assert_eq!(&s.text[s.highlights[0].clone()], "three");
+        assert!(s.truncated_start && s.truncated_end);
     }
 }

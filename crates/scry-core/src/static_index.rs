@@ -16,7 +16,7 @@
 //! against its name) and asks again. Once loaded, answers are exactly those of the exported
 //! index. Documents added to the engine later live in ordinary segments beside it.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 use crate::bm25::field::FieldIndex;
@@ -40,6 +40,41 @@ pub const DOCS_MAGIC: &[u8; 8] = b"SCRYSTD\0";
 pub const VECTORS_MAGIC: &[u8; 8] = b"SCRYSTV\0";
 /// Newest static index format this build writes and reads.
 pub const STATIC_VERSION: u16 = 1;
+/// Storage key of the ids removed from static indexes (committed with the manifest).
+pub const STATIC_DELETES_KEY: &str = "static-deletes";
+/// Magic bytes of the static deletes record.
+pub const STATIC_DELETES_MAGIC: &[u8; 8] = b"SCRYSDL\0";
+
+/// Ids removed from each static index (by meta file name).
+pub(crate) type StaticDeletes = BTreeMap<String, BTreeSet<String>>;
+
+/// Decodes the record written under [`STATIC_DELETES_KEY`].
+pub(crate) fn decode_static_deletes(bytes: &[u8]) -> Result<StaticDeletes> {
+    let what = "static index deletes";
+    let (_, body) = format::open(bytes, STATIC_DELETES_MAGIC, STATIC_VERSION, what)?;
+    let bad = |e: crate::codec::DecodeError| CoreError::Corrupt {
+        what: what.into(),
+        reason: e.to_string(),
+    };
+    let mut r = Reader::new(body);
+    let mut out = StaticDeletes::new();
+    for _ in 0..r.count(2).map_err(bad)? {
+        let meta = r.str().map_err(bad)?.to_owned();
+        let n = r.count(1).map_err(bad)?;
+        let mut ids = BTreeSet::new();
+        for _ in 0..n {
+            ids.insert(r.str().map_err(bad)?.to_owned());
+        }
+        out.insert(meta, ids);
+    }
+    if !r.is_empty() {
+        return Err(CoreError::Corrupt {
+            what: what.into(),
+            reason: format!("{} trailing bytes", r.remaining()),
+        });
+    }
+    Ok(out)
+}
 
 /// How a static index is cut into chunks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,6 +427,13 @@ impl Engine {
             return Ok(());
         }
         let (manifest, segment, lazy) = decode_meta(name, bytes)?;
+        // Documents removed (or replaced) before a reload stay removed.
+        let removed = self.static_deletes.get(name);
+        let deleted: Vec<bool> = segment
+            .docs
+            .iter()
+            .map(|d| removed.is_some_and(|r| r.contains(&d.id)))
+            .collect();
         if self.segments.is_empty() && self.model.is_none() {
             self.config.analyzer = manifest.analyzer.clone();
             self.analyzer = crate::text::Analyzer::new(manifest.analyzer.clone());
@@ -406,24 +448,63 @@ impl Engine {
         if let Some(m) = &manifest.model {
             self.check_model(m)?;
         }
-        if let Some(d) = segment.docs.iter().find(|d| self.ids.contains_key(&d.id)) {
-            return Err(CoreError::DuplicateId(d.id.clone()));
+        if let Some(d) = segment
+            .docs
+            .iter()
+            .zip(&deleted)
+            .find(|(d, gone)| !**gone && self.ids.contains_key(&d.id))
+        {
+            return Err(CoreError::DuplicateId(d.0.id.clone()));
         }
         if self.model.is_none() {
             self.model = manifest.model;
         }
-        let n = segment.doc_count() as usize;
+        let deleted_count = deleted.iter().filter(|d| **d).count() as u32;
         self.segments.push(SegState {
             seg: Arc::new(segment),
             stored: None,
-            deleted: vec![false; n],
-            deleted_count: 0,
+            deleted,
+            deleted_count,
             base: 0,
             lazy: Some(Box::new(lazy)),
         });
         self.rebase();
         self.rebuild_ids();
         Ok(())
+    }
+
+    /// The static deletes record for a commit: every attached static index's removed ids plus
+    /// those remembered for indexes not attached now. `None` when there are none.
+    pub(crate) fn encode_static_deletes(&self) -> Option<Vec<u8>> {
+        let mut all = self.static_deletes.clone();
+        for s in &self.segments {
+            let Some(lazy) = s.lazy.as_deref() else {
+                continue;
+            };
+            let ids: BTreeSet<String> = s
+                .seg
+                .docs
+                .iter()
+                .zip(&s.deleted)
+                .filter(|(_, d)| **d)
+                .map(|(doc, _)| doc.id.clone())
+                .collect();
+            all.insert(lazy.meta.clone(), ids);
+        }
+        all.retain(|_, ids| !ids.is_empty());
+        if all.is_empty() {
+            return None;
+        }
+        let mut body = Vec::new();
+        put_varint(&mut body, all.len() as u64);
+        for (meta, ids) in &all {
+            put_str(&mut body, meta);
+            put_varint(&mut body, ids.len() as u64);
+            for id in ids {
+                put_str(&mut body, id);
+            }
+        }
+        Some(format::seal(STATIC_DELETES_MAGIC, STATIC_VERSION, &body))
     }
 
     /// Every chunk of the attached static indexes, with whether it is loaded (for prefetching

@@ -7,10 +7,10 @@ mod common;
 
 use std::collections::{BTreeSet, HashMap};
 
-use common::{block_on, sample_docs};
+use common::sample_docs;
 use scry_core::{
-    CoreError, Document, Engine, EngineConfig, ExportParams, Filter, HashEmbedder, MemoryStorage,
-    Mode, SearchOptions, StaticBundle, SuggestParams,
+    CoreError, Document, Engine, EngineConfig, ExportParams, Filter, HashEmbedder, Mode,
+    SearchOptions, StaticBundle, SuggestParams,
 };
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -280,7 +280,23 @@ fn local_documents_live_beside_a_static_index() {
     let hits = server.run(&mut e, |e| e.search("zlib", None, &opts(5, Mode::Text)));
     assert!(hits.iter().all(|h| h.id != "zlib"));
     // Commits hold the local documents only; reopening and attaching again restores both.
-    let storage = MemoryStorage::new();
+    #[cfg(not(target_arch = "wasm32"))]
+    reopen_and_attach_again(&e, &bundle, &mut h, q, &v, src.len());
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn reopen_and_attach_again(
+    e: &Engine,
+    bundle: &StaticBundle,
+    h: &mut HashEmbedder,
+    q: &str,
+    v: &[f32],
+    static_docs: usize,
+) {
+    use common::block_on;
+    let mut e = e.clone();
+    let server = Server::new(bundle);
+    let storage = scry_core::MemoryStorage::new();
     let info = block_on(e.commit(&storage)).unwrap();
     assert_eq!(info.segments_written, 1);
     let mut reopened = block_on(Engine::open(&storage, EngineConfig::default())).unwrap();
@@ -288,10 +304,26 @@ fn local_documents_live_beside_a_static_index() {
     reopened
         .attach_static(&bundle.meta, &server.files[&bundle.meta])
         .unwrap();
-    assert_eq!(reopened.len(), src.len() + 1);
-    let mut again = Server::new(&bundle);
+    // Still without the static document removed before the commit.
+    assert_eq!(reopened.len(), static_docs);
+    assert!(reopened.get("zlib").is_none());
+    // Replacing a static document locally survives a reload too.
+    let new_fs = Document::new(
+        "fs",
+        "File system (mine)",
+        "My own notes about quokka files.",
+    );
+    reopened.update_embedded(vec![new_fs], h).unwrap();
+    block_on(reopened.commit(&storage)).unwrap();
+    let mut reopened = block_on(Engine::open(&storage, EngineConfig::default())).unwrap();
+    reopened
+        .attach_static(&bundle.meta, &server.files[&bundle.meta])
+        .unwrap();
+    assert_eq!(reopened.len(), static_docs);
+    assert_eq!(reopened.get("fs").unwrap().title, "File system (mine)");
+    let mut again = Server::new(bundle);
     let hits = again.run(&mut reopened, |e| {
-        e.search(q, Some(&v), &opts(5, Mode::Hybrid))
+        e.search(q, Some(v), &opts(5, Mode::Hybrid))
     });
     assert!(hits.iter().any(|h| h.id == "note-1"));
     // Merges never touch the static segment.
@@ -301,12 +333,16 @@ fn local_documents_live_beside_a_static_index() {
             "note",
             format!("note number {i} about streams"),
         );
-        reopened.add_embedded(vec![d], &mut h).unwrap();
+        reopened.add_embedded(vec![d], h).unwrap();
     }
     reopened.maintain();
-    assert_eq!(reopened.len(), src.len() + 41);
+    assert_eq!(reopened.len(), static_docs + 40);
     let hits = again.run(&mut reopened, |e| {
-        e.search("zlib", None, &opts(3, Mode::Text))
+        e.search("gzip deflate", None, &opts(3, Mode::Text))
     });
-    assert_eq!(hits[0].id, "zlib");
+    assert_eq!(hits[0].id, "note-1");
+    let hits = again.run(&mut reopened, |e| {
+        e.search("quokka", None, &opts(3, Mode::Text))
+    });
+    assert_eq!(hits[0].id, "fs");
 }

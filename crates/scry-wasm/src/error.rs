@@ -13,7 +13,13 @@ pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
 
 impl From<ScryJsError> for JsValue {
     fn from(e: ScryJsError) -> Self {
-        js_error(e.code, &e.message)
+        let err = js_error(e.code, &e.message);
+        if !e.chunks.is_empty() {
+            let list: js_sys::Array = e.chunks.iter().map(|c| JsValue::from_str(c)).collect();
+            // Setting a property on a fresh Error object cannot fail.
+            let _ = js_sys::Reflect::set(&err, &JsValue::from_str("chunks"), &list);
+        }
+        err
     }
 }
 
@@ -22,13 +28,20 @@ impl From<ScryJsError> for JsValue {
 pub(crate) struct ScryJsError {
     pub(crate) code: &'static str,
     pub(crate) message: String,
+    /// `CHUNKS_NEEDED`: the static index chunks to load (the error's `chunks` array).
+    pub(crate) chunks: Vec<String>,
 }
 
 impl From<scry_core::CoreError> for ScryJsError {
     fn from(e: scry_core::CoreError) -> Self {
+        let chunks = match &e {
+            scry_core::CoreError::ChunksNeeded(c) => c.clone(),
+            _ => Vec::new(),
+        };
         Self {
             code: e.code(),
             message: e.to_string(),
+            chunks,
         }
     }
 }
@@ -38,6 +51,7 @@ impl From<scry_embed::EmbedError> for ScryJsError {
         Self {
             code: e.code(),
             message: e.to_string(),
+            chunks: Vec::new(),
         }
     }
 }
@@ -47,6 +61,7 @@ impl ScryJsError {
         Self {
             code: "INVALID_OPTIONS",
             message: format!("invalid {what}: {e}"),
+            chunks: Vec::new(),
         }
     }
 }

@@ -204,6 +204,27 @@ impl Engine {
         Ok(())
     }
 
+    /// Replaces documents by id (adding those that are new), all or none.
+    pub fn update(&mut self, documents: JsValue) -> Result<(), JsValue> {
+        let docs = documents_from_js(documents)?;
+        self.inner.update(docs).map_err(ScryJsError::from)?;
+        Ok(())
+    }
+
+    /// Like `update`, embedding the passages with `model`.
+    #[wasm_bindgen(js_name = updateEmbedded)]
+    pub fn update_embedded(
+        &mut self,
+        documents: JsValue,
+        model: &mut TextModel,
+    ) -> Result<(), JsValue> {
+        let docs = documents_from_js(documents)?;
+        self.inner
+            .update_embedded(docs, &mut model.inner)
+            .map_err(ScryJsError::from)?;
+        Ok(())
+    }
+
     /// The id of the model whose vectors the index holds, if any.
     #[wasm_bindgen(getter, js_name = modelId)]
     pub fn model_id(&self) -> Option<String> {
@@ -219,6 +240,44 @@ impl Engine {
     #[wasm_bindgen(getter)]
     pub fn size(&self) -> usize {
         self.inner.len()
+    }
+
+    /// Adds a static index built by `scry index` (its meta file `name`, as `scry.json` lists
+    /// it, and its bytes): its documents become searchable; searches that need parts not yet
+    /// loaded fail with `CHUNKS_NEEDED` and the error's `chunks` array (load them with
+    /// `loadChunk`, then search again).
+    #[wasm_bindgen(js_name = attachStatic)]
+    pub fn attach_static(&mut self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+        self.inner
+            .attach_static(name, bytes)
+            .map_err(ScryJsError::from)?;
+        Ok(())
+    }
+
+    /// Loads a chunk of an attached static index (checked against its name).
+    #[wasm_bindgen(js_name = loadChunk)]
+    pub fn load_chunk(&mut self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
+        self.inner
+            .load_chunk(name, bytes)
+            .map_err(ScryJsError::from)?;
+        Ok(())
+    }
+
+    /// The chunks of the attached static indexes: `[{ name, loaded }]`.
+    #[wasm_bindgen(js_name = staticChunks)]
+    pub fn static_chunks(&self) -> Result<JsValue, JsValue> {
+        #[derive(serde::Serialize)]
+        struct Chunk {
+            name: String,
+            loaded: bool,
+        }
+        let list: Vec<Chunk> = self
+            .inner
+            .static_chunks()
+            .into_iter()
+            .map(|(name, loaded)| Chunk { name, loaded })
+            .collect();
+        serde_wasm_bindgen::to_value(&list).map_err(|e| JsValue::from_str(&e.to_string()))
     }
 
     /// Runs pending segment merges and graph builds.
@@ -305,6 +364,7 @@ fn suggest_options(options: JsValue) -> Result<(scry_core::SuggestParams, usize)
         return Err(ScryJsError {
             code: "INVALID_PARAMETER",
             message: format!("invalid parameter max: {max} is outside 1..=12"),
+            chunks: Vec::new(),
         });
     }
     Ok((
@@ -396,6 +456,7 @@ fn documents_from_js(documents: JsValue) -> Result<Vec<scry_core::Document>, Scr
     serde_wasm_bindgen::from_value(documents).map_err(|e| ScryJsError {
         code: "INVALID_DOCUMENT",
         message: format!("documents must be an array of {{id, title, body, ...}}: {e}"),
+        chunks: Vec::new(),
     })
 }
 

@@ -52,6 +52,14 @@ class EngineImpl implements Engine {
     await this.#live().call('add', [documents as unknown[]], signal);
   }
 
+  async update(documents: readonly Document[], options?: AddOptions): Promise<void> {
+    if (!Array.isArray(documents)) {
+      throw new ScryError('INVALID_DOCUMENT', 'update() takes an array of documents');
+    }
+    const signal = checkSignal(options?.signal);
+    await this.#live().call('update', [documents as unknown[]], signal);
+  }
+
   async remove(ids: readonly string[]): Promise<number> {
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
       throw new ScryError('INVALID_OPTIONS', 'remove() takes an array of string ids');
@@ -75,8 +83,10 @@ class EngineImpl implements Engine {
 
   async info(): Promise<EngineInfo> {
     const backend = this.#live();
+    const staticIndex = await backend.call('staticInfo', []);
     return {
       documents: await backend.call('size', []),
+      ...(staticIndex ? { staticIndex } : {}),
       worker: backend.worker,
       version: this.#version,
       storage: this.#storage,
@@ -104,7 +114,7 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
   try {
     const { version, model, storage } = await backend.call(
       'init',
-      [{ ...resolved.core }, resolved.model, resolved.storage],
+      [{ ...resolved.core }, resolved.model, resolved.storage, resolved.staticIndex],
       undefined,
       resolved.onProgress,
     );

@@ -21,6 +21,8 @@ export type {
   SearchMode,
   SearchOptions,
   Snippet,
+  StaticIndexInfo,
+  StaticIndexSpec,
   Suggestion,
   SuggestionItem,
   SuggestOptions,

@@ -172,3 +172,64 @@ test('suggestions split the results by sense and carry previews', async () => {
     await engine.dispose();
   }
 });
+
+test('Node.js: a static index over HTTP answers full-text queries, loading chunks on demand', async () => {
+  // The Node.js docs as `scry index` wrote them for the demo (scripts/build.py builds it).
+  const { createServer } = await import('node:http');
+  const root = new URL('../../../../target/site/node/', import.meta.url);
+  const served: string[] = [];
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').slice(1);
+    served.push(path);
+    try {
+      res.end(readFileSync(new URL(path, root)));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const engine = await createEngine({ staticIndex: { url: `http://127.0.0.1:${port}/` } });
+  try {
+    const info = await engine.info();
+    assert.ok(info.staticIndex && info.documents === info.staticIndex.documents);
+    assert.equal(served.length, 2, served.join());
+    const hits = await engine.search('gzip deflate', { mode: 'text', k: 3 });
+    assert.ok(
+      hits.some((h) => h.id.startsWith('zlib#')),
+      JSON.stringify(hits),
+    );
+    const after = (await engine.info()).staticIndex;
+    assert.ok(after && after.chunksLoaded > 0 && after.chunksLoaded < after.chunks / 4);
+    assert.equal(after.requests, served.length - 1); // all but scry.json
+  } finally {
+    await engine.dispose();
+    server.close();
+  }
+});
+
+test('update replaces documents all or none', () =>
+  withEngine(async (engine) => {
+    const before = (await engine.info()).documents;
+    await engine.update([
+      { id: 'zlib', title: 'Zlib', body: 'Now about quokkas on Rottnest island.' },
+      { id: 'brand-new', title: 'New', body: 'A new document about wombats.' },
+    ]);
+    assert.equal((await engine.info()).documents, before + 1);
+    assert.equal((await engine.search('quokkas', { k: 1 }))[0]?.id, 'zlib');
+    const gzip = await engine.search('gzip deflate', { k: 5 });
+    assert.equal(
+      gzip.find((h) => h.id === 'zlib'),
+      undefined,
+    );
+    // One invalid document: nothing changes.
+    const code = await codeOf(
+      engine.update([
+        { id: 'zlib', title: 'Zlib', body: 'gone again' },
+        { id: '', title: 'bad', body: 'no id' },
+      ]),
+    );
+    assert.equal(code, 'INVALID_DOCUMENT');
+    assert.equal((await engine.search('quokkas', { k: 1 }))[0]?.id, 'zlib');
+    assert.equal(await codeOf(engine.update('nope' as never)), 'INVALID_DOCUMENT');
+  }));

@@ -2,9 +2,10 @@
 
 import { ScryError, isErrorCode } from '../public/errors.js';
 import type { CoreMethods, Method, Response } from './protocol.js';
-import type { ModelProgress } from '../public/types.js';
+import type { ModelProgress, StaticIndexInfo } from '../public/types.js';
 import { loadModelFiles, manifestEntry } from './model.js';
-import type { ResolvedModel, ResolvedStorage } from './options.js';
+import type { ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
+import { StaticIndex, withChunks } from './static.js';
 import { loadWasm, type WasmEngine, type WasmStore, type WasmTextModel } from './wasm.js';
 
 /** Runs `fn` holding the index's cross-tab lock (Web Locks), or a local queue without it. */
@@ -36,6 +37,8 @@ export class Core {
   /** The index's database when `storage: 'indexeddb'`. */
   #store: WasmStore | undefined;
   #lockName = '';
+  /** The prebuilt static index searched with the engine's own documents, if any. */
+  #static: StaticIndex | undefined;
   #channel: BroadcastChannel | undefined;
   /** Mutations in flight (a reload waits for them). */
   #busy = 0;
@@ -46,6 +49,7 @@ export class Core {
     options: Record<string, unknown>,
     model: ResolvedModel | undefined,
     storage: ResolvedStorage = { kind: 'memory', name: 'default', memoryFallback: false },
+    staticIndex?: ResolvedStaticIndex,
   ): Promise<{ version: string; model?: string; storage: 'memory' | 'indexeddb' }> {
     const wasm = await loadWasm();
     this.dispose();
@@ -88,11 +92,29 @@ export class Core {
         }
         this.#model = wasm.TextModel.load(model.id, onnx, tokenizer, model.batchSize);
       }
+      if (staticIndex) {
+        const index = await StaticIndex.open(staticIndex);
+        const wanted = this.#model?.modelId;
+        if (index.model && wanted && index.model !== wanted) {
+          throw new ScryError(
+            'MODEL_MISMATCH',
+            `the static index holds vectors of ${index.model}; the engine's model is ${wanted}`,
+          );
+        }
+        await index.attach(engine);
+        this.#static = index;
+      }
     } catch (e) {
       engine.free();
       throw e;
     }
     this.#engine = engine;
+    if (this.#static && staticIndex?.prefetch) {
+      // Everything else in the background (for offline use); queries load what they need
+      // meanwhile. A failure here only means those chunks load on demand later.
+      const index = this.#static;
+      void index.loadAll(() => this.#get()).catch(() => undefined);
+    }
     return {
       version: wasm.version(),
       storage: this.#store ? 'indexeddb' : 'memory',
@@ -109,6 +131,13 @@ export class Core {
     return this.#mutate((engine) => {
       if (this.#model) engine.addEmbedded(documents, this.#model);
       else engine.add(documents);
+    });
+  }
+
+  update(documents: unknown[]): Promise<void> {
+    return this.#mutate((engine) => {
+      if (this.#model) engine.updateEmbedded(documents, this.#model);
+      else engine.update(documents);
     });
   }
 
@@ -154,6 +183,12 @@ export class Core {
   async #reload(): Promise<void> {
     if (!this.#store) return;
     const fresh = await this.#store.openEngine(this.#options);
+    try {
+      await this.#static?.attach(fresh);
+    } catch (e) {
+      fresh.free();
+      throw e;
+    }
     this.#engine?.free();
     this.#engine = fresh;
   }
@@ -171,18 +206,36 @@ export class Core {
     }
   }
 
-  search(query: string, options: Record<string, unknown>): unknown[] {
-    if (this.#model) return this.#get().searchEmbedded(query, options, this.#model) as unknown[];
-    return this.#get().search(query, options, undefined) as unknown[];
+  search(query: string, options: Record<string, unknown>): Promise<unknown[]> {
+    const model = this.#model;
+    return withChunks(
+      this.#static,
+      () => this.#get(),
+      () => {
+        if (model) return this.#get().searchEmbedded(query, options, model) as unknown[];
+        return this.#get().search(query, options, undefined) as unknown[];
+      },
+    );
   }
 
-  suggest(query: string, options: Record<string, unknown>): unknown[] {
-    if (this.#model) return this.#get().suggestEmbedded(query, options, this.#model) as unknown[];
-    return this.#get().suggest(query, options) as unknown[];
+  suggest(query: string, options: Record<string, unknown>): Promise<unknown[]> {
+    const model = this.#model;
+    return withChunks(
+      this.#static,
+      () => this.#get(),
+      () => {
+        if (model) return this.#get().suggestEmbedded(query, options, model) as unknown[];
+        return this.#get().suggest(query, options) as unknown[];
+      },
+    );
   }
 
   size(): number {
     return this.#get().size;
+  }
+
+  staticInfo(): StaticIndexInfo | undefined {
+    return this.#static?.info(this.#get());
   }
 
   /** Runs one method and wraps its outcome as a response. */
@@ -210,5 +263,6 @@ export class Core {
     this.#engine = undefined;
     this.#model?.free();
     this.#model = undefined;
+    this.#static = undefined;
   }
 }

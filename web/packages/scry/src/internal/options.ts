@@ -32,6 +32,14 @@ export interface ResolvedStorage {
   memoryFallback: boolean;
 }
 
+/** The static index part of the engine options, resolved. */
+export interface ResolvedStaticIndex {
+  /** Absolute folder URL ending in `/`. */
+  url: string;
+  cache: boolean;
+  prefetch: boolean;
+}
+
 /** Fully resolved engine options. */
 export interface ResolvedEngineOptions {
   name: string;
@@ -39,25 +47,42 @@ export interface ResolvedEngineOptions {
   worker: boolean;
   core: CoreEngineOptions;
   model?: ResolvedModel;
+  staticIndex?: ResolvedStaticIndex;
   onProgress?: (progress: ModelProgress) => void;
 }
 
 /** Default embedding model id. */
 export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2-int8';
 
-function resolveModel(value: unknown): ResolvedModel {
-  const m = asObject(value, 'model');
-  checkKeys(m, ['url', 'id', 'cache', 'batchSize'], 'model');
-  const url = m['url'];
-  if (typeof url !== 'string' || url.length === 0) fail('model.url must be a non-empty string');
+/** A folder URL, absolute (against the page) and ending in `/`. */
+function folderUrl(url: unknown, name: string): URL {
+  if (typeof url !== 'string' || url.length === 0) fail(`${name} must be a non-empty string`);
   let absolute: URL;
   try {
     const base = (globalThis as { location?: { href?: string } }).location?.href;
     absolute = base === undefined ? new URL(url) : new URL(url, base);
   } catch {
-    fail(`model.url is not a valid URL: ${url}`);
+    fail(`${name} is not a valid URL: ${url}`);
   }
   if (!absolute.pathname.endsWith('/')) absolute.pathname += '/';
+  return absolute;
+}
+
+function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
+  const s = asObject(value, 'staticIndex');
+  checkKeys(s, ['url', 'cache', 'prefetch'], 'staticIndex');
+  const url = folderUrl(s['url'], 'staticIndex.url');
+  const cache = s['cache'] ?? true;
+  if (typeof cache !== 'boolean') fail('staticIndex.cache must be a boolean');
+  const prefetch = s['prefetch'] ?? false;
+  if (typeof prefetch !== 'boolean') fail('staticIndex.prefetch must be a boolean');
+  return { url: url.href, cache, prefetch };
+}
+
+function resolveModel(value: unknown): ResolvedModel {
+  const m = asObject(value, 'model');
+  checkKeys(m, ['url', 'id', 'cache', 'batchSize'], 'model');
+  const absolute = folderUrl(m['url'], 'model.url');
   const id = m['id'] ?? DEFAULT_MODEL_ID;
   if (typeof id !== 'string' || id.length === 0) fail('model.id must be a non-empty string');
   const cache = m['cache'] ?? true;
@@ -128,6 +153,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'worker',
       'boosts',
       'model',
+      'staticIndex',
       'onProgress',
       ...Object.keys(ENGINE_NUMBERS),
     ],
@@ -171,6 +197,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     core,
   };
   if (o['model'] !== undefined) resolved.model = resolveModel(o['model']);
+  if (o['staticIndex'] !== undefined) resolved.staticIndex = resolveStaticIndex(o['staticIndex']);
   if (o['onProgress'] !== undefined) {
     if (typeof o['onProgress'] !== 'function') fail('onProgress must be a function');
     resolved.onProgress = o['onProgress'] as (progress: ModelProgress) => void;

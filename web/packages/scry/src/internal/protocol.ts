@@ -1,8 +1,8 @@
 /** Messages between the page and the engine worker. Plain structured-cloneable data. */
 
 import type { ScryErrorCode } from '../public/errors.js';
-import type { ModelProgress } from '../public/types.js';
-import type { ResolvedModel, ResolvedStorage } from './options.js';
+import type { ModelProgress, StaticIndexInfo } from '../public/types.js';
+import type { ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 
 /** Methods the core answers, with their arguments and results. */
 export interface CoreMethods {
@@ -11,14 +11,17 @@ export interface CoreMethods {
       options: Record<string, unknown>,
       model: ResolvedModel | undefined,
       storage: ResolvedStorage,
+      staticIndex: ResolvedStaticIndex | undefined,
     ];
     result: { version: string; model?: string; storage: 'memory' | 'indexeddb' };
   };
   add: { args: [documents: unknown[]]; result: void };
+  update: { args: [documents: unknown[]]; result: void };
   remove: { args: [ids: string[]]; result: number };
   search: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
   suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
   size: { args: []; result: number };
+  staticInfo: { args: []; result: StaticIndexInfo | undefined };
 }
 
 /** A method name. */

@@ -15,6 +15,11 @@ export interface WasmEngine {
   add(documents: unknown): void;
   addEmbedded(documents: unknown, model: WasmTextModel): void;
   remove(ids: string[]): number;
+  update(documents: unknown): void;
+  updateEmbedded(documents: unknown, model: WasmTextModel): void;
+  attachStatic(name: string, bytes: Uint8Array): void;
+  loadChunk(name: string, bytes: Uint8Array): void;
+  staticChunks(): { name: string; loaded: boolean }[];
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
   searchEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
   suggest(query: string, options: unknown): unknown;

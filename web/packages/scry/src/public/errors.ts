@@ -14,6 +14,7 @@ export const SCRY_ERROR_CODES = [
   'MODEL_MISMATCH',
   'CORRUPT_DATA',
   'UNSUPPORTED_VERSION',
+  'CHUNKS_NEEDED',
   // From scry-idb (Rust).
   'STORAGE_UNAVAILABLE',
   'STORAGE_OPEN_FAILED',
@@ -35,6 +36,7 @@ export const SCRY_ERROR_CODES = [
   // From the TypeScript layer.
   'WASM_LOAD_FAILED',
   'MODEL_FETCH',
+  'INDEX_FETCH',
   'WORKER_FAILED',
   'DISPOSED',
   'ABORTED',

@@ -62,6 +62,45 @@ export interface ModelSpec {
   batchSize?: number;
 }
 
+/**
+ * A static index built by `scry index <folder> --out <dir>` and published with the site: the
+ * engine fetches `scry.json` and a small meta file at start, then only the chunks each query
+ * needs (postings of its words, the text of its results, the vectors for semantic search).
+ */
+export interface StaticIndexSpec {
+  /** Folder URL holding `scry.json`; relative URLs resolve against the page. Required. */
+  url: string;
+  /** Keep fetched files in Cache Storage (they are immutable). Default `true`. */
+  cache?: boolean;
+  /**
+   * After start, fetch every remaining chunk in the background, so that any query works
+   * offline later. Default `false` (fetch on demand only).
+   */
+  prefetch?: boolean;
+}
+
+/** Loading state of a static index ({@link EngineInfo.staticIndex}). */
+export interface StaticIndexInfo {
+  /** Folder URL of the index. */
+  url: string;
+  /** Documents in the index. */
+  documents: number;
+  /** Passage vectors in the index. */
+  vectors: number;
+  /** Bytes of all its files. */
+  bytes: number;
+  /** Chunks in the index. */
+  chunks: number;
+  /** Chunks loaded so far. */
+  chunksLoaded: number;
+  /** Files downloaded (not from Cache Storage). */
+  requests: number;
+  /** Bytes downloaded. */
+  bytesFetched: number;
+  /** Files taken from Cache Storage. */
+  fromCache: number;
+}
+
 /** Options of {@link createEngine}. All are optional. */
 export interface EngineOptions {
   /** Name of the index (used for persistence). Default `'default'`; 1–128 characters. */
@@ -102,6 +141,13 @@ export interface EngineOptions {
   model?: ModelSpec;
   /** Called as the model's files arrive. */
   onProgress?: (progress: ModelProgress) => void;
+  /**
+   * A prebuilt static index to search (loaded lazily, chunk by chunk). Documents `add`ed to
+   * the engine are searched together with it (and, with `storage: 'indexeddb'`, persisted;
+   * the static index itself stays at its URL). Its model must be the engine's `model`, if it
+   * has vectors; an id of the index cannot be added again (`DUPLICATE_ID`). Default: none.
+   */
+  staticIndex?: StaticIndexSpec;
 }
 
 /**
@@ -226,12 +272,19 @@ export interface EngineInfo {
   model?: string;
   /** Where the index lives (`'memory'` also after an opted-in fallback). */
   storage: 'memory' | 'indexeddb';
+  /** The static index, if the engine has one: what is loaded and what it cost. */
+  staticIndex?: StaticIndexInfo;
 }
 
 /** A search engine. Every method is async; call {@link Engine.dispose} when done. */
 export interface Engine {
   /** Adds documents, all or none (an invalid document rejects the whole call). */
   add(documents: readonly Document[], options?: AddOptions): Promise<void>;
+  /**
+   * Replaces documents with the same ids (adding those that are new), all or none: the old
+   * versions stay if any document is invalid.
+   */
+  update(documents: readonly Document[], options?: AddOptions): Promise<void>;
   /** Removes documents by id; resolves to how many existed. */
   remove(ids: readonly string[]): Promise<number>;
   /** Full-text search. */

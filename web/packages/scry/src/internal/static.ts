@@ -1,0 +1,231 @@
+/**
+ * A static index built by `scry index`, loaded over HTTP chunk by chunk (Pagefind's model).
+ * `scry.json` names the meta file; every other file is named by its content hash, so it is
+ * immutable: fetched once, kept in Cache Storage, and checked by the wasm core against its name
+ * before use. A query that needs chunks not loaded yet fails inside the core with
+ * `CHUNKS_NEEDED`; {@link StaticIndex.load} fetches them and the query runs again.
+ */
+
+import { ScryError } from '../public/errors.js';
+import type { StaticIndexInfo } from '../public/types.js';
+import type { ResolvedStaticIndex } from './options.js';
+import type { WasmEngine } from './wasm.js';
+
+/** Name of the Cache Storage cache holding static index files (versioned with the layout). */
+export const STATIC_CACHE = 'scry-static-v1';
+/** The newest `scry.json` format this build reads. */
+const FORMAT = 1;
+/** Requests in flight at once. */
+const PARALLEL = 6;
+
+/** A fetched file and where it came from. */
+interface Fetched {
+  bytes: Uint8Array;
+  cached: boolean;
+}
+
+/** What `scry.json` says. */
+interface Entry {
+  format: number;
+  meta: string;
+  documents: number;
+  vectors: number;
+  model: string | null;
+  bytes: number;
+}
+
+async function openCache(enabled: boolean): Promise<Cache | undefined> {
+  if (!enabled || typeof caches === 'undefined') return undefined;
+  try {
+    return await caches.open(STATIC_CACHE);
+  } catch {
+    return undefined;
+  }
+}
+
+function fetchError(url: string, why: unknown): ScryError {
+  const reason = why instanceof Error ? why.message : String(why);
+  return new ScryError('INDEX_FETCH', `cannot load ${url}: ${reason}`, { cause: why });
+}
+
+async function download(url: string): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw fetchError(url, e);
+  }
+  if (!res.ok) throw fetchError(url, `HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The static index attached to one engine. */
+export class StaticIndex {
+  readonly #base: string;
+  readonly #cache: Cache | undefined;
+  readonly #entry: Entry;
+  #meta: Uint8Array = new Uint8Array();
+  /** Chunks being fetched, by name (a chunk two queries need is fetched once). */
+  readonly #pending = new Map<string, Promise<Fetched>>();
+  #requests = 0;
+  #bytes = 0;
+  #fromCache = 0;
+
+  private constructor(base: string, cache: Cache | undefined, entry: Entry) {
+    this.#base = base;
+    this.#cache = cache;
+    this.#entry = entry;
+  }
+
+  /** Fetches `scry.json` (fresh when online, the cached copy offline) and the meta file. */
+  static async open(spec: ResolvedStaticIndex): Promise<StaticIndex> {
+    const cache = await openCache(spec.cache);
+    const entryUrl = new URL('scry.json', spec.url).href;
+    let text: string;
+    try {
+      const res = await fetch(entryUrl, { cache: 'no-cache' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      text = await res.text();
+      await cache?.put(entryUrl, new Response(text)).catch(() => undefined);
+    } catch (e) {
+      const cached = await cache?.match(entryUrl);
+      if (!cached) throw fetchError(entryUrl, e);
+      text = await cached.text();
+    }
+    let entry: Entry;
+    try {
+      entry = JSON.parse(text) as Entry;
+    } catch (e) {
+      throw new ScryError('CORRUPT_DATA', `${entryUrl} is not JSON: ${String(e)}`);
+    }
+    if (typeof entry !== 'object' || entry === null || typeof entry.format !== 'number') {
+      throw new ScryError('CORRUPT_DATA', `${entryUrl} is not a scry index entry`);
+    }
+    if (entry.format !== FORMAT) {
+      throw new ScryError(
+        'UNSUPPORTED_VERSION',
+        `${entryUrl} has format ${entry.format}; this build reads format ${FORMAT}`,
+      );
+    }
+    if (typeof entry.meta !== 'string' || !/^meta\/[0-9a-f]{32}\.bin$/.test(entry.meta)) {
+      throw new ScryError('CORRUPT_DATA', `${entryUrl} names no valid meta file`);
+    }
+    const index = new StaticIndex(spec.url, cache, entry);
+    index.#meta = (await index.#fetch(entry.meta)).bytes;
+    return index;
+  }
+
+  /** The index's model id (its vectors'), if it has vectors. */
+  get model(): string | undefined {
+    return this.#entry.vectors > 0 && this.#entry.model ? this.#entry.model : undefined;
+  }
+
+  /** Adds the index to `engine` (again after the engine was reloaded). */
+  async attach(engine: WasmEngine): Promise<void> {
+    engine.attachStatic(this.#entry.meta, this.#meta);
+    await this.#keep(this.#entry.meta, this.#meta);
+  }
+
+  /** Puts a file the core accepted into Cache Storage (once). */
+  async #keep(name: string, bytes: Uint8Array): Promise<void> {
+    const cache = this.#cache;
+    if (!cache) return;
+    const url = new URL(name, this.#base).href;
+    try {
+      if (await cache.match(url)) return;
+      const body = new Uint8Array(bytes.byteLength);
+      body.set(bytes);
+      await cache.put(url, new Response(body.buffer));
+    } catch {
+      // A full or refused cache only costs a later download.
+    }
+  }
+
+  /** Fetches one file: Cache Storage first (names are content hashes), then the network. */
+  async #fetch(name: string, network = false): Promise<Fetched> {
+    const url = new URL(name, this.#base).href;
+    const hit = network ? undefined : await this.#cache?.match(url).catch(() => undefined);
+    if (hit) {
+      this.#fromCache++;
+      return { bytes: new Uint8Array(await hit.arrayBuffer()), cached: true };
+    }
+    this.#requests++;
+    const bytes = await download(url);
+    this.#bytes += bytes.byteLength;
+    return { bytes, cached: false };
+  }
+
+  /** Fetches `names` (at most {@link PARALLEL} at a time) and hands them to the core. */
+  async load(engine: () => WasmEngine, names: readonly string[]): Promise<void> {
+    const queue = [...new Set(names)];
+    const worker = async (): Promise<void> => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        let pending = this.#pending.get(name);
+        if (!pending) {
+          pending = this.#fetch(name);
+          this.#pending.set(name, pending);
+        }
+        let got: Fetched;
+        try {
+          got = await pending;
+        } finally {
+          this.#pending.delete(name);
+        }
+        // The core checks the bytes against the name; only then are they worth caching.
+        try {
+          engine().loadChunk(name, got.bytes);
+        } catch (e) {
+          if (!got.cached) throw e;
+          // A damaged cached copy: drop it and download the file again.
+          await this.#cache?.delete(new URL(name, this.#base).href).catch(() => undefined);
+          got = await this.#fetch(name, true);
+          engine().loadChunk(name, got.bytes);
+        }
+        if (!got.cached) await this.#keep(name, got.bytes);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, worker));
+  }
+
+  /** Loads every chunk not loaded yet (for offline use). */
+  async loadAll(engine: () => WasmEngine): Promise<void> {
+    const missing = engine()
+      .staticChunks()
+      .filter((c) => !c.loaded)
+      .map((c) => c.name);
+    await this.load(engine, missing);
+  }
+
+  /** Counters for {@link EngineInfo}. */
+  info(engine: WasmEngine): StaticIndexInfo {
+    const chunks = engine.staticChunks();
+    return {
+      url: this.#base,
+      documents: this.#entry.documents,
+      vectors: this.#entry.vectors,
+      bytes: this.#entry.bytes,
+      chunks: chunks.length,
+      chunksLoaded: chunks.filter((c) => c.loaded).length,
+      requests: this.#requests,
+      bytesFetched: this.#bytes,
+      fromCache: this.#fromCache,
+    };
+  }
+}
+
+/** Runs `run`; while the core asks for static index chunks, loads them and runs it again. */
+export async function withChunks<T>(
+  index: StaticIndex | undefined,
+  engine: () => WasmEngine,
+  run: () => T,
+): Promise<T> {
+  for (let round = 0; ; round++) {
+    try {
+      return run();
+    } catch (e) {
+      const { code, chunks } = e as { code?: unknown; chunks?: unknown };
+      if (code !== 'CHUNKS_NEEDED' || !index || !Array.isArray(chunks) || round >= 32) throw e;
+      await index.load(engine, chunks as string[]);
+    }
+  }
+}
