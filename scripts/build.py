@@ -14,6 +14,7 @@ Usage: scripts/build.py [--profile release|dev] [--skip-wasm]
 Expects the tools from scripts/setup.sh on PATH (wasm-pack, wasm-bindgen, node_modules/.bin).
 """
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -171,6 +172,22 @@ def write_precache(dist: str) -> None:
             files.append(rel)
     with open(os.path.join(dist, "precache.json"), "w", encoding="utf-8") as f:
         json.dump(sorted(files), f, indent=0)
+    # The service worker's cache is named after a hash of what it keeps: a new build is a new
+    # worker (browsers compare sw.js byte for byte), which replaces the old cache.
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        path = os.path.join(dist, "index.html" if rel == "./" else rel)
+        digest.update(rel.encode())
+        with open(path, "rb") as f:
+            digest.update(hashlib.sha256(f.read()).digest())
+    sw = os.path.join(dist, "sw.js")
+    with open(sw, encoding="utf-8") as f:
+        text = f.read()
+    stamped = text.replace("const BUILD = 'dev';", f"const BUILD = '{digest.hexdigest()[:16]}';")
+    if stamped == text:
+        sys.exit("scripts/build.py: sw.js has no BUILD line to stamp")
+    with open(sw, "w", encoding="utf-8") as f:
+        f.write(stamped)
 
 
 def main() -> None:

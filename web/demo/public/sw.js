@@ -1,10 +1,12 @@
 // The demo's service worker: offline after the first visit. At install it keeps the app shell
-// (precache.json, written by scripts/build.py: the page, scripts, styles, wasm, images). Later
-// same-origin GETs are answered from that cache at once and revalidated in the background
-// (stale-while-revalidate: an update shows on the next visit); what is not cached goes to the
-// network and is kept. The model and the static index are not duplicated here: the scry package
-// keeps them in Cache Storage itself (content-checked) and reads them from there offline.
-const CACHE = 'scry-demo-v1';
+// (precache.json, written by scripts/build.py: the page, scripts, styles, wasm, images) in a
+// cache named after the build (scripts/build.py stamps BUILD below with a hash of those files, so
+// a new build installs a new worker and drops the old cache). Precached files are answered from
+// the cache; anything else goes to the network. The model and the static index are not
+// duplicated here: the scry package keeps them in Cache Storage itself (content-checked) and
+// reads them from there offline.
+const BUILD = 'dev';
+const CACHE = `scry-demo-${BUILD}`;
 const SKIP = [/\/models\//, /\/collections\/node\//];
 
 self.addEventListener('install', (event) => {
@@ -29,12 +31,6 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-async function refresh(cache, request) {
-  const response = await fetch(request);
-  if (response.ok) await cache.put(request, response.clone());
-  return response;
-}
-
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
@@ -43,12 +39,7 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
-      const hit = await cache.match(request, { ignoreSearch: true });
-      if (hit) {
-        event.waitUntil(refresh(cache, request).catch(() => undefined));
-        return hit;
-      }
-      return refresh(cache, request);
+      return (await cache.match(request, { ignoreSearch: true })) ?? fetch(request);
     })(),
   );
 });

@@ -341,12 +341,13 @@ function setUpDropZone(): void {
 }
 
 async function main(): Promise<void> {
-  if ('serviceWorker' in navigator) {
-    // Offline after the first visit; the app works the same without it.
-    navigator.serviceWorker.register('sw.js').catch(() => undefined);
-  }
   setStatus('Loading the model and the Node.js docs…');
   const { engine, ready } = await engineFor('node');
+  if ('serviceWorker' in navigator) {
+    // Offline after the first visit; registered once the page is up, so that its install
+    // (fetching the app shell) does not compete with the first load. Works the same without.
+    navigator.serviceWorker.register('sw.js').catch(() => undefined);
+  }
   setStatus(`${await describeEngine(engine)} · ${ready}`);
   setUpDropZone();
   for (const el of [input, collectionSelect, modeSelect]) el.disabled = false;

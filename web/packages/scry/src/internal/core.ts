@@ -110,10 +110,11 @@ export class Core {
     }
     this.#engine = engine;
     if (this.#static && staticIndex?.prefetch) {
-      // Everything else in the background (for offline use); queries load what they need
-      // meanwhile. A failure here only means those chunks load on demand later.
+      // Everything else in the background (for offline use), after a pause so that the first
+      // queries do not compete with it; they load what they need meanwhile. A failure here
+      // (or a disposed engine) only means those chunks load on demand later.
       const index = this.#static;
-      void index.loadAll(() => this.#get()).catch(() => undefined);
+      setTimeout(() => void index.loadAll(() => this.#get()).catch(() => undefined), 2000);
     }
     return {
       version: wasm.version(),

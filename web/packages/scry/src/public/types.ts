@@ -73,8 +73,8 @@ export interface StaticIndexSpec {
   /** Keep fetched files in Cache Storage (they are immutable). Default `true`. */
   cache?: boolean;
   /**
-   * After start, fetch every remaining chunk in the background, so that any query works
-   * offline later. Default `false` (fetch on demand only).
+   * Two seconds after start, fetch every remaining chunk in the background, so that any query
+   * works offline later. Default `false` (fetch on demand only).
    */
   prefetch?: boolean;
 }
