@@ -90,7 +90,9 @@ test('the model is fetched with progress, cached, verified and used for semantic
     readFileSync(new URL('../fixtures/node-docs-sample.json', import.meta.url), 'utf8'),
   );
   const hits = await page.evaluate(async (docs) => {
-    await window.engine.add(docs);
+    const progress = [];
+    await window.engine.add(docs, { onProgress: (p) => progress.push(p) });
+    window.addProgress = progress;
     const vector = await window.engine.search('compress data with gzip or deflate', {
       mode: 'vector',
       k: 3,
@@ -100,6 +102,44 @@ test('the model is fetched with progress, cached, verified and used for semantic
   }, sample.documents);
   assert.equal(hits.vector[0], 'zlib', JSON.stringify(hits.vector));
   assert.equal(hits.blank, 'INVALID_QUERY');
+  // Embedding progress: batches of passages, growing to all of them.
+  const addProgress = await page.evaluate(() => window.addProgress);
+  assert.ok(addProgress.length >= 2, JSON.stringify(addProgress));
+  const lastAdd = addProgress.at(-1);
+  assert.equal(lastAdd.documents, sample.documents.length);
+  assert.equal(lastAdd.embedded, lastAdd.passages);
+  assert.ok(lastAdd.passages >= sample.documents.length);
+  for (let i = 1; i < addProgress.length; i++) {
+    assert.ok(addProgress[i].embedded > addProgress[i - 1].embedded);
+  }
+
+  // Aborting an add between embedding batches adds nothing; the engine carries on.
+  const aborted = await page.evaluate(async (docs) => {
+    const copies = docs.map((d) => ({ ...d, id: `copy-${d.id}` }));
+    const before = (await window.engine.info()).documents;
+    const ctl = new AbortController();
+    let events = 0;
+    const code = await window.engine
+      .add(copies, {
+        signal: ctl.signal,
+        onProgress: () => {
+          events++;
+          ctl.abort();
+        },
+      })
+      .then(
+        () => 'resolved',
+        (e) => e.code,
+      );
+    const after = (await window.engine.info()).documents;
+    await window.engine.add(copies.slice(0, 3));
+    const later = (await window.engine.info()).documents;
+    return { code, events, before, after, later };
+  }, sample.documents);
+  assert.equal(aborted.code, 'ABORTED');
+  assert.equal(aborted.events, 1, 'it stopped after the first batch');
+  assert.equal(aborted.after, aborted.before);
+  assert.equal(aborted.later, aborted.before + 3);
 
   // A second engine in the same origin takes the files from the cache: no model download.
   const before = requests.length;

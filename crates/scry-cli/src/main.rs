@@ -71,7 +71,7 @@ impl From<ModeArg> for Mode {
 enum Command {
     /// Index a folder of Markdown, HTML and text files (one document per section). Writes the
     /// index for the other commands and, for web sites, a static index browsers load chunk by
-    /// chunk (`scry.json` + `meta/`, `post/`, `docs/`, `vec/`: publish the folder). A rebuild
+    /// chunk (`scry.json` + `meta/`, `post/`, `docs/`, `vec/`: what to publish). A rebuild
     /// into the same folder embeds only passages whose text changed.
     Index {
         /// The folder to index.

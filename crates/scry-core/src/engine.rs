@@ -421,7 +421,9 @@ impl Engine {
             .collect()
     }
 
-    fn check_new(&self, docs: &[Document]) -> Result<()> {
+    /// Checks that `docs` could be added now (valid, ids new and unique) without adding them:
+    /// callers that embed before adding fail fast.
+    pub fn check_new(&self, docs: &[Document]) -> Result<()> {
         let mut seen = HashSet::with_capacity(docs.len());
         for d in docs {
             d.validate()?;
@@ -810,6 +812,7 @@ impl Engine {
         if self.vector_count() == 0 || self.slot_of(id).is_none() {
             return Ok(None);
         }
+        self.need_vectors()?;
         let q = self.vector_query(query)?;
         Ok(Some(self.document_vector(id, Some(&q))))
     }
@@ -1190,11 +1193,14 @@ impl Engine {
             };
             ids.push(id);
         }
+        // The model is recorded when stored vectors need it; one only a static index brought
+        // is the static index's business (it may change with the next deploy).
+        let stored_vectors = persisted.iter().any(|s| s.seg.vectors.rows() > 0);
         let manifest = Manifest {
             generation: self.generation + 1,
             analyzer: self.config.analyzer.clone(),
             metric: self.config.vectors.metric,
-            model: self.model.clone(),
+            model: self.model.clone().filter(|_| stored_vectors),
             segments: persisted
                 .iter()
                 .zip(&ids)

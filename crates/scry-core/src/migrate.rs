@@ -38,6 +38,13 @@ impl ModelMigration {
         if model.dims == 0 {
             return Err(CoreError::InvalidInput("model has dimension 0".into()));
         }
+        if current.has_static() {
+            return Err(CoreError::InvalidInput(
+                "an index with a static index attached cannot migrate: rebuild the static index \
+                 with the new model (scry index --model) instead"
+                    .into(),
+            ));
+        }
         let target = Engine::new(current.config().clone())?;
         let mut pending: Vec<Document> = current.documents().cloned().collect();
         // Embedded from the end (pop); keep the index's order.

@@ -16,7 +16,7 @@
 //! against its name) and asks again. Once loaded, answers are exactly those of the exported
 //! index. Documents added to the engine later live in ordinary segments beside it.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use crate::bm25::field::FieldIndex;
@@ -29,6 +29,9 @@ use crate::manifest::Manifest;
 use crate::segment::format::{self, content_id};
 use crate::segment::{Segment, docs};
 use crate::vector::VectorSegment;
+
+/// Largest vector dimension a static index may declare.
+const MAX_DIMS: usize = 65_536;
 
 /// Magic bytes of a static index's meta file.
 pub const META_MAGIC: &[u8; 8] = b"SCRYSTM\0";
@@ -45,8 +48,10 @@ pub const STATIC_DELETES_KEY: &str = "static-deletes";
 /// Magic bytes of the static deletes record.
 pub const STATIC_DELETES_MAGIC: &[u8; 8] = b"SCRYSDL\0";
 
-/// Ids removed from each static index (by meta file name).
-pub(crate) type StaticDeletes = BTreeMap<String, BTreeSet<String>>;
+/// Ids of static index documents removed or replaced locally. Kept by document id, not per
+/// index file, so that they outlive a redeploy of the static index (its files are renamed by
+/// content whenever anything in it changes).
+pub(crate) type StaticDeletes = BTreeSet<String>;
 
 /// Decodes the record written under [`STATIC_DELETES_KEY`].
 pub(crate) fn decode_static_deletes(bytes: &[u8]) -> Result<StaticDeletes> {
@@ -58,14 +63,8 @@ pub(crate) fn decode_static_deletes(bytes: &[u8]) -> Result<StaticDeletes> {
     };
     let mut r = Reader::new(body);
     let mut out = StaticDeletes::new();
-    for _ in 0..r.count(2).map_err(bad)? {
-        let meta = r.str().map_err(bad)?.to_owned();
-        let n = r.count(1).map_err(bad)?;
-        let mut ids = BTreeSet::new();
-        for _ in 0..n {
-            ids.insert(r.str().map_err(bad)?.to_owned());
-        }
-        out.insert(meta, ids);
+    for _ in 0..r.count(1).map_err(bad)? {
+        out.insert(r.str().map_err(bad)?.to_owned());
     }
     if !r.is_empty() {
         return Err(CoreError::Corrupt {
@@ -194,7 +193,9 @@ fn read_table(
             out.last().is_some_and(|p| p.start < start)
         };
         if !ordered || start >= limit {
-            return Err(format!("{kind} chunk table out of order"));
+            return Err(format!(
+                "{kind} chunk table out of order or past its {limit} items"
+            ));
         }
         if !valid_name(kind, &name) {
             return Err(format!("bad chunk name {name:?}"));
@@ -268,6 +269,13 @@ fn decode_meta(name: &str, bytes: &[u8]) -> Result<(Manifest, Segment, Lazy)> {
         return Err(bad(
             "vectors without a model, or a vectors chunk without rows".into(),
         ));
+    }
+    // Sizes a real index can have (the vectors chunk is checked against them when it loads).
+    let dims = manifest.model.as_ref().map_or(0, |m| m.dims);
+    if dims > MAX_DIMS || vector_rows > u32::MAX as usize {
+        return Err(bad(format!(
+            "implausible vectors: {vector_rows} rows of dimension {dims}"
+        )));
     }
     let segment = Segment {
         docs: stubs,
@@ -355,7 +363,10 @@ impl Engine {
                 let mut body = vec![fi as u8];
                 put_varint(&mut body, start as u64);
                 let mut chunk = Vec::new();
-                while t < field.dict().len() && chunk.len() < params.postings_chunk_bytes {
+                // At least one term per chunk, whatever the size limit.
+                while t < field.dict().len()
+                    && (t == start || chunk.len() < params.postings_chunk_bytes)
+                {
                     let (d, p) = field.postings_bytes(t);
                     put_bytes(&mut chunk, d);
                     put_bytes(&mut chunk, p);
@@ -373,7 +384,7 @@ impl Engine {
         while i < seg.docs.len() {
             let start = i;
             let mut size = 0;
-            while i < seg.docs.len() && size < params.docs_chunk_bytes {
+            while i < seg.docs.len() && (i == start || size < params.docs_chunk_bytes) {
                 let d = &seg.docs[i];
                 size += d.title.len()
                     + d.body.len()
@@ -427,19 +438,11 @@ impl Engine {
             return Ok(());
         }
         let (manifest, segment, lazy) = decode_meta(name, bytes)?;
-        // Documents removed (or replaced) before a reload stay removed.
-        let removed = self.static_deletes.get(name);
-        let deleted: Vec<bool> = segment
-            .docs
-            .iter()
-            .map(|d| removed.is_some_and(|r| r.contains(&d.id)))
-            .collect();
-        if self.segments.is_empty() && self.model.is_none() {
-            self.config.analyzer = manifest.analyzer.clone();
-            self.analyzer = crate::text::Analyzer::new(manifest.analyzer.clone());
-            self.config.vectors.metric = manifest.metric;
-        } else if manifest.analyzer != self.config.analyzer
-            || manifest.metric != self.config.vectors.metric
+        // Everything is checked before anything changes.
+        let adopt = self.segments.is_empty() && self.model.is_none();
+        if !adopt
+            && (manifest.analyzer != self.config.analyzer
+                || manifest.metric != self.config.vectors.metric)
         {
             return Err(CoreError::InvalidInput(
                 "the static index was built with another analyzer or metric than this index".into(),
@@ -448,13 +451,17 @@ impl Engine {
         if let Some(m) = &manifest.model {
             self.check_model(m)?;
         }
-        if let Some(d) = segment
+        // Documents removed or replaced locally (before a reload, or a redeploy of the static
+        // index) stay removed: the local version of an id shadows the static one.
+        let deleted: Vec<bool> = segment
             .docs
             .iter()
-            .zip(&deleted)
-            .find(|(d, gone)| !**gone && self.ids.contains_key(&d.id))
-        {
-            return Err(CoreError::DuplicateId(d.0.id.clone()));
+            .map(|d| self.static_deletes.contains(&d.id) || self.ids.contains_key(&d.id))
+            .collect();
+        if adopt {
+            self.config.analyzer = manifest.analyzer.clone();
+            self.analyzer = crate::text::Analyzer::new(manifest.analyzer.clone());
+            self.config.vectors.metric = manifest.metric;
         }
         if self.model.is_none() {
             self.model = manifest.model;
@@ -473,38 +480,61 @@ impl Engine {
         Ok(())
     }
 
-    /// The static deletes record for a commit: every attached static index's removed ids plus
-    /// those remembered for indexes not attached now. `None` when there are none.
+    /// The static deletes record for a commit: the ids removed from attached static indexes
+    /// plus those remembered from earlier ones. `None` when there are none.
     pub(crate) fn encode_static_deletes(&self) -> Option<Vec<u8>> {
         let mut all = self.static_deletes.clone();
         for s in &self.segments {
-            let Some(lazy) = s.lazy.as_deref() else {
-                continue;
-            };
-            let ids: BTreeSet<String> = s
-                .seg
-                .docs
-                .iter()
-                .zip(&s.deleted)
-                .filter(|(_, d)| **d)
-                .map(|(doc, _)| doc.id.clone())
-                .collect();
-            all.insert(lazy.meta.clone(), ids);
+            if s.lazy.is_some() {
+                all.extend(
+                    s.seg
+                        .docs
+                        .iter()
+                        .zip(&s.deleted)
+                        .filter(|(_, d)| **d)
+                        .map(|(doc, _)| doc.id.clone()),
+                );
+            }
         }
-        all.retain(|_, ids| !ids.is_empty());
         if all.is_empty() {
             return None;
         }
         let mut body = Vec::new();
         put_varint(&mut body, all.len() as u64);
-        for (meta, ids) in &all {
-            put_str(&mut body, meta);
-            put_varint(&mut body, ids.len() as u64);
-            for id in ids {
-                put_str(&mut body, id);
-            }
+        for id in &all {
+            put_str(&mut body, id);
         }
         Some(format::seal(STATIC_DELETES_MAGIC, STATIC_VERSION, &body))
+    }
+
+    /// Whether a static index is attached.
+    pub fn has_static(&self) -> bool {
+        self.segments.iter().any(|s| s.lazy.is_some())
+    }
+
+    /// `ChunksNeeded` unless the vectors of every attached static index are loaded (for what
+    /// reads document vectors outside a vector search: clustering, MMR, evaluations).
+    pub(crate) fn need_vectors(&self) -> Result<()> {
+        let mut missing = BTreeSet::new();
+        if self.model.is_some() {
+            self.missing_vectors(&mut missing);
+        }
+        need(missing)
+    }
+
+    /// `ChunksNeeded` unless the postings that full-text queries `texts` read are loaded (all
+    /// of them in one answer).
+    pub(crate) fn need_postings_of(&self, texts: &[String]) -> Result<()> {
+        if !self.has_static() {
+            return Ok(());
+        }
+        let segments: Vec<&TextSegment> = self.segments.iter().map(|s| &s.seg.text).collect();
+        let mut missing = BTreeSet::new();
+        for text in texts {
+            let q = crate::bm25::build_query(&self.analyzer, text, &segments, &self.config.bm25);
+            self.missing_postings(&q, &mut missing);
+        }
+        need(missing)
     }
 
     /// Every chunk of the attached static indexes, with whether it is loaded (for prefetching

@@ -242,6 +242,8 @@ impl Engine {
         if initial.hits.len() < 2 * params.min_cluster.max(2) {
             return Ok(Vec::new());
         }
+        // Clusters come from the documents' vectors: a static index loads them first.
+        self.need_vectors()?;
         // Prepared once: every document's closest passage is measured against it.
         let vquery = initial
             .vector
@@ -476,6 +478,8 @@ impl Engine {
             .iter()
             .flat_map(|(_, _, added)| added.iter().map(|a| format!("{query} {}", a.join(" "))))
             .collect();
+        // A static index loads every candidate's postings in one go (not one candidate a round).
+        self.need_postings_of(&candidates)?;
         let cvecs: Vec<Option<Vec<f32>>> =
             match (embedder, initial.vector.is_some() && !candidates.is_empty()) {
                 (Some(e), true) if params.embed_candidates => {

@@ -25,9 +25,14 @@ const SMALL: ExportParams = ExportParams {
 };
 
 fn source(vectors: bool) -> (Engine, HashEmbedder) {
+    source_with(vectors, |_| {})
+}
+
+fn source_with(vectors: bool, change: impl Fn(&mut Vec<Document>)) -> (Engine, HashEmbedder) {
     let mut e = Engine::new(EngineConfig::default()).unwrap();
     let mut h = HashEmbedder::new(64).unwrap();
     let mut docs = sample_docs();
+    change(&mut docs);
     for (i, d) in docs.iter_mut().enumerate() {
         d.metadata
             .insert("even".into(), scry_core::MetaValue::Bool(i % 2 == 0));
@@ -141,6 +146,41 @@ fn answers_equal_the_exported_index_in_every_mode() {
 }
 
 #[test]
+fn suggestions_without_a_query_model_load_the_vectors_they_cluster() {
+    // Full-text results, clustered by passage vectors: those must be loaded first.
+    let (src, _) = source(true);
+    let bundle = src.export_static(&SMALL).unwrap();
+    let (mut e, mut server) = attached(&bundle);
+    let p = SuggestParams::default();
+    let got = server.run(&mut e, |e| e.suggest("module", None, &p));
+    assert_eq!(got, src.suggest("module", None, &p).unwrap());
+    assert!(server.fetched.iter().any(|n| n.starts_with("vec/")));
+    assert!(!got.is_empty());
+}
+
+#[test]
+fn export_takes_at_least_one_item_per_chunk() {
+    let (src, _) = source(false);
+    let tiny = ExportParams {
+        postings_chunk_bytes: 0,
+        docs_chunk_bytes: 0,
+    };
+    let bundle = src.export_static(&tiny).unwrap();
+    let docs = bundle
+        .files
+        .iter()
+        .filter(|f| f.name.starts_with("docs/"))
+        .count();
+    assert_eq!(docs, src.len());
+    let (mut e, mut server) = attached(&bundle);
+    let hits = server.run(&mut e, |e| e.search("zlib", None, &opts(3, Mode::Text)));
+    assert_eq!(
+        hits,
+        src.search("zlib", None, &opts(3, Mode::Text)).unwrap()
+    );
+}
+
+#[test]
 fn a_query_loads_only_what_it_needs() {
     let (src, _) = source(false);
     let bundle = src.export_static(&SMALL).unwrap();
@@ -168,11 +208,10 @@ fn a_query_loads_only_what_it_needs() {
     let loaded = e.static_chunks().iter().filter(|(_, l)| *l).count();
     assert_eq!(loaded, server.fetched.len());
     assert!(loaded < total - 1, "{loaded} of {total}");
-    // Documents whose text is not loaded are not handed out half-empty.
-    let unloaded = src
-        .documents()
-        .map(|d| d.id.clone())
-        .find(|id| e.get(id).is_none());
+    // Documents whose text is not loaded are not handed out half-empty; loaded ones are whole.
+    let loaded = e.get(&hits[0].id).unwrap();
+    assert_eq!(loaded, src.get(&hits[0].id).unwrap());
+    let unloaded = src.documents().find(|d| e.get(&d.id).is_none());
     assert!(unloaded.is_some());
 }
 
@@ -229,8 +268,29 @@ fn damaged_or_swapped_chunks_are_refused_by_name() {
     {
         e.load_chunk(name, &server.files[name]).unwrap();
     }
-    // A damaged meta file, or one from a newer format.
+    // A meta file that lists a real chunk in another chunk's place: the name matches the bytes,
+    // the structure does not.
     let meta = &server.files[&bundle.meta];
+    use scry_core::segment::format;
+    use scry_core::static_index::{META_MAGIC, STATIC_VERSION};
+    let (_, body) = format::open(meta, META_MAGIC, STATIC_VERSION, "meta").unwrap();
+    let find = |needle: &[u8]| {
+        body.windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap()
+    };
+    let (first, second) = (find(a.as_bytes()), find(b.as_bytes()));
+    let mut swapped = body.to_vec();
+    swapped[first..first + a.len()].copy_from_slice(b.as_bytes());
+    swapped[second..second + b.len()].copy_from_slice(a.as_bytes());
+    let sealed = format::seal(META_MAGIC, STATIC_VERSION, &swapped);
+    let name = format!("meta/{}.bin", format::content_id(&sealed));
+    let mut crossed = Engine::new(EngineConfig::default()).unwrap();
+    crossed.attach_static(&name, &sealed).unwrap();
+    let err = crossed.load_chunk(a, &server.files[a]).unwrap_err();
+    assert_eq!(err.code(), "CORRUPT_DATA");
+    assert!(err.to_string().contains("other terms"), "{err}");
+    // A damaged meta file, or one from a newer format.
     let mut fresh = Engine::new(EngineConfig::default()).unwrap();
     let mut bad = meta.clone();
     let mid = bad.len() / 2;
@@ -238,9 +298,6 @@ fn damaged_or_swapped_chunks_are_refused_by_name() {
     let err = fresh.attach_static(&bundle.meta, &bad).unwrap_err();
     assert_eq!(err.code(), "CORRUPT_DATA");
     assert_eq!(fresh.segment_count(), 0);
-    use scry_core::segment::format;
-    use scry_core::static_index::{META_MAGIC, STATIC_VERSION};
-    let (_, body) = format::open(meta, META_MAGIC, STATIC_VERSION, "meta").unwrap();
     let newer = format::seal(META_MAGIC, STATIC_VERSION + 1, body);
     let name = format!(
         "meta/{}.bin",
@@ -321,6 +378,22 @@ fn reopen_and_attach_again(
         .unwrap();
     assert_eq!(reopened.len(), static_docs);
     assert_eq!(reopened.get("fs").unwrap().title, "File system (mine)");
+    // The site is rebuilt (one document changed, so every file gets a new name). The local
+    // removal and replacement still hold, and nothing clashes.
+    let (next_src, _) = source_with(true, |docs| docs[0].body.push_str(" Revised."));
+    let next = next_src.export_static(&SMALL).unwrap();
+    assert_ne!(next.meta, bundle.meta);
+    let mut redeployed = block_on(Engine::open(&storage, EngineConfig::default())).unwrap();
+    let mut next_server = Server::new(&next);
+    redeployed
+        .attach_static(&next.meta, &next_server.files[&next.meta])
+        .unwrap();
+    assert_eq!(redeployed.len(), static_docs);
+    let hits = next_server.run(&mut redeployed, |e| {
+        e.search("zlib gzip", None, &opts(10, Mode::Text))
+    });
+    assert!(hits.iter().all(|h| h.id != "zlib"));
+    assert_eq!(redeployed.get("fs").unwrap().title, "File system (mine)");
     let mut again = Server::new(bundle);
     let hits = again.run(&mut reopened, |e| {
         e.search(q, Some(v), &opts(5, Mode::Hybrid))

@@ -204,6 +204,65 @@ impl Engine {
         Ok(())
     }
 
+    /// Checks documents without indexing them: valid, and (`forAdd`) with ids that are new and
+    /// unique, so that a caller embedding them first fails before the slow part.
+    #[wasm_bindgen(js_name = checkDocuments)]
+    pub fn check_documents(&self, documents: JsValue, for_add: bool) -> Result<(), JsValue> {
+        let docs = documents_from_js(documents)?;
+        if for_add {
+            self.inner.check_new(&docs).map_err(ScryJsError::from)?;
+        } else {
+            for d in &docs {
+                d.validate().map_err(ScryJsError::from)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The texts to embed for each document (its passages, with title and headings as
+    /// context): `string[][]`, one array per document.
+    pub fn passages(&self, documents: JsValue) -> Result<JsValue, JsValue> {
+        let docs = documents_from_js(documents)?;
+        let out: Vec<Vec<String>> = docs.iter().map(|d| self.inner.passages(d)).collect();
+        serde_wasm_bindgen::to_value(&out).map_err(|e| JsValue::from_str(&e.to_string()))
+    }
+
+    /// Adds documents with passage vectors computed beforehand by `model` (`vectors`: every
+    /// passage's vector one after another, `counts[i]` passages for document `i`, in the order
+    /// of `passages`), all or none.
+    #[wasm_bindgen(js_name = addWithVectors)]
+    pub fn add_with_vectors(
+        &mut self,
+        documents: JsValue,
+        vectors: &[f32],
+        counts: &[u32],
+        model: &TextModel,
+    ) -> Result<(), JsValue> {
+        let docs = documents_from_js(documents)?;
+        let (grouped, tag) = group_vectors(vectors, counts, model)?;
+        self.inner
+            .add_with_vectors(docs, grouped, &tag)
+            .map_err(ScryJsError::from)?;
+        Ok(())
+    }
+
+    /// Like `addWithVectors`, replacing documents with the same ids.
+    #[wasm_bindgen(js_name = updateWithVectors)]
+    pub fn update_with_vectors(
+        &mut self,
+        documents: JsValue,
+        vectors: &[f32],
+        counts: &[u32],
+        model: &TextModel,
+    ) -> Result<(), JsValue> {
+        let docs = documents_from_js(documents)?;
+        let (grouped, tag) = group_vectors(vectors, counts, model)?;
+        self.inner
+            .update_with_vectors(docs, grouped, &tag)
+            .map_err(ScryJsError::from)?;
+        Ok(())
+    }
+
     /// Replaces documents by id (adding those that are new), all or none.
     pub fn update(&mut self, documents: JsValue) -> Result<(), JsValue> {
         let docs = documents_from_js(documents)?;
@@ -450,6 +509,40 @@ fn hits_to_js(engine: &scry_core::Engine, hits: Vec<scry_core::Hit>) -> Result<J
     let json = serde_json::to_string(&hits)
         .map_err(|e| JsValue::from(ScryJsError::invalid_options("result", e)))?;
     js_sys::JSON::parse(&json)
+}
+
+/// Each document's passage vectors.
+type DocVectors = Vec<Vec<Vec<f32>>>;
+
+/// Splits flat passage vectors into per-document lists (`counts[i]` vectors of the model's
+/// dimension for document `i`).
+fn group_vectors(
+    vectors: &[f32],
+    counts: &[u32],
+    model: &TextModel,
+) -> Result<(DocVectors, scry_core::ModelTag), ScryJsError> {
+    let tag = scry_core::Embedder::model(&model.inner).clone();
+    let dims = tag.dims;
+    let total: usize = counts.iter().map(|&c| c as usize).sum();
+    if dims == 0 || vectors.len() != total * dims {
+        return Err(ScryJsError::from(scry_core::CoreError::InvalidInput(
+            format!(
+                "{} floats for {total} passage vectors of dimension {dims}",
+                vectors.len()
+            ),
+        )));
+    }
+    let mut rows = vectors.chunks_exact(dims);
+    let grouped = counts
+        .iter()
+        .map(|&c| {
+            rows.by_ref()
+                .take(c as usize)
+                .map(<[f32]>::to_vec)
+                .collect()
+        })
+        .collect();
+    Ok((grouped, tag))
 }
 
 fn documents_from_js(documents: JsValue) -> Result<Vec<scry_core::Document>, ScryJsError> {

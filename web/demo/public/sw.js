@@ -14,7 +14,8 @@ self.addEventListener('install', (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       const list = await (await fetch('precache.json', { cache: 'no-cache' })).json();
-      await cache.addAll(list);
+      // Straight from the server (not the HTTP cache): the files of this build.
+      await cache.addAll(list.map((url) => new Request(url, { cache: 'reload' })));
       await self.skipWaiting();
     })(),
   );

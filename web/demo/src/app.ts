@@ -308,8 +308,8 @@ async function addFiles(files: readonly File[]): Promise<void> {
     const { engine } = await engineFor(name);
     if (docs.length > 0) {
       setStatus(`Indexing ${docs.length} dropped file${docs.length === 1 ? '' : 's'}…`);
-      await engine.remove(docs.map((d) => d.id));
-      await engine.add(docs);
+      // The same file dropped again replaces its earlier version (all or nothing).
+      await engine.update(docs);
     }
     const note = failed.length > 0 ? ` · skipped: ${failed.join(', ')}` : '';
     setStatus(`Added ${docs.length} file${docs.length === 1 ? '' : 's'} to this collection${note}`);

@@ -3,7 +3,7 @@
 import { InThreadBackend, WorkerBackend, type Backend } from './internal/backend.js';
 import {
   checkQuery,
-  checkSignal,
+  resolveAddOptions,
   resolveEngineOptions,
   resolveSearchOptions,
   resolveSuggestOptions,
@@ -11,6 +11,8 @@ import {
 import { ScryError } from './public/errors.js';
 import type {
   AddOptions,
+  AddProgress,
+  ModelProgress,
   Document,
   Engine,
   EngineInfo,
@@ -45,19 +47,27 @@ class EngineImpl implements Engine {
   }
 
   async add(documents: readonly Document[], options?: AddOptions): Promise<void> {
-    if (!Array.isArray(documents)) {
-      throw new ScryError('INVALID_DOCUMENT', 'add() takes an array of documents');
-    }
-    const signal = checkSignal(options?.signal);
-    await this.#live().call('add', [documents as unknown[]], signal);
+    await this.#index('add', documents, options);
   }
 
   async update(documents: readonly Document[], options?: AddOptions): Promise<void> {
+    await this.#index('update', documents, options);
+  }
+
+  async #index(
+    method: 'add' | 'update',
+    documents: readonly Document[],
+    options: AddOptions | undefined,
+  ): Promise<void> {
     if (!Array.isArray(documents)) {
-      throw new ScryError('INVALID_DOCUMENT', 'update() takes an array of documents');
+      throw new ScryError('INVALID_DOCUMENT', `${method}() takes an array of documents`);
     }
-    const signal = checkSignal(options?.signal);
-    await this.#live().call('update', [documents as unknown[]], signal);
+    const { signal, onProgress } = resolveAddOptions(options);
+    await this.#live().call(method, [documents as unknown[]], {
+      signal,
+      settle: true,
+      onProgress: onProgress && ((p) => onProgress(p as AddProgress)),
+    });
   }
 
   async remove(ids: readonly string[]): Promise<number> {
@@ -70,14 +80,14 @@ class EngineImpl implements Engine {
   async search(query: string, options?: SearchOptions): Promise<Hit[]> {
     const q = checkQuery(query);
     const { core, signal } = resolveSearchOptions(options);
-    const hits = await this.#live().call('search', [q, { ...core }], signal);
+    const hits = await this.#live().call('search', [q, { ...core }], { signal });
     return hits as Hit[];
   }
 
   async suggest(query: string, options?: SuggestOptions): Promise<Suggestion[]> {
     const q = checkQuery(query);
     const { core, signal } = resolveSuggestOptions(options);
-    const out = await this.#live().call('suggest', [q, { ...core }], signal);
+    const out = await this.#live().call('suggest', [q, { ...core }], { signal });
     return out as Suggestion[];
   }
 
@@ -110,13 +120,13 @@ class EngineImpl implements Engine {
  */
 export async function createEngine(options?: EngineOptions): Promise<Engine> {
   const resolved = resolveEngineOptions(options);
+  const onModelProgress = resolved.onProgress;
   const backend: Backend = resolved.worker ? new WorkerBackend() : new InThreadBackend();
   try {
     const { version, model, storage } = await backend.call(
       'init',
       [{ ...resolved.core }, resolved.model, resolved.storage, resolved.staticIndex],
-      undefined,
-      resolved.onProgress,
+      { onProgress: onModelProgress && ((p) => onModelProgress(p as ModelProgress)) },
     );
     return new EngineImpl(backend, version, model, storage);
   } catch (e) {

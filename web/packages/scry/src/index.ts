@@ -8,6 +8,7 @@ export { ScryError, SCRY_ERROR_CODES, isScryError, isErrorCode } from './public/
 export type { ScryErrorCode } from './public/errors.js';
 export type {
   AddOptions,
+  AddProgress,
   Document,
   Engine,
   EngineInfo,

@@ -233,3 +233,20 @@ test('update replaces documents all or none', () =>
     assert.equal((await engine.search('quokkas', { k: 1 }))[0]?.id, 'zlib');
     assert.equal(await codeOf(engine.update('nope' as never)), 'INVALID_DOCUMENT');
   }));
+
+test('add options: checked, and an aborted add adds nothing', () =>
+  withEngine(async (engine) => {
+    const before = (await engine.info()).documents;
+    const doc = { id: 'extra', title: 'Extra', body: 'An extra document.' };
+    assert.equal(await codeOf(engine.add([doc], { onProgress: 'no' as never })), 'INVALID_OPTIONS');
+    assert.equal(await codeOf(engine.add([doc], { bogus: 1 } as never)), 'INVALID_OPTIONS');
+    const ctl = new AbortController();
+    ctl.abort();
+    assert.equal(await codeOf(engine.add([doc], { signal: ctl.signal })), 'ABORTED');
+    assert.equal((await engine.info()).documents, before);
+    // Without a model indexing is one step: no progress events, and the add completes.
+    const events: unknown[] = [];
+    await engine.add([doc], { onProgress: (p) => events.push(p) });
+    assert.deepEqual(events, []);
+    assert.equal((await engine.info()).documents, before + 1);
+  }));

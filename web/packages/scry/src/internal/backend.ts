@@ -2,8 +2,19 @@
 
 import { ScryError } from '../public/errors.js';
 import { Core } from './core.js';
-import type { ModelProgress } from '../public/types.js';
-import type { CoreMethods, Method, Progress, Request, Response } from './protocol.js';
+import type { Cancel, CoreMethods, Method, Progress, Request, Response } from './protocol.js';
+
+/** How a call treats its `AbortSignal`. */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  /** Receives the call's progress messages. */
+  onProgress?: ((progress: unknown) => void) | undefined;
+  /**
+   * For calls with effects (add, update): on abort, ask the core to stop and report what it
+   * did (`ABORTED`, or success when the abort came too late) instead of rejecting at once.
+   */
+  settle?: boolean;
+}
 
 /** Sends protocol calls to a core. */
 export interface Backend {
@@ -11,8 +22,7 @@ export interface Backend {
   call<M extends Method>(
     method: M,
     args: CoreMethods[M]['args'],
-    signal?: AbortSignal,
-    onProgress?: (progress: ModelProgress) => void,
+    options?: CallOptions,
   ): Promise<CoreMethods[M]['result']>;
   terminate(): void;
 }
@@ -34,14 +44,17 @@ export class InThreadBackend implements Backend {
   async call<M extends Method>(
     method: M,
     args: CoreMethods[M]['args'],
-    signal?: AbortSignal,
-    onProgress?: (progress: ModelProgress) => void,
+    options: CallOptions = {},
   ): Promise<CoreMethods[M]['result']> {
+    const { signal, onProgress } = options;
     if (signal?.aborted) throw aborted();
     this.#core.onProgress = onProgress;
-    const response = await this.#core.handle(0, method, args);
+    const response = await this.#core.handle(0, method, args, {
+      progress: (p) => onProgress?.(p),
+      cancelled: () => signal?.aborted === true,
+    });
     this.#core.onProgress = undefined;
-    if (signal?.aborted) throw aborted();
+    if (signal?.aborted && !options.settle) throw aborted();
     return settle<M>(response);
   }
 
@@ -53,7 +66,7 @@ export class InThreadBackend implements Backend {
 interface Pending {
   resolve: (r: Response) => void;
   reject: (e: unknown) => void;
-  onProgress: ((progress: ModelProgress) => void) | undefined;
+  onProgress: ((progress: unknown) => void) | undefined;
 }
 
 /** Runs the core in a module Web Worker; requests and responses are matched by id. */
@@ -92,9 +105,9 @@ export class WorkerBackend implements Backend {
   call<M extends Method>(
     method: M,
     args: CoreMethods[M]['args'],
-    signal?: AbortSignal,
-    onProgress?: (progress: ModelProgress) => void,
+    options: CallOptions = {},
   ): Promise<CoreMethods[M]['result']> {
+    const { signal, onProgress } = options;
     if (this.#failure) return Promise.reject(this.#failure);
     if (signal?.aborted) return Promise.reject(aborted());
     const id = this.#nextId++;
@@ -103,7 +116,10 @@ export class WorkerBackend implements Backend {
       signal?.addEventListener(
         'abort',
         () => {
-          // The worker still finishes the call; its answer is dropped.
+          this.#worker.postMessage({ id, cancel: true } satisfies Cancel);
+          // Calls with effects wait for the worker to say whether it stopped in time; others
+          // reject now (the worker still finishes them; their answer is dropped).
+          if (options.settle) return;
           this.#pending.delete(id);
           reject(aborted());
         },

@@ -29,6 +29,21 @@ export function toWireError(e: unknown): { code: ScryError['code']; message: str
   return { code: 'INTERNAL', message: String(e) };
 }
 
+/** What a running call can do besides returning: report progress, learn it was aborted. */
+export interface CallContext {
+  progress(progress: unknown): void;
+  cancelled(): boolean;
+}
+
+const NO_CONTEXT: CallContext = { progress: () => undefined, cancelled: () => false };
+
+/** Passages embedded per model run between two checks for an abort. */
+const EMBED_BATCH = 32;
+
+function abortedError(): ScryError {
+  return new ScryError('ABORTED', 'the operation was aborted; nothing was added');
+}
+
 /** One engine instance behind the protocol. */
 export class Core {
   #engine: WasmEngine | undefined;
@@ -39,6 +54,8 @@ export class Core {
   #lockName = '';
   /** The prebuilt static index searched with the engine's own documents, if any. */
   #static: StaticIndex | undefined;
+  /** The pending start of its background prefetch. */
+  #prefetch: ReturnType<typeof setTimeout> | undefined;
   #channel: BroadcastChannel | undefined;
   /** Mutations in flight (a reload waits for them). */
   #busy = 0;
@@ -114,7 +131,10 @@ export class Core {
       // queries do not compete with it; they load what they need meanwhile. A failure here
       // (or a disposed engine) only means those chunks load on demand later.
       const index = this.#static;
-      setTimeout(() => void index.loadAll(() => this.#get()).catch(() => undefined), 2000);
+      this.#prefetch = setTimeout(
+        () => void index.loadAll(() => this.#get()).catch(() => undefined),
+        2000,
+      );
     }
     return {
       version: wasm.version(),
@@ -128,17 +148,43 @@ export class Core {
     return this.#engine;
   }
 
-  add(documents: unknown[]): Promise<void> {
-    return this.#mutate((engine) => {
-      if (this.#model) engine.addEmbedded(documents, this.#model);
-      else engine.add(documents);
-    });
+  add(documents: unknown[], ctx: CallContext = NO_CONTEXT): Promise<void> {
+    return this.#index(documents, ctx, false);
   }
 
-  update(documents: unknown[]): Promise<void> {
-    return this.#mutate((engine) => {
-      if (this.#model) engine.updateEmbedded(documents, this.#model);
-      else engine.update(documents);
+  update(documents: unknown[], ctx: CallContext = NO_CONTEXT): Promise<void> {
+    return this.#index(documents, ctx, true);
+  }
+
+  /**
+   * Adds (or replaces) documents. With a model, their passages are embedded first, in batches,
+   * with a progress report after each and a check for an abort between them (yielding to the
+   * event loop so that the abort message can arrive); then all are indexed in one step, so an
+   * aborted or failed call adds nothing.
+   */
+  async #index(documents: unknown[], ctx: CallContext, replace: boolean): Promise<void> {
+    const model = this.#model;
+    if (ctx.cancelled()) throw abortedError();
+    if (!model) {
+      await this.#mutate((engine) => (replace ? engine.update(documents) : engine.add(documents)));
+      return;
+    }
+    this.#get().checkDocuments(documents, !replace);
+    const passages = this.#get().passages(documents) as string[][];
+    const texts = passages.flat();
+    const vectors = new Float32Array(texts.length * model.dims);
+    for (let i = 0; i < texts.length; i += EMBED_BATCH) {
+      const batch = texts.slice(i, i + EMBED_BATCH);
+      vectors.set(model.embed(batch), i * model.dims);
+      const embedded = i + batch.length;
+      ctx.progress({ documents: documents.length, passages: texts.length, embedded });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (ctx.cancelled()) throw abortedError();
+    }
+    const counts = Uint32Array.from(passages, (p) => p.length);
+    await this.#mutate((engine) => {
+      if (replace) engine.updateWithVectors(documents, vectors, counts, model);
+      else engine.addWithVectors(documents, vectors, counts, model);
     });
   }
 
@@ -244,11 +290,14 @@ export class Core {
     id: number,
     method: M,
     args: CoreMethods[M]['args'],
+    ctx: CallContext = NO_CONTEXT,
   ): Promise<Response> {
     try {
       const fn = this[method] as (...a: unknown[]) => unknown;
       if (typeof fn !== 'function') throw new ScryError('INTERNAL', `unknown method ${method}`);
-      const value = await fn.apply(this, args as unknown[]);
+      // Adds and updates take the call context after their one argument.
+      const full = method === 'add' || method === 'update' ? [args[0], ctx] : args;
+      const value = await fn.apply(this, full as unknown[]);
       return { id, ok: true, value };
     } catch (e) {
       return { id, ok: false, error: toWireError(e) };
@@ -264,6 +313,8 @@ export class Core {
     this.#engine = undefined;
     this.#model?.free();
     this.#model = undefined;
+    clearTimeout(this.#prefetch);
+    this.#static?.close();
     this.#static = undefined;
   }
 }

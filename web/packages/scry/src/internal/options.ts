@@ -2,6 +2,7 @@
 
 import { ScryError } from '../public/errors.js';
 import type {
+  AddProgress,
   EngineOptions,
   ModelProgress,
   SearchOptions,
@@ -295,4 +296,21 @@ export function checkQuery(query: unknown): string {
     throw new ScryError('INVALID_QUERY', `query must be a string, got ${typeof query}`);
   }
   return query;
+}
+
+/** Validates {@link AddOptions}. */
+export function resolveAddOptions(options: unknown): {
+  signal: AbortSignal | undefined;
+  onProgress: ((progress: AddProgress) => void) | undefined;
+} {
+  const o = asObject(options, 'add options');
+  checkKeys(o, ['signal', 'onProgress'], 'add');
+  const onProgress = o['onProgress'];
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    fail('onProgress must be a function');
+  }
+  return {
+    signal: checkSignal(o['signal']),
+    onProgress: onProgress as ((progress: AddProgress) => void) | undefined,
+  };
 }

@@ -1,7 +1,7 @@
 /** Messages between the page and the engine worker. Plain structured-cloneable data. */
 
 import type { ScryErrorCode } from '../public/errors.js';
-import type { ModelProgress, StaticIndexInfo } from '../public/types.js';
+import type { AddProgress, ModelProgress, StaticIndexInfo } from '../public/types.js';
 import type { ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 
 /** Methods the core answers, with their arguments and results. */
@@ -34,10 +34,19 @@ export interface Request<M extends Method = Method> {
   args: CoreMethods[M]['args'];
 }
 
-/** Worker → page, before the response: progress of request `id` (model download). */
+/** Worker → page, before the response: progress of request `id` (model download, embedding). */
 export interface Progress {
   id: number;
-  progress: ModelProgress;
+  progress: ModelProgress | AddProgress;
+}
+
+/**
+ * Page → worker: the caller aborted request `id`. Adds and updates stop at their next check
+ * (between embedding batches) and answer `ABORTED`, or finish if already past the last one.
+ */
+export interface Cancel {
+  id: number;
+  cancel: true;
 }
 
 /** Worker → page. */

@@ -65,6 +65,10 @@ export class StaticIndex {
   readonly #cache: Cache | undefined;
   readonly #entry: Entry;
   #meta: Uint8Array = new Uint8Array();
+  /** Whether the meta file came from Cache Storage (a damaged copy is fetched again). */
+  #metaCached = false;
+  /** Set when the engine is disposed: background loads stop. */
+  #closed = false;
   /** Chunks being fetched, by name (a chunk two queries need is fetched once). */
   readonly #pending = new Map<string, Promise<Fetched>>();
   #requests = 0;
@@ -111,7 +115,9 @@ export class StaticIndex {
       throw new ScryError('CORRUPT_DATA', `${entryUrl} names no valid meta file`);
     }
     const index = new StaticIndex(spec.url, cache, entry);
-    index.#meta = (await index.#fetch(entry.meta)).bytes;
+    const meta = await index.#fetch(entry.meta);
+    index.#meta = meta.bytes;
+    index.#metaCached = meta.cached;
     return index;
   }
 
@@ -122,8 +128,22 @@ export class StaticIndex {
 
   /** Adds the index to `engine` (again after the engine was reloaded). */
   async attach(engine: WasmEngine): Promise<void> {
-    engine.attachStatic(this.#entry.meta, this.#meta);
+    try {
+      engine.attachStatic(this.#entry.meta, this.#meta);
+    } catch (e) {
+      if (!this.#metaCached || !isCorrupt(e)) throw e;
+      // A damaged cached copy: drop it and download the file again.
+      await this.#cache?.delete(new URL(this.#entry.meta, this.#base).href).catch(() => false);
+      this.#meta = (await this.#fetch(this.#entry.meta, true)).bytes;
+      this.#metaCached = false;
+      engine.attachStatic(this.#entry.meta, this.#meta);
+    }
     await this.#keep(this.#entry.meta, this.#meta);
+  }
+
+  /** Stops background loading (the engine was disposed). */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Puts a file the core accepted into Cache Storage (once). */
@@ -159,7 +179,7 @@ export class StaticIndex {
   async load(engine: () => WasmEngine, names: readonly string[]): Promise<void> {
     const queue = [...new Set(names)];
     const worker = async (): Promise<void> => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      for (let name = queue.shift(); name !== undefined && !this.#closed; name = queue.shift()) {
         let pending = this.#pending.get(name);
         if (!pending) {
           pending = this.#fetch(name);
@@ -175,7 +195,7 @@ export class StaticIndex {
         try {
           engine().loadChunk(name, got.bytes);
         } catch (e) {
-          if (!got.cached) throw e;
+          if (!got.cached || !isCorrupt(e)) throw e;
           // A damaged cached copy: drop it and download the file again.
           await this.#cache?.delete(new URL(name, this.#base).href).catch(() => undefined);
           got = await this.#fetch(name, true);
@@ -213,6 +233,10 @@ export class StaticIndex {
   }
 }
 
+function isCorrupt(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === 'CORRUPT_DATA';
+}
+
 /** Runs `run`; while the core asks for static index chunks, loads them and runs it again. */
 export async function withChunks<T>(
   index: StaticIndex | undefined,
@@ -223,7 +247,7 @@ export async function withChunks<T>(
     try {
       return run();
     } catch (e) {
-      const { code, chunks } = e as { code?: unknown; chunks?: unknown };
+      const { code, chunks } = (e ?? {}) as { code?: unknown; chunks?: unknown };
       if (code !== 'CHUNKS_NEEDED' || !index || !Array.isArray(chunks) || round >= 32) throw e;
       await index.load(engine, chunks as string[]);
     }

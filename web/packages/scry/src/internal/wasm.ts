@@ -16,7 +16,20 @@ export interface WasmEngine {
   addEmbedded(documents: unknown, model: WasmTextModel): void;
   remove(ids: string[]): number;
   update(documents: unknown): void;
-  updateEmbedded(documents: unknown, model: WasmTextModel): void;
+  checkDocuments(documents: unknown, forAdd: boolean): void;
+  passages(documents: unknown): unknown;
+  addWithVectors(
+    documents: unknown,
+    vectors: Float32Array,
+    counts: Uint32Array,
+    model: WasmTextModel,
+  ): void;
+  updateWithVectors(
+    documents: unknown,
+    vectors: Float32Array,
+    counts: Uint32Array,
+    model: WasmTextModel,
+  ): void;
   attachStatic(name: string, bytes: Uint8Array): void;
   loadChunk(name: string, bytes: Uint8Array): void;
   staticChunks(): { name: string; loaded: boolean }[];

@@ -174,10 +174,29 @@ export interface SearchOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link Engine.add}. */
+/** Progress of {@link Engine.add} / {@link Engine.update} with a model, after each batch. */
+export interface AddProgress {
+  /** Documents in the call. */
+  documents: number;
+  /** Passages to embed in all of them. */
+  passages: number;
+  /** Passages embedded so far. */
+  embedded: number;
+}
+
+/** Options of {@link Engine.add} and {@link Engine.update}. */
 export interface AddOptions {
-  /** Cancels before the documents are sent; rejects with code `ABORTED`. */
+  /**
+   * Cancels the call: it rejects with `ABORTED` and nothing is added — the engine stops between
+   * embedding batches. An abort that comes after the last batch is too late: the call then
+   * completes and resolves.
+   */
   signal?: AbortSignal;
+  /**
+   * With a model: called after each batch of passages is embedded (without a model indexing
+   * is one quick step and reports nothing).
+   */
+  onProgress?: (progress: AddProgress) => void;
 }
 
 /** The best excerpt of a document's body for a query. Never HTML: escape `text` when showing it. */
