@@ -37,8 +37,12 @@ export interface CallContext {
 
 const NO_CONTEXT: CallContext = { progress: () => undefined, cancelled: () => false };
 
-/** Passages embedded per model run between two checks for an abort. */
-const EMBED_BATCH = 32;
+/**
+ * Passages embedded per model run, between two checks for an abort. Small: tract gains nothing
+ * from large batches in wasm, and their activations slowed embedding down (300 sections: 56 s
+ * in batches of 4, 64 s of 8, 130 s of 32; `scripts/bench-browser.mjs package`).
+ */
+const EMBED_BATCH = 4;
 
 function abortedError(): ScryError {
   return new ScryError('ABORTED', 'the operation was aborted; nothing was added');
@@ -172,11 +176,15 @@ export class Core {
     this.#get().checkDocuments(documents, !replace);
     const passages = this.#get().passages(documents) as string[][];
     const texts = passages.flat();
-    const vectors = new Float32Array(texts.length * model.dims);
-    for (let i = 0; i < texts.length; i += EMBED_BATCH) {
-      const batch = texts.slice(i, i + EMBED_BATCH);
-      vectors.set(model.embed(batch), i * model.dims);
-      const embedded = i + batch.length;
+    const dims = model.dims;
+    const vectors = new Float32Array(texts.length * dims);
+    // Batches of passages of similar length: a batch is padded to its longest passage.
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+    for (let i = 0; i < order.length; i += EMBED_BATCH) {
+      const slots = order.slice(i, i + EMBED_BATCH);
+      const out = model.embed(slots.map((j) => texts[j]!));
+      slots.forEach((j, k) => vectors.set(out.subarray(k * dims, (k + 1) * dims), j * dims));
+      const embedded = i + slots.length;
       ctx.progress({ documents: documents.length, passages: texts.length, embedded });
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (ctx.cancelled()) throw abortedError();
