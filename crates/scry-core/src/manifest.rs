@@ -169,7 +169,7 @@ impl Manifest {
                 if i > 0 && delta == 0 {
                     return Err(corrupt("deleted documents not strictly increasing".into()));
                 }
-                d += delta;
+                d = d.saturating_add(delta);
                 if d >= u64::from(doc_count) {
                     return Err(corrupt(format!("deleted document {d} ≥ {doc_count}")));
                 }

@@ -289,7 +289,7 @@ fn validate_postings(docs: &[u8], positions: &[u8], df: u32, doc_count: u32) -> 
         if i > 0 && delta == 0 {
             return Err("doc ids are not strictly increasing".into());
         }
-        doc += delta;
+        doc = doc.saturating_add(delta);
         if doc >= u64::from(doc_count) {
             return Err(format!("doc id {doc} is not below {doc_count}"));
         }
@@ -299,7 +299,7 @@ fn validate_postings(docs: &[u8], positions: &[u8], df: u32, doc_count: u32) -> 
         }
         let mut p: u64 = 0;
         for _ in 0..tf {
-            p += pr.varint().map_err(|e| e.to_string())?;
+            p = p.saturating_add(pr.varint().map_err(|e| e.to_string())?);
             if p > u64::from(u32::MAX) {
                 return Err("position overflows".into());
             }
