@@ -127,7 +127,13 @@ test('a query fetches only the chunks it needs, and a second visit takes them fr
   assert.equal(s.requests, fetched.length - 1, 'every download but scry.json is counted');
   assert.deepEqual(problems, []);
 
-  // Another page of the same origin: every chunk it needs again is in Cache Storage.
+  // Another page of the same origin: every chunk it needs again is in Cache Storage, and files
+  // of an earlier deploy of the index (no longer listed) are dropped from it.
+  const stale = `${server.url}${INDEX}post/00000000000000000000000000000000.bin`;
+  await page.evaluate(async (url) => {
+    const cache = await caches.open('scry-static-v1');
+    await cache.put(url, new Response('old deploy'));
+  }, stale);
   const second = await openPage(context);
   assert.ok((await create(second.page, spec())).info);
   const again = await search(second.page, 'gzip deflate', { mode: 'text', k: 5 });
@@ -135,6 +141,14 @@ test('a query fetches only the chunks it needs, and a second visit takes them fr
   assert.deepEqual(second.fetched, ['scry.json'], 'only the entry is asked for again');
   const warm = await second.page.evaluate(() => window.engine.info());
   assert.ok(warm.staticIndex.fromCache >= afterText + 1);
+  const cached = await second.page.evaluate(async () =>
+    (await (await caches.open('scry-static-v1')).keys()).map((r) => r.url),
+  );
+  assert.ok(!cached.includes(stale), 'the stale file was pruned');
+  assert.ok(
+    cached.some((u) => u.includes('/post/')),
+    'live chunks stay',
+  );
   await context.close();
 });
 

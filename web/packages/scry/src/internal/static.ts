@@ -139,6 +139,30 @@ export class StaticIndex {
       engine.attachStatic(this.#entry.meta, this.#meta);
     }
     await this.#keep(this.#entry.meta, this.#meta);
+    await this.#prune(engine);
+  }
+
+  /**
+   * Drops cached files of this index's folder that the current version no longer lists (an
+   * earlier deploy's chunks): Cache Storage keeps only what can still be used.
+   */
+  async #prune(engine: WasmEngine): Promise<void> {
+    const cache = this.#cache;
+    if (!cache) return;
+    const live = new Set(
+      ['scry.json', this.#entry.meta, ...engine.staticChunks().map((c) => c.name)].map(
+        (name) => new URL(name, this.#base).href,
+      ),
+    );
+    try {
+      for (const request of await cache.keys()) {
+        if (request.url.startsWith(this.#base) && !live.has(request.url)) {
+          await cache.delete(request);
+        }
+      }
+    } catch {
+      // Pruning only saves space.
+    }
   }
 
   /** Stops background loading (the engine was disposed). */
