@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startServer } from './serve.mjs';
 import { chromium } from 'playwright-core';
-import { ARGS } from '../tests/e2e/browser.mjs';
+import { ARGS, waitForStaticIndex } from '../tests/e2e/browser.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -88,14 +88,7 @@ try {
       await page.goto(server.url);
       await page.evaluate(() => navigator.serviceWorker.ready);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
-      for (let t = 0; t < 240; t++) {
-        await page.fill('#q', ' ');
-        await page.fill('#q', '');
-        const chunks = (await page.getAttribute('body', 'data-chunks')) ?? '0/1';
-        const [loaded, total] = chunks.split('/').map(Number);
-        if (loaded === total) break;
-        await page.waitForTimeout(500);
-      }
+      await waitForStaticIndex(page);
       await page.close();
       const warm = await visit(context, server);
       results.push({ cold, warm });

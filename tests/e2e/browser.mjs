@@ -46,3 +46,19 @@ export function watchPage(page, context, site) {
   }
   return { problems, foreign };
 }
+
+/**
+ * Waits until the demo page's static index is wholly loaded (its background prefetch done):
+ * an empty query refreshes the status line, whose `data-chunks` reads `loaded/total`.
+ */
+export async function waitForStaticIndex(page, { tries = 240, every = 500 } = {}) {
+  for (let i = 0; ; i++) {
+    await page.fill('#q', ' ');
+    await page.fill('#q', '');
+    const chunks = (await page.getAttribute('body', 'data-chunks')) ?? '0/1';
+    const [loaded, total] = chunks.split('/').map(Number);
+    if (loaded === total) return;
+    if (i >= tries) throw new Error(`static index still loading: ${chunks}`);
+    await page.waitForTimeout(every);
+  }
+}

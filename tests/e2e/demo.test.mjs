@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { CSP, startServer } from '../../scripts/serve.mjs';
-import { DEMO_ROOT, OUTPUT, launch, watchPage } from './browser.mjs';
+import { DEMO_ROOT, OUTPUT, launch, waitForStaticIndex, watchPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -168,16 +168,7 @@ test('after the first visit the demo works offline', async () => {
   const { page, problems, foreign } = await openDemo(context);
   await page.evaluate(() => navigator.serviceWorker.ready);
   // The whole static index arrives in the background (prefetch); the status line counts it.
-  for (let i = 0; ; i++) {
-    // An empty query refreshes the status line.
-    await page.fill('#q', ' ');
-    await page.fill('#q', '');
-    const chunks = await page.getAttribute('body', 'data-chunks');
-    const [loaded, total] = (chunks ?? '0/1').split('/').map(Number);
-    if (loaded === total) break;
-    assert.ok(i < 120, `static index still loading: ${chunks}`);
-    await page.waitForTimeout(500);
-  }
+  await waitForStaticIndex(page, { tries: 120 });
   await context.setOffline(true);
   await page.reload();
   await page.waitForSelector('body[data-ready]', { timeout: 30_000 });

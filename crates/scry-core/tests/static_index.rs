@@ -196,7 +196,8 @@ fn a_query_loads_only_what_it_needs() {
     // Asking again loads nothing more.
     server.run(&mut e, |e| e.search("zlib", None, &opts(3, Mode::Text)));
     assert_eq!(server.fetched.len(), first);
-    // The meta file alone answers filters; what is loaded is reported.
+    // Filters read the metadata the meta file carries: filtered answers equal the source's.
+    // What is loaded is reported.
     let even: Filter = serde_json::from_str(r#"{"even": true}"#).unwrap();
     let o = SearchOptions {
         filter: Some(even),

@@ -204,10 +204,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Checks documents without indexing them: valid, and (`forAdd`) with ids that are new and
-    /// unique, so that a caller embedding them first fails before the slow part.
-    #[wasm_bindgen(js_name = checkDocuments)]
-    pub fn check_documents(&self, documents: JsValue, for_add: bool) -> Result<(), JsValue> {
+    /// The texts to embed for each document (its passages, with title and headings as
+    /// context): `string[][]`, one array per document. The documents are checked first — valid,
+    /// and (`forAdd`) with ids that are new and unique — so that a caller embedding them fails
+    /// before the slow part.
+    pub fn passages(&self, documents: JsValue, for_add: bool) -> Result<JsValue, JsValue> {
         let docs = documents_from_js(documents)?;
         if for_add {
             self.inner.check_new(&docs).map_err(ScryJsError::from)?;
@@ -216,50 +217,30 @@ impl Engine {
                 d.validate().map_err(ScryJsError::from)?;
             }
         }
-        Ok(())
-    }
-
-    /// The texts to embed for each document (its passages, with title and headings as
-    /// context): `string[][]`, one array per document.
-    pub fn passages(&self, documents: JsValue) -> Result<JsValue, JsValue> {
-        let docs = documents_from_js(documents)?;
         let out: Vec<Vec<String>> = docs.iter().map(|d| self.inner.passages(d)).collect();
         serde_wasm_bindgen::to_value(&out).map_err(|e| JsValue::from_str(&e.to_string()))
     }
 
-    /// Adds documents with passage vectors computed beforehand by `model` (`vectors`: every
-    /// passage's vector one after another, `counts[i]` passages for document `i`, in the order
-    /// of `passages`), all or none.
-    #[wasm_bindgen(js_name = addWithVectors)]
-    pub fn add_with_vectors(
+    /// Adds documents (`replace`: replacing those with the same ids) with passage vectors
+    /// computed beforehand by `model` (`vectors`: every passage's vector one after another,
+    /// `counts[i]` passages for document `i`, in the order of `passages`), all or none.
+    #[wasm_bindgen(js_name = indexWithVectors)]
+    pub fn index_with_vectors(
         &mut self,
         documents: JsValue,
         vectors: &[f32],
         counts: &[u32],
         model: &TextModel,
+        replace: bool,
     ) -> Result<(), JsValue> {
         let docs = documents_from_js(documents)?;
         let (grouped, tag) = group_vectors(vectors, counts, model)?;
-        self.inner
-            .add_with_vectors(docs, grouped, &tag)
-            .map_err(ScryJsError::from)?;
-        Ok(())
-    }
-
-    /// Like `addWithVectors`, replacing documents with the same ids.
-    #[wasm_bindgen(js_name = updateWithVectors)]
-    pub fn update_with_vectors(
-        &mut self,
-        documents: JsValue,
-        vectors: &[f32],
-        counts: &[u32],
-        model: &TextModel,
-    ) -> Result<(), JsValue> {
-        let docs = documents_from_js(documents)?;
-        let (grouped, tag) = group_vectors(vectors, counts, model)?;
-        self.inner
-            .update_with_vectors(docs, grouped, &tag)
-            .map_err(ScryJsError::from)?;
+        let done = if replace {
+            self.inner.update_with_vectors(docs, grouped, &tag)
+        } else {
+            self.inner.add_with_vectors(docs, grouped, &tag)
+        };
+        done.map_err(ScryJsError::from)?;
         Ok(())
     }
 
@@ -267,20 +248,6 @@ impl Engine {
     pub fn update(&mut self, documents: JsValue) -> Result<(), JsValue> {
         let docs = documents_from_js(documents)?;
         self.inner.update(docs).map_err(ScryJsError::from)?;
-        Ok(())
-    }
-
-    /// Like `update`, embedding the passages with `model`.
-    #[wasm_bindgen(js_name = updateEmbedded)]
-    pub fn update_embedded(
-        &mut self,
-        documents: JsValue,
-        model: &mut TextModel,
-    ) -> Result<(), JsValue> {
-        let docs = documents_from_js(documents)?;
-        self.inner
-            .update_embedded(docs, &mut model.inner)
-            .map_err(ScryJsError::from)?;
         Ok(())
     }
 

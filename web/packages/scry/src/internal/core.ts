@@ -173,8 +173,7 @@ export class Core {
       await this.#mutate((engine) => (replace ? engine.update(documents) : engine.add(documents)));
       return;
     }
-    this.#get().checkDocuments(documents, !replace);
-    const passages = this.#get().passages(documents) as string[][];
+    const passages = this.#get().passages(documents, !replace) as string[][];
     const texts = passages.flat();
     const dims = model.dims;
     const vectors = new Float32Array(texts.length * dims);
@@ -190,10 +189,9 @@ export class Core {
       if (ctx.cancelled()) throw abortedError();
     }
     const counts = Uint32Array.from(passages, (p) => p.length);
-    await this.#mutate((engine) => {
-      if (replace) engine.updateWithVectors(documents, vectors, counts, model);
-      else engine.addWithVectors(documents, vectors, counts, model);
-    });
+    await this.#mutate((engine) =>
+      engine.indexWithVectors(documents, vectors, counts, model, replace),
+    );
   }
 
   remove(ids: string[]): Promise<number> {
@@ -262,27 +260,26 @@ export class Core {
   }
 
   search(query: string, options: Record<string, unknown>): Promise<unknown[]> {
-    const model = this.#model;
-    return withChunks(
-      this.#static,
-      () => this.#get(),
-      () => {
-        if (model) return this.#get().searchEmbedded(query, options, model) as unknown[];
-        return this.#get().search(query, options, undefined) as unknown[];
-      },
+    return this.#read((engine, model) =>
+      model
+        ? engine.searchEmbedded(query, options, model)
+        : engine.search(query, options, undefined),
     );
   }
 
   suggest(query: string, options: Record<string, unknown>): Promise<unknown[]> {
-    const model = this.#model;
-    return withChunks(
-      this.#static,
-      () => this.#get(),
-      () => {
-        if (model) return this.#get().suggestEmbedded(query, options, model) as unknown[];
-        return this.#get().suggest(query, options) as unknown[];
-      },
+    return this.#read((engine, model) =>
+      model ? engine.suggestEmbedded(query, options, model) : engine.suggest(query, options),
     );
+  }
+
+  /** Runs a query on the current engine, loading static index chunks as it asks for them. */
+  #read(
+    run: (engine: WasmEngine, model: WasmTextModel | undefined) => unknown,
+  ): Promise<unknown[]> {
+    const model = this.#model;
+    const engine = () => this.#get();
+    return withChunks(this.#static, engine, () => run(engine(), model) as unknown[]);
   }
 
   size(): number {

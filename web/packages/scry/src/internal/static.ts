@@ -138,7 +138,7 @@ export class StaticIndex {
       this.#metaCached = false;
       engine.attachStatic(this.#entry.meta, this.#meta);
     }
-    await this.#keep(this.#entry.meta, this.#meta);
+    if (!this.#metaCached) await this.#keep(this.#entry.meta, this.#meta);
     await this.#prune(engine);
   }
 
@@ -170,13 +170,12 @@ export class StaticIndex {
     this.#closed = true;
   }
 
-  /** Puts a file the core accepted into Cache Storage (once). */
+  /** Puts a downloaded file the core accepted into Cache Storage. */
   async #keep(name: string, bytes: Uint8Array): Promise<void> {
     const cache = this.#cache;
     if (!cache) return;
     const url = new URL(name, this.#base).href;
     try {
-      if (await cache.match(url)) return;
       const body = new Uint8Array(bytes.byteLength);
       body.set(bytes);
       await cache.put(url, new Response(body.buffer));

@@ -16,19 +16,13 @@ export interface WasmEngine {
   addEmbedded(documents: unknown, model: WasmTextModel): void;
   remove(ids: string[]): number;
   update(documents: unknown): void;
-  checkDocuments(documents: unknown, forAdd: boolean): void;
-  passages(documents: unknown): unknown;
-  addWithVectors(
+  passages(documents: unknown, forAdd: boolean): unknown;
+  indexWithVectors(
     documents: unknown,
     vectors: Float32Array,
     counts: Uint32Array,
     model: WasmTextModel,
-  ): void;
-  updateWithVectors(
-    documents: unknown,
-    vectors: Float32Array,
-    counts: Uint32Array,
-    model: WasmTextModel,
+    replace: boolean,
   ): void;
   attachStatic(name: string, bytes: Uint8Array): void;
   loadChunk(name: string, bytes: Uint8Array): void;
