@@ -175,6 +175,76 @@ test('the model is fetched with progress, cached, verified and used for semantic
   await context.close();
 });
 
+test("gpu: 'webgpu' scans on the GPU (SwiftShader here) and answers exactly as the CPU", async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const sample = JSON.parse(
+    readFileSync(new URL('../fixtures/node-docs-sample.json', import.meta.url), 'utf8'),
+  );
+  const queries = [
+    'compress data with gzip or deflate',
+    'read a file line by line',
+    'spawn a child process and read its output',
+    'hash a password',
+    'listen for http requests',
+    'timers that run later',
+    'resolve a domain name',
+    'worker threads share memory',
+  ];
+  const out = await page.evaluate(
+    async ({ url, docs, queries }) => {
+      const make = (gpu) => window.scry.createEngine({ name: `gpu-${gpu}`, model: { url }, gpu });
+      const [gpu, cpu, auto] = [await make('webgpu'), await make('cpu'), await make('auto')];
+      await gpu.add(docs);
+      await cpu.add(docs);
+      const removed = [docs[0].id, docs[5].id];
+      const results = [];
+      for (const phase of ['added', 'removed']) {
+        if (phase === 'removed') {
+          await gpu.remove(removed);
+          await cpu.remove(removed);
+        }
+        for (const mode of ['vector', 'hybrid']) {
+          for (const q of queries) {
+            // Concurrent searches queue on the GPU scan.
+            const [g, c] = await Promise.all([
+              gpu.search(q, { mode, k: 5 }),
+              cpu.search(q, { mode, k: 5 }),
+            ]);
+            const view = (hits) => hits.map((h) => [h.id, h.score]);
+            results.push({ phase, mode, q, gpu: view(g), cpu: view(c) });
+          }
+        }
+      }
+      const burst = await Promise.all(queries.map((q) => gpu.search(q, { mode: 'vector', k: 3 })));
+      const info = { gpu: (await gpu.info()).gpu, cpu: (await cpu.info()).gpu };
+      info.auto = (await auto.info()).gpu;
+      await Promise.all([gpu.dispose(), cpu.dispose(), auto.dispose()]);
+      return { results, info, removed, burst: burst.map((h) => h[0]?.id) };
+    },
+    { url: `/${MODEL}`, docs: sample.documents, queries },
+  );
+  for (const r of out.results) {
+    assert.deepEqual(r.gpu, r.cpu, `${r.phase} ${r.mode} "${r.q}"`);
+    assert.equal(r.gpu.length, 5);
+    if (r.phase === 'removed') {
+      assert.ok(!r.gpu.some(([id]) => out.removed.includes(id)), 'a removed document came back');
+    }
+  }
+  assert.equal(out.results.find((r) => r.q.startsWith('compress')).gpu[0][0], 'zlib');
+  assert.equal(out.burst[0], 'zlib');
+  assert.equal(out.info.gpu.backend, 'webgpu');
+  assert.equal(out.info.gpu.software, true, JSON.stringify(out.info.gpu));
+  assert.ok(out.info.gpu.searches >= 2 * 2 * 8 + 8, JSON.stringify(out.info.gpu));
+  assert.ok(out.info.gpu.vectors >= sample.documents.length - 2);
+  assert.equal(out.info.cpu.backend, 'cpu');
+  assert.equal(out.info.cpu.reason, "gpu: 'cpu'");
+  // 'auto' opens WebGPU but never prefers a software adapter.
+  assert.equal(out.info.auto.backend, 'cpu');
+  assert.match(out.info.auto.reason, /software adapter/);
+  await context.close();
+});
+
 test('damaged or missing model files are typed errors, never a broken engine', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -126,6 +126,59 @@ impl SearchOptions {
     }
 }
 
+/// Vector candidates of flat segments found outside the engine (scry-gpu's exact scan), by
+/// segment serial ([`FlatSegment::serial`]): the rows with the best approximate scores, to be
+/// re-scored exactly by [`Engine::search_with_candidates`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlatCandidates {
+    rows: HashMap<u64, Vec<u32>>,
+}
+
+impl FlatCandidates {
+    /// No candidates, no segment covered.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Marks segment `serial` as scanned (even if none of its rows is a candidate).
+    pub fn cover(&mut self, serial: u64) {
+        self.rows.entry(serial).or_default();
+    }
+
+    /// Adds a candidate row of segment `serial` (covering it).
+    pub fn push(&mut self, serial: u64, row: u32) {
+        self.rows.entry(serial).or_default().push(row);
+    }
+
+    /// The candidate rows of segment `serial`, if it was scanned.
+    pub fn rows_for(&self, serial: u64) -> Option<&[u32]> {
+        self.rows.get(&serial).map(Vec::as_slice)
+    }
+
+    /// Candidate rows in all.
+    pub fn len(&self) -> usize {
+        self.rows.values().map(Vec::len).sum()
+    }
+
+    /// Whether there is no candidate row.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A flat segment's vectors, as [`Engine::flat_segments`] shows them to a copy kept elsewhere.
+#[derive(Debug, Clone, Copy)]
+pub struct FlatSegment<'a> {
+    /// Names the segment for as long as the process lives (never reused).
+    pub serial: u64,
+    /// Its vectors (row → local document with [`VectorSegment::doc_of`]).
+    pub vectors: &'a crate::vector::VectorSegment,
+    /// Deleted local documents.
+    pub deleted: &'a [bool],
+    /// How many are deleted (changes when documents are removed).
+    pub deleted_count: u32,
+}
+
 /// One search result.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Hit {
@@ -158,6 +211,15 @@ pub(crate) struct SegState {
     /// For a static index loaded chunk by chunk: which parts are present. Such a segment is
     /// never merged or written by commits (it lives at its URL).
     pub(crate) lazy: Option<Box<crate::static_index::Lazy>>,
+    /// Unique in the process: names the segment to copies of its vectors kept elsewhere (the
+    /// GPU's), which must not mistake a new segment for an old one.
+    pub(crate) serial: u64,
+}
+
+/// A fresh segment serial.
+pub(crate) fn next_serial() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl SegState {
@@ -542,6 +604,7 @@ impl Engine {
             deleted_count: 0,
             base: 0,
             lazy: None,
+            serial: next_serial(),
         });
         self.rebase();
         self.merge_small();
@@ -747,6 +810,7 @@ impl Engine {
                 deleted_count,
                 base: 0,
                 lazy: None,
+                serial: next_serial(),
             });
         }
         self.segments = keep;
@@ -886,8 +950,54 @@ impl Engine {
         vector: Option<&[f32]>,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
-        let (fused, tquery) = self.rank(scratch, query, vector, options, None)?;
+        let (fused, tquery) = self.rank(scratch, query, vector, options, None, None)?;
         self.hits(&fused, &tquery)
+    }
+
+    /// Like [`Engine::search_with`], with the vector candidates of flat segments found
+    /// elsewhere (scry-gpu scores them on the GPU): the segments `flat` covers are not scanned
+    /// here; their candidate rows are re-scored exactly as a scan's best rows would be. Other
+    /// segments (graphs, the static index, flat ones added since) are searched as usual, and so
+    /// is everything when the search has a filter (the candidates were not filtered).
+    pub fn search_with_candidates(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+        flat: &FlatCandidates,
+    ) -> Result<Vec<Hit>> {
+        let (fused, tquery) = self.rank(scratch, query, vector, options, None, Some(flat))?;
+        self.hits(&fused, &tquery)
+    }
+
+    /// The flat (exactly scanned) segments holding vectors, for a copy kept elsewhere.
+    pub fn flat_segments(&self) -> impl Iterator<Item = FlatSegment<'_>> {
+        self.segments
+            .iter()
+            .filter(|s| s.lazy.is_none() && !s.seg.vectors.has_graph() && s.seg.vectors.rows() > 0)
+            .map(|s| FlatSegment {
+                serial: s.serial,
+                vectors: &s.seg.vectors,
+                deleted: &s.deleted,
+                deleted_count: s.deleted_count,
+            })
+    }
+
+    /// How many candidate rows [`Engine::search_with_candidates`] wants from the flat
+    /// segments for `options`: as many as one segment's scan keeps (`2 × candidates`, at
+    /// least the re-scoring depth).
+    pub fn flat_candidate_rows(&self, options: &SearchOptions) -> usize {
+        let pool = if options.diversify.is_some() {
+            (options.k * 4).max(self.config.hybrid.candidates)
+        } else {
+            options.k
+        };
+        let want = match options.mode {
+            Mode::Hybrid if self.model.is_some() => self.config.hybrid.candidates.max(pool),
+            _ => pool,
+        };
+        (want * 2).max(self.config.vectors.rescore)
     }
 
     /// The ids a search would return, in order, without building hits (no snippets): what
@@ -902,7 +1012,7 @@ impl Engine {
         options: &SearchOptions,
         vector_hits: &mut Option<Vec<(u32, f32)>>,
     ) -> Result<Vec<String>> {
-        let (fused, _) = self.rank(scratch, query, vector, options, Some(vector_hits))?;
+        let (fused, _) = self.rank(scratch, query, vector, options, Some(vector_hits), None)?;
         Ok(fused
             .iter()
             .map(|f| self.doc_at(f.slot).id.clone())
@@ -918,6 +1028,7 @@ impl Engine {
         vector: Option<&[f32]>,
         options: &SearchOptions,
         reuse: Option<&mut Option<Vec<(u32, f32)>>>,
+        flat: Option<&FlatCandidates>,
     ) -> Result<(Vec<Fused>, TextQuery)> {
         if query.len() > MAX_QUERY_BYTES {
             return Err(CoreError::InvalidQuery(format!(
@@ -1026,16 +1137,30 @@ impl Engine {
             let selective = allowed
                 .as_ref()
                 .is_some_and(|a| a.iter().filter(|x| **x).count() * 10 < a.len());
+            // Candidates found elsewhere ignore filters: a filtered search scans here.
+            let flat = flat.filter(|_| allowed.is_none());
             let mut best: HashMap<u32, f32> = HashMap::new();
             for s in &self.segments {
-                let rows = s.seg.vectors.search(
-                    q,
-                    want * 2,
-                    &self.config.vectors,
-                    selective,
-                    &mut scratch.vector,
-                    |local| live(s.base + local),
-                );
+                let external = flat
+                    .and_then(|f| f.rows_for(s.serial))
+                    .filter(|_| s.lazy.is_none() && !s.seg.vectors.has_graph());
+                let rows = match external {
+                    Some(rows) => {
+                        s.seg
+                            .vectors
+                            .rescore(q, rows, want * 2, &self.config.vectors, |local| {
+                                live(s.base + local)
+                            })
+                    }
+                    None => s.seg.vectors.search(
+                        q,
+                        want * 2,
+                        &self.config.vectors,
+                        selective,
+                        &mut scratch.vector,
+                        |local| live(s.base + local),
+                    ),
+                };
                 for (row, sim) in rows {
                     let slot = s.base + s.seg.vectors.doc_of(row);
                     let e = best.entry(slot).or_insert(f32::MIN);
@@ -1304,6 +1429,7 @@ impl Engine {
                 deleted_count: entry.deleted.len() as u32,
                 base: 0,
                 lazy: None,
+                serial: next_serial(),
             });
         }
         engine.rebuild_ids();

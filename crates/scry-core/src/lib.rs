@@ -45,7 +45,8 @@ pub mod vector;
 pub use document::{Document, MetaValue};
 pub use embed::{Embedder, HashEmbedder, ModelTag};
 pub use engine::{
-    CommitInfo, Engine, EngineConfig, Hit, MergeOutput, MergeTask, Mode, Scratch, SearchOptions,
+    CommitInfo, Engine, EngineConfig, FlatCandidates, FlatSegment, Hit, MergeOutput, MergeTask,
+    Mode, Scratch, SearchOptions,
 };
 pub use error::{CoreError, Result};
 pub use filter::Filter;

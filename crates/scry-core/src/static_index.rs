@@ -474,6 +474,7 @@ impl Engine {
             deleted_count,
             base: 0,
             lazy: Some(Box::new(lazy)),
+            serial: crate::engine::next_serial(),
         });
         self.rebase();
         self.rebuild_ids();

@@ -61,6 +61,7 @@ pub struct Scanner {
     gpu_failure: Option<GpuError>,
     crossover: usize,
     last: Option<Used>,
+    options: GpuOptions,
 }
 
 impl Scanner {
@@ -89,6 +90,7 @@ impl Scanner {
             gpu_failure,
             crossover: DEFAULT_CROSSOVER_VALUES,
             last: None,
+            options,
         })
     }
 
@@ -133,6 +135,35 @@ impl Scanner {
         self.flat
             .push(v)
             .map_err(|e| GpuError::InvalidInput(e.to_string()))
+    }
+
+    /// Appends an int8 row quantised elsewhere (see [`FlatVectors::push_quantized`]); int8
+    /// scanners only.
+    pub fn add_quantized(&mut self, codes: &[i8], scale: f32, sqnorm: f32) -> Result<u32> {
+        self.flat
+            .push_quantized(codes, scale, sqnorm)
+            .map_err(|e| GpuError::InvalidInput(e.to_string()))
+    }
+
+    /// Empties the collection (row ids start again at 0), keeping the device.
+    pub fn clear(&mut self) -> Result<()> {
+        self.flat = FlatVectors::new(self.flat.dims(), self.flat.metric(), self.flat.precision())
+            .map_err(|e| GpuError::InvalidInput(e.to_string()))?;
+        if let Some((ctx, vectors)) = &mut self.gpu {
+            let fresh = GpuVectors::new(ctx, &self.flat, self.options);
+            vectors.dispose();
+            match fresh {
+                Ok(v) => *vectors = v,
+                Err(e) => self.drop_gpu(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the next search runs on the GPU (the backend, the adapter and the collection's
+    /// size decide; see [`Backend`]).
+    pub fn uses_gpu(&self) -> bool {
+        self.wants_gpu()
     }
 
     /// Deletes a row; false if it was not live.

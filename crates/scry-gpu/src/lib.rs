@@ -12,12 +12,14 @@
 
 pub mod backend;
 mod context;
+pub mod engine_scan;
 pub mod error;
 pub mod kernels;
 pub mod vectors;
 
 pub use backend::{Backend, Scanner, Used};
 pub use context::{AdapterSummary, GpuContext};
+pub use engine_scan::EngineScan;
 pub use error::{GpuError, Result};
 pub use kernels::{DotKernel, KMeansKernel, KMeansResult, MAX_K, Workgroups};
 pub use vectors::{GpuOptions, GpuVectors, PendingSearch};

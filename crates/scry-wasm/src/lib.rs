@@ -4,10 +4,14 @@
 #[cfg(all(feature = "bench", target_arch = "wasm32"))]
 pub mod bench;
 mod error;
+#[cfg(target_arch = "wasm32")]
+mod gpu;
 mod model;
 #[cfg(target_arch = "wasm32")]
 mod storage;
 
+#[cfg(target_arch = "wasm32")]
+pub use gpu::{Candidates, GpuScan};
 pub use model::{TextModel, model_manifest};
 #[cfg(target_arch = "wasm32")]
 pub use storage::{CommitBatch, Store};

@@ -181,6 +181,41 @@ impl FlatVectors {
         Ok(row)
     }
 
+    /// Appends an int8 row already quantised elsewhere (a [`super::VectorSegment`]'s codes,
+    /// scale and squared norm), so that both score the same numbers; `I8` collections only.
+    pub fn push_quantized(&mut self, codes: &[i8], scale: f32, sqnorm: f32) -> Result<u32> {
+        let Rows::I8(data) = &mut self.rows else {
+            return Err(CoreError::InvalidInput(
+                "quantised rows need an int8 collection".into(),
+            ));
+        };
+        if codes.len() != self.dims {
+            return Err(CoreError::InvalidInput(format!(
+                "row has {} dimensions, the collection {}",
+                codes.len(),
+                self.dims
+            )));
+        }
+        if !scale.is_finite() || !sqnorm.is_finite() {
+            return Err(CoreError::InvalidInput(
+                "row scale or norm is not finite".into(),
+            ));
+        }
+        let row = u32::try_from(data.len() / self.dims)
+            .map_err(|_| CoreError::InvalidInput("more than 2³² rows".into()))?;
+        data.extend_from_slice(codes);
+        self.scales.push(scale);
+        self.sqnorms.push(sqnorm);
+        let r = row as usize;
+        if r.is_multiple_of(32) {
+            self.live.push(0);
+        }
+        self.live[r / 32] |= 1 << (r % 32);
+        self.live_count += 1;
+        self.version += 1;
+        Ok(row)
+    }
+
     /// Marks `row` deleted; false if it was not live.
     pub fn delete(&mut self, row: u32) -> bool {
         let r = row as usize;
@@ -557,6 +592,33 @@ mod tests {
             let y = f16_to_f32(f32_to_f16(x));
             assert!((x - y).abs() <= x.abs() / 1024.0 + 6.2e-5, "{x} → {y}");
         }
+    }
+
+    #[test]
+    fn quantized_rows_score_as_pushed_ones_and_bad_rows_are_refused() {
+        let mut rng = Rng::new(5);
+        let dims = 37;
+        let mut pushed = FlatVectors::new(dims, Metric::Dot, Precision::I8).unwrap();
+        let mut copied = FlatVectors::new(dims, Metric::Dot, Precision::I8).unwrap();
+        for _ in 0..50 {
+            let v = random(&mut rng, dims);
+            let row = pushed.push(&v).unwrap() as usize;
+            let mut codes = Vec::new();
+            let scale = crate::vector::quantize::quantize_into(&v, &mut codes);
+            let (s, n) = pushed.row_meta(row);
+            assert_eq!(s, scale);
+            assert_eq!(
+                copied.push_quantized(&codes, scale, n).unwrap() as usize,
+                row
+            );
+        }
+        let q = pushed.query(&random(&mut rng, dims)).unwrap();
+        assert_eq!(pushed.search(&q, 10), copied.search(&q, 10));
+        assert!(copied.push_quantized(&[1; 36], 1.0, 1.0).is_err());
+        assert!(copied.push_quantized(&[1; 37], f32::NAN, 1.0).is_err());
+        let mut f32s = FlatVectors::new(dims, Metric::Dot, Precision::F32).unwrap();
+        assert!(f32s.push_quantized(&[1; 37], 1.0, 1.0).is_err());
+        assert_eq!(copied.len(), 50);
     }
 
     #[test]

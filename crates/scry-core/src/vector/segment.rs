@@ -355,6 +355,38 @@ impl VectorSegment {
         cands
     }
 
+    /// The exact similarity of the given candidate rows whose document `accept` admits, the
+    /// best `k` first (ties to the smaller row): what [`VectorSegment::search`] returns when
+    /// `rows` holds its exact scan's best candidates. Rows out of range are ignored.
+    pub fn rescore(
+        &self,
+        q: &VectorQuery,
+        rows: &[u32],
+        k: usize,
+        params: &VectorParams,
+        mut accept: impl FnMut(u32) -> bool,
+    ) -> Vec<(usize, f32)> {
+        if k == 0 || q.dims() != self.dims {
+            return Vec::new();
+        }
+        let mut cands: Vec<(usize, f32)> = rows
+            .iter()
+            .map(|&r| r as usize)
+            .filter(|&r| r < self.rows() && accept(self.doc_of[r]))
+            .map(|r| (r, self.sim_exact(q, r, params.metric)))
+            .collect();
+        cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        cands.dedup_by_key(|c| c.0);
+        cands.truncate(k);
+        cands
+    }
+
+    /// The int8 scale of `row` and the squared norm of its refined vector (what an exact
+    /// scan's L2 distance uses).
+    pub fn row_scale_sqnorm(&self, row: usize) -> (f32, f32) {
+        (self.scales[row], self.sqnorms[row])
+    }
+
     /// Appends the encoded vectors.
     pub fn encode(&self, out: &mut Vec<u8>) {
         put_varint(out, self.dims as u64);

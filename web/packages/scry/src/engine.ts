@@ -97,6 +97,7 @@ class EngineImpl implements Engine {
     return {
       documents: await backend.call('size', []),
       ...(staticIndex ? { staticIndex } : {}),
+      gpu: await backend.call('gpuInfo', []),
       worker: backend.worker,
       version: this.#version,
       storage: this.#storage,
@@ -125,7 +126,7 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
   try {
     const { version, model, storage } = await backend.call(
       'init',
-      [{ ...resolved.core }, resolved.model, resolved.storage, resolved.staticIndex],
+      [{ ...resolved.core }, resolved.model, resolved.storage, resolved.staticIndex, resolved.gpu],
       { onProgress: onModelProgress && ((p) => onModelProgress(p as ModelProgress)) },
     );
     return new EngineImpl(backend, version, model, storage);

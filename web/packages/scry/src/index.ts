@@ -15,6 +15,7 @@ export type {
   EngineOptions,
   FieldBoosts,
   Filter,
+  GpuInfo,
   Hit,
   MetaValue,
   ModelProgress,

@@ -37,6 +37,10 @@ test('indexes the sample and finds modules by their description', () =>
     assert.equal(info.documents, sample.documents.length);
     assert.equal(info.worker, false);
     assert.match(info.version, /^\d+\.\d+\.\d+$/);
+    // No model: nothing to compare on a GPU.
+    assert.equal(info.gpu.backend, 'cpu');
+    assert.equal(info.gpu.searches, 0);
+    assert.match(info.gpu.reason ?? '', /no model/);
     const hits = await engine.search('gzip compression', { k: 3 });
     assert.equal(hits[0]?.id, 'zlib');
     const top = hits[0]!;

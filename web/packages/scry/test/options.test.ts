@@ -19,7 +19,20 @@ test('defaults: no worker in Node, name "default", in memory', () => {
     storage: { kind: 'memory', name: 'default', memoryFallback: false },
     worker: false,
     core: {},
+    gpu: 'auto',
   });
+});
+
+test('gpu: auto, webgpu or cpu; anything else is rejected', () => {
+  for (const gpu of ['auto', 'webgpu', 'cpu'] as const) {
+    assert.equal(resolveEngineOptions({ gpu }).gpu, gpu);
+  }
+  for (const bad of ['gpu', 'WebGPU', true, 1]) {
+    assert.equal(
+      code(() => resolveEngineOptions({ gpu: bad })),
+      'INVALID_OPTIONS',
+    );
+  }
 });
 
 test('storage: memory or indexeddb, named after the index; anything else is rejected', () => {

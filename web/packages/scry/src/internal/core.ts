@@ -2,11 +2,18 @@
 
 import { ScryError, isErrorCode } from '../public/errors.js';
 import type { CoreMethods, Method, Response } from './protocol.js';
-import type { ModelProgress, StaticIndexInfo } from '../public/types.js';
+import type { GpuInfo, ModelProgress, StaticIndexInfo } from '../public/types.js';
 import { loadModelFiles, manifestEntry } from './model.js';
-import type { ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
+import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 import { StaticIndex, withChunks } from './static.js';
-import { loadWasm, type WasmEngine, type WasmStore, type WasmTextModel } from './wasm.js';
+import {
+  loadWasm,
+  type WasmEngine,
+  type WasmGpuScan,
+  type WasmModule,
+  type WasmStore,
+  type WasmTextModel,
+} from './wasm.js';
 
 /** Runs `fn` holding the index's cross-tab lock (Web Locks), or a local queue without it. */
 let localQueue: Promise<unknown> = Promise.resolve();
@@ -61,6 +68,12 @@ export class Core {
   /** The pending start of its background prefetch. */
   #prefetch: ReturnType<typeof setTimeout> | undefined;
   #channel: BroadcastChannel | undefined;
+  /** The engine's flat segments on the GPU, when `gpu` allows it and WebGPU works. */
+  #gpu: WasmGpuScan | undefined;
+  /** Why there is no GPU scan (or the reason it is not used), for `info()`. */
+  #gpuReason: string | undefined;
+  /** GPU searches run one at a time (the scan is exclusive while the GPU works). */
+  #gpuQueue: Promise<unknown> = Promise.resolve();
   /** Mutations in flight (a reload waits for them). */
   #busy = 0;
   /** Receives model download progress during `init` (set by the worker or the backend). */
@@ -71,6 +84,7 @@ export class Core {
     model: ResolvedModel | undefined,
     storage: ResolvedStorage = { kind: 'memory', name: 'default', memoryFallback: false },
     staticIndex?: ResolvedStaticIndex,
+    gpu: GpuChoice = 'auto',
   ): Promise<{ version: string; model?: string; storage: 'memory' | 'indexeddb' }> {
     const wasm = await loadWasm();
     this.dispose();
@@ -125,6 +139,7 @@ export class Core {
         await index.attach(engine);
         this.#static = index;
       }
+      await this.#openGpu(wasm, gpu, engine);
     } catch (e) {
       engine.free();
       throw e;
@@ -145,6 +160,36 @@ export class Core {
       storage: this.#store ? 'indexeddb' : 'memory',
       ...(this.#model ? { model: this.#model.modelId } : {}),
     };
+  }
+
+  /**
+   * Opens the GPU scan for the model's vectors: `webgpu` insists (a typed error where WebGPU
+   * does not work), `auto` settles for the CPU.
+   */
+  async #openGpu(wasm: WasmModule, gpu: GpuChoice, engine: WasmEngine): Promise<void> {
+    const model = this.#model;
+    if (gpu === 'cpu') {
+      this.#gpuReason = "gpu: 'cpu'";
+      return;
+    }
+    if (!model) {
+      this.#gpuReason = 'no model: nothing to compare on the GPU';
+      return;
+    }
+    const webgpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+    if (webgpu === undefined || !wasm.GpuScan) {
+      this.#gpuReason = 'WebGPU is not available here';
+      if (gpu === 'webgpu') {
+        throw new ScryError('GPU_UNAVAILABLE', "gpu: 'webgpu' needs WebGPU (navigator.gpu)");
+      }
+      return;
+    }
+    try {
+      this.#gpu = await wasm.GpuScan.open(gpu, model.dims, engine.vectorMetric);
+    } catch (e) {
+      if (gpu === 'webgpu') throw e;
+      this.#gpuReason = `WebGPU failed: ${String((e as { message?: unknown }).message ?? e)}`;
+    }
   }
 
   #get(): WasmEngine {
@@ -260,11 +305,45 @@ export class Core {
   }
 
   search(query: string, options: Record<string, unknown>): Promise<unknown[]> {
-    return this.#read((engine, model) =>
-      model
-        ? engine.searchEmbedded(query, options, model)
-        : engine.search(query, options, undefined),
-    );
+    const gpu = this.#gpu;
+    return this.#read((engine, model) => {
+      const rows = gpu && model && query.trim() !== '' ? engine.flatCandidateRows(options) : 0;
+      if (!gpu || !model || rows === 0) {
+        return model
+          ? engine.searchEmbedded(query, options, model)
+          : engine.search(query, options, undefined);
+      }
+      return this.#searchGpu(gpu, model, query, options, rows);
+    });
+  }
+
+  /**
+   * A search whose flat segments are scanned on the GPU: the query is embedded once, the scan
+   * catches up with the engine and picks candidates (queued: one GPU search at a time), and
+   * the engine (whichever is current once the GPU answers) re-scores them exactly. Without
+   * candidates (`auto` below the crossover, a lost device) the engine scans on the CPU.
+   */
+  #searchGpu(
+    gpu: WasmGpuScan,
+    model: WasmTextModel,
+    query: string,
+    options: Record<string, unknown>,
+    rows: number,
+  ): Promise<unknown[]> {
+    const vector = model.embed([query]);
+    const run = this.#gpuQueue.then(async () => {
+      gpu.sync(this.#get());
+      const candidates = await gpu.search(vector, rows);
+      const engine = this.#get();
+      if (!candidates) return engine.search(query, options, vector) as unknown[];
+      try {
+        return engine.searchWithCandidates(query, options, vector, candidates) as unknown[];
+      } finally {
+        candidates.free();
+      }
+    });
+    this.#gpuQueue = run.catch(() => undefined);
+    return run;
   }
 
   suggest(query: string, options: Record<string, unknown>): Promise<unknown[]> {
@@ -288,6 +367,29 @@ export class Core {
 
   staticInfo(): StaticIndexInfo | undefined {
     return this.#static?.info(this.#get());
+  }
+
+  async gpuInfo(): Promise<GpuInfo> {
+    const gpu = this.#gpu;
+    if (!gpu) return { backend: 'cpu', vectors: 0, searches: 0, reason: this.#gpuReason ?? '' };
+    // After any GPU search in flight (the scan is exclusive meanwhile).
+    await this.#gpuQueue;
+    const i = gpu.info();
+    const reason =
+      i.failure ??
+      (i.backend === 'cpu'
+        ? i.software
+          ? "a software adapter: 'auto' scans on the CPU"
+          : "below the size where 'auto' gains from the GPU"
+        : undefined);
+    return {
+      backend: i.backend,
+      ...(i.adapter !== undefined ? { adapter: i.adapter } : {}),
+      software: i.software,
+      vectors: i.liveRows,
+      searches: i.gpuSearches,
+      ...(reason !== undefined ? { reason } : {}),
+    };
   }
 
   /** Runs one method and wraps its outcome as a response. */
@@ -318,6 +420,13 @@ export class Core {
     this.#engine = undefined;
     this.#model?.free();
     this.#model = undefined;
+    try {
+      this.#gpu?.dispose();
+    } catch {
+      // A search still holds the scan: freeing below releases it all the same.
+    }
+    this.#gpu?.free();
+    this.#gpu = undefined;
     clearTimeout(this.#prefetch);
     this.#static?.close();
     this.#static = undefined;

@@ -49,8 +49,12 @@ export interface ResolvedEngineOptions {
   core: CoreEngineOptions;
   model?: ResolvedModel;
   staticIndex?: ResolvedStaticIndex;
+  gpu: GpuChoice;
   onProgress?: (progress: ModelProgress) => void;
 }
+
+/** Where vector scans may run ({@link EngineOptions.gpu}). */
+export type GpuChoice = 'auto' | 'webgpu' | 'cpu';
 
 /** Default embedding model id. */
 export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2-int8';
@@ -155,6 +159,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'boosts',
       'model',
       'staticIndex',
+      'gpu',
       'onProgress',
       ...Object.keys(ENGINE_NUMBERS),
     ],
@@ -171,6 +176,10 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   const worker = o['worker'] ?? workersAvailable();
   if (typeof worker !== 'boolean') fail('worker must be a boolean');
   if (worker && !workersAvailable()) fail('worker: true needs a browser with Web Workers');
+  const gpu = o['gpu'] ?? 'auto';
+  if (gpu !== 'auto' && gpu !== 'webgpu' && gpu !== 'cpu') {
+    fail(`gpu must be 'auto', 'webgpu' or 'cpu'`);
+  }
   const core: CoreEngineOptions = {};
   const bm25: NonNullable<CoreEngineOptions['bm25']> = {};
   if (o['k1'] !== undefined) bm25.k1 = checkNumber(o['k1'], 'k1', ENGINE_NUMBERS.k1);
@@ -196,6 +205,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     storage: { kind, name, memoryFallback },
     worker,
     core,
+    gpu,
   };
   if (o['model'] !== undefined) resolved.model = resolveModel(o['model']);
   if (o['staticIndex'] !== undefined) resolved.staticIndex = resolveStaticIndex(o['staticIndex']);

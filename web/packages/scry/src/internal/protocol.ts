@@ -1,8 +1,8 @@
 /** Messages between the page and the engine worker. Plain structured-cloneable data. */
 
 import type { ScryErrorCode } from '../public/errors.js';
-import type { AddProgress, ModelProgress, StaticIndexInfo } from '../public/types.js';
-import type { ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
+import type { AddProgress, GpuInfo, ModelProgress, StaticIndexInfo } from '../public/types.js';
+import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 
 /** Methods the core answers, with their arguments and results. */
 export interface CoreMethods {
@@ -12,6 +12,7 @@ export interface CoreMethods {
       model: ResolvedModel | undefined,
       storage: ResolvedStorage,
       staticIndex: ResolvedStaticIndex | undefined,
+      gpu: GpuChoice,
     ];
     result: { version: string; model?: string; storage: 'memory' | 'indexeddb' };
   };
@@ -22,6 +23,7 @@ export interface CoreMethods {
   suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
   size: { args: []; result: number };
   staticInfo: { args: []; result: StaticIndexInfo | undefined };
+  gpuInfo: { args: []; result: GpuInfo };
 }
 
 /** A method name. */

@@ -264,11 +264,11 @@ function isCorrupt(e: unknown): boolean {
 export async function withChunks<T>(
   index: StaticIndex | undefined,
   engine: () => WasmEngine,
-  run: () => T,
+  run: () => T | Promise<T>,
 ): Promise<T> {
   for (let round = 0; ; round++) {
     try {
-      return run();
+      return await run();
     } catch (e) {
       const { code, chunks } = (e ?? {}) as { code?: unknown; chunks?: unknown };
       if (code !== 'CHUNKS_NEEDED' || !index || !Array.isArray(chunks) || round >= 32) throw e;

@@ -28,6 +28,14 @@ export interface WasmEngine {
   loadChunk(name: string, bytes: Uint8Array): void;
   staticChunks(): { name: string; loaded: boolean }[];
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
+  searchWithCandidates(
+    query: string,
+    options: unknown,
+    vector: Float32Array,
+    candidates: WasmCandidates,
+  ): unknown;
+  flatCandidateRows(options: unknown): number;
+  readonly vectorMetric: string;
   searchEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
   suggest(query: string, options: unknown): unknown;
   suggestEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
@@ -35,6 +43,30 @@ export interface WasmEngine {
   readonly generation: number;
   prepareCommit(): WasmCommitBatch;
   finishCommit(batch: WasmCommitBatch): { generation: number; bytesWritten: number };
+  free(): void;
+}
+
+/** The GPU's vector candidates for one search (wasm-bindgen `Candidates`). */
+export interface WasmCandidates {
+  readonly rows: number;
+  free(): void;
+}
+
+/** The engine's flat segments on the GPU (wasm-bindgen `GpuScan`). */
+export interface WasmGpuScan {
+  sync(engine: WasmEngine): void;
+  search(query: Float32Array, rows: number): Promise<WasmCandidates | undefined>;
+  info(): {
+    backend: 'webgpu' | 'cpu';
+    adapter?: string;
+    software: boolean;
+    rows: number;
+    liveRows: number;
+    gpuSearches: number;
+    failure?: string;
+  };
+  forceDeviceLoss(): void;
+  dispose(): void;
   free(): void;
 }
 
@@ -65,6 +97,8 @@ export interface WasmModule {
     ): WasmTextModel;
   };
   Store: { open(name: string): Promise<WasmStore>; destroy(name: string): Promise<void> };
+  /** Only in the `web` build (WebGPU). */
+  GpuScan?: { open(backend: string, dims: number, metric: string): Promise<WasmGpuScan> };
   modelManifest(): string;
   version(): string;
 }

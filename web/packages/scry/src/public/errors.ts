@@ -31,6 +31,9 @@ export const SCRY_ERROR_CODES = [
   'TOKENIZE',
   'MODEL_INFERENCE',
   'EMPTY_INPUT',
+  // From scry-gpu (Rust).
+  'GPU_UNAVAILABLE',
+  'GPU_DEVICE_FAILED',
   // From the wasm boundary (Rust).
   'INVALID_OPTIONS',
   // From the TypeScript layer.

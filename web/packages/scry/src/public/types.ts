@@ -148,6 +148,17 @@ export interface EngineOptions {
    * has vectors; an id of the index cannot be added again (`DUPLICATE_ID`). Default: none.
    */
   staticIndex?: StaticIndexSpec;
+  /**
+   * Where vector similarities of the engine's own (not yet graph-indexed) documents are
+   * computed. `'auto'` (default): on the GPU through WebGPU when there is a hardware adapter
+   * and enough vectors to gain from it (about 1,500 × 384 values, measured), on the CPU (wasm
+   * SIMD) otherwise. `'webgpu'`: on the GPU whenever WebGPU works, software adapters included;
+   * rejects with `GPU_UNAVAILABLE` / `GPU_DEVICE_FAILED` where it does not. `'cpu'`: never
+   * the GPU. The GPU picks the candidates and the CPU scores them exactly, so results are the
+   * same on every backend; a lost GPU device hands searches back to the CPU. Only used with a
+   * `model`; filtered searches and HNSW-indexed documents are scored on the CPU.
+   */
+  gpu?: 'auto' | 'webgpu' | 'cpu';
 }
 
 /**
@@ -293,6 +304,24 @@ export interface EngineInfo {
   storage: 'memory' | 'indexeddb';
   /** The static index, if the engine has one: what is loaded and what it cost. */
   staticIndex?: StaticIndexInfo;
+  /** Where vector scans run ({@link EngineOptions.gpu}). */
+  gpu: GpuInfo;
+}
+
+/** The GPU side of an engine ({@link EngineInfo.gpu}). */
+export interface GpuInfo {
+  /** What the engine's next vector scan runs on. */
+  backend: 'webgpu' | 'cpu';
+  /** The WebGPU adapter, when one is open. */
+  adapter?: string;
+  /** Whether that adapter is a software renderer (SwiftShader, lavapipe). */
+  software?: boolean;
+  /** Vectors copied to the GPU (live ones). */
+  vectors: number;
+  /** Searches whose candidates came from the GPU. */
+  searches: number;
+  /** Why the GPU is not used (no WebGPU, `gpu: 'cpu'`, no model, a lost device), if it is not. */
+  reason?: string;
 }
 
 /** A search engine. Every method is async; call {@link Engine.dispose} when done. */
