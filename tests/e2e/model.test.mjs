@@ -193,7 +193,8 @@ test("gpu: 'webgpu' scans on the GPU (SwiftShader here) and answers exactly as t
   ];
   const out = await page.evaluate(
     async ({ url, docs, queries }) => {
-      const make = (gpu) => window.scry.createEngine({ name: `gpu-${gpu}`, model: { url }, gpu });
+      const make = (gpu, hnsw) =>
+        window.scry.createEngine({ name: `gpu-${gpu}`, model: { url }, gpu, hnsw });
       const [gpu, cpu, auto] = [await make('webgpu'), await make('cpu'), await make('auto')];
       await gpu.add(docs);
       await cpu.add(docs);
@@ -219,8 +220,29 @@ test("gpu: 'webgpu' scans on the GPU (SwiftShader here) and answers exactly as t
       const burst = await Promise.all(queries.map((q) => gpu.search(q, { mode: 'vector', k: 3 })));
       const info = { gpu: (await gpu.info()).gpu, cpu: (await cpu.info()).gpu };
       info.auto = (await auto.info()).gpu;
-      await Promise.all([gpu.dispose(), cpu.dispose(), auto.dispose()]);
-      return { results, info, removed, burst: burst.map((h) => h[0]?.id) };
+
+      // Past the HNSW threshold, the worker builds a graph in the background a moment after
+      // the add: the GPU copy empties and the graph answers (on the CPU), as exactly here.
+      const graph = await make('webgpu', { threshold: 40 });
+      await graph.add(docs);
+      await graph.remove(removed);
+      const flat = await graph.info();
+      let built = flat;
+      for (let i = 0; i < 300 && built.graphSegments === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        built = await graph.info();
+      }
+      const graphed = [];
+      for (const q of queries) {
+        const [g, c] = await Promise.all([
+          graph.search(q, { mode: 'vector', k: 5 }),
+          cpu.search(q, { mode: 'vector', k: 5 }),
+        ]);
+        graphed.push({ q, graph: g.map((h) => [h.id, h.score]), cpu: c.map((h) => [h.id, h.score]) });
+      }
+      const maintained = { flat, built, after: await graph.info() };
+      await Promise.all([gpu.dispose(), cpu.dispose(), auto.dispose(), graph.dispose()]);
+      return { results, info, removed, burst: burst.map((h) => h[0]?.id), graphed, maintained };
     },
     { url: `/${MODEL}`, docs: sample.documents, queries },
   );
@@ -242,6 +264,14 @@ test("gpu: 'webgpu' scans on the GPU (SwiftShader here) and answers exactly as t
   // 'auto' opens WebGPU but never prefers a software adapter.
   assert.equal(out.info.auto.backend, 'cpu');
   assert.match(out.info.auto.reason, /software adapter/);
+  const { flat, built, after } = out.maintained;
+  assert.equal(flat.graphSegments, 0, 'adds are indexed flat');
+  assert.equal(built.graphSegments, 1, 'the graph is built in the background');
+  assert.equal(built.documents, sample.documents.length - 2);
+  // The removed documents' vectors were merged away with the graph build.
+  assert.ok(built.vectors < flat.vectors, `${built.vectors} of ${flat.vectors} vectors`);
+  assert.equal(after.gpu.vectors, 0, 'graph segments leave the GPU copy');
+  for (const g of out.graphed) assert.deepEqual(g.graph, g.cpu, `graph: "${g.q}"`);
   await context.close();
 });
 

@@ -94,10 +94,77 @@ mod native {
         }
         group.finish();
     }
+
+    /// The engine's vector search over one flat segment (documents not yet in a graph), as the
+    /// package runs it: its own int8 scan on the CPU, against `EngineScan` (sync, GPU
+    /// candidates, exact re-scoring on the CPU). Vector mode, k = 10, MiniLM-like vectors.
+    pub(crate) fn engine(c: &mut Criterion) {
+        use scry_core::vector::synthetic::minilm_like;
+        use scry_core::{Document, Engine, EngineConfig, Mode, ModelTag, Scratch, SearchOptions};
+        use scry_gpu::{Backend, EngineScan};
+
+        let max_n = env_usize("SCRY_BENCH_MAX_N", 1_000_000).min(100_000);
+        let mut group = c.benchmark_group("engine_flat_search");
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+        let model = ModelTag {
+            id: "minilm-like".into(),
+            dims: DIMS,
+            fingerprint: "bench".into(),
+        };
+        let opts = SearchOptions {
+            k: K,
+            mode: Mode::Vector,
+            ..Default::default()
+        };
+        for n in [4_000, 20_000, 100_000].into_iter().filter(|&n| n <= max_n) {
+            let mut vectors = minilm_like(3, n + 16, DIMS);
+            let queries = vectors.split_off(n);
+            let docs: Vec<Document> = (0..n)
+                .map(|i| Document::new(format!("d{i}"), "", "text"))
+                .collect();
+            let mut config = EngineConfig::default();
+            config.vectors.hnsw_threshold = usize::MAX >> 1;
+            let mut engine = Engine::new(config).unwrap();
+            let rows = vectors.into_iter().map(|v| vec![v]).collect();
+            engine.add_with_vectors(docs, rows, &model).unwrap();
+            let mut scratch = Scratch::default();
+            group.bench_with_input(BenchmarkId::new("cpu", n), &n, |b, _| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % queries.len();
+                    engine
+                        .search_with(&mut scratch, "", Some(&queries[i]), &opts)
+                        .unwrap()
+                })
+            });
+            let mut scan = block_on(EngineScan::new(Backend::WebGpu, DIMS, Metric::Cosine))
+                .expect("a GPU adapter");
+            scan.sync(&engine).unwrap();
+            let want = engine.flat_candidate_rows(&opts);
+            group.bench_with_input(BenchmarkId::new("gpu", n), &n, |b, _| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % queries.len();
+                    scan.sync(&engine).unwrap();
+                    let cands = block_on(scan.candidates(&queries[i], want))
+                        .unwrap()
+                        .unwrap();
+                    engine
+                        .search_with_candidates(&mut scratch, "", Some(&queries[i]), &opts, &cands)
+                        .unwrap()
+                })
+            });
+            scan.dispose();
+        }
+        group.finish();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-criterion::criterion_group!(benches, native::scan);
+criterion::criterion_group!(benches, native::scan, native::engine);
 #[cfg(not(target_arch = "wasm32"))]
 criterion::criterion_main!(benches);
 

@@ -315,6 +315,42 @@ impl Engine {
         self.inner.maintain();
     }
 
+    /// Segments (the static index's included).
+    #[wasm_bindgen(getter, js_name = segmentCount)]
+    pub fn segment_count(&self) -> usize {
+        self.inner.segment_count()
+    }
+
+    /// Segments searched through an HNSW graph.
+    #[wasm_bindgen(getter, js_name = graphSegmentCount)]
+    pub fn graph_segment_count(&self) -> usize {
+        self.inner.graph_segment_count()
+    }
+
+    /// Passage vectors (those of deleted documents too, until merged away).
+    #[wasm_bindgen(getter, js_name = vectorCount)]
+    pub fn vector_count(&self) -> usize {
+        self.inner.vector_count()
+    }
+
+    /// Whether a merge or a graph build is pending (a flat segment past the HNSW threshold,
+    /// many deletes, or similar-sized segments to combine).
+    #[wasm_bindgen(getter, js_name = needsMaintenance)]
+    pub fn needs_maintenance(&self) -> bool {
+        self.inner.merge_task().is_some()
+    }
+
+    /// Runs the next pending merge or graph build (one; the package calls it again while
+    /// `needsMaintenance`, between other work); returns whether there was one.
+    #[wasm_bindgen(js_name = maintainStep)]
+    pub fn maintain_step(&mut self) -> Result<bool, JsValue> {
+        let Some(task) = self.inner.merge_task() else {
+            return Ok(false);
+        };
+        self.inner.apply(task.run()).map_err(ScryJsError::from)?;
+        Ok(true)
+    }
+
     /// Searches; returns an array of hits. `options`: `{ k?, mode?, filter?, diversify? }`;
     /// `vector`: the query's embedding for vector and hybrid modes.
     pub fn search(

@@ -77,11 +77,13 @@ function kilobytes(bytes: number): string {
 async function describeEngine(engine: Engine): Promise<string> {
   const info = await engine.info();
   const where = info.worker ? 'in a Web Worker' : 'on the page thread';
-  const parts = [
-    `${info.documents} documents`,
-    info.model ?? 'no model',
-    `scored on the CPU (wasm SIMD) ${where}`,
-  ];
+  const gpu = info.gpu;
+  const scored =
+    gpu.backend === 'webgpu'
+      ? `new documents scored on the GPU (${gpu.adapter ?? 'WebGPU'}), the rest on the CPU`
+      : 'scored on the CPU (wasm SIMD)';
+  document.body.dataset['gpu'] = gpu.backend;
+  const parts = [`${info.documents} documents`, info.model ?? 'no model', `${scored} ${where}`];
   const s = info.staticIndex;
   if (s) {
     document.body.dataset['chunks'] = `${s.chunksLoaded}/${s.chunks}`;

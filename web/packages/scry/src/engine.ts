@@ -95,7 +95,7 @@ class EngineImpl implements Engine {
     const backend = this.#live();
     const staticIndex = await backend.call('staticInfo', []);
     return {
-      documents: await backend.call('size', []),
+      ...(await backend.call('counts', [])),
       ...(staticIndex ? { staticIndex } : {}),
       gpu: await backend.call('gpuInfo', []),
       worker: backend.worker,

@@ -17,6 +17,7 @@ export type {
   Filter,
   GpuInfo,
   Hit,
+  HnswOptions,
   MetaValue,
   ModelProgress,
   ModelSpec,

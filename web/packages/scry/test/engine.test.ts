@@ -37,6 +37,9 @@ test('indexes the sample and finds modules by their description', () =>
     assert.equal(info.documents, sample.documents.length);
     assert.equal(info.worker, false);
     assert.match(info.version, /^\d+\.\d+\.\d+$/);
+    assert.equal(info.segments, 1);
+    assert.equal(info.graphSegments, 0);
+    assert.equal(info.vectors, 0);
     // No model: nothing to compare on a GPU.
     assert.equal(info.gpu.backend, 'cpu');
     assert.equal(info.gpu.searches, 0);
@@ -254,3 +257,24 @@ test('add options: checked, and an aborted add adds nothing', () =>
     assert.deepEqual(events, []);
     assert.equal((await engine.info()).documents, before + 1);
   }));
+
+test('segments emptied by removals are merged away in the background', async () => {
+  const engine = await createEngine({ name: 'maintenance' });
+  try {
+    await engine.add(sample.documents.slice(0, 5));
+    await engine.add(sample.documents.slice(5, 10));
+    assert.equal((await engine.info()).segments, 2);
+    await engine.remove(sample.documents.slice(5, 10).map((d) => d.id));
+    let info = await engine.info();
+    for (let i = 0; i < 50 && info.segments > 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      info = await engine.info();
+    }
+    assert.equal(info.segments, 1);
+    assert.equal(info.documents, 5);
+    const hits = await engine.search(sample.documents[0]!.title ?? '', { k: 1 });
+    assert.equal(hits[0]?.id, sample.documents[0]!.id);
+  } finally {
+    await engine.dispose();
+  }
+});

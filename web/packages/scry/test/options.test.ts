@@ -23,6 +23,29 @@ test('defaults: no worker in Node, name "default", in memory', () => {
   });
 });
 
+test('hnsw: graph parameters in range go to the core as vector parameters', () => {
+  assert.deepEqual(resolveEngineOptions({ hnsw: { threshold: 100, efSearch: 80 } }).core, {
+    vectors: { hnswThreshold: 100, hnsw: { efSearch: 80 } },
+  });
+  assert.deepEqual(resolveEngineOptions({ hnsw: { m: 16, efConstruction: 64 } }).core, {
+    vectors: { hnsw: { m: 16, efConstruction: 64 } },
+  });
+  for (const hnsw of [
+    { threshold: 0 },
+    { m: 64 },
+    { efConstruction: 4 },
+    { efSearch: 1.5 },
+    { M: 16 },
+    'fast',
+  ]) {
+    assert.equal(
+      code(() => resolveEngineOptions({ hnsw })),
+      'INVALID_OPTIONS',
+      JSON.stringify(hnsw),
+    );
+  }
+});
+
 test('gpu: auto, webgpu or cpu; anything else is rejected', () => {
   for (const gpu of ['auto', 'webgpu', 'cpu'] as const) {
     assert.equal(resolveEngineOptions({ gpu }).gpu, gpu);

@@ -51,6 +51,12 @@ const NO_CONTEXT: CallContext = { progress: () => undefined, cancelled: () => fa
  */
 const EMBED_BATCH = 4;
 
+/**
+ * Quiet time after a change before merges and graph builds run (one per turn of the event
+ * loop, between searches): a burst of adds is merged once, not after every call.
+ */
+const MAINTENANCE_DELAY_MS = 500;
+
 function abortedError(): ScryError {
   return new ScryError('ABORTED', 'the operation was aborted; nothing was added');
 }
@@ -74,6 +80,8 @@ export class Core {
   #gpuReason: string | undefined;
   /** GPU searches run one at a time (the scan is exclusive while the GPU works). */
   #gpuQueue: Promise<unknown> = Promise.resolve();
+  /** The pending start of background maintenance (merges, graph builds). */
+  #maintenance: ReturnType<typeof setTimeout> | undefined;
   /** Mutations in flight (a reload waits for them). */
   #busy = 0;
   /** Receives model download progress during `init` (set by the worker or the backend). */
@@ -248,14 +256,22 @@ export class Core {
    * other tabs, then apply, then commit (all or nothing). A failed commit reloads the stored
    * index, so memory never runs ahead of storage, and rethrows the typed error.
    */
-  async #mutate<T>(apply: (engine: WasmEngine) => T): Promise<T> {
+  async #mutate<T>(
+    apply: (engine: WasmEngine) => T,
+    changed: (result: T) => boolean = () => true,
+  ): Promise<T> {
     const store = this.#store;
-    if (!store) return apply(this.#get());
+    if (!store) {
+      const result = apply(this.#get());
+      this.#scheduleMaintenance();
+      return result;
+    }
     this.#busy++;
     try {
       return await withLock(this.#lockName, async () => {
         if ((await store.generation()) !== this.#get().generation) await this.#reload();
         const result = apply(this.#get());
+        if (!changed(result)) return result;
         const batch = this.#get().prepareCommit();
         try {
           try {
@@ -274,7 +290,28 @@ export class Core {
       });
     } finally {
       this.#busy--;
+      this.#scheduleMaintenance();
     }
+  }
+
+  /**
+   * Merges segments and builds HNSW graphs in the background, one task per turn (searches
+   * wait at most for one), each committed like any change when the index is stored.
+   */
+  #scheduleMaintenance(): void {
+    if (this.#maintenance !== undefined || !this.#engine?.needsMaintenance) return;
+    const timer = setTimeout(() => {
+      this.#maintenance = undefined;
+      if (!this.#engine?.needsMaintenance) return;
+      // A failure (a failed commit reloads the stored index) waits for the next change.
+      this.#mutate(
+        (engine) => engine.maintainStep(),
+        (ran) => ran,
+      ).catch(() => undefined);
+    }, MAINTENANCE_DELAY_MS);
+    // In Node, pending maintenance does not keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
+    this.#maintenance = timer;
   }
 
   /** Replaces the engine with the committed index. */
@@ -361,8 +398,14 @@ export class Core {
     return withChunks(this.#static, engine, () => run(engine(), model) as unknown[]);
   }
 
-  size(): number {
-    return this.#get().size;
+  counts(): { documents: number; segments: number; graphSegments: number; vectors: number } {
+    const e = this.#get();
+    return {
+      documents: e.size,
+      segments: e.segmentCount,
+      graphSegments: e.graphSegmentCount,
+      vectors: e.vectorCount,
+    };
   }
 
   staticInfo(): StaticIndexInfo | undefined {
@@ -428,6 +471,8 @@ export class Core {
     this.#gpu?.free();
     this.#gpu = undefined;
     clearTimeout(this.#prefetch);
+    clearTimeout(this.#maintenance);
+    this.#maintenance = undefined;
     this.#static?.close();
     this.#static = undefined;
   }

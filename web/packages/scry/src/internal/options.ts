@@ -12,6 +12,10 @@ import type {
 /** Engine options as sent to the core: scry-core's `EngineConfig` in camelCase. */
 export interface CoreEngineOptions {
   bm25?: { k1?: number; b?: number; boosts?: [number, number, number, number] };
+  vectors?: {
+    hnswThreshold?: number;
+    hnsw?: { m?: number; efConstruction?: number; efSearch?: number };
+  };
   limits?: { snippetWords?: number };
 }
 
@@ -111,6 +115,13 @@ const ENGINE_NUMBERS = {
   snippetWords: { min: 1, max: 200, integer: true },
 } satisfies Record<string, Range>;
 
+const HNSW_NUMBERS = {
+  threshold: { min: 1, max: 1_000_000, integer: true },
+  m: { min: 4, max: 32, integer: true },
+  efConstruction: { min: 8, max: 1000, integer: true },
+  efSearch: { min: 1, max: 10_000, integer: true },
+} satisfies Record<string, Range>;
+
 const BOOST_FIELDS = ['title', 'headings', 'body', 'tags'] as const;
 const BOOST_DEFAULTS = [5, 2, 1, 1.5];
 
@@ -160,6 +171,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'model',
       'staticIndex',
       'gpu',
+      'hnsw',
       'onProgress',
       ...Object.keys(ENGINE_NUMBERS),
     ],
@@ -195,6 +207,27 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     bm25.boosts = values as [number, number, number, number];
   }
   if (Object.keys(bm25).length > 0) core.bm25 = bm25;
+  if (o['hnsw'] !== undefined) {
+    const h = asObject(o['hnsw'], 'hnsw');
+    checkKeys(h, Object.keys(HNSW_NUMBERS), 'hnsw');
+    const num = (key: keyof typeof HNSW_NUMBERS): number | undefined =>
+      h[key] === undefined ? undefined : checkNumber(h[key], `hnsw.${key}`, HNSW_NUMBERS[key]);
+    const [threshold, m, efConstruction, efSearch] = [
+      num('threshold'),
+      num('m'),
+      num('efConstruction'),
+      num('efSearch'),
+    ];
+    const graph = {
+      ...(m !== undefined ? { m } : {}),
+      ...(efConstruction !== undefined ? { efConstruction } : {}),
+      ...(efSearch !== undefined ? { efSearch } : {}),
+    };
+    core.vectors = {
+      ...(threshold !== undefined ? { hnswThreshold: threshold } : {}),
+      ...(Object.keys(graph).length > 0 ? { hnsw: graph } : {}),
+    };
+  }
   if (o['snippetWords'] !== undefined) {
     core.limits = {
       snippetWords: checkNumber(o['snippetWords'], 'snippetWords', ENGINE_NUMBERS.snippetWords),

@@ -21,7 +21,10 @@ export interface CoreMethods {
   remove: { args: [ids: string[]]; result: number };
   search: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
   suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
-  size: { args: []; result: number };
+  counts: {
+    args: [];
+    result: { documents: number; segments: number; graphSegments: number; vectors: number };
+  };
   staticInfo: { args: []; result: StaticIndexInfo | undefined };
   gpuInfo: { args: []; result: GpuInfo };
 }

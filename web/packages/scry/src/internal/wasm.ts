@@ -35,6 +35,11 @@ export interface WasmEngine {
     candidates: WasmCandidates,
   ): unknown;
   flatCandidateRows(options: unknown): number;
+  readonly needsMaintenance: boolean;
+  readonly segmentCount: number;
+  readonly graphSegmentCount: number;
+  readonly vectorCount: number;
+  maintainStep(): boolean;
   readonly vectorMetric: string;
   searchEmbedded(query: string, options: unknown, model: WasmTextModel): unknown;
   suggest(query: string, options: unknown): unknown;

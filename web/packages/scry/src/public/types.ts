@@ -159,6 +159,26 @@ export interface EngineOptions {
    * `model`; filtered searches and HNSW-indexed documents are scored on the CPU.
    */
   gpu?: 'auto' | 'webgpu' | 'cpu';
+  /** The vector index's HNSW graphs (used with a `model`). */
+  hnsw?: HnswOptions;
+}
+
+/**
+ * HNSW graph parameters ({@link EngineOptions.hnsw}). A stored index keeps the graphs it was
+ * built with; new parameters apply to graphs built afterwards.
+ */
+export interface HnswOptions {
+  /**
+   * Passage vectors from which a segment gets a graph; smaller ones are scanned exactly (on
+   * the GPU with {@link EngineOptions.gpu}). Default `4096`; integer 1–1,000,000.
+   */
+  threshold?: number;
+  /** Links kept per node on the upper layers (twice on layer 0). Default `32`; integer 4–32. */
+  m?: number;
+  /** Candidate list size while building. Default `32`; integer 8–1,000. */
+  efConstruction?: number;
+  /** Candidate list size while searching (at least `k`). Default `64`; integer 1–10,000. */
+  efSearch?: number;
 }
 
 /**
@@ -294,6 +314,15 @@ export interface Suggestion {
 export interface EngineInfo {
   /** Number of documents. */
   documents: number;
+  /**
+   * Index segments. Each add makes one; similar-sized ones are merged and big ones get an
+   * HNSW graph in the background, a moment after the last change.
+   */
+  segments: number;
+  /** Segments searched through an HNSW graph (the others are scanned exactly). */
+  graphSegments: number;
+  /** Passage vectors (those of removed documents too, until their segment is merged). */
+  vectors: number;
   /** Whether the engine runs in a Web Worker. */
   worker: boolean;
   /** Version of the wasm core. */
