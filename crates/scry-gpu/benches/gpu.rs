@@ -126,7 +126,7 @@ mod native {
                 .map(|i| Document::new(format!("d{i}"), "", "text"))
                 .collect();
             let mut config = EngineConfig::default();
-            config.vectors.hnsw_threshold = usize::MAX >> 1;
+            config.vectors.hnsw_threshold = 1_000_000; // one flat segment, never a graph
             let mut engine = Engine::new(config).unwrap();
             let rows = vectors.into_iter().map(|v| vec![v]).collect();
             engine.add_with_vectors(docs, rows, &model).unwrap();
