@@ -238,7 +238,11 @@ test("gpu: 'webgpu' scans on the GPU (SwiftShader here) and answers exactly as t
           graph.search(q, { mode: 'vector', k: 5 }),
           cpu.search(q, { mode: 'vector', k: 5 }),
         ]);
-        graphed.push({ q, graph: g.map((h) => [h.id, h.score]), cpu: c.map((h) => [h.id, h.score]) });
+        graphed.push({
+          q,
+          graph: g.map((h) => [h.id, h.score]),
+          cpu: c.map((h) => [h.id, h.score]),
+        });
       }
       const maintained = { flat, built, after: await graph.info() };
       await Promise.all([gpu.dispose(), cpu.dispose(), auto.dispose(), graph.dispose()]);

@@ -12,7 +12,7 @@ mod storage;
 
 #[cfg(target_arch = "wasm32")]
 pub use gpu::{Candidates, GpuScan};
-pub use model::{TextModel, model_manifest};
+pub use model::{ClipModel, TextModel, model_manifest};
 #[cfg(target_arch = "wasm32")]
 pub use storage::{CommitBatch, Store};
 
@@ -225,20 +225,30 @@ impl Engine {
         serde_wasm_bindgen::to_value(&out).map_err(|e| JsValue::from_str(&e.to_string()))
     }
 
-    /// Adds documents (`replace`: replacing those with the same ids) with passage vectors
-    /// computed beforehand by `model` (`vectors`: every passage's vector one after another,
-    /// `counts[i]` passages for document `i`, in the order of `passages`), all or none.
+    /// Adds documents (`replace`: replacing those with the same ids) with vectors computed
+    /// beforehand by the model `modelId` of dimension `dims` and `fingerprint` (a `TextModel`'s
+    /// or a `ClipModel`'s getters): `vectors` holds every vector one after another, `counts[i]`
+    /// of them for document `i` (its passages, in the order of `passages`, or one image), all
+    /// or none. The index keeps the vectors of one model: another is `MODEL_MISMATCH`.
     #[wasm_bindgen(js_name = indexWithVectors)]
+    #[allow(clippy::too_many_arguments)]
     pub fn index_with_vectors(
         &mut self,
         documents: JsValue,
         vectors: &[f32],
         counts: &[u32],
-        model: &TextModel,
+        model_id: String,
+        dims: usize,
+        fingerprint: String,
         replace: bool,
     ) -> Result<(), JsValue> {
         let docs = documents_from_js(documents)?;
-        let (grouped, tag) = group_vectors(vectors, counts, model)?;
+        let tag = scry_core::ModelTag {
+            id: model_id,
+            dims,
+            fingerprint,
+        };
+        let (grouped, tag) = group_vectors(vectors, counts, tag)?;
         let done = if replace {
             self.inner.update_with_vectors(docs, grouped, &tag)
         } else {
@@ -526,9 +536,8 @@ type DocVectors = Vec<Vec<Vec<f32>>>;
 fn group_vectors(
     vectors: &[f32],
     counts: &[u32],
-    model: &TextModel,
+    tag: scry_core::ModelTag,
 ) -> Result<(DocVectors, scry_core::ModelTag), ScryJsError> {
-    let tag = scry_core::Embedder::model(&model.inner).clone();
     let dims = tag.dims;
     let total: usize = counts.iter().map(|&c| c as usize).sum();
     if dims == 0 || vectors.len() != total * dims {

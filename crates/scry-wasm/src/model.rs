@@ -116,3 +116,69 @@ impl TextModel {
         scry_core::Embedder::model(&self.inner).fingerprint.clone()
     }
 }
+
+/// A CLIP-style image + text model (a vision tower, a text tower and their tokenizer) running
+/// in this thread; its manifest comes with the model (`CLIP.md` documents the format).
+#[wasm_bindgen]
+pub struct ClipModel {
+    inner: scry_embed::ClipEmbedder,
+}
+
+#[wasm_bindgen]
+impl ClipModel {
+    /// Loads model `id` of `manifest` (the model's own manifest JSON) from the bytes of its
+    /// vision tower, text tower and `tokenizer.json`, each checked against the manifest (size
+    /// and sha256): a wrong, truncated or swapped file is `MODEL_INTEGRITY`.
+    pub fn load(
+        manifest: &str,
+        id: &str,
+        vision_onnx: &[u8],
+        text_onnx: &[u8],
+        tokenizer_json: &[u8],
+    ) -> Result<ClipModel, JsValue> {
+        let manifest = ModelManifest::parse(manifest).map_err(ScryJsError::from)?;
+        let spec = manifest.model(id).map_err(ScryJsError::from)?;
+        let inner =
+            scry_embed::ClipEmbedder::from_bytes(vision_onnx, text_onnx, tokenizer_json, spec)
+                .map_err(ScryJsError::from)?;
+        Ok(ClipModel { inner })
+    }
+
+    /// Embeds one image given as RGBA pixels (`width × height × 4` bytes, what a canvas's
+    /// `getImageData` gives); returns its L2-normalised vector. A wrong size is `IMAGE_INVALID`.
+    #[wasm_bindgen(js_name = embedImage)]
+    pub fn embed_image(&self, rgba: &[u8], width: u32, height: u32) -> Result<Vec<f32>, JsValue> {
+        let image = scry_embed::RgbaImage::new(width, height, rgba).map_err(ScryJsError::from)?;
+        let mut out = self
+            .inner
+            .embed_images(&[image])
+            .map_err(ScryJsError::from)?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Embeds texts with the text tower; their vectors one after another (`texts.length ×
+    /// dims`). Blank texts are an `EMPTY_INPUT` error.
+    pub fn embed(&self, texts: Vec<String>) -> Result<Vec<f32>, JsValue> {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = self.inner.embed_texts(&refs).map_err(ScryJsError::from)?;
+        Ok(vectors.concat())
+    }
+
+    /// Output dimension.
+    #[wasm_bindgen(getter)]
+    pub fn dims(&self) -> usize {
+        self.inner.dims()
+    }
+
+    /// The model's id.
+    #[wasm_bindgen(getter, js_name = modelId)]
+    pub fn model_id(&self) -> String {
+        self.inner.tag().id.clone()
+    }
+
+    /// sha256 of the model's manifest entry and files: what the index records for its vectors.
+    #[wasm_bindgen(getter)]
+    pub fn fingerprint(&self) -> String {
+        self.inner.tag().fingerprint.clone()
+    }
+}

@@ -3,6 +3,7 @@
 import { InThreadBackend, WorkerBackend, type Backend } from './internal/backend.js';
 import {
   checkQuery,
+  checkSearchQuery,
   resolveAddOptions,
   resolveEngineOptions,
   resolveSearchOptions,
@@ -18,6 +19,7 @@ import type {
   EngineInfo,
   EngineOptions,
   Hit,
+  ImageInput,
   SearchOptions,
   Suggestion,
   SuggestOptions,
@@ -63,8 +65,14 @@ class EngineImpl implements Engine {
       throw new ScryError('INVALID_DOCUMENT', `${method}() takes an array of documents`);
     }
     const { signal, onProgress } = resolveAddOptions(options);
+    const transfer = (documents as { image?: unknown }[])
+      .map((d) => d?.image)
+      .filter(
+        (i): i is ImageBitmap => typeof ImageBitmap !== 'undefined' && i instanceof ImageBitmap,
+      );
     await this.#live().call(method, [documents as unknown[]], {
       signal,
+      transfer,
       settle: true,
       onProgress: onProgress && ((p) => onProgress(p as AddProgress)),
     });
@@ -77,10 +85,11 @@ class EngineImpl implements Engine {
     return this.#live().call('remove', [[...ids]]);
   }
 
-  async search(query: string, options?: SearchOptions): Promise<Hit[]> {
-    const q = checkQuery(query);
+  async search(query: string | ImageInput, options?: SearchOptions): Promise<Hit[]> {
+    const q = checkSearchQuery(query);
     const { core, signal } = resolveSearchOptions(options);
-    const hits = await this.#live().call('search', [q, { ...core }], { signal });
+    const transfer = typeof ImageBitmap !== 'undefined' && q instanceof ImageBitmap ? [q] : [];
+    const hits = await this.#live().call('search', [q, { ...core }], { signal, transfer });
     return hits as Hit[];
   }
 

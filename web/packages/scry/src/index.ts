@@ -17,6 +17,8 @@ export type {
   Filter,
   GpuInfo,
   Hit,
+  ImageInput,
+  RawImage,
   HnswOptions,
   MetaValue,
   ModelProgress,

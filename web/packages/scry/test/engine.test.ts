@@ -278,3 +278,20 @@ test('segments emptied by removals are merged away in the background', async () 
     await engine.dispose();
   }
 });
+
+test('images without an image-text model are refused, and nothing is added', async () => {
+  const engine = await createEngine({ name: 'images' });
+  try {
+    const pixels = { width: 1, height: 1, data: new Uint8Array([1, 2, 3, 255]) };
+    assert.equal(
+      await codeOf(engine.add([{ id: 'p', title: 'a pixel', image: pixels }])),
+      'MODEL_UNSUPPORTED',
+    );
+    assert.equal(await codeOf(engine.search(pixels)), 'MODEL_UNSUPPORTED');
+    const notAnImage = { id: 'q', title: 'q', image: 'x.png' } as unknown as Document;
+    assert.equal(await codeOf(engine.add([notAnImage])), 'INVALID_DOCUMENT');
+    assert.equal((await engine.info()).documents, 0);
+  } finally {
+    await engine.dispose();
+  }
+});

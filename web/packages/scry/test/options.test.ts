@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { resolveEngineOptions, resolveSearchOptions } from '../dist/internal/options.js';
+import {
+  checkSearchQuery,
+  resolveEngineOptions,
+  resolveSearchOptions,
+} from '../dist/internal/options.js';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -42,6 +46,41 @@ test('hnsw: graph parameters in range go to the core as vector parameters', () =
       code(() => resolveEngineOptions({ hnsw })),
       'INVALID_OPTIONS',
       JSON.stringify(hnsw),
+    );
+  }
+});
+
+test('model: built-in by id, or a manifest of its own (its only model unless named)', () => {
+  const builtin = resolveEngineOptions({ model: { url: 'http://x.test/m' } }).model;
+  assert.deepEqual(builtin, { url: 'http://x.test/m/', cache: true, id: 'all-MiniLM-L6-v2-int8' });
+  const own = resolveEngineOptions({
+    model: { url: 'http://x.test/clip/', manifest: 'http://x.test/clip/manifest.json' },
+  }).model;
+  assert.deepEqual(own, {
+    url: 'http://x.test/clip/',
+    cache: true,
+    manifest: 'http://x.test/clip/manifest.json',
+  });
+  for (const manifest of ['', 3, 'not a url']) {
+    assert.equal(
+      code(() => resolveEngineOptions({ model: { url: 'http://x.test/', manifest } })),
+      'INVALID_OPTIONS',
+      String(manifest),
+    );
+  }
+});
+
+test('image queries: bitmaps, blobs and RGBA pixels pass; other objects do not', () => {
+  const pixels = { width: 1, height: 1, data: new Uint8Array(4) };
+  assert.equal(checkSearchQuery(pixels), pixels);
+  const blob = new Blob([new Uint8Array([1])]);
+  assert.equal(checkSearchQuery(blob), blob);
+  assert.equal(checkSearchQuery('text'), 'text');
+  for (const bad of [{ width: 1, height: 1, data: [0, 0, 0, 0] }, { width: 1 }, 3, null]) {
+    assert.equal(
+      code(() => checkSearchQuery(bad)),
+      'INVALID_QUERY',
+      JSON.stringify(bad),
     );
   }
 });

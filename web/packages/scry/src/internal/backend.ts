@@ -14,6 +14,8 @@ export interface CallOptions {
    * did (`ABORTED`, or success when the abort came too late) instead of rejecting at once.
    */
   settle?: boolean;
+  /** Objects moved to the worker instead of copied (the images' `ImageBitmap`s). */
+  transfer?: Transferable[];
 }
 
 /** Sends protocol calls to a core. */
@@ -126,7 +128,7 @@ export class WorkerBackend implements Backend {
         { once: true },
       );
       const request: Request<M> = { id, method, args };
-      this.#worker.postMessage(request);
+      this.#worker.postMessage(request, options.transfer ?? []);
     }).then((r) => settle<M>(r));
   }
 

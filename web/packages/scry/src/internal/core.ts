@@ -2,12 +2,16 @@
 
 import { ScryError, isErrorCode } from '../public/errors.js';
 import type { CoreMethods, Method, Response } from './protocol.js';
-import type { GpuInfo, ModelProgress, StaticIndexInfo } from '../public/types.js';
-import { loadModelFiles, manifestEntry } from './model.js';
+import type { GpuInfo, ImageInput, ModelProgress, StaticIndexInfo } from '../public/types.js';
+import { fetchManifest, loadModelFiles, manifestEntry } from './model.js';
+import { imagePixels } from './image.js';
 import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 import { StaticIndex, withChunks } from './static.js';
+import { isImageInput } from './options.js';
 import {
   loadWasm,
+  type WasmClipModel,
+  type WasmEmbedder,
   type WasmEngine,
   type WasmGpuScan,
   type WasmModule,
@@ -64,7 +68,10 @@ function abortedError(): ScryError {
 /** One engine instance behind the protocol. */
 export class Core {
   #engine: WasmEngine | undefined;
-  #model: WasmTextModel | undefined;
+  /** The embedding model: a text model, or an image-text (CLIP-style) one. */
+  #model: WasmEmbedder | undefined;
+  /** The same model when it embeds images. */
+  #clip: WasmClipModel | undefined;
   #options: Record<string, unknown> = {};
   /** The index's database when `storage: 'indexeddb'`. */
   #store: WasmStore | undefined;
@@ -119,22 +126,7 @@ export class Core {
       engine = new wasm.Engine(options);
     }
     try {
-      if (model) {
-        const entry = manifestEntry(wasm.modelManifest(), model.id);
-        const files = await loadModelFiles(entry, model.url, {
-          cache: model.cache,
-          ...(this.onProgress ? { onProgress: this.onProgress } : {}),
-        });
-        const onnx = files.get('model.onnx');
-        const tokenizer = files.get('tokenizer.json');
-        if (!onnx || !tokenizer) {
-          throw new ScryError(
-            'MODEL_UNSUPPORTED',
-            `model ${model.id} needs model.onnx and tokenizer.json`,
-          );
-        }
-        this.#model = wasm.TextModel.load(model.id, onnx, tokenizer, model.batchSize);
-      }
+      if (model) await this.#loadModel(wasm, model);
       if (staticIndex) {
         const index = await StaticIndex.open(staticIndex);
         const wanted = this.#model?.modelId;
@@ -168,6 +160,59 @@ export class Core {
       storage: this.#store ? 'indexeddb' : 'memory',
       ...(this.#model ? { model: this.#model.modelId } : {}),
     };
+  }
+
+  /**
+   * Loads the model: one of the built-in manifest, or an image-text model with its own
+   * manifest (files checked against it here and again in wasm).
+   */
+  async #loadModel(wasm: WasmModule, model: ResolvedModel): Promise<void> {
+    const manifest = model.manifest ? await fetchManifest(model.manifest) : wasm.modelManifest();
+    const entry = manifestEntry(manifest, model.id);
+    const files = await loadModelFiles(entry, model.url, {
+      cache: model.cache,
+      ...(this.onProgress ? { onProgress: this.onProgress } : {}),
+    });
+    const byRole = (role: string, name: string) =>
+      files.get(entry.files.find((f) => f.role === role)?.name ?? name);
+    if (entry.task === 'image-text') {
+      const [vision, text, tokenizer] = [
+        byRole('vision', 'vision.onnx'),
+        byRole('text', 'text.onnx'),
+        byRole('tokenizer', 'tokenizer.json'),
+      ];
+      if (!vision || !text || !tokenizer) {
+        throw new ScryError(
+          'MODEL_UNSUPPORTED',
+          `image-text model ${entry.id} needs vision, text and tokenizer files`,
+        );
+      }
+      const clip = wasm.ClipModel.load(manifest, entry.id, vision, text, tokenizer);
+      this.#clip = clip;
+      this.#model = clip;
+      return;
+    }
+    if (model.manifest) {
+      throw new ScryError(
+        'MODEL_UNSUPPORTED',
+        `model ${entry.id}: text models come from scry's built-in manifest; ` +
+          'a manifest of your own is for image-text (CLIP-style) models',
+      );
+    }
+    const onnx = files.get('model.onnx');
+    const tokenizer = files.get('tokenizer.json');
+    if (!onnx || !tokenizer) {
+      throw new ScryError(
+        'MODEL_UNSUPPORTED',
+        `model ${entry.id} needs model.onnx and tokenizer.json`,
+      );
+    }
+    this.#model = wasm.TextModel.load(entry.id, onnx, tokenizer, model.batchSize);
+  }
+
+  /** The text model, when the model is one (it remembers recent queries in wasm). */
+  #textModel(): WasmTextModel | undefined {
+    return this.#clip ? undefined : (this.#model as WasmTextModel | undefined);
   }
 
   /**
@@ -219,16 +264,55 @@ export class Core {
    * event loop so that the abort message can arrive); then all are indexed in one step, so an
    * aborted or failed call adds nothing.
    */
-  async #index(documents: unknown[], ctx: CallContext, replace: boolean): Promise<void> {
+  async #index(input: unknown[], ctx: CallContext, replace: boolean): Promise<void> {
     const model = this.#model;
     if (ctx.cancelled()) throw abortedError();
+    // Images are embedded here; the documents go to the core without them.
+    const images: (ImageInput | undefined)[] = [];
+    const documents = input.map((d) => {
+      if (typeof d !== 'object' || d === null || !('image' in d)) {
+        images.push(undefined);
+        return d;
+      }
+      const { image, ...rest } = d as { image: unknown };
+      if (!isImageInput(image)) {
+        throw new ScryError(
+          'INVALID_DOCUMENT',
+          'a document image must be an ImageBitmap, a Blob, an ImageData or RGBA pixels',
+        );
+      }
+      images.push(image);
+      return rest;
+    });
+    const imageCount = images.filter((i) => i !== undefined).length;
+    if (imageCount > 0 && !this.#clip) {
+      throw new ScryError(
+        'MODEL_UNSUPPORTED',
+        'documents with images need an image-text (CLIP-style) model',
+      );
+    }
     if (!model) {
       await this.#mutate((engine) => (replace ? engine.update(documents) : engine.add(documents)));
       return;
     }
-    const passages = this.#get().passages(documents, !replace) as string[][];
+    // A document with an image is one vector: the image's; the others, their passages'.
+    const passages = (this.#get().passages(documents, !replace) as string[][]).map((p, i) =>
+      images[i] === undefined ? p : [],
+    );
     const texts = passages.flat();
     const dims = model.dims;
+    const imageVectors = new Map<number, Float32Array>();
+    for (const [i, image] of images.entries()) {
+      if (image === undefined || !this.#clip) continue;
+      const { data, width, height } = await imagePixels(image);
+      imageVectors.set(i, this.#clip.embedImage(data, width, height));
+      ctx.progress({
+        documents: documents.length,
+        passages: texts.length + imageCount,
+        embedded: imageVectors.size,
+      });
+      if (ctx.cancelled()) throw abortedError();
+    }
     const vectors = new Float32Array(texts.length * dims);
     // Batches of passages of similar length: a batch is padded to its longest passage.
     const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
@@ -236,14 +320,37 @@ export class Core {
       const slots = order.slice(i, i + EMBED_BATCH);
       const out = model.embed(slots.map((j) => texts[j]!));
       slots.forEach((j, k) => vectors.set(out.subarray(k * dims, (k + 1) * dims), j * dims));
-      const embedded = i + slots.length;
-      ctx.progress({ documents: documents.length, passages: texts.length, embedded });
+      const embedded = imageCount + i + slots.length;
+      ctx.progress({ documents: documents.length, passages: texts.length + imageCount, embedded });
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (ctx.cancelled()) throw abortedError();
     }
-    const counts = Uint32Array.from(passages, (p) => p.length);
+    // Every document's vectors in document order: its image's, or its passages'.
+    const counts = Uint32Array.from(passages, (p, i) => (imageVectors.has(i) ? 1 : p.length));
+    const all = new Float32Array((texts.length + imageCount) * dims);
+    let at = 0;
+    let passage = 0;
+    for (const [i, p] of passages.entries()) {
+      const image = imageVectors.get(i);
+      if (image) {
+        all.set(image, at);
+        at += dims;
+        continue;
+      }
+      all.set(vectors.subarray(passage * dims, (passage + p.length) * dims), at);
+      at += p.length * dims;
+      passage += p.length;
+    }
     await this.#mutate((engine) =>
-      engine.indexWithVectors(documents, vectors, counts, model, replace),
+      engine.indexWithVectors(
+        documents,
+        all,
+        counts,
+        model.modelId,
+        model.dims,
+        model.fingerprint,
+        replace,
+      ),
     );
   }
 
@@ -341,17 +448,52 @@ export class Core {
     }
   }
 
-  search(query: string, options: Record<string, unknown>): Promise<unknown[]> {
-    const gpu = this.#gpu;
-    return this.#read((engine, model) => {
-      const rows = gpu && model && query.trim() !== '' ? engine.flatCandidateRows(options) : 0;
-      if (!gpu || !model || rows === 0) {
-        return model
-          ? engine.searchEmbedded(query, options, model)
-          : engine.search(query, options, undefined);
-      }
-      return this.#searchGpu(gpu, model, query, options, rows);
+  async search(query: string | ImageInput, options: Record<string, unknown>): Promise<unknown[]> {
+    if (typeof query !== 'string') return this.#searchImage(query, options);
+    const model = this.#model;
+    const text = this.#textModel();
+    const wantsVector = model !== undefined && options['mode'] !== 'text' && query.trim() !== '';
+    // Embedded once, up front, unless the text model embeds it in wasm (remembering it).
+    let vector: Float32Array | undefined;
+    return this.#read((engine) => {
+      const rows = this.#gpu && wantsVector ? engine.flatCandidateRows(options) : 0;
+      if (rows === 0 && text) return engine.searchEmbedded(query, options, text);
+      if (wantsVector && model) vector ??= model.embed([query]);
+      return this.#searchVector(query, options, vector, rows);
     });
+  }
+
+  /** A search by image: its embedding against the documents' vectors. */
+  async #searchImage(image: ImageInput, options: Record<string, unknown>): Promise<unknown[]> {
+    const clip = this.#clip;
+    if (!clip) {
+      throw new ScryError(
+        'MODEL_UNSUPPORTED',
+        'image queries need an image-text (CLIP-style) model',
+      );
+    }
+    if (options['mode'] === 'text') {
+      throw new ScryError('INVALID_QUERY', "an image query needs mode 'vector' or 'hybrid'");
+    }
+    const { data, width, height } = await imagePixels(image);
+    const vector = clip.embedImage(data, width, height);
+    return this.#read((engine) =>
+      this.#searchVector('', options, vector, this.#gpu ? engine.flatCandidateRows(options) : 0),
+    );
+  }
+
+  /** A search with the query's vector (if any), its flat segments on the GPU when `rows`. */
+  #searchVector(
+    query: string,
+    options: Record<string, unknown>,
+    vector: Float32Array | undefined,
+    rows: number,
+  ): unknown[] | Promise<unknown[]> {
+    const gpu = this.#gpu;
+    if (!gpu || !vector || rows === 0) {
+      return this.#get().search(query, options, vector) as unknown[];
+    }
+    return this.#searchGpu(gpu, vector, query, options, rows);
   }
 
   /**
@@ -362,12 +504,11 @@ export class Core {
    */
   #searchGpu(
     gpu: WasmGpuScan,
-    model: WasmTextModel,
+    vector: Float32Array,
     query: string,
     options: Record<string, unknown>,
     rows: number,
   ): Promise<unknown[]> {
-    const vector = model.embed([query]);
     const run = this.#gpuQueue.then(async () => {
       gpu.sync(this.#get());
       const candidates = await gpu.search(vector, rows);
@@ -384,18 +525,17 @@ export class Core {
   }
 
   suggest(query: string, options: Record<string, unknown>): Promise<unknown[]> {
-    return this.#read((engine, model) =>
-      model ? engine.suggestEmbedded(query, options, model) : engine.suggest(query, options),
+    const text = this.#textModel();
+    // Suggestions compare texts: with an image-text model, they are full-text ones.
+    return this.#read((engine) =>
+      text ? engine.suggestEmbedded(query, options, text) : engine.suggest(query, options),
     );
   }
 
   /** Runs a query on the current engine, loading static index chunks as it asks for them. */
-  #read(
-    run: (engine: WasmEngine, model: WasmTextModel | undefined) => unknown,
-  ): Promise<unknown[]> {
-    const model = this.#model;
+  #read(run: (engine: WasmEngine) => unknown): Promise<unknown[]> {
     const engine = () => this.#get();
-    return withChunks(this.#static, engine, () => run(engine(), model) as unknown[]);
+    return withChunks(this.#static, engine, () => run(engine()) as unknown[] | Promise<unknown[]>);
   }
 
   counts(): { documents: number; segments: number; graphSegments: number; vectors: number } {
@@ -463,6 +603,7 @@ export class Core {
     this.#engine = undefined;
     this.#model?.free();
     this.#model = undefined;
+    this.#clip = undefined;
     try {
       this.#gpu?.dispose();
     } catch {

@@ -11,6 +11,8 @@ import type { ModelProgress } from '../public/types.js';
 /** One file of a model, as the manifest lists it. */
 export interface ModelFile {
   name: string;
+  /** `vision`, `text` or `tokenizer` in image-text models. */
+  role?: string;
   bytes: number;
   sha256: string;
 }
@@ -19,6 +21,8 @@ export interface ModelFile {
 export interface ModelEntry {
   id: string;
   dims: number;
+  /** `text-embedding` or `image-text`. */
+  task?: string;
   files: ModelFile[];
 }
 
@@ -92,6 +96,25 @@ async function readBody(
  * Fetches (or takes from the cache) every file of `model` from `baseUrl` (a folder URL ending in
  * `/`), verified. Progress counts bytes over all files; cached files count as received at once.
  */
+/** Fetches a model's own manifest (JSON text), always from the network. */
+export async function fetchManifest(url: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: 'no-cache' });
+  } catch (e) {
+    throw new ScryError('MODEL_FETCH', `could not fetch the model manifest ${url}: ${String(e)}`, {
+      cause: e,
+    });
+  }
+  if (!response.ok) {
+    throw new ScryError(
+      'MODEL_FETCH',
+      `could not fetch the model manifest ${url}: HTTP ${response.status}`,
+    );
+  }
+  return response.text();
+}
+
 export async function loadModelFiles(
   model: ModelEntry,
   baseUrl: string,
@@ -168,10 +191,25 @@ export async function loadModelFiles(
   return out;
 }
 
-/** The model entry `id` of a manifest (JSON text as `modelManifest()` returns it). */
-export function manifestEntry(manifestJson: string, id: string): ModelEntry {
-  const manifest = JSON.parse(manifestJson) as { models: ModelEntry[] };
-  const entry = manifest.models.find((m) => m.id === id);
+/**
+ * The model entry `id` of a manifest (JSON text as `modelManifest()` returns it); without an
+ * id, the manifest's only model.
+ */
+export function manifestEntry(manifestJson: string, id: string | undefined): ModelEntry {
+  let manifest: { models: ModelEntry[] };
+  try {
+    manifest = JSON.parse(manifestJson) as { models: ModelEntry[] };
+    if (!Array.isArray(manifest.models)) throw new Error('no "models" list');
+  } catch (e) {
+    throw new ScryError('MODEL_MANIFEST_INVALID', `the model manifest is not valid: ${String(e)}`);
+  }
+  if (id === undefined && manifest.models.length !== 1) {
+    throw new ScryError(
+      'MODEL_UNKNOWN',
+      `the manifest holds ${manifest.models.length} models: name one with model.id`,
+    );
+  }
+  const entry = id === undefined ? manifest.models[0] : manifest.models.find((m) => m.id === id);
   if (!entry) {
     const known = manifest.models.map((m) => m.id).join(', ');
     throw new ScryError('MODEL_UNKNOWN', `no model "${id}" in the manifest (known: ${known})`);

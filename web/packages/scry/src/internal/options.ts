@@ -4,6 +4,7 @@ import { ScryError } from '../public/errors.js';
 import type {
   AddProgress,
   EngineOptions,
+  ImageInput,
   ModelProgress,
   SearchOptions,
   SuggestOptions,
@@ -21,7 +22,10 @@ export interface CoreEngineOptions {
 
 /** The model part of the engine options, resolved (sent to the core as plain data). */
 export interface ResolvedModel {
-  id: string;
+  /** Unset with a `manifest`: its only model. */
+  id?: string;
+  /** Absolute URL of the model's own manifest, if not built in. */
+  manifest?: string;
   /** Absolute folder URL ending in `/`. */
   url: string;
   cache: boolean;
@@ -77,6 +81,16 @@ function folderUrl(url: unknown, name: string): URL {
   return absolute;
 }
 
+/** A file URL, absolute (against the page). */
+function fileUrl(url: string, name: string): string {
+  try {
+    const base = (globalThis as { location?: { href?: string } }).location?.href;
+    return (base === undefined ? new URL(url) : new URL(url, base)).href;
+  } catch {
+    fail(`${name} is not a valid URL: ${url}`);
+  }
+}
+
 function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
   const s = asObject(value, 'staticIndex');
   checkKeys(s, ['url', 'cache', 'prefetch'], 'staticIndex');
@@ -90,13 +104,23 @@ function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
 
 function resolveModel(value: unknown): ResolvedModel {
   const m = asObject(value, 'model');
-  checkKeys(m, ['url', 'id', 'cache', 'batchSize'], 'model');
+  checkKeys(m, ['url', 'id', 'manifest', 'cache', 'batchSize'], 'model');
   const absolute = folderUrl(m['url'], 'model.url');
-  const id = m['id'] ?? DEFAULT_MODEL_ID;
-  if (typeof id !== 'string' || id.length === 0) fail('model.id must be a non-empty string');
+  let manifest: string | undefined;
+  if (m['manifest'] !== undefined) {
+    const url = m['manifest'];
+    if (typeof url !== 'string' || url.length === 0) fail('model.manifest must be a URL');
+    manifest = fileUrl(url, 'model.manifest');
+  }
+  const id = m['id'] ?? (manifest === undefined ? DEFAULT_MODEL_ID : undefined);
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0)) {
+    fail('model.id must be a non-empty string');
+  }
   const cache = m['cache'] ?? true;
   if (typeof cache !== 'boolean') fail('model.cache must be a boolean');
-  const out: ResolvedModel = { id, url: absolute.href, cache };
+  const out: ResolvedModel = { url: absolute.href, cache };
+  if (id !== undefined) out.id = id;
+  if (manifest !== undefined) out.manifest = manifest;
   if (m['batchSize'] !== undefined) {
     out.batchSize = checkNumber(m['batchSize'], 'model.batchSize', {
       min: 1,
@@ -334,6 +358,25 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
 }
 
 /** Validates the query string. */
+/** Whether `value` is an image the engine takes ({@link ImageInput}). */
+export function isImageInput(value: unknown): value is ImageInput {
+  if (typeof Blob !== 'undefined' && value instanceof Blob) return true;
+  if (typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const { width, height, data } = value as { width?: unknown; height?: unknown; data?: unknown };
+  return (
+    typeof width === 'number' &&
+    typeof height === 'number' &&
+    (data instanceof Uint8Array || data instanceof Uint8ClampedArray)
+  );
+}
+
+/** A search query: text, or an image (checked in the worker when decoded). */
+export function checkSearchQuery(query: unknown): string | ImageInput {
+  if (isImageInput(query)) return query;
+  return checkQuery(query);
+}
+
 export function checkQuery(query: unknown): string {
   if (typeof query !== 'string') {
     throw new ScryError('INVALID_QUERY', `query must be a string, got ${typeof query}`);

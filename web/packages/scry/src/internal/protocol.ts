@@ -1,7 +1,13 @@
 /** Messages between the page and the engine worker. Plain structured-cloneable data. */
 
 import type { ScryErrorCode } from '../public/errors.js';
-import type { AddProgress, GpuInfo, ModelProgress, StaticIndexInfo } from '../public/types.js';
+import type {
+  AddProgress,
+  GpuInfo,
+  ImageInput,
+  ModelProgress,
+  StaticIndexInfo,
+} from '../public/types.js';
 import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 
 /** Methods the core answers, with their arguments and results. */
@@ -19,7 +25,10 @@ export interface CoreMethods {
   add: { args: [documents: unknown[]]; result: void };
   update: { args: [documents: unknown[]]; result: void };
   remove: { args: [ids: string[]]; result: number };
-  search: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
+  search: {
+    args: [query: string | ImageInput, options: Record<string, unknown>];
+    result: unknown[];
+  };
   suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
   counts: {
     args: [];

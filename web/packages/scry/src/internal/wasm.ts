@@ -2,12 +2,23 @@
 
 import { ScryError } from '../public/errors.js';
 
-/** The slice of the wasm-bindgen `TextModel` class the core uses. */
-export interface WasmTextModel {
+/** What the core needs of any embedding model (`TextModel`, `ClipModel`). */
+export interface WasmEmbedder {
   embed(texts: string[]): Float32Array;
   readonly dims: number;
   readonly modelId: string;
+  readonly fingerprint: string;
   free(): void;
+}
+
+/** The slice of the wasm-bindgen `TextModel` class the core uses. */
+export interface WasmTextModel extends WasmEmbedder {
+  readonly kind?: undefined;
+}
+
+/** The slice of the wasm-bindgen `ClipModel` class the core uses. */
+export interface WasmClipModel extends WasmEmbedder {
+  embedImage(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Float32Array;
 }
 
 /** The slice of the wasm-bindgen `Engine` class the core uses. */
@@ -21,7 +32,9 @@ export interface WasmEngine {
     documents: unknown,
     vectors: Float32Array,
     counts: Uint32Array,
-    model: WasmTextModel,
+    modelId: string,
+    dims: number,
+    fingerprint: string,
     replace: boolean,
   ): void;
   attachStatic(name: string, bytes: Uint8Array): void;
@@ -100,6 +113,15 @@ export interface WasmModule {
       tokenizerJson: Uint8Array,
       batchSize: number | undefined,
     ): WasmTextModel;
+  };
+  ClipModel: {
+    load(
+      manifest: string,
+      id: string,
+      visionOnnx: Uint8Array,
+      textOnnx: Uint8Array,
+      tokenizerJson: Uint8Array,
+    ): WasmClipModel;
   };
   Store: { open(name: string): Promise<WasmStore>; destroy(name: string): Promise<void> };
   /** Only in the `web` build (WebGPU). */

@@ -31,6 +31,9 @@ export const SCRY_ERROR_CODES = [
   'TOKENIZE',
   'MODEL_INFERENCE',
   'EMPTY_INPUT',
+  'IMAGE_INVALID',
+  'IMAGE_DECODE',
+  'IMAGE_UNSUPPORTED',
   // From scry-gpu (Rust).
   'GPU_UNAVAILABLE',
   'GPU_DEVICE_FAILED',

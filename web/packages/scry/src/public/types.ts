@@ -19,7 +19,28 @@ export interface Document {
   url?: string;
   /** Metadata for filters, e.g. `{ module: 'fs', since: 18 }`. Numbers must be finite. */
   metadata?: Record<string, MetaValue>;
+  /**
+   * An image: with an image-text (CLIP-style) `model`, its embedding is the document's vector
+   * (title and body stay full text), so text and image queries find it. Decoded in the
+   * engine's worker; an `ImageBitmap` is transferred there (closed on the page afterwards).
+   * Broken or unsupported images reject with `IMAGE_DECODE` / `IMAGE_INVALID` and add nothing.
+   */
+  image?: ImageInput;
 }
+
+/** Decoded RGBA pixels, row by row, 4 bytes per pixel (what `getImageData` gives). */
+export interface RawImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/**
+ * An image to index or search with: an `ImageBitmap` (transferred, not copied), an encoded
+ * file as a `Blob` (PNG, JPEG, WebP, GIF… whatever the browser decodes), an `ImageData`, or
+ * plain RGBA pixels (which also work in Node.js, where there is no image decoder).
+ */
+export type ImageInput = ImageBitmap | Blob | ImageData | RawImage;
 
 /** Weights of the text fields relative to the body. */
 export interface FieldBoosts {
@@ -54,8 +75,18 @@ export interface ModelSpec {
    * `'/models/all-MiniLM-L6-v2-int8/'`; relative URLs resolve against the page. Required.
    */
   url: string;
-  /** Model id of scry's built-in manifest. Default `'all-MiniLM-L6-v2-int8'`. */
+  /**
+   * Model id: of scry's built-in manifest, or of `manifest`. Default `'all-MiniLM-L6-v2-int8'`,
+   * or the only model of `manifest`.
+   */
   id?: string;
+  /**
+   * URL of the model's own manifest (JSON, the format of scry's `models/manifest.json`: id,
+   * dims, files with size and sha256, and for image-text models the `image` preprocessing),
+   * for models scry does not ship, such as a CLIP export (see `CLIP.md`). Relative URLs
+   * resolve against the page. Default: scry's built-in manifest.
+   */
+  manifest?: string;
   /** Keep the files in Cache Storage for later visits. Default `true`. */
   cache?: boolean;
   /** Texts per model run. Default `32`; integer 1–1024. */
@@ -365,7 +396,11 @@ export interface Engine {
   /** Removes documents by id; resolves to how many existed. */
   remove(ids: readonly string[]): Promise<number>;
   /** Full-text search. */
-  search(query: string, options?: SearchOptions): Promise<Hit[]>;
+  /**
+   * Searches with text, or (with an image-text model) with an image: documents whose images
+   * or texts are nearest to it. An image query needs mode `'vector'` or `'hybrid'`.
+   */
+  search(query: string | ImageInput, options?: SearchOptions): Promise<Hit[]>;
   /**
    * "Maybe you are looking for…": clusters the query's top results and suggests, for each
    * group the query ranks poorly, the query plus a word or two that retrieves it (CroQS-style).
