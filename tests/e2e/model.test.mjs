@@ -279,6 +279,63 @@ test("gpu: 'webgpu' scans on the GPU (SwiftShader here) and answers exactly as t
   await context.close();
 });
 
+test('vectors computed elsewhere are indexed and searched as given, and cross as transferables', async () => {
+  const context = await browser.newContext();
+  const { page } = await openPage(context);
+  const out = await page.evaluate(async (url) => {
+    const engine = await window.scry.createEngine({ name: 'vectors', model: { url } });
+    const unit = (seed) => {
+      let x = seed;
+      const v = Float32Array.from({ length: 384 }, () => {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        return x / 2147483648 - 0.5;
+      });
+      const n = Math.hypot(...v);
+      return v.map((c) => c / n);
+    };
+    const given = unit(7);
+    const copy = given.slice();
+    await engine.add([
+      { id: 'given', title: 'a precomputed vector', vector: given },
+      { id: 'text', title: 'Compression', body: 'gzip and deflate streams' },
+    ]);
+    const detached = given.length === 0;
+    const byVector = await engine.search('', { mode: 'vector', k: 2, vector: copy.slice() });
+    const hybrid = await engine.search('gzip', { k: 2, vector: copy.slice() });
+    const codes = {
+      length: await engine
+        .add([{ id: 'short', title: 's', vector: new Float32Array(3) }])
+        .catch((e) => e.code),
+      nan: await engine
+        .add([{ id: 'nan', title: 'n', vector: new Float32Array(384).fill(NaN) }])
+        .catch((e) => e.code),
+      query: await engine.search('', { vector: new Float32Array(5) }).catch((e) => e.code),
+      type: await engine.search('x', { vector: [1, 2] }).catch((e) => e.code),
+    };
+    const documents = (await engine.info()).documents;
+    await engine.dispose();
+    return {
+      detached,
+      byVector: byVector.map((h) => [h.id, h.score]),
+      hybrid: hybrid.map((h) => h.id),
+      codes,
+      documents,
+    };
+  }, `/${MODEL}`);
+  assert.ok(out.detached, 'the document vector was transferred');
+  assert.equal(out.byVector[0][0], 'given');
+  assert.ok(out.byVector[0][1] > 0.99, `${out.byVector[0][1]}`);
+  assert.deepEqual(new Set(out.hybrid), new Set(['given', 'text']));
+  assert.deepEqual(out.codes, {
+    length: 'INVALID_DOCUMENT',
+    nan: 'INVALID_DOCUMENT',
+    query: 'INVALID_QUERY',
+    type: 'INVALID_OPTIONS',
+  });
+  assert.equal(out.documents, 2);
+  await context.close();
+});
+
 test('damaged or missing model files are typed errors, never a broken engine', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

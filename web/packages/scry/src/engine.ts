@@ -65,14 +65,19 @@ class EngineImpl implements Engine {
       throw new ScryError('INVALID_DOCUMENT', `${method}() takes an array of documents`);
     }
     const { signal, onProgress } = resolveAddOptions(options);
-    const transfer = (documents as { image?: unknown }[])
-      .map((d) => d?.image)
-      .filter(
-        (i): i is ImageBitmap => typeof ImageBitmap !== 'undefined' && i instanceof ImageBitmap,
-      );
+    // Images and vectors move to the worker instead of being copied.
+    const transfer = new Set<Transferable>();
+    for (const d of documents as { image?: unknown; vector?: unknown }[]) {
+      if (typeof ImageBitmap !== 'undefined' && d?.image instanceof ImageBitmap) {
+        transfer.add(d.image);
+      }
+      if (d?.vector instanceof Float32Array && d.vector.buffer instanceof ArrayBuffer) {
+        transfer.add(d.vector.buffer);
+      }
+    }
     await this.#live().call(method, [documents as unknown[]], {
       signal,
-      transfer,
+      transfer: [...transfer],
       settle: true,
       onProgress: onProgress && ((p) => onProgress(p as AddProgress)),
     });
@@ -87,9 +92,11 @@ class EngineImpl implements Engine {
 
   async search(query: string | ImageInput, options?: SearchOptions): Promise<Hit[]> {
     const q = checkSearchQuery(query);
-    const { core, signal } = resolveSearchOptions(options);
-    const transfer = typeof ImageBitmap !== 'undefined' && q instanceof ImageBitmap ? [q] : [];
-    const hits = await this.#live().call('search', [q, { ...core }], { signal, transfer });
+    const { core, signal, vector } = resolveSearchOptions(options);
+    const transfer: Transferable[] = [];
+    if (typeof ImageBitmap !== 'undefined' && q instanceof ImageBitmap) transfer.push(q);
+    if (vector?.buffer instanceof ArrayBuffer) transfer.push(vector.buffer);
+    const hits = await this.#live().call('search', [q, { ...core }, vector], { signal, transfer });
     return hits as Hit[];
   }
 

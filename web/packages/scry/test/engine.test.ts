@@ -288,6 +288,14 @@ test('images without an image-text model are refused, and nothing is added', asy
       'MODEL_UNSUPPORTED',
     );
     assert.equal(await codeOf(engine.search(pixels)), 'MODEL_UNSUPPORTED');
+    assert.equal(
+      await codeOf(engine.add([{ id: 'v', title: 'v', vector: new Float32Array(384) }])),
+      'MODEL_UNSUPPORTED',
+    );
+    assert.equal(
+      await codeOf(engine.search('v', { vector: new Float32Array(384) })),
+      'MODEL_UNSUPPORTED',
+    );
     const notAnImage = { id: 'q', title: 'q', image: 'x.png' } as unknown as Document;
     assert.equal(await codeOf(engine.add([notAnImage])), 'INVALID_DOCUMENT');
     assert.equal((await engine.info()).documents, 0);

@@ -267,9 +267,19 @@ export class Core {
   async #index(input: unknown[], ctx: CallContext, replace: boolean): Promise<void> {
     const model = this.#model;
     if (ctx.cancelled()) throw abortedError();
-    // Images are embedded here; the documents go to the core without them.
+    // Images are embedded here and vectors checked; the documents go to the core without them.
     const images: (ImageInput | undefined)[] = [];
-    const documents = input.map((d) => {
+    const given = new Map<number, Float32Array>();
+    const documents = input.map((d, i) => {
+      if (typeof d === 'object' && d !== null && 'vector' in d) {
+        const { vector, ...rest } = d as { vector: unknown };
+        if ('image' in rest) {
+          throw new ScryError('INVALID_DOCUMENT', 'a document has an image or a vector, not both');
+        }
+        given.set(i, this.#checkVector(vector, `document ${i}'s vector`, 'INVALID_DOCUMENT'));
+        images.push(undefined);
+        return rest;
+      }
       if (typeof d !== 'object' || d === null || !('image' in d)) {
         images.push(undefined);
         return d;
@@ -295,13 +305,13 @@ export class Core {
       await this.#mutate((engine) => (replace ? engine.update(documents) : engine.add(documents)));
       return;
     }
-    // A document with an image is one vector: the image's; the others, their passages'.
+    // A document with an image or a vector has that one vector; the others, their passages'.
     const passages = (this.#get().passages(documents, !replace) as string[][]).map((p, i) =>
-      images[i] === undefined ? p : [],
+      images[i] === undefined && !given.has(i) ? p : [],
     );
     const texts = passages.flat();
     const dims = model.dims;
-    const imageVectors = new Map<number, Float32Array>();
+    const imageVectors = new Map<number, Float32Array>(given);
     for (const [i, image] of images.entries()) {
       if (image === undefined || !this.#clip) continue;
       const { data, width, height } = await imagePixels(image);
@@ -309,7 +319,7 @@ export class Core {
       ctx.progress({
         documents: documents.length,
         passages: texts.length + imageCount,
-        embedded: imageVectors.size,
+        embedded: imageVectors.size - given.size,
       });
       if (ctx.cancelled()) throw abortedError();
     }
@@ -327,7 +337,7 @@ export class Core {
     }
     // Every document's vectors in document order: its image's, or its passages'.
     const counts = Uint32Array.from(passages, (p, i) => (imageVectors.has(i) ? 1 : p.length));
-    const all = new Float32Array((texts.length + imageCount) * dims);
+    const all = new Float32Array((texts.length + imageVectors.size) * dims);
     let at = 0;
     let passage = 0;
     for (const [i, p] of passages.entries()) {
@@ -448,7 +458,25 @@ export class Core {
     }
   }
 
-  async search(query: string | ImageInput, options: Record<string, unknown>): Promise<unknown[]> {
+  async search(
+    query: string | ImageInput,
+    options: Record<string, unknown>,
+    given?: Float32Array,
+  ): Promise<unknown[]> {
+    if (given !== undefined) {
+      if (typeof query !== 'string') {
+        throw new ScryError('INVALID_QUERY', 'a query is an image or a vector, not both');
+      }
+      const vector = this.#checkVector(given, 'the query vector', 'INVALID_QUERY');
+      return this.#read((engine) =>
+        this.#searchVector(
+          query,
+          options,
+          vector,
+          this.#gpu ? engine.flatCandidateRows(options) : 0,
+        ),
+      );
+    }
     if (typeof query !== 'string') return this.#searchImage(query, options);
     const model = this.#model;
     const text = this.#textModel();
@@ -461,6 +489,23 @@ export class Core {
       if (wantsVector && model) vector ??= model.embed([query]);
       return this.#searchVector(query, options, vector, rows);
     });
+  }
+
+  /** A vector from the page: of the model's dimension, finite. */
+  #checkVector(v: unknown, what: string, code: 'INVALID_QUERY' | 'INVALID_DOCUMENT'): Float32Array {
+    const model = this.#model;
+    if (!model) {
+      throw new ScryError('MODEL_UNSUPPORTED', `${what}: vectors need the engine's model`);
+    }
+    if (!(v instanceof Float32Array)) throw new ScryError(code, `${what} must be a Float32Array`);
+    if (v.length !== model.dims) {
+      throw new ScryError(
+        code,
+        `${what} has ${v.length} values; ${model.modelId} gives ${model.dims}`,
+      );
+    }
+    if (!v.every(Number.isFinite)) throw new ScryError(code, `${what} has non-finite values`);
+    return v;
   }
 
   /** A search by image: its embedding against the documents' vectors. */

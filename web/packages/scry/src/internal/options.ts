@@ -285,9 +285,13 @@ export interface CoreSearchOptions {
 export function resolveSearchOptions(options: unknown): {
   core: CoreSearchOptions;
   signal: AbortSignal | undefined;
+  vector: Float32Array | undefined;
 } {
   const o = asObject(options, 'search options') as SearchOptions & Record<string, unknown>;
-  checkKeys(o, ['k', 'signal', 'mode', 'filter', 'diversify'], 'search');
+  checkKeys(o, ['k', 'signal', 'mode', 'filter', 'diversify', 'vector'], 'search');
+  if (o.vector !== undefined && !(o.vector instanceof Float32Array)) {
+    fail('vector must be a Float32Array');
+  }
   const core: CoreSearchOptions = {};
   if (o.k !== undefined) core.k = checkNumber(o.k, 'k', { min: 1, max: 1000, integer: true });
   if (o.mode !== undefined) {
@@ -300,7 +304,7 @@ export function resolveSearchOptions(options: unknown): {
   if (o.diversify !== undefined) {
     core.diversify = checkNumber(o.diversify, 'diversify', { min: 0, max: 1 });
   }
-  return { core, signal: checkSignal(o.signal) };
+  return { core, signal: checkSignal(o.signal), vector: o.vector };
 }
 
 /** Suggestion options as sent to the core. */

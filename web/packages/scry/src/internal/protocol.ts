@@ -26,7 +26,11 @@ export interface CoreMethods {
   update: { args: [documents: unknown[]]; result: void };
   remove: { args: [ids: string[]]; result: number };
   search: {
-    args: [query: string | ImageInput, options: Record<string, unknown>];
+    args: [
+      query: string | ImageInput,
+      options: Record<string, unknown>,
+      vector: Float32Array | undefined,
+    ];
     result: unknown[];
   };
   suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };

@@ -26,6 +26,13 @@ export interface Document {
    * Broken or unsupported images reject with `IMAGE_DECODE` / `IMAGE_INVALID` and add nothing.
    */
   image?: ImageInput;
+  /**
+   * The document's vector, computed elsewhere with the engine's `model` (at build time, say):
+   * indexed as it is instead of embedding the document. Needs a `model` (its dimension);
+   * transferred to the worker, so the array is detached on the page afterwards. A wrong length
+   * or a non-finite value is `INVALID_DOCUMENT`.
+   */
+  vector?: Float32Array;
 }
 
 /** Decoded RGBA pixels, row by row, 4 bytes per pixel (what `getImageData` gives). */
@@ -234,6 +241,12 @@ export interface SearchOptions {
   diversify?: number;
   /** Cancels the search: the promise rejects with code `ABORTED`. */
   signal?: AbortSignal;
+  /**
+   * The query's vector, computed elsewhere with the engine's `model`: used instead of
+   * embedding the query (the text still drives full-text matching, and may be `''`).
+   * Transferred to the worker (detached on the page afterwards).
+   */
+  vector?: Float32Array;
 }
 
 /** Progress of {@link Engine.add} / {@link Engine.update} with a model, after each batch. */
