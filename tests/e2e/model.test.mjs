@@ -225,8 +225,8 @@ test("gpu: 'webgpu' scans on the GPU (SwiftShader here) and answers exactly as t
       // the add: the GPU copy empties and the graph answers (on the CPU), as exactly here.
       const graph = await make('webgpu', { threshold: 40 });
       await graph.add(docs);
-      await graph.remove(removed);
       const flat = await graph.info();
+      await graph.remove(removed);
       let built = flat;
       for (let i = 0; i < 300 && built.graphSegments === 0; i++) {
         await new Promise((r) => setTimeout(r, 100));

@@ -122,7 +122,17 @@ impl EngineScan {
                     let start = self.scanner.flat().len() as u32;
                     for r in 0..v.rows() {
                         let (scale, sqnorm) = v.row_scale_sqnorm(r);
-                        let row = self.scanner.add_quantized(v.row_codes(r), scale, sqnorm)?;
+                        let row = match self.scanner.add_quantized(v.row_codes(r), scale, sqnorm) {
+                            Ok(row) => row,
+                            Err(e) => {
+                                // No half-copied segment: start again from nothing next time.
+                                self.scanner.clear()?;
+                                self.segments.clear();
+                                self.owner.clear();
+                                self.dead = 0;
+                                return Err(e);
+                            }
+                        };
                         self.owner.push((serial, r as u32));
                         if deleted(v.doc_of(r)) && self.scanner.delete(row) {
                             self.dead += 1;
@@ -140,8 +150,9 @@ impl EngineScan {
         Ok(())
     }
 
-    /// The best `rows` rows (at most [`crate::MAX_K`]) of the copied segments for `query`
-    /// (the query's embedding); `None` when this search belongs on the CPU (`Auto` below the
+    /// The best rows of the copied segments for `query` (the query's embedding): `rows` for
+    /// each copied segment (what the engine's scan of one segment keeps), at most
+    /// [`crate::MAX_K`] in all; `None` when this search belongs on the CPU (`Auto` below the
     /// crossover or on a software adapter, nothing copied, or the GPU failed and was given
     /// up), where the engine's own scan answers it.
     pub async fn candidates(
@@ -152,7 +163,9 @@ impl EngineScan {
         if !self.scanner.uses_gpu() || self.scanner.flat().live_count() == 0 {
             return Ok(None);
         }
-        let k = rows.clamp(1, crate::MAX_K);
+        let k = rows
+            .saturating_mul(self.segments.len().max(1))
+            .clamp(1, crate::MAX_K);
         let hits = self.scanner.search(&[query.to_vec()], k).await?;
         if self.scanner.last_used() != Some(Used::Gpu) {
             return Ok(None);

@@ -25,6 +25,16 @@ import type {
   SuggestOptions,
 } from './public/types.js';
 
+/**
+ * Whether `v` is the whole of a plain `ArrayBuffer`, which can move to the worker: a view into
+ * a larger buffer (a row of a batch) is copied instead, so the rest stays usable on the page.
+ */
+function ownsBuffer(v: Float32Array): boolean {
+  return (
+    v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength
+  );
+}
+
 class EngineImpl implements Engine {
   #backend: Backend | undefined;
   readonly #version: string;
@@ -71,9 +81,7 @@ class EngineImpl implements Engine {
       if (typeof ImageBitmap !== 'undefined' && d?.image instanceof ImageBitmap) {
         transfer.add(d.image);
       }
-      if (d?.vector instanceof Float32Array && d.vector.buffer instanceof ArrayBuffer) {
-        transfer.add(d.vector.buffer);
-      }
+      if (d?.vector instanceof Float32Array && ownsBuffer(d.vector)) transfer.add(d.vector.buffer);
     }
     await this.#live().call(method, [documents as unknown[]], {
       signal,
@@ -95,7 +103,7 @@ class EngineImpl implements Engine {
     const { core, signal, vector } = resolveSearchOptions(options);
     const transfer: Transferable[] = [];
     if (typeof ImageBitmap !== 'undefined' && q instanceof ImageBitmap) transfer.push(q);
-    if (vector?.buffer instanceof ArrayBuffer) transfer.push(vector.buffer);
+    if (vector && ownsBuffer(vector)) transfer.push(vector.buffer);
     const hits = await this.#live().call('search', [q, { ...core }, vector], { signal, transfer });
     return hits as Hit[];
   }

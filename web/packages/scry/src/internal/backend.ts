@@ -128,7 +128,21 @@ export class WorkerBackend implements Backend {
         { once: true },
       );
       const request: Request<M> = { id, method, args };
-      this.#worker.postMessage(request, options.transfer ?? []);
+      try {
+        this.#worker.postMessage(request, options.transfer ?? []);
+      } catch (e) {
+        // Something that cannot be cloned or moved (a function, a detached buffer, wasm memory).
+        this.#pending.delete(id);
+        reject(
+          new ScryError(
+            'INVALID_OPTIONS',
+            `the arguments cannot be sent to the worker: ${String(e)}`,
+            {
+              cause: e,
+            },
+          ),
+        );
+      }
     }).then((r) => settle<M>(r));
   }
 

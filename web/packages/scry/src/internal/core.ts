@@ -89,6 +89,8 @@ export class Core {
   #gpuQueue: Promise<unknown> = Promise.resolve();
   /** The pending start of background maintenance (merges, graph builds). */
   #maintenance: ReturnType<typeof setTimeout> | undefined;
+  /** Set when a maintenance step failed: none runs again before the next change. */
+  #maintenanceHeld = false;
   /** Mutations in flight (a reload waits for them). */
   #busy = 0;
   /** Receives model download progress during `init` (set by the worker or the backend). */
@@ -167,7 +169,9 @@ export class Core {
    * manifest (files checked against it here and again in wasm).
    */
   async #loadModel(wasm: WasmModule, model: ResolvedModel): Promise<void> {
-    const manifest = model.manifest ? await fetchManifest(model.manifest) : wasm.modelManifest();
+    const manifest = model.manifest
+      ? await fetchManifest(model.manifest, model.cache)
+      : wasm.modelManifest();
     const entry = manifestEntry(manifest, model.id);
     const files = await loadModelFiles(entry, model.url, {
       cache: model.cache,
@@ -237,11 +241,35 @@ export class Core {
       }
       return;
     }
+    let scan: WasmGpuScan;
     try {
-      this.#gpu = await wasm.GpuScan.open(gpu, model.dims, engine.vectorMetric);
+      scan = await wasm.GpuScan.open(gpu, model.dims, engine.vectorMetric);
     } catch (e) {
       if (gpu === 'webgpu') throw e;
       this.#gpuReason = `WebGPU failed: ${String((e as { message?: unknown }).message ?? e)}`;
+      return;
+    }
+    const { software, adapter } = scan.info();
+    if (gpu === 'auto' && software) {
+      // A software adapter never beats the CPU scan: do not keep a second copy for it.
+      scan.dispose();
+      scan.free();
+      this.#gpuReason = `a software adapter (${adapter ?? 'unknown'}): 'auto' scans on the CPU`;
+      return;
+    }
+    this.#gpu = scan;
+  }
+
+  /** Gives the GPU scan up (after a failure); searches scan on the CPU from now on. */
+  #dropGpu(reason: string): void {
+    const gpu = this.#gpu;
+    this.#gpu = undefined;
+    this.#gpuReason = reason;
+    try {
+      gpu?.dispose();
+      gpu?.free();
+    } catch {
+      // Still in use by a search: it is collected with its wrapper.
     }
   }
 
@@ -267,21 +295,28 @@ export class Core {
   async #index(input: unknown[], ctx: CallContext, replace: boolean): Promise<void> {
     const model = this.#model;
     if (ctx.cancelled()) throw abortedError();
+    this.#maintenanceHeld = false;
     // Images are embedded here and vectors checked; the documents go to the core without them.
     const images: (ImageInput | undefined)[] = [];
     const given = new Map<number, Float32Array>();
     const documents = input.map((d, i) => {
-      if (typeof d === 'object' && d !== null && 'vector' in d) {
+      const present = (key: string) =>
+        typeof d === 'object' && d !== null && (d as Record<string, unknown>)[key] !== undefined;
+      if (present('vector')) {
         const { vector, ...rest } = d as { vector: unknown };
-        if ('image' in rest) {
+        if (present('image')) {
           throw new ScryError('INVALID_DOCUMENT', 'a document has an image or a vector, not both');
         }
         given.set(i, this.#checkVector(vector, `document ${i}'s vector`, 'INVALID_DOCUMENT'));
         images.push(undefined);
         return rest;
       }
-      if (typeof d !== 'object' || d === null || !('image' in d)) {
+      if (!present('image')) {
         images.push(undefined);
+        if (typeof d === 'object' && d !== null && 'image' in d) {
+          const { image: _unset, ...rest } = d as { image: unknown };
+          return rest;
+        }
         return d;
       }
       const { image, ...rest } = d as { image: unknown };
@@ -365,6 +400,7 @@ export class Core {
   }
 
   remove(ids: string[]): Promise<number> {
+    this.#maintenanceHeld = false;
     return this.#mutate((engine) => engine.remove(ids));
   }
 
@@ -416,15 +452,20 @@ export class Core {
    * wait at most for one), each committed like any change when the index is stored.
    */
   #scheduleMaintenance(): void {
-    if (this.#maintenance !== undefined || !this.#engine?.needsMaintenance) return;
+    // Quiet time restarts with every change; after a failed maintenance commit (quota, say)
+    // nothing is retried until the caller changes something.
+    clearTimeout(this.#maintenance);
+    this.#maintenance = undefined;
+    if (this.#maintenanceHeld || !this.#engine?.needsMaintenance) return;
     const timer = setTimeout(() => {
       this.#maintenance = undefined;
       if (!this.#engine?.needsMaintenance) return;
-      // A failure (a failed commit reloads the stored index) waits for the next change.
       this.#mutate(
         (engine) => engine.maintainStep(),
         (ran) => ran,
-      ).catch(() => undefined);
+      ).catch(() => {
+        this.#maintenanceHeld = true;
+      });
     }, MAINTENANCE_DELAY_MS);
     // In Node, pending maintenance does not keep the process alive.
     (timer as { unref?: () => void }).unref?.();
@@ -555,14 +596,21 @@ export class Core {
     rows: number,
   ): Promise<unknown[]> {
     const run = this.#gpuQueue.then(async () => {
+      // The scan may have been given up while this search waited its turn.
+      if (this.#gpu !== gpu) return this.#get().search(query, options, vector) as unknown[];
       gpu.sync(this.#get());
       const candidates = await gpu.search(vector, rows);
-      const engine = this.#get();
-      if (!candidates) return engine.search(query, options, vector) as unknown[];
       try {
-        return engine.searchWithCandidates(query, options, vector, candidates) as unknown[];
+        const engine = this.#get();
+        if (candidates) {
+          return engine.searchWithCandidates(query, options, vector, candidates) as unknown[];
+        }
+        // No candidates: below the crossover, or the device was lost (then it is given up).
+        const failure = this.#gpu === gpu ? gpu.info().failure : undefined;
+        if (failure !== undefined) this.#dropGpu(`the GPU failed: ${failure}`);
+        return engine.search(query, options, vector) as unknown[];
       } finally {
-        candidates.free();
+        candidates?.free();
       }
     });
     this.#gpuQueue = run.catch(() => undefined);
@@ -602,14 +650,11 @@ export class Core {
     if (!gpu) return { backend: 'cpu', vectors: 0, searches: 0, reason: this.#gpuReason ?? '' };
     // After any GPU search in flight (the scan is exclusive meanwhile).
     await this.#gpuQueue;
+    if (this.#gpu !== gpu) return this.gpuInfo();
     const i = gpu.info();
     const reason =
       i.failure ??
-      (i.backend === 'cpu'
-        ? i.software
-          ? "a software adapter: 'auto' scans on the CPU"
-          : "below the size where 'auto' gains from the GPU"
-        : undefined);
+      (i.backend === 'cpu' ? "below the size where 'auto' gains from the GPU" : undefined);
     return {
       backend: i.backend,
       ...(i.adapter !== undefined ? { adapter: i.adapter } : {}),
@@ -649,13 +694,9 @@ export class Core {
     this.#model?.free();
     this.#model = undefined;
     this.#clip = undefined;
-    try {
-      this.#gpu?.dispose();
-    } catch {
-      // A search still holds the scan: freeing below releases it all the same.
-    }
-    this.#gpu?.free();
-    this.#gpu = undefined;
+    this.#dropGpu('the engine was disposed');
+    this.#gpuQueue = Promise.resolve();
+    this.#maintenanceHeld = false;
     clearTimeout(this.#prefetch);
     clearTimeout(this.#maintenance);
     this.#maintenance = undefined;

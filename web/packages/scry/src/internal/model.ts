@@ -96,23 +96,34 @@ async function readBody(
  * Fetches (or takes from the cache) every file of `model` from `baseUrl` (a folder URL ending in
  * `/`), verified. Progress counts bytes over all files; cached files count as received at once.
  */
-/** Fetches a model's own manifest (JSON text), always from the network. */
-export async function fetchManifest(url: string): Promise<string> {
-  let response: Response;
+/**
+ * Fetches a model's own manifest (JSON text) from the network, keeping a copy in Cache Storage
+ * (with `cache`) for when the network is gone: offline, the model then loads from the cache.
+ */
+export async function fetchManifest(url: string, cache = true): Promise<string> {
+  const store = cache ? await openCache() : undefined;
+  let failure: string;
   try {
-    response = await fetch(url, { cache: 'no-cache' });
+    const response = await fetch(url, { cache: 'no-cache' });
+    if (response.ok) {
+      const text = await response.text();
+      try {
+        await store?.put(
+          url,
+          new Response(text, { headers: { 'content-type': 'application/json' } }),
+        );
+      } catch {
+        // Not cached (quota, storage disabled): only offline use suffers.
+      }
+      return text;
+    }
+    failure = `HTTP ${response.status}`;
   } catch (e) {
-    throw new ScryError('MODEL_FETCH', `could not fetch the model manifest ${url}: ${String(e)}`, {
-      cause: e,
-    });
+    failure = String(e);
   }
-  if (!response.ok) {
-    throw new ScryError(
-      'MODEL_FETCH',
-      `could not fetch the model manifest ${url}: HTTP ${response.status}`,
-    );
-  }
-  return response.text();
+  const cached = await store?.match(url);
+  if (cached) return cached.text();
+  throw new ScryError('MODEL_FETCH', `could not fetch the model manifest ${url}: ${failure}`);
 }
 
 export async function loadModelFiles(

@@ -192,9 +192,12 @@ export interface EngineOptions {
    * and enough vectors to gain from it (about 1,500 × 384 values, measured), on the CPU (wasm
    * SIMD) otherwise. `'webgpu'`: on the GPU whenever WebGPU works, software adapters included;
    * rejects with `GPU_UNAVAILABLE` / `GPU_DEVICE_FAILED` where it does not. `'cpu'`: never
-   * the GPU. The GPU picks the candidates and the CPU scores them exactly, so results are the
-   * same on every backend; a lost GPU device hands searches back to the CPU. Only used with a
-   * `model`; filtered searches and HNSW-indexed documents are scored on the CPU.
+   * the GPU. The GPU picks candidate passages and the CPU scores them exactly, so hits carry
+   * the same scores as the CPU scan's; the GPU keeps at most 128 candidates per search, where
+   * the CPU keeps up to 200 per segment for hybrid search, which can change the tail of long
+   * vector candidate lists (never a top-10 result in the tests). A lost GPU device hands
+   * searches back to the CPU for good. Only used with a `model`; filtered searches and
+   * HNSW-indexed documents are scored on the CPU.
    */
   gpu?: 'auto' | 'webgpu' | 'cpu';
   /** The vector index's HNSW graphs (used with a `model`). */
