@@ -299,6 +299,9 @@ test('images without an image-text model are refused, and nothing is added', asy
     const notAnImage = { id: 'q', title: 'q', image: 'x.png' } as unknown as Document;
     assert.equal(await codeOf(engine.add([notAnImage])), 'INVALID_DOCUMENT');
     assert.equal((await engine.info()).documents, 0);
+    // Optional fields spread in as undefined are absent, not an image or a vector.
+    await engine.add([{ id: 'u', title: 'unset fields', image: undefined, vector: undefined }]);
+    assert.equal((await engine.info()).documents, 1);
   } finally {
     await engine.dispose();
   }
