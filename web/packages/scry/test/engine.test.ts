@@ -300,7 +300,8 @@ test('images without an image-text model are refused, and nothing is added', asy
     assert.equal(await codeOf(engine.add([notAnImage])), 'INVALID_DOCUMENT');
     assert.equal((await engine.info()).documents, 0);
     // Optional fields spread in as undefined are absent, not an image or a vector.
-    await engine.add([{ id: 'u', title: 'unset fields', image: undefined, vector: undefined }]);
+    const unset = { id: 'u', title: 'unset fields', image: undefined, vector: undefined };
+    await engine.add([unset as unknown as Document]);
     assert.equal((await engine.info()).documents, 1);
   } finally {
     await engine.dispose();
