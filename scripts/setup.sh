@@ -39,7 +39,13 @@ setup_main() {
     say "         scry uses npm's binaryen from node_modules/.bin, which comes first on PATH."
   fi
 
-  # 2. Rust: the wasm target, wasm-pack, and wasm-bindgen-cli at exactly Cargo.lock's version.
+  # 2. Rust: rustfmt and clippy (the lint suite), the wasm target, wasm-pack, and
+  #    wasm-bindgen-cli at exactly Cargo.lock's version.
+  local components
+  components=$(rustup component list --installed)
+  for c in rustfmt clippy; do
+    grep -q "^$c" <<<"$components" || { say "rustup component add $c"; rustup component add "$c"; }
+  done
   rustup target list --installed | grep -qx wasm32-unknown-unknown \
     || { say "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
   if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then

@@ -154,16 +154,6 @@ impl FlatCandidates {
     pub fn rows_for(&self, serial: u64) -> Option<&[u32]> {
         self.rows.get(&serial).map(Vec::as_slice)
     }
-
-    /// Candidate rows in all.
-    pub fn len(&self) -> usize {
-        self.rows.values().map(Vec::len).sum()
-    }
-
-    /// Whether there is no candidate row.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// A flat segment's vectors, as [`Engine::flat_segments`] shows them to a copy kept elsewhere.
@@ -988,16 +978,25 @@ impl Engine {
     /// segments for `options`: as many as one segment's scan keeps (`2 × candidates`, at
     /// least the re-scoring depth).
     pub fn flat_candidate_rows(&self, options: &SearchOptions) -> usize {
+        let (_, want) = self.candidate_depth(options, true);
+        (want * 2).max(self.config.vectors.rescore)
+    }
+
+    /// `(pool, want)` of a search: the results kept before diversification, and the candidates
+    /// each retriever gives (more in hybrid mode, where fusion needs them).
+    fn candidate_depth(&self, options: &SearchOptions, has_vector: bool) -> (usize, usize) {
         let pool = if options.diversify.is_some() {
             (options.k * 4).max(self.config.hybrid.candidates)
         } else {
             options.k
         };
         let want = match options.mode {
-            Mode::Hybrid if self.model.is_some() => self.config.hybrid.candidates.max(pool),
+            Mode::Hybrid if has_vector && self.model.is_some() => {
+                self.config.hybrid.candidates.max(pool)
+            }
             _ => pool,
         };
-        (want * 2).max(self.config.vectors.rescore)
+        (pool, want)
     }
 
     /// The ids a search would return, in order, without building hits (no snippets): what
@@ -1081,17 +1080,7 @@ impl Engine {
             let (s, local) = self.locate(slot);
             !s.deleted[local as usize] && allowed.as_ref().is_none_or(|a| a[slot as usize])
         };
-        let pool = if options.diversify.is_some() {
-            (options.k * 4).max(self.config.hybrid.candidates)
-        } else {
-            options.k
-        };
-        let want = match options.mode {
-            Mode::Hybrid if vquery.is_some() && self.model.is_some() => {
-                self.config.hybrid.candidates.max(pool)
-            }
-            _ => pool,
-        };
+        let (pool, want) = self.candidate_depth(options, vquery.is_some());
 
         // Text candidates.
         let text_segments: Vec<&bm25::TextSegment> =

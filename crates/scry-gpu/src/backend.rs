@@ -160,18 +160,14 @@ impl Scanner {
         Ok(())
     }
 
-    /// Whether the next search runs on the GPU (the backend, the adapter and the collection's
-    /// size decide; see [`Backend`]).
-    pub fn uses_gpu(&self) -> bool {
-        self.wants_gpu()
-    }
-
     /// Deletes a row; false if it was not live.
     pub fn delete(&mut self, row: u32) -> bool {
         self.flat.delete(row)
     }
 
-    fn wants_gpu(&self) -> bool {
+    /// Whether the next search runs on the GPU (the backend, the adapter and the collection's
+    /// size decide; see [`Backend`]).
+    pub fn uses_gpu(&self) -> bool {
         let Some((ctx, _)) = &self.gpu else {
             return false;
         };
@@ -193,7 +189,7 @@ impl Scanner {
             .map(|q| self.flat.query(q))
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| GpuError::InvalidInput(e.to_string()))?;
-        if self.wants_gpu() && k <= crate::kernels::search::MAX_K {
+        if self.uses_gpu() && k <= crate::kernels::search::MAX_K {
             match self.search_gpu(&prepared, k).await {
                 Ok(hits) => {
                     self.last = Some(Used::Gpu);

@@ -64,11 +64,6 @@ impl EngineScan {
         &self.scanner
     }
 
-    /// Overrides the size from which `Auto` uses the GPU (see [`Scanner::set_crossover_values`]).
-    pub fn set_crossover_values(&mut self, values: usize) {
-        self.scanner.set_crossover_values(values);
-    }
-
     /// Searches answered on the GPU so far.
     pub fn gpu_searches(&self) -> u64 {
         self.gpu_searches

@@ -35,15 +35,6 @@ pub struct Candidates {
     inner: scry_core::FlatCandidates,
 }
 
-#[wasm_bindgen]
-impl Candidates {
-    /// Candidate rows in all.
-    #[wasm_bindgen(getter)]
-    pub fn rows(&self) -> usize {
-        self.inner.len()
-    }
-}
-
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct GpuInfo {
@@ -127,16 +118,6 @@ impl GpuScan {
             failure: scanner.gpu_failure().map(|e| e.to_string()),
         };
         serde_wasm_bindgen::to_value(&info).map_err(|e| js_error("INTERNAL", &e.to_string()))
-    }
-
-    /// Makes the device fail as a lost one would (for tests of the CPU fallback).
-    #[wasm_bindgen(js_name = forceDeviceLoss)]
-    pub fn force_device_loss(&self) -> Result<(), JsValue> {
-        let scan = self.scan.try_borrow().map_err(|_| busy())?;
-        if let Some(ctx) = scan.scanner().gpu_context() {
-            ctx.force_device_loss();
-        }
-        Ok(())
     }
 
     /// Releases the GPU buffers and the device.

@@ -169,6 +169,12 @@ impl FlatVectors {
                 (scale, dot_f32(&decoded, &decoded))
             }
         };
+        self.append_meta(row, scale, sqnorm);
+        Ok(row)
+    }
+
+    /// Records a new row's scale and squared norm and marks it live.
+    fn append_meta(&mut self, row: u32, scale: f32, sqnorm: f32) {
         self.scales.push(scale);
         self.sqnorms.push(sqnorm);
         let r = row as usize;
@@ -178,7 +184,6 @@ impl FlatVectors {
         self.live[r / 32] |= 1 << (r % 32);
         self.live_count += 1;
         self.version += 1;
-        Ok(row)
     }
 
     /// Appends an int8 row already quantised elsewhere (a [`super::VectorSegment`]'s codes,
@@ -204,15 +209,7 @@ impl FlatVectors {
         let row = u32::try_from(data.len() / self.dims)
             .map_err(|_| CoreError::InvalidInput("more than 2³² rows".into()))?;
         data.extend_from_slice(codes);
-        self.scales.push(scale);
-        self.sqnorms.push(sqnorm);
-        let r = row as usize;
-        if r.is_multiple_of(32) {
-            self.live.push(0);
-        }
-        self.live[r / 32] |= 1 << (r % 32);
-        self.live_count += 1;
-        self.version += 1;
+        self.append_meta(row, scale, sqnorm);
         Ok(row)
     }
 

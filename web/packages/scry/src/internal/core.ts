@@ -300,27 +300,18 @@ export class Core {
     const images: (ImageInput | undefined)[] = [];
     const given = new Map<number, Float32Array>();
     const documents = input.map((d, i) => {
-      const present = (key: string) =>
-        typeof d === 'object' && d !== null && (d as Record<string, unknown>)[key] !== undefined;
-      if (present('vector')) {
-        const { vector, ...rest } = d as { vector: unknown };
-        if (present('image')) {
-          throw new ScryError('INVALID_DOCUMENT', 'a document has an image or a vector, not both');
-        }
+      if (typeof d !== 'object' || d === null) {
+        images.push(undefined);
+        return d; // the core rejects it
+      }
+      const { image, vector, ...rest } = d as { image?: unknown; vector?: unknown };
+      if (image !== undefined && vector !== undefined) {
+        throw new ScryError('INVALID_DOCUMENT', 'a document has an image or a vector, not both');
+      }
+      if (vector !== undefined) {
         given.set(i, this.#checkVector(vector, `document ${i}'s vector`, 'INVALID_DOCUMENT'));
-        images.push(undefined);
-        return rest;
       }
-      if (!present('image')) {
-        images.push(undefined);
-        if (typeof d === 'object' && d !== null && 'image' in d) {
-          const { image: _unset, ...rest } = d as { image: unknown };
-          return rest;
-        }
-        return d;
-      }
-      const { image, ...rest } = d as { image: unknown };
-      if (!isImageInput(image)) {
+      if (image !== undefined && !isImageInput(image)) {
         throw new ScryError(
           'INVALID_DOCUMENT',
           'a document image must be an ImageBitmap, a Blob, an ImageData or RGBA pixels',
@@ -509,14 +500,7 @@ export class Core {
         throw new ScryError('INVALID_QUERY', 'a query is an image or a vector, not both');
       }
       const vector = this.#checkVector(given, 'the query vector', 'INVALID_QUERY');
-      return this.#read((engine) =>
-        this.#searchVector(
-          query,
-          options,
-          vector,
-          this.#gpu ? engine.flatCandidateRows(options) : 0,
-        ),
-      );
+      return this.#read((engine) => this.#searchVector(engine, query, options, vector));
     }
     if (typeof query !== 'string') return this.#searchImage(query, options);
     const model = this.#model;
@@ -525,10 +509,10 @@ export class Core {
     // Embedded once, up front, unless the text model embeds it in wasm (remembering it).
     let vector: Float32Array | undefined;
     return this.#read((engine) => {
-      const rows = this.#gpu && wantsVector ? engine.flatCandidateRows(options) : 0;
+      const rows = this.#gpuRows(engine, options, wantsVector);
       if (rows === 0 && text) return engine.searchEmbedded(query, options, text);
       if (wantsVector && model) vector ??= model.embed([query]);
-      return this.#searchVector(query, options, vector, rows);
+      return this.#searchVector(engine, query, options, vector, rows);
     });
   }
 
@@ -563,22 +547,24 @@ export class Core {
     }
     const { data, width, height } = await imagePixels(image);
     const vector = clip.embedImage(data, width, height);
-    return this.#read((engine) =>
-      this.#searchVector('', options, vector, this.#gpu ? engine.flatCandidateRows(options) : 0),
-    );
+    return this.#read((engine) => this.#searchVector(engine, '', options, vector));
   }
 
-  /** A search with the query's vector (if any), its flat segments on the GPU when `rows`. */
+  /** Candidate rows the GPU scan should give a search (0: it cannot help, the CPU scans). */
+  #gpuRows(engine: WasmEngine, options: Record<string, unknown>, hasVector: boolean): number {
+    return this.#gpu && hasVector ? engine.flatCandidateRows(options) : 0;
+  }
+
+  /** A search with the query's vector (if any), its flat segments on the GPU when it helps. */
   #searchVector(
+    engine: WasmEngine,
     query: string,
     options: Record<string, unknown>,
     vector: Float32Array | undefined,
-    rows: number,
+    rows = this.#gpuRows(engine, options, vector !== undefined),
   ): unknown[] | Promise<unknown[]> {
     const gpu = this.#gpu;
-    if (!gpu || !vector || rows === 0) {
-      return this.#get().search(query, options, vector) as unknown[];
-    }
+    if (!gpu || !vector || rows === 0) return engine.search(query, options, vector) as unknown[];
     return this.#searchGpu(gpu, vector, query, options, rows);
   }
 

@@ -66,7 +66,6 @@ export interface WasmEngine {
 
 /** The GPU's vector candidates for one search (wasm-bindgen `Candidates`). */
 export interface WasmCandidates {
-  readonly rows: number;
   free(): void;
 }
 
@@ -83,7 +82,6 @@ export interface WasmGpuScan {
     gpuSearches: number;
     failure?: string;
   };
-  forceDeviceLoss(): void;
   dispose(): void;
   free(): void;
 }
