@@ -1,5 +1,5 @@
-//! Persistence from JavaScript: an index's IndexedDB database (`Store`) and the two halves of a
-//! commit. The engine is never borrowed across an `await`: `Engine.prepareCommit()` (sync) →
+//! Persistence from JavaScript: an index's store (`Store`: an IndexedDB database, or any backend
+//! JavaScript provides, such as files in Node) and the two halves of a commit. The engine is never borrowed across an `await`: `Engine.prepareCommit()` (sync) →
 //! `store.write(batch)` (async, one readwrite transaction) → `Engine.finishCommit(batch)` (sync)
 //! → `store.collectGarbage(batch)` (async). The caller serialises commits across tabs (Web
 //! Locks) and checks `store.generation()` against `engine.generation` first.
@@ -11,16 +11,178 @@ use scry_core::engine::{MANIFEST_KEY, PendingCommit, collect_garbage};
 use scry_core::manifest::Manifest;
 use scry_core::storage::{Batch, Storage};
 use scry_idb::IdbStorage;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use crate::error::ScryJsError;
 use crate::{ENGINE_OPTION_KEYS, Engine, from_js};
 
-/// The IndexedDB database holding one index.
+/// The store holding one index.
 #[wasm_bindgen]
 pub struct Store {
-    inner: Rc<IdbStorage>,
+    inner: Rc<Backend>,
+}
+
+/// Where a `Store` keeps its bytes.
+enum Backend {
+    Idb(IdbStorage),
+    Js(JsStorage),
+}
+
+impl Storage for Backend {
+    async fn get(&self, key: &str) -> scry_core::Result<Option<Vec<u8>>> {
+        match self {
+            Backend::Idb(s) => s.get(key).await,
+            Backend::Js(s) => s.get(key).await,
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> scry_core::Result<Vec<String>> {
+        match self {
+            Backend::Idb(s) => s.list(prefix).await,
+            Backend::Js(s) => s.list(prefix).await,
+        }
+    }
+
+    async fn commit(&self, batch: Batch) -> scry_core::Result<()> {
+        match self {
+            Backend::Idb(s) => s.commit(batch).await,
+            Backend::Js(s) => s.commit(batch).await,
+        }
+    }
+}
+
+/// A backend written in JavaScript: an object with `get(key)` → `Promise<Uint8Array |
+/// undefined>`, `list(prefix)` → `Promise<string[]>` (sorted) and `commit(keys, values,
+/// deletes)` → `Promise<void>` (atomic: all of it or none). A rejection's `code` is kept when it
+/// is a storage code (`STORAGE_QUOTA_EXCEEDED`, `STORAGE_LOCKED`, ...), else `STORAGE_FAILED`.
+struct JsStorage {
+    get: js_sys::Function,
+    list: js_sys::Function,
+    commit: js_sys::Function,
+    this: JsValue,
+}
+
+/// The storage codes a JavaScript backend may reject with.
+const JS_STORAGE_CODES: [&str; 4] = [
+    "STORAGE_FAILED",
+    "STORAGE_QUOTA_EXCEEDED",
+    "STORAGE_LOCKED",
+    "STORAGE_OPEN_FAILED",
+];
+
+fn backend_error(what: &str, e: &JsValue) -> scry_core::CoreError {
+    let field = |name: &str| {
+        js_sys::Reflect::get(e, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let code = field("code")
+        .and_then(|c| JS_STORAGE_CODES.iter().find(|k| **k == c).copied())
+        .unwrap_or("STORAGE_FAILED");
+    let message = field("message")
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned());
+    scry_core::CoreError::Storage {
+        code,
+        message: format!("{what}: {message}"),
+    }
+}
+
+impl JsStorage {
+    fn new(backend: &JsValue) -> Result<Self, JsValue> {
+        let method = |name: &str| -> Result<js_sys::Function, JsValue> {
+            js_sys::Reflect::get(backend, &JsValue::from_str(name))
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .ok_or_else(|| {
+                    JsValue::from(ScryJsError::invalid_options(
+                        "storage backend",
+                        format!("{name} must be a function"),
+                    ))
+                })
+        };
+        Ok(Self {
+            get: method("get")?,
+            list: method("list")?,
+            commit: method("commit")?,
+            this: backend.clone(),
+        })
+    }
+
+    async fn call(
+        &self,
+        what: &str,
+        f: &js_sys::Function,
+        args: &js_sys::Array,
+    ) -> scry_core::Result<JsValue> {
+        let value = f
+            .apply(&self.this, args)
+            .map_err(|e| backend_error(what, &e))?;
+        let promise = js_sys::Promise::resolve(&value);
+        JsFuture::from(promise)
+            .await
+            .map_err(|e| backend_error(what, &e))
+    }
+}
+
+impl Storage for JsStorage {
+    async fn get(&self, key: &str) -> scry_core::Result<Option<Vec<u8>>> {
+        scry_core::storage::check_key(key)?;
+        let args = js_sys::Array::of1(&JsValue::from_str(key));
+        let value = self
+            .call(&format!("reading {key}"), &self.get, &args)
+            .await?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        let bytes = value.dyn_into::<js_sys::Uint8Array>().map_err(|_| {
+            backend_error(
+                &format!("reading {key}"),
+                &JsValue::from_str("get must resolve to a Uint8Array or undefined"),
+            )
+        })?;
+        Ok(Some(bytes.to_vec()))
+    }
+
+    async fn list(&self, prefix: &str) -> scry_core::Result<Vec<String>> {
+        let args = js_sys::Array::of1(&JsValue::from_str(prefix));
+        let value = self.call("listing keys", &self.list, &args).await?;
+        let bad = || {
+            backend_error(
+                "listing keys",
+                &JsValue::from_str("list must resolve to an array of strings"),
+            )
+        };
+        let array = value.dyn_into::<js_sys::Array>().map_err(|_| bad())?;
+        let mut keys = array
+            .iter()
+            .map(|k| k.as_string().ok_or_else(bad))
+            .collect::<scry_core::Result<Vec<String>>>()?;
+        keys.retain(|k| k.starts_with(prefix));
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn commit(&self, batch: Batch) -> scry_core::Result<()> {
+        for (k, _) in &batch.puts {
+            scry_core::storage::check_key(k)?;
+        }
+        for k in &batch.deletes {
+            scry_core::storage::check_key(k)?;
+        }
+        let keys = js_sys::Array::new();
+        let values = js_sys::Array::new();
+        for (k, v) in &batch.puts {
+            keys.push(&JsValue::from_str(k));
+            values.push(&js_sys::Uint8Array::from(v.as_slice()));
+        }
+        let deletes: js_sys::Array = batch.deletes.iter().map(|k| JsValue::from_str(k)).collect();
+        let args = js_sys::Array::of3(&keys, &values, &deletes);
+        self.call("committing", &self.commit, &args).await?;
+        Ok(())
+    }
 }
 
 /// A commit between its halves: the blobs to write, then what to record.
@@ -52,7 +214,17 @@ impl Store {
     pub async fn open(name: String) -> Result<Store, JsValue> {
         let inner = IdbStorage::open(&name).await.map_err(js)?;
         Ok(Store {
-            inner: Rc::new(inner),
+            inner: Rc::new(Backend::Idb(inner)),
+        })
+    }
+
+    /// A store over a backend written in JavaScript (files in Node, say): an object with
+    /// `get(key)`, `list(prefix)` and `commit(keys, values, deletes)` returning promises (see
+    /// the package's `FileBackend`). The backend is responsible for atomic commits.
+    #[wasm_bindgen(js_name = withBackend)]
+    pub fn with_backend(backend: JsValue) -> Result<Store, JsValue> {
+        Ok(Store {
+            inner: Rc::new(Backend::Js(JsStorage::new(&backend)?)),
         })
     }
 

@@ -18,6 +18,7 @@ import type {
   Engine,
   EngineInfo,
   EngineOptions,
+  StorageKind,
   Hit,
   ImageInput,
   SearchOptions,
@@ -39,14 +40,9 @@ class EngineImpl implements Engine {
   #backend: Backend | undefined;
   readonly #version: string;
   readonly #model: string | undefined;
-  readonly #storage: 'memory' | 'indexeddb';
+  readonly #storage: StorageKind;
 
-  constructor(
-    backend: Backend,
-    version: string,
-    model: string | undefined,
-    storage: 'memory' | 'indexeddb',
-  ) {
+  constructor(backend: Backend, version: string, model: string | undefined, storage: StorageKind) {
     this.#backend = backend;
     this.#version = version;
     this.#model = model;
@@ -130,8 +126,9 @@ class EngineImpl implements Engine {
   }
 
   async dispose(): Promise<void> {
-    this.#backend?.terminate();
+    const backend = this.#backend;
     this.#backend = undefined;
+    await backend?.terminate();
   }
 }
 
@@ -155,7 +152,7 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
     );
     return new EngineImpl(backend, version, model, storage);
   } catch (e) {
-    backend.terminate();
+    await backend.terminate();
     throw e;
   }
 }

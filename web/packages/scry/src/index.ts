@@ -28,6 +28,7 @@ export type {
   Snippet,
   StaticIndexInfo,
   StaticIndexSpec,
+  StorageKind,
   Suggestion,
   SuggestionItem,
   SuggestOptions,

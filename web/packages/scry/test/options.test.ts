@@ -109,6 +109,29 @@ test('storage: memory or indexeddb, named after the index; anything else is reje
   }
 });
 
+test('storage: file needs a path (a directory, Node.js); path is only for file', () => {
+  const o = resolveEngineOptions({ storage: 'file', path: 'out/index' });
+  assert.deepEqual(o.storage, {
+    kind: 'file',
+    name: 'default',
+    memoryFallback: false,
+    path: 'out/index',
+  });
+  for (const bad of [
+    { storage: 'file' },
+    { storage: 'file', path: '' },
+    { storage: 'file', path: 3 },
+    { storage: 'indexeddb', path: 'out' },
+    { path: 'out' },
+  ]) {
+    assert.throws(
+      () => resolveEngineOptions(bad),
+      (e: unknown) => (e as { code?: string }).code === 'INVALID_OPTIONS',
+      JSON.stringify(bad),
+    );
+  }
+});
+
 test('valid numbers pass through; ranges and types are enforced', () => {
   const o = resolveEngineOptions({ k1: 0.9, b: 0.4, snippetWords: 30, boosts: { title: 2 } });
   assert.deepEqual(o.core, {

@@ -26,7 +26,8 @@ export interface Backend {
     args: CoreMethods[M]['args'],
     options?: CallOptions,
   ): Promise<CoreMethods[M]['result']>;
-  terminate(): void;
+  /** Stops the core; resolves once its storage is released. */
+  terminate(): void | Promise<void>;
 }
 
 function settle<M extends Method>(response: Response): CoreMethods[M]['result'] {
@@ -60,8 +61,8 @@ export class InThreadBackend implements Backend {
     return settle<M>(response);
   }
 
-  terminate(): void {
-    this.#core.dispose();
+  terminate(): Promise<void> {
+    return this.#core.close();
   }
 }
 

@@ -2,11 +2,18 @@
 
 import { ScryError, isErrorCode } from '../public/errors.js';
 import type { CoreMethods, Method, Response } from './protocol.js';
-import type { GpuInfo, ImageInput, ModelProgress, StaticIndexInfo } from '../public/types.js';
+import type {
+  GpuInfo,
+  ImageInput,
+  ModelProgress,
+  StaticIndexInfo,
+  StorageKind,
+} from '../public/types.js';
 import { fetchManifest, loadModelFiles, manifestEntry } from './model.js';
 import { imagePixels } from './image.js';
 import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 import { StaticIndex, withChunks } from './static.js';
+import type { FileBackend } from './file-store.js';
 import { isImageInput } from './options.js';
 import {
   loadWasm,
@@ -75,6 +82,8 @@ export class Core {
   #options: Record<string, unknown> = {};
   /** The index's database when `storage: 'indexeddb'`. */
   #store: WasmStore | undefined;
+  /** The index's directory when `storage: 'file'` (behind `#store`). */
+  #files: FileBackend | undefined;
   #lockName = '';
   /** The prebuilt static index searched with the engine's own documents, if any. */
   #static: StaticIndex | undefined;
@@ -102,7 +111,7 @@ export class Core {
     storage: ResolvedStorage = { kind: 'memory', name: 'default', memoryFallback: false },
     staticIndex?: ResolvedStaticIndex,
     gpu: GpuChoice = 'auto',
-  ): Promise<{ version: string; model?: string; storage: 'memory' | 'indexeddb' }> {
+  ): Promise<{ version: string; model?: string; storage: StorageKind }> {
     const wasm = await loadWasm();
     this.dispose();
     this.#options = options;
@@ -116,11 +125,20 @@ export class Core {
         if (!storage.memoryFallback || !unavailable) throw e;
       }
     }
+    if (storage.kind === 'file') {
+      // Validated at the boundary: file storage has a path.
+      // Loaded only here: browser bundles keep it in a chunk they never fetch.
+      const { FileBackend } = await import('./file-store.js');
+      this.#files = await FileBackend.open(storage.path ?? '');
+      this.#store = wasm.Store.withBackend(this.#files);
+    }
     if (this.#store) {
       const db = `scry:${storage.name}`;
       this.#lockName = db;
+      // On failure the caller closes the core (and so releases a directory's lock).
       engine = await this.#store.openEngine(options);
-      if (typeof BroadcastChannel !== 'undefined') {
+      // Other tabs of IndexedDB; a directory has one writer (its lock).
+      if (!this.#files && typeof BroadcastChannel !== 'undefined') {
         this.#channel = new BroadcastChannel(db);
         this.#channel.onmessage = () => void this.#refresh();
       }
@@ -159,7 +177,7 @@ export class Core {
     }
     return {
       version: wasm.version(),
-      storage: this.#store ? 'indexeddb' : 'memory',
+      storage: this.#files ? 'file' : this.#store ? 'indexeddb' : 'memory',
       ...(this.#model ? { model: this.#model.modelId } : {}),
     };
   }
@@ -670,7 +688,21 @@ export class Core {
     }
   }
 
+  /**
+   * Disposes after the commit in flight, if any, then releases the directory's lock
+   * (`storage: 'file'`).
+   */
+  async close(): Promise<void> {
+    const files = this.#files;
+    this.#files = undefined;
+    if (files) await withLock(this.#lockName, () => Promise.resolve()).catch(() => undefined);
+    this.dispose();
+    await files?.close();
+  }
+
   dispose(): void {
+    void this.#files?.close();
+    this.#files = undefined;
     this.#channel?.close();
     this.#channel = undefined;
     this.#store?.free();

@@ -1,7 +1,9 @@
 /** Loose-to-strict translation of JavaScript options: every value checked, typos rejected. */
 
 import { ScryError } from '../public/errors.js';
+import { isNode } from './wasm.js';
 import type {
+  StorageKind,
   AddProgress,
   EngineOptions,
   ImageInput,
@@ -34,9 +36,11 @@ export interface ResolvedModel {
 
 /** Where the index lives (sent to the core as plain data). */
 export interface ResolvedStorage {
-  kind: 'memory' | 'indexeddb';
+  kind: StorageKind;
   /** Index name (the IndexedDB database is `scry:<name>`). */
   name: string;
+  /** The directory of `storage: 'file'`. */
+  path?: string;
   /** Start in memory where IndexedDB cannot be opened. */
   memoryFallback: boolean;
 }
@@ -190,6 +194,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'name',
       'storage',
       'memoryFallback',
+      'path',
       'worker',
       'boosts',
       'model',
@@ -206,7 +211,18 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     fail('name must be a string of 1 to 128 characters');
   }
   const kind = o['storage'] ?? 'memory';
-  if (kind !== 'memory' && kind !== 'indexeddb') fail(`storage must be 'memory' or 'indexeddb'`);
+  if (kind !== 'memory' && kind !== 'indexeddb' && kind !== 'file') {
+    fail(`storage must be 'memory', 'indexeddb' or 'file'`);
+  }
+  const path = o['path'];
+  if (kind === 'file') {
+    if (!isNode()) fail(`storage: 'file' needs Node.js; use 'indexeddb' in browsers`);
+    if (typeof path !== 'string' || path.length === 0) {
+      fail(`storage: 'file' needs path, the index's directory`);
+    }
+  } else if (path !== undefined) {
+    fail(`path is only for storage: 'file'`);
+  }
   const memoryFallback = o['memoryFallback'] ?? false;
   if (typeof memoryFallback !== 'boolean') fail('memoryFallback must be a boolean');
   const worker = o['worker'] ?? workersAvailable();
@@ -259,7 +275,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   }
   const resolved: ResolvedEngineOptions = {
     name,
-    storage: { kind, name, memoryFallback },
+    storage: { kind, name, memoryFallback, ...(kind === 'file' ? { path: path as string } : {}) },
     worker,
     core,
     gpu,

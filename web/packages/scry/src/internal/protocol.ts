@@ -2,6 +2,7 @@
 
 import type { ScryErrorCode } from '../public/errors.js';
 import type {
+  StorageKind,
   AddProgress,
   GpuInfo,
   ImageInput,
@@ -20,7 +21,7 @@ export interface CoreMethods {
       staticIndex: ResolvedStaticIndex | undefined,
       gpu: GpuChoice,
     ];
-    result: { version: string; model?: string; storage: 'memory' | 'indexeddb' };
+    result: { version: string; model?: string; storage: StorageKind };
   };
   add: { args: [documents: unknown[]]; result: void };
   update: { args: [documents: unknown[]]; result: void };

@@ -121,7 +121,16 @@ export interface WasmModule {
       tokenizerJson: Uint8Array,
     ): WasmClipModel;
   };
-  Store: { open(name: string): Promise<WasmStore>; destroy(name: string): Promise<void> };
+  Store: {
+    open(name: string): Promise<WasmStore>;
+    destroy(name: string): Promise<void>;
+    /** A store over a backend written in JavaScript (`storage: 'file'`). */
+    withBackend(backend: {
+      get(key: string): Promise<Uint8Array | undefined>;
+      list(prefix: string): Promise<string[]>;
+      commit(keys: string[], values: Uint8Array[], deletes: string[]): Promise<void>;
+    }): WasmStore;
+  };
   /** Only in the `web` build (WebGPU). */
   GpuScan?: { open(backend: string, dims: number, metric: string): Promise<WasmGpuScan> };
   modelManifest(): string;
@@ -130,7 +139,8 @@ export interface WasmModule {
 
 let loading: Promise<WasmModule> | undefined;
 
-function isNode(): boolean {
+/** Whether this is Node.js (the `nodejs` wasm build, file storage). */
+export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
   return typeof p?.versions?.node === 'string';
 }

@@ -15,6 +15,8 @@ export const SCRY_ERROR_CODES = [
   'CORRUPT_DATA',
   'UNSUPPORTED_VERSION',
   'CHUNKS_NEEDED',
+  // From scry-core's file storage (Rust) and the package's (TypeScript, also STORAGE_LOCKED).
+  'STORAGE_FAILED',
   // From scry-idb (Rust).
   'STORAGE_UNAVAILABLE',
   'STORAGE_OPEN_FAILED',
@@ -37,6 +39,8 @@ export const SCRY_ERROR_CODES = [
   // From scry-gpu (Rust).
   'GPU_UNAVAILABLE',
   'GPU_DEVICE_FAILED',
+  'GPU_DEVICE_LOST',
+  'GPU_READBACK_FAILED',
   // From the wasm boundary (Rust).
   'INVALID_OPTIONS',
   // From the TypeScript layer.
@@ -45,6 +49,7 @@ export const SCRY_ERROR_CODES = [
   'INDEX_FETCH',
   'WORKER_FAILED',
   'DISPOSED',
+  'STORAGE_LOCKED',
   'ABORTED',
   'INTERNAL',
 ] as const;

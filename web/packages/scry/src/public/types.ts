@@ -139,6 +139,12 @@ export interface StaticIndexInfo {
   fromCache: number;
 }
 
+/**
+ * Where an index lives: `'memory'` (gone with the page or process), `'indexeddb'` (browsers)
+ * or `'file'` (a directory, Node.js).
+ */
+export type StorageKind = 'memory' | 'indexeddb' | 'file';
+
 /** Options of {@link createEngine}. All are optional. */
 export interface EngineOptions {
   /** Name of the index (used for persistence). Default `'default'`; 1–128 characters. */
@@ -151,7 +157,17 @@ export interface EngineOptions {
    * newer-format data rejects with `CORRUPT_DATA` / `UNSUPPORTED_VERSION`; a failed commit
    * (e.g. `STORAGE_QUOTA_EXCEEDED`) leaves the previous commit in place and in memory.
    */
-  storage?: 'memory' | 'indexeddb';
+  storage?: StorageKind;
+  /**
+   * With `storage: 'file'` (Node.js only, required there): the index's directory, created if
+   * missing. Every `add` and `remove` is committed atomically (a crash or `kill -9` mid-commit
+   * leaves the previous commit, finished or discarded when the directory is opened again).
+   * The layout is that of the `scry` CLI (`scry search <path>` reads it). One engine writes a
+   * directory at a time: another one rejects with `STORAGE_LOCKED` until the first is
+   * disposed or its process has exited. A full disk rejects with `STORAGE_QUOTA_EXCEEDED`
+   * and keeps the previous commit.
+   */
+  path?: string;
   /**
    * With `storage: 'indexeddb'`: where IndexedDB cannot be opened (private browsing that
    * blocks it, Node.js, a profile without storage), start in memory instead of rejecting with
@@ -377,7 +393,7 @@ export interface EngineInfo {
   /** Id of the embedding model, if the engine has one. */
   model?: string;
   /** Where the index lives (`'memory'` also after an opted-in fallback). */
-  storage: 'memory' | 'indexeddb';
+  storage: StorageKind;
   /** The static index, if the engine has one: what is loaded and what it cost. */
   staticIndex?: StaticIndexInfo;
   /** Where vector scans run ({@link EngineOptions.gpu}). */

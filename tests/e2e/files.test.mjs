@@ -1,0 +1,351 @@
+// `storage: 'file'` in Node.js through the built npm package: an index in a directory that
+// survives the process, is read by the `scry` CLI (and reads the CLI's), has one writer at a
+// time, and survives `kill -9` in the middle of commits and a full disk.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+
+import { createEngine } from '../../web/packages/scry/dist/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'scry');
+const WRITER = fileURLToPath(new URL('./files-writer.mjs', import.meta.url));
+const SAMPLE = JSON.parse(
+  readFileSync(join(ROOT, 'tests/fixtures/node-docs-sample.json'), 'utf8'),
+).documents;
+const QUERIES = [
+  'buffer',
+  'read a file',
+  'child process spawn',
+  'http server',
+  'stream backpressure',
+  'crypto hash',
+  'worker threads',
+  'dns lookup',
+  'event loop',
+  'zlib compression',
+];
+
+const TMP = mkdtempSync(join(tmpdir(), 'scry-files-'));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+/** About 300 documents: overlapping windows of each sample document's words. */
+function documents() {
+  return SAMPLE.flatMap((d) => {
+    const words = d.body.split(/\s+/);
+    return Array.from({ length: 6 }, (_, i) => ({
+      id: `${d.id}-${i}`,
+      title: `${d.title} (${i + 1})`,
+      body: words.slice(i * 8, i * 8 + 40).join(' '),
+    })).filter((doc) => doc.body.length > 0);
+  });
+}
+
+async function results(engine, options = {}) {
+  const out = [];
+  for (const q of QUERIES) {
+    out.push((await engine.search(q, { k: 10, ...options })).map((h) => [h.id, h.score]));
+  }
+  return out;
+}
+
+/** Every file under `dir` (relative path → contents), journal and lock included. */
+function snapshot(dir) {
+  const out = new Map();
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function rejects(promise, code) {
+  await assert.rejects(promise, (e) => {
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
+
+test('an index in a directory outlives the engine and matches the CLI', async () => {
+  const dir = join(TMP, 'roundtrip');
+  const docs = documents();
+  assert.ok(docs.length > 250, `${docs.length} documents`);
+  const engine = await createEngine({ storage: 'file', path: dir });
+  assert.equal((await engine.info()).storage, 'file');
+  for (let i = 0; i < docs.length; i += 50) await engine.add(docs.slice(i, i + 50));
+  await engine.update([{ id: docs[0].id, title: 'Replaced', body: 'A replaced glacier body.' }]);
+  assert.equal(await engine.remove(docs.slice(1, 21).map((d) => d.id)), 20);
+  const before = await results(engine);
+  const text = await results(engine, { mode: 'text' });
+  const size = (await engine.info()).documents;
+  assert.equal(size, docs.length - 20);
+  await engine.dispose();
+
+  const files = snapshot(dir);
+  assert.ok(files.has('manifest'), [...files.keys()].join(', '));
+  assert.ok(!existsSync(join(dir, '.journal')) && !existsSync(join(dir, '.lock')));
+
+  const again = await createEngine({ storage: 'file', path: dir });
+  assert.equal((await again.info()).documents, size);
+  assert.deepEqual(await results(again), before);
+  assert.equal((await again.search('glacier'))[0]?.id, docs[0].id);
+  await again.dispose();
+
+  // The native CLI reads what Node wrote: same documents, same order, same scores.
+  for (const [i, q] of QUERIES.entries()) {
+    const cli = JSON.parse(
+      execFileSync(CLI, ['search', dir, q, '-k', '10', '--json'], { encoding: 'utf8' }),
+    );
+    assert.deepEqual(
+      cli.map((h) => h.id),
+      text[i].map(([id]) => id),
+      q,
+    );
+    cli.forEach((h, j) => assert.ok(Math.abs(h.score - text[i][j][1]) < 1e-4, q));
+  }
+});
+
+test('Node opens an index the CLI built, and adds to it', async () => {
+  // The Node.js docs indexed by `scry index` (scripts/build.py builds it).
+  const dir = join(TMP, 'from-cli');
+  cpSync(join(ROOT, 'target/site/node'), dir, { recursive: true });
+  const engine = await createEngine({ storage: 'file', path: dir });
+  const info = await engine.info();
+  assert.ok(info.documents > 4000, `${info.documents} documents`);
+  for (const q of QUERIES.slice(0, 5)) {
+    const cli = JSON.parse(
+      execFileSync(CLI, ['search', dir, q, '-k', '10', '--json'], { encoding: 'utf8' }),
+    );
+    const ours = await engine.search(q, { k: 10, mode: 'text' });
+    assert.deepEqual(
+      ours.map((h) => h.id),
+      cli.map((h) => h.id),
+      q,
+    );
+  }
+  // Text-only documents on top of the CLI's (the stored model's vectors stay as they are).
+  await engine.add([{ id: 'local-note', title: 'Local note', body: 'A glacier survey note.' }]);
+  await engine.dispose();
+  const cli = JSON.parse(
+    execFileSync(CLI, ['search', dir, 'glacier survey', '--json'], { encoding: 'utf8' }),
+  );
+  assert.equal(cli[0]?.id, 'local-note');
+  // The static bundle next to it is not the engine's: garbage collection left it alone.
+  assert.ok(existsSync(join(dir, 'scry.json')));
+});
+
+test('one writer per directory: a second engine is refused until the first is gone', async () => {
+  const dir = join(TMP, 'lock');
+  const first = await createEngine({ storage: 'file', path: dir });
+  await first.add([{ id: 'a', title: 'Alpha', body: 'First document.' }]);
+  await rejects(createEngine({ storage: 'file', path: dir }), 'STORAGE_LOCKED');
+  await first.dispose();
+  const second = await createEngine({ storage: 'file', path: dir });
+  assert.equal((await second.info()).documents, 1);
+  await second.dispose();
+
+  // Another process holds it: refused; once that process is killed, its lock is stale.
+  const child = spawn(process.execPath, [WRITER, dir, 'hold'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  assert.deepEqual(JSON.parse((await lines.next()).value), { ready: true });
+  await rejects(createEngine({ storage: 'file', path: dir }), 'STORAGE_LOCKED');
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  const third = await createEngine({ storage: 'file', path: dir });
+  assert.equal((await third.info()).documents, 1);
+  await third.dispose();
+});
+
+test('kill -9 in the middle of commits loses at most the commit in flight', async (t) => {
+  const dir = join(TMP, 'kill');
+  let committed = 0;
+  const landed = [];
+  for (let round = 0; round < 12; round++) {
+    const child = spawn(process.execPath, [WRITER, dir, 'commit'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const lines = createInterface({ input: child.stdout });
+    // Kill after a few commits, at a moment that varies with the round (mid-commit or between).
+    const target = 2 + (round % 3);
+    let seen = 0;
+    await new Promise((resolve) => {
+      lines.on('line', (line) => {
+        committed = JSON.parse(line).committed;
+        if (++seen === target) setTimeout(resolve, (round * 7) % 25);
+      });
+      child.on('exit', resolve);
+    });
+    child.kill('SIGKILL');
+    await exited;
+    lines.close();
+    // Killed with a journal on disk: inside a commit (or a garbage collection).
+    if (existsSync(join(dir, '.journal'))) landed.push(round);
+    const engine = await createEngine({ storage: 'file', path: dir });
+    const n = (await engine.info()).documents;
+    // The commit after the last one printed may or may not have landed, never half of it.
+    assert.ok(n === committed || n === committed + 20, `round ${round}: ${n} vs ${committed}`);
+    committed = n;
+    assert.ok((await engine.search('module', { k: 5 })).length > 0);
+    await engine.dispose();
+    assert.ok(!existsSync(join(dir, '.journal')), 'the journal is finished or discarded on open');
+  }
+  t.diagnostic(`killed inside a commit in rounds ${JSON.stringify(landed)} of 12`);
+});
+
+test('an interrupted commit is finished or discarded when the directory opens', async () => {
+  // Commit 1 in `base`; commit 2 in a copy. A journal that replays commit 2 onto `base`
+  // (scry-core's layout: numbered files, then `ops` renamed to `COMMITTED`).
+  const base = join(TMP, 'journal-base');
+  const docs = documents();
+  let engine = await createEngine({ storage: 'file', path: base });
+  await engine.add(docs.slice(0, 100));
+  await engine.dispose();
+  const next = join(TMP, 'journal-next');
+  cpSync(base, next, { recursive: true });
+  engine = await createEngine({ storage: 'file', path: next });
+  await engine.add(docs.slice(100, 150));
+  await engine.remove([docs[0].id]);
+  const expected = await results(engine);
+  await engine.dispose();
+  const [from, to] = [snapshot(base), snapshot(next)];
+  const puts = [...to].filter(([k, v]) => !from.get(k)?.equals(v)).map(([k]) => k);
+  const deletes = [...from.keys()].filter((k) => !to.has(k));
+  // The manifest last, as the engine writes it.
+  puts.sort((a, b) => (a === 'manifest') - (b === 'manifest'));
+  assert.ok(puts.includes('manifest') && puts.length >= 2);
+
+  const journal = (dir, marked, applied = 0) => {
+    cpSync(base, dir, { recursive: true });
+    const j = join(dir, '.journal');
+    mkdirSync(j);
+    let ops = '';
+    puts.forEach((k, i) => {
+      writeFileSync(join(j, String(i)), to.get(k));
+      ops += `P ${i} ${k}\n`;
+    });
+    for (const k of deletes) ops += `D ${k}\n`;
+    writeFileSync(join(j, marked ? 'COMMITTED' : 'ops'), ops);
+    // A crash after applying the first `applied` puts.
+    for (let i = 0; i < applied; i++) {
+      mkdirSync(join(dir, puts[i], '..'), { recursive: true });
+      renameSync(join(j, String(i)), join(dir, puts[i]));
+    }
+  };
+
+  const unmarked = join(TMP, 'journal-unmarked');
+  journal(unmarked, false);
+  engine = await createEngine({ storage: 'file', path: unmarked });
+  assert.equal((await engine.info()).documents, 100);
+  await engine.dispose();
+
+  const marked = join(TMP, 'journal-marked');
+  journal(marked, true, 1);
+  engine = await createEngine({ storage: 'file', path: marked });
+  assert.equal((await engine.info()).documents, 149);
+  assert.deepEqual(await results(engine), expected);
+  await engine.dispose();
+  assert.ok(!existsSync(join(marked, '.journal')));
+});
+
+test('corrupt files are reported, and left as they are', async () => {
+  const dir = join(TMP, 'corrupt');
+  const engine = await createEngine({ storage: 'file', path: dir });
+  await engine.add(documents().slice(0, 50));
+  await engine.dispose();
+  const segment = [...snapshot(dir).keys()].find((k) => k.startsWith('seg/'));
+  const path = join(dir, segment);
+  const bytes = readFileSync(path);
+  bytes[Math.floor(bytes.length / 2)] ^= 0x5a;
+  writeFileSync(path, bytes);
+  const before = snapshot(dir);
+  await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
+  // Refused again for the same reason: the failed open released its lock and changed nothing.
+  await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
+  assert.deepEqual(snapshot(dir), before);
+
+  writeFileSync(join(dir, 'manifest'), 'not a manifest');
+  await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
+});
+
+test('a full disk rejects the commit and keeps the previous one', async (t) => {
+  // A 512 KiB tmpfs in a private mount namespace (as root, or as a user where unprivileged
+  // user namespaces are allowed).
+  const dir = join(TMP, 'full');
+  mkdirSync(dir);
+  const script = `mount -t tmpfs -o size=512k tmpfs "$1" && exec "$2" "$3" "$1" fill`;
+  const probe = spawnSync('unshare', [
+    '--user',
+    '--map-root-user',
+    '--mount',
+    'sh',
+    '-c',
+    `mount -t tmpfs tmpfs "$1"`,
+    'sh',
+    dir,
+  ]);
+  if (probe.status !== 0) {
+    t.skip(`cannot mount a small file system here: ${String(probe.stderr).trim()}`);
+    return;
+  }
+  const out = execFileSync(
+    'unshare',
+    [
+      '--user',
+      '--map-root-user',
+      '--mount',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      dir,
+      process.execPath,
+      WRITER,
+    ],
+    { encoding: 'utf8' },
+  );
+  const r = JSON.parse(out.trim().split('\n').at(-1));
+  assert.equal(r.failure?.code, 'STORAGE_QUOTA_EXCEEDED', JSON.stringify(r));
+  assert.ok(r.batches > 0, JSON.stringify(r));
+  // Memory holds what was committed, not the batch that failed, and still answers.
+  assert.equal(r.documents, r.batches * 20);
+  assert.equal(r.hits, 3);
+  // Removing documents still commits, and what was committed is what opens next.
+  assert.equal(r.removed, 20);
+  assert.equal(r.stored, r.documents - 20);
+});
+
+test('file storage options are checked', async () => {
+  await rejects(createEngine({ storage: 'file' }), 'INVALID_OPTIONS');
+  await rejects(createEngine({ storage: 'file', path: '' }), 'INVALID_OPTIONS');
+  await rejects(createEngine({ storage: 'memory', path: TMP }), 'INVALID_OPTIONS');
+  // A path that cannot be a directory.
+  const file = join(TMP, 'plain-file');
+  writeFileSync(file, 'x');
+  await rejects(
+    createEngine({ storage: 'file', path: join(file, 'index') }),
+    'STORAGE_OPEN_FAILED',
+  );
+});

@@ -1,0 +1,374 @@
+/**
+ * `storage: 'file'` in Node.js: an index in a directory, one file per key, in the layout of
+ * scry-core's native `FileStorage` (the `scry` CLI reads what Node writes and the other way
+ * round). Commits are atomic through the same journal: the batch's files and an op list are
+ * written and synced under `.journal/`, the op list is renamed to `COMMITTED` (the commit
+ * point), then applied; an interrupted apply is finished, and an unmarked journal discarded,
+ * the next time the directory is opened.
+ *
+ * One engine writes a directory at a time: `.lock` holds the writer's process id and host.
+ * A lock whose process is gone (a crash, `kill -9`) is taken over.
+ */
+
+import { ScryError } from '../public/errors.js';
+
+const JOURNAL = '.journal';
+const COMMITTED = 'COMMITTED';
+const LOCK = '.lock';
+
+/** The slice of `node:fs/promises` used here. */
+interface Fs {
+  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
+  readFile(path: string): Promise<Uint8Array>;
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  writeFile(path: string, data: string, options: { flag: 'wx' }): Promise<void>;
+  readdir(path: string, options: { withFileTypes: true }): Promise<DirEntry[]>;
+  rename(from: string, to: string): Promise<void>;
+  rm(path: string, options: { recursive: true; force: true }): Promise<void>;
+  unlink(path: string): Promise<void>;
+  open(path: string, flags: string): Promise<FileHandle>;
+}
+
+interface DirEntry {
+  name: string;
+  isDirectory(): boolean;
+  isFile(): boolean;
+}
+
+interface FileHandle {
+  writeFile(data: Uint8Array | string): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface NodeApis {
+  fs: Fs;
+  join: (...parts: string[]) => string;
+  dirname: (path: string) => string;
+  resolve: (path: string) => string;
+  hostname: () => string;
+  pid: number;
+  /** Whether process `pid` exists on this host. */
+  alive: (pid: number) => boolean;
+}
+
+let apis: Promise<NodeApis> | undefined;
+
+function nodeApis(): Promise<NodeApis> {
+  apis ??= (async () => {
+    // Variable specifiers keep browser bundlers from resolving Node built-ins.
+    const [fsName, pathName, osName] = ['node:fs/promises', 'node:path', 'node:os'];
+    const fs = (await import(/* @vite-ignore */ fsName)) as Fs;
+    const path = (await import(/* @vite-ignore */ pathName)) as Pick<
+      NodeApis,
+      'join' | 'dirname' | 'resolve'
+    >;
+    const os = (await import(/* @vite-ignore */ osName)) as { hostname: () => string };
+    const proc = (
+      globalThis as unknown as { process: { pid: number; kill(pid: number, signal: 0): void } }
+    ).process;
+    return {
+      fs,
+      join: path.join,
+      dirname: path.dirname,
+      resolve: path.resolve,
+      hostname: os.hostname,
+      pid: proc.pid,
+      alive: (pid: number) => {
+        try {
+          proc.kill(pid, 0);
+          return true;
+        } catch (e) {
+          // EPERM: it exists but belongs to someone else.
+          return (e as { code?: unknown }).code === 'EPERM';
+        }
+      },
+    };
+  })();
+  return apis;
+}
+
+function errno(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** A file-system failure as a typed storage error. */
+function storageError(what: string, e: unknown): ScryError {
+  const code = errno(e);
+  const full = code === 'ENOSPC' || code === 'EDQUOT';
+  return new ScryError(
+    full ? 'STORAGE_QUOTA_EXCEEDED' : 'STORAGE_FAILED',
+    `${what}: ${String((e as { message?: unknown } | null)?.message ?? e)}`,
+    { cause: e },
+  );
+}
+
+/** The key rule of scry-core's `check_key`. */
+function checkKey(key: string): void {
+  const ok =
+    key.length > 0 &&
+    key.length <= 200 &&
+    !key.startsWith('/') &&
+    !key.startsWith('.') &&
+    !key.includes('..') &&
+    /^[a-z0-9._/-]+$/.test(key);
+  if (!ok) throw new ScryError('STORAGE_FAILED', `invalid storage key ${JSON.stringify(key)}`);
+}
+
+/** The backend behind wasm's `Store.withBackend` for `storage: 'file'`. */
+export class FileBackend {
+  readonly #root: string;
+  readonly #node: NodeApis;
+  #closed = false;
+  /** A commit passed its commit point but was not fully applied: finish it before anything. */
+  #unfinished = false;
+
+  private constructor(root: string, node: NodeApis) {
+    this.#root = root;
+    this.#node = node;
+  }
+
+  /**
+   * Opens (creating) the directory, takes its lock and finishes or discards an interrupted
+   * commit. Rejects with `STORAGE_LOCKED` while another live engine writes it,
+   * `STORAGE_OPEN_FAILED` where it cannot be created or read.
+   */
+  static async open(path: string): Promise<FileBackend> {
+    const node = await nodeApis();
+    const root = node.resolve(path);
+    try {
+      await node.fs.mkdir(root, { recursive: true });
+    } catch (e) {
+      throw new ScryError('STORAGE_OPEN_FAILED', `cannot create ${root}: ${String(e)}`, {
+        cause: e,
+      });
+    }
+    const backend = new FileBackend(root, node);
+    await backend.#lock();
+    try {
+      await backend.#recover();
+    } catch (e) {
+      await backend.close();
+      throw e;
+    }
+    return backend;
+  }
+
+  /** The directory. */
+  get root(): string {
+    return this.#root;
+  }
+
+  async #lock(): Promise<void> {
+    const { fs, join, hostname, pid, alive } = this.#node;
+    const file = join(this.#root, LOCK);
+    const mine = JSON.stringify({ pid, host: hostname() });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await fs.writeFile(file, mine, { flag: 'wx' });
+        return;
+      } catch (e) {
+        if (errno(e) !== 'EEXIST') {
+          throw new ScryError('STORAGE_OPEN_FAILED', `cannot lock ${this.#root}: ${String(e)}`, {
+            cause: e,
+          });
+        }
+      }
+      let holder: { pid?: unknown; host?: unknown } = {};
+      try {
+        holder = JSON.parse(await fs.readFile(file, 'utf8')) as typeof holder;
+      } catch {
+        // Unreadable or half-written: a writer that died while taking the lock.
+      }
+      const live =
+        typeof holder.pid === 'number' &&
+        (holder.host !== hostname() || (holder.pid === pid ? true : alive(holder.pid)));
+      if (live) {
+        const who =
+          holder.pid === pid && holder.host === hostname()
+            ? 'another engine of this process'
+            : `process ${String(holder.pid)} on ${String(holder.host)}`;
+        throw new ScryError(
+          'STORAGE_LOCKED',
+          `${this.#root} is being written by ${who}; dispose that engine first (or delete ` +
+            `${file} if no such process uses it)`,
+        );
+      }
+      // A crashed writer's lock: take it over.
+      await fs.rm(file, { recursive: true, force: true });
+    }
+    throw new ScryError('STORAGE_LOCKED', `could not take the lock ${file}`);
+  }
+
+  async #recover(): Promise<void> {
+    const { fs, join } = this.#node;
+    const journal = join(this.#root, JOURNAL);
+    let ops: string | undefined;
+    try {
+      ops = await fs.readFile(join(journal, COMMITTED), 'utf8');
+    } catch (e) {
+      if (errno(e) !== 'ENOENT') throw storageError('reading the journal', e);
+    }
+    if (ops !== undefined) await this.#apply(ops);
+    try {
+      await fs.rm(journal, { recursive: true, force: true });
+    } catch (e) {
+      throw storageError('removing the journal', e);
+    }
+  }
+
+  /** Applies a committed op list (idempotent: a second run after a crash is harmless). */
+  async #apply(ops: string): Promise<void> {
+    const { fs, join, dirname } = this.#node;
+    const journal = join(this.#root, JOURNAL);
+    for (const line of ops.split('\n')) {
+      if (line === '') continue;
+      const op = line.slice(0, 2);
+      const rest = line.slice(2);
+      if (op === 'P ') {
+        const space = rest.indexOf(' ');
+        const key = rest.slice(space + 1);
+        if (space < 0) throw corruptJournal(line);
+        checkKey(key);
+        const target = join(this.#root, key);
+        try {
+          await fs.mkdir(dirname(target), { recursive: true });
+          await fs.rename(join(journal, rest.slice(0, space)), target);
+        } catch (e) {
+          // Already moved by an apply that crashed after this line.
+          if (errno(e) !== 'ENOENT') throw storageError(`writing ${key}`, e);
+        }
+      } else if (op === 'D ') {
+        checkKey(rest);
+        try {
+          await fs.unlink(join(this.#root, rest));
+        } catch (e) {
+          if (errno(e) !== 'ENOENT') throw storageError(`deleting ${rest}`, e);
+        }
+      } else {
+        throw corruptJournal(line);
+      }
+    }
+  }
+
+  /** Checks the store is usable, first finishing a commit whose apply failed. */
+  async #ready(): Promise<void> {
+    if (this.#closed) throw new ScryError('DISPOSED', 'the file store was closed');
+    if (this.#unfinished) {
+      await this.#recover();
+      this.#unfinished = false;
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    await this.#ready();
+    checkKey(key);
+    try {
+      return await this.#node.fs.readFile(this.#node.join(this.#root, key));
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return undefined;
+      throw storageError(`reading ${key}`, e);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    await this.#ready();
+    const { fs, join } = this.#node;
+    const out: string[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: DirEntry[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (errno(e) === 'ENOENT') return;
+        throw storageError(`listing ${dir}`, e);
+      }
+      for (const entry of entries) {
+        const key = rel === '' ? entry.name : `${rel}/${entry.name}`;
+        if (key.startsWith('.')) continue;
+        if (entry.isDirectory()) await walk(join(dir, entry.name), key);
+        else if (entry.isFile() && key.startsWith(prefix)) out.push(key);
+      }
+    };
+    await walk(this.#root, '');
+    return out.sort();
+  }
+
+  /** Writes `keys[i]` = `values[i]` and deletes `deletes`, atomically. */
+  async commit(keys: string[], values: Uint8Array[], deletes: string[]): Promise<void> {
+    await this.#ready();
+    if (keys.length !== values.length) {
+      throw new ScryError('STORAGE_FAILED', 'commit: one value per key');
+    }
+    keys.forEach(checkKey);
+    deletes.forEach(checkKey);
+    const { fs, join } = this.#node;
+    const journal = join(this.#root, JOURNAL);
+    let ops = '';
+    try {
+      await fs.rm(journal, { recursive: true, force: true });
+      await fs.mkdir(journal, { recursive: true });
+      for (let i = 0; i < keys.length; i++) {
+        await this.#writeSynced(join(journal, String(i)), values[i] ?? new Uint8Array());
+        ops += `P ${i} ${keys[i] ?? ''}\n`;
+      }
+      for (const key of deletes) ops += `D ${key}\n`;
+      await this.#writeSynced(join(journal, 'ops'), ops);
+    } catch (e) {
+      // Nothing is committed; the next commit or open clears the journal.
+      throw storageError('writing the commit', e);
+    }
+    try {
+      // The commit point.
+      await fs.rename(join(journal, 'ops'), join(journal, COMMITTED));
+    } catch (e) {
+      throw storageError('committing', e);
+    }
+    // Committed from here on: what fails below is finished by the next call (or open).
+    this.#unfinished = true;
+    await this.#apply(ops);
+    await this.#syncDir(this.#root);
+    await this.#recover();
+    this.#unfinished = false;
+  }
+
+  async #writeSynced(path: string, data: Uint8Array | string): Promise<void> {
+    const handle = await this.#node.fs.open(path, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Makes renames durable where the platform allows syncing a directory (not Windows). */
+  async #syncDir(dir: string): Promise<void> {
+    try {
+      const handle = await this.#node.fs.open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // Best effort.
+    }
+  }
+
+  /** Releases the lock; the store cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#node.fs.unlink(this.#node.join(this.#root, LOCK));
+    } catch {
+      // Already gone; a stale lock is taken over anyway.
+    }
+  }
+}
+
+function corruptJournal(line: string): ScryError {
+  return new ScryError('CORRUPT_DATA', `file storage journal: bad line ${JSON.stringify(line)}`);
+}
