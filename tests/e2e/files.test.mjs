@@ -270,7 +270,7 @@ test('an interrupted commit is finished or discarded when the directory opens', 
   assert.ok(!existsSync(join(marked, '.journal')));
 });
 
-test('corrupt files are reported, and left as they are', async () => {
+test('corrupt files are reported and left as they are, or repaired when asked', async () => {
   const dir = join(TMP, 'corrupt');
   const engine = await createEngine({ storage: 'file', path: dir });
   await engine.add(documents().slice(0, 50));
@@ -286,8 +286,31 @@ test('corrupt files are reported, and left as they are', async () => {
   await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
   assert.deepEqual(snapshot(dir), before);
 
+  // repair: true rebuilds the segment from the documents store (docstore/<segment id>).
+  const repaired = await createEngine({ storage: 'file', path: dir, repair: true });
+  const info = await repaired.info();
+  assert.deepEqual(info.repaired, { segments: 1, documents: 50 });
+  assert.equal(info.documents, 50);
+  assert.ok((await repaired.search('module')).length > 0);
+  await repaired.dispose();
+  const again = await createEngine({ storage: 'file', path: dir });
+  assert.equal((await again.info()).repaired, undefined);
+  await again.dispose();
+  // The CLI repairs the same way: damage the segment again, `scry repair`, open.
+  const key = [...snapshot(dir).keys()].find((k) => k.startsWith('seg/'));
+  const blob = readFileSync(join(dir, key));
+  writeFileSync(join(dir, key), blob.subarray(0, blob.length - 9));
+  await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
+  assert.match(execFileSync(CLI, ['repair', dir], { encoding: 'utf8' }), /rebuilt 1 segment/);
+  assert.match(execFileSync(CLI, ['repair', dir], { encoding: 'utf8' }), /intact/);
+  const fixed = await createEngine({ storage: 'file', path: dir });
+  assert.equal((await fixed.info()).documents, 50);
+  await fixed.dispose();
+
   writeFileSync(join(dir, 'manifest'), 'not a manifest');
   await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
+  // A manifest is not rebuilt: repair refuses it the same way.
+  await rejects(createEngine({ storage: 'file', path: dir, repair: true }), 'CORRUPT_DATA');
 });
 
 test('a full disk rejects the commit and keeps the previous one', async (t) => {

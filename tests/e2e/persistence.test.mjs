@@ -2,7 +2,8 @@
 // two tabs writing at once, and the browser killed in the middle of commits. Serves the
 // repository root; the page exposes the package (tests/e2e/pages/model.html).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ import { startServer } from '../../scripts/serve.mjs';
 import { ARGS, launch } from './browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The size of the quota test's disk (Chromium's profile takes a few MB of it). */
+const QUOTA_MB = 40;
 
 let server;
 let browser;
@@ -184,7 +187,7 @@ const RAW = `
   };
 `;
 
-test('a damaged segment or a newer format: typed errors, nothing modified', async () => {
+test('a damaged segment or a newer format: typed errors, nothing modified; repair', async () => {
   const context = await browser.newContext();
   const page = await openPage(context);
   await page.evaluate(RAW);
@@ -219,7 +222,7 @@ test('a damaged segment or a newer format: typed errors, nothing modified', asyn
     const crc = window.crc32(bytes.subarray(0, bytes.length - 4));
     new DataView(bytes.buffer).setUint32(bytes.length - 4, crc, true);
     await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(bytes, 'manifest'));
-    const seg = keys.find((k) => k !== 'manifest');
+    const seg = keys.find((k) => k.startsWith('seg/'));
     const blob = new Uint8Array(
       await window.rawBlobs('scry:damage', 'readonly', (s) => s.get(seg)),
     );
@@ -230,5 +233,103 @@ test('a damaged segment or a newer format: typed errors, nothing modified', asyn
   assert.equal(damaged.length, before.length);
   assert.match(await code(page), /^ScryError CORRUPT_DATA: .*segment [0-9a-f]{32}/);
   assert.deepEqual(await page.evaluate(() => window.snapshot('scry:damage')), damaged);
+  // Asked to, the engine rebuilds the segment from the documents store and commits it.
+  const repaired = await page.evaluate(async () => {
+    const engine = await window.scry.createEngine({
+      name: 'damage',
+      storage: 'indexeddb',
+      repair: true,
+    });
+    const info = await engine.info();
+    const hits = await engine.search('kept body 7', { k: 1 });
+    await engine.dispose();
+    return { documents: info.documents, repaired: info.repaired, top: hits[0]?.id };
+  });
+  assert.deepEqual(repaired, {
+    documents: 40,
+    repaired: { segments: 1, documents: 40 },
+    top: 'kept-7',
+  });
+  // What is stored now opens without repair, and is the index as it was before the damage.
+  assert.equal(await code(page), 'opened');
+  const now = await page.evaluate(() => window.snapshot('scry:damage'));
+  const blobs = (s) => s.filter((k) => !k.startsWith('manifest:')).sort();
+  assert.deepEqual(blobs(now), blobs(before), 'the rebuilt segment is the original, byte for byte');
   await context.close();
+});
+
+test('a full disk (quota exceeded) mid-commit: a typed error, the previous commit kept', async (t) => {
+  // Chromium's profile on a small tmpfs in a private mount namespace: a write past its end is
+  // IndexedDB's QuotaExceededError. The wrapper mounts it over the profile, then runs Chromium.
+  const probe = spawnSync('unshare', ['--user', '--map-root-user', '--mount', 'true']);
+  if (probe.status !== 0) {
+    t.skip(`no private mount namespace here: ${String(probe.stderr).trim()}`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'scry-quota-'));
+  const profile = join(dir, 'profile');
+  mkdirSync(profile);
+  const wrapper = join(dir, 'chromium.sh');
+  const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nexec unshare --user --map-root-user --mount sh -c ` +
+      `'mount -t tmpfs -o size=${QUOTA_MB}m tmpfs "$0" && exec "${chromiumPath}" "$@"' "${profile}" "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: wrapper,
+    headless: true,
+    args: ARGS,
+  });
+  try {
+    const page = await openPage(context);
+    assert.equal(await open(page, 'quota'), 0);
+    // Batches of 500 documents of pseudo-random words (they do not compress away) until a
+    // commit fails.
+    const r = await page.evaluate(async () => {
+      let seed = 7;
+      const word = () => {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        return (seed >>> 8).toString(36);
+      };
+      const batch = (n) =>
+        Array.from({ length: 500 }, (_, i) => ({
+          id: `q${n}-${i}`,
+          title: `quota batch${n} ${word()}`,
+          body: Array.from({ length: 120 }, word).join(' '),
+        }));
+      let n = 0;
+      let failure;
+      for (; n < 400; n++) {
+        try {
+          await window.engine.add(batch(n));
+        } catch (e) {
+          failure = `${e.code}: ${e.message}`;
+          break;
+        }
+      }
+      const info = await window.engine.info();
+      const hits = await window.engine.search(`batch${n - 1}`, { k: 500, mode: 'text' });
+      return { n, failure, documents: info.documents, lastBatch: hits.length };
+    });
+    console.log(`# quota test: ${JSON.stringify(r)}`);
+    assert.match(r.failure ?? '', /^STORAGE_QUOTA_EXCEEDED: /, JSON.stringify(r));
+    assert.ok(r.n >= 2, `some batches fit first: ${JSON.stringify(r)}`);
+    // The engine in memory is the last commit: the failed batch is not there, the one before is.
+    assert.equal(r.documents, r.n * 500);
+    assert.equal(r.lastBatch, 500);
+    // And so is the stored index, after a reload.
+    await page.reload();
+    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    assert.equal(await open(page, 'quota'), r.n * 500);
+    const hits = await page.evaluate(
+      async (n) => (await window.engine.search(`batch${n}`, { k: 10, mode: 'text' })).length,
+      r.n,
+    );
+    assert.equal(hits, 0, 'nothing of the failed batch was stored');
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

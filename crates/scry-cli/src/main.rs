@@ -116,6 +116,12 @@ enum Command {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+    /// Rebuild the damaged segments of an index folder from its documents store (what a
+    /// damaged index reports as CORRUPT_DATA); an intact index is left alone.
+    Repair {
+        /// The index folder (from `scry index`, or the package's `storage: 'file'`).
+        index: PathBuf,
+    },
     /// "Maybe you are looking for…": cluster a query's results and suggest a refined query
     /// per cluster (CroQS-style; scry-core's `suggest`).
     Suggest {
@@ -662,6 +668,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     println!("{:>2}. {:<8.3} {} — {}", i + 1, h.score, h.id, h.title);
                     println!("    {}", h.snippet.text.replace('\n', " "));
                 }
+            }
+            Ok(())
+        }
+        Command::Repair { index } => {
+            if !index.join(scry_core::engine::MANIFEST_KEY).is_file() {
+                return Err(read_err(&index, "not a scry index (no manifest)"));
+            }
+            let storage = FileStorage::open(&index)?;
+            let info = block_on(Engine::repair(&storage, EngineConfig::default()))?;
+            if info.segments == 0 {
+                println!("{}: intact, nothing to repair", index.display());
+            } else {
+                println!(
+                    "{}: rebuilt {} segment(s) holding {} documents (generation {})",
+                    index.display(),
+                    info.segments,
+                    info.documents,
+                    info.generation
+                );
             }
             Ok(())
         }

@@ -29,6 +29,28 @@ pub const MAX_K: usize = 1000;
 pub const MANIFEST_KEY: &str = "manifest";
 /// Storage key prefix of segment blobs.
 pub const SEGMENT_PREFIX: &str = "seg/";
+/// Storage key prefix of the documents store: one record per segment, under the segment's id
+/// ([`Segment::encode_docstore`]), from which [`Engine::repair`] rebuilds a damaged segment.
+pub const DOCSTORE_PREFIX: &str = "docstore/";
+
+/// The storage keys of a stored segment: its blob and its documents-store record.
+fn segment_keys(id: &str) -> [String; 2] {
+    [
+        format!("{SEGMENT_PREFIX}{id}"),
+        format!("{DOCSTORE_PREFIX}{id}"),
+    ]
+}
+
+/// What [`Engine::repair`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepairInfo {
+    /// Segments rebuilt from the documents store.
+    pub segments: usize,
+    /// Documents those segments hold (removed ones included until a merge drops them).
+    pub documents: usize,
+    /// The generation committed by the repair (unchanged when nothing needed repair).
+    pub generation: u64,
+}
 
 /// Engine-wide settings.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -308,12 +330,16 @@ pub async fn collect_garbage<S: Storage>(
     storage: &S,
     live_keys: &HashSet<String>,
 ) -> Result<usize> {
-    let stale: Vec<String> = storage
-        .list(SEGMENT_PREFIX)
-        .await?
-        .into_iter()
-        .filter(|k| !live_keys.contains(k))
-        .collect();
+    let mut stale: Vec<String> = Vec::new();
+    for prefix in [SEGMENT_PREFIX, DOCSTORE_PREFIX] {
+        stale.extend(
+            storage
+                .list(prefix)
+                .await?
+                .into_iter()
+                .filter(|k| !live_keys.contains(k)),
+        );
+    }
     let n = stale.len();
     if n > 0 {
         storage
@@ -1299,8 +1325,11 @@ impl Engine {
                 None => {
                     let blob = s.seg.encode();
                     let id = content_id(&blob);
-                    bytes += blob.len();
-                    batch.puts.push((format!("{SEGMENT_PREFIX}{id}"), blob));
+                    let record = s.seg.encode_docstore();
+                    bytes += blob.len() + record.len();
+                    let [seg_key, doc_key] = segment_keys(&id);
+                    batch.puts.push((seg_key, blob));
+                    batch.puts.push((doc_key, record));
                     fresh.push((s.seg.clone(), id.clone()));
                     id
                 }
@@ -1345,10 +1374,7 @@ impl Engine {
             written: fresh.len(),
             bytes,
             fresh,
-            live_keys: ids
-                .iter()
-                .map(|id| format!("{SEGMENT_PREFIX}{id}"))
-                .collect(),
+            live_keys: ids.iter().flat_map(|id| segment_keys(id)).collect(),
             segments_removed: 0,
         };
         (batch, pending)
@@ -1385,28 +1411,7 @@ impl Engine {
         engine.model = manifest.model.clone();
         engine.generation = manifest.generation;
         for entry in &manifest.segments {
-            let key = format!("{SEGMENT_PREFIX}{}", entry.id);
-            let blob = storage.get(&key).await?.ok_or_else(|| CoreError::Corrupt {
-                what: format!("segment {}", entry.id),
-                reason: "listed in the manifest but missing from storage".into(),
-            })?;
-            let seg = Segment::decode(&blob, &entry.id)?;
-            if content_id(&blob) != entry.id || seg.doc_count() != entry.doc_count {
-                return Err(CoreError::Corrupt {
-                    what: format!("segment {}", entry.id),
-                    reason: "content does not match the manifest".into(),
-                });
-            }
-            if seg.vectors.rows() > 0 && seg.vectors.dims() != engine.dims() {
-                return Err(CoreError::Corrupt {
-                    what: format!("segment {}", entry.id),
-                    reason: format!(
-                        "vectors of dimension {} in a {}-dimensional index",
-                        seg.vectors.dims(),
-                        engine.dims()
-                    ),
-                });
-            }
+            let seg = load_segment(storage, entry, engine.dims()).await?;
             let mut deleted = vec![false; seg.doc_count() as usize];
             for &d in &entry.deleted {
                 deleted[d as usize] = true;
@@ -1436,6 +1441,130 @@ impl Engine {
             });
         }
         Ok(engine)
+    }
+}
+
+/// Reads and checks the stored segment of a manifest entry: present, intact (checksum,
+/// structure), the content the manifest names, with vectors of the index's dimension.
+async fn load_segment<S: Storage>(storage: &S, entry: &SegmentEntry, dims: usize) -> Result<Segment> {
+    let key = format!("{SEGMENT_PREFIX}{}", entry.id);
+    let blob = storage.get(&key).await?.ok_or_else(|| CoreError::Corrupt {
+        what: format!("segment {}", entry.id),
+        reason: "listed in the manifest but missing from storage".into(),
+    })?;
+    let seg = Segment::decode(&blob, &entry.id)?;
+    if content_id(&blob) != entry.id {
+        return Err(CoreError::Corrupt {
+            what: format!("segment {}", entry.id),
+            reason: "content does not match the manifest".into(),
+        });
+    }
+    check_rebuilt(&seg, entry, dims)?;
+    Ok(seg)
+}
+
+/// Checks a segment against its manifest entry: document count and vector dimension.
+fn check_rebuilt(seg: &Segment, entry: &SegmentEntry, dims: usize) -> Result<()> {
+    if seg.doc_count() != entry.doc_count {
+        return Err(CoreError::Corrupt {
+            what: format!("segment {}", entry.id),
+            reason: format!(
+                "{} documents where the manifest lists {}",
+                seg.doc_count(),
+                entry.doc_count
+            ),
+        });
+    }
+    if seg.vectors.rows() > 0 && seg.vectors.dims() != dims {
+        return Err(CoreError::Corrupt {
+            what: format!("segment {}", entry.id),
+            reason: format!(
+                "vectors of dimension {} in a {}-dimensional index",
+                seg.vectors.dims(),
+                dims
+            ),
+        });
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Rebuilds the damaged segments of the index committed in `storage` from the documents
+    /// store, then commits the repaired manifest and deletes the damaged blobs. A segment is
+    /// damaged when it is missing, fails its checksum or decoding, or is not the content its
+    /// manifest entry names. Intact indexes are left alone (`segments: 0`, no write).
+    ///
+    /// Fails with `CORRUPT_DATA` naming what cannot be repaired: the manifest itself, or a
+    /// damaged segment whose documents-store record is missing (segments written before the
+    /// documents store existed) or damaged too. Nothing is written then. The caller serialises
+    /// repairs with commits (the package holds the index's lock).
+    pub async fn repair<S: Storage>(storage: &S, config: EngineConfig) -> Result<RepairInfo> {
+        let Some(bytes) = storage.get(MANIFEST_KEY).await? else {
+            return Ok(RepairInfo::default());
+        };
+        let mut manifest = Manifest::decode(&bytes)?;
+        let engine = Engine::new(EngineConfig {
+            analyzer: manifest.analyzer.clone(),
+            vectors: VectorParams {
+                metric: manifest.metric,
+                ..config.vectors
+            },
+            ..config
+        })?;
+        let dims = manifest.model.as_ref().map_or(0, |m| m.dims);
+        let mut info = RepairInfo {
+            generation: manifest.generation,
+            ..RepairInfo::default()
+        };
+        let mut batch = Batch::default();
+        for entry in &mut manifest.segments {
+            match load_segment(storage, entry, dims).await {
+                Ok(_) => continue,
+                Err(CoreError::Corrupt { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            let [_, doc_key] = segment_keys(&entry.id);
+            let record = storage
+                .get(&doc_key)
+                .await?
+                .ok_or_else(|| CoreError::Corrupt {
+                    what: format!("segment {}", entry.id),
+                    reason: "damaged, and the documents store has no copy of it to rebuild it \
+                             from (written before scry kept one)"
+                        .into(),
+                })?;
+            let seg = Segment::rebuild(
+                &record,
+                &entry.id,
+                &engine.analyzer,
+                &engine.config.vectors,
+            )?;
+            check_rebuilt(&seg, entry, dims)?;
+            let blob = seg.encode();
+            let id = content_id(&blob);
+            let [seg_key, doc_key] = segment_keys(&id);
+            batch.puts.push((seg_key, blob));
+            batch.puts.push((doc_key, seg.encode_docstore()));
+            info.segments += 1;
+            info.documents += seg.doc_count() as usize;
+            entry.id = id;
+        }
+        if info.segments == 0 {
+            return Ok(info);
+        }
+        manifest.generation += 1;
+        info.generation = manifest.generation;
+        batch
+            .puts
+            .push((MANIFEST_KEY.to_owned(), manifest.encode()));
+        storage.commit(batch).await?;
+        let live: HashSet<String> = manifest
+            .segments
+            .iter()
+            .flat_map(|e| segment_keys(&e.id))
+            .collect();
+        collect_garbage(storage, &live).await?;
+        Ok(info)
     }
 }
 

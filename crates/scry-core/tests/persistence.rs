@@ -169,6 +169,146 @@ async fn damage_is_reported_and_never_served() {
     );
 }
 
+/// Every key and value in `storage`.
+async fn snapshot(storage: &MemoryStorage) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for k in storage.list("").await.unwrap() {
+        let v = storage.get(&k).await.unwrap().unwrap();
+        out.push((k, v));
+    }
+    out
+}
+
+/// Text and hybrid results (ids and scores) of a few queries.
+fn answers(e: &Engine, emb: &mut HashEmbedder) -> Vec<Vec<(String, f32)>> {
+    let mut out = Vec::new();
+    for q in ["gzip compression", "spawn subprocesses", "module", "worker threads"] {
+        for mode in [Mode::Text, Mode::Hybrid, Mode::Vector] {
+            let opts = SearchOptions {
+                k: 10,
+                mode,
+                ..Default::default()
+            };
+            let hits = e.search_embedded(q, emb, &opts).unwrap();
+            out.push(hits.into_iter().map(|h| (h.id, h.score)).collect());
+        }
+    }
+    out
+}
+
+async fn damaged_segments_are_rebuilt_from_the_documents_store() {
+    let mut config = EngineConfig::default();
+    // Small enough that the merged segment gets an HNSW graph.
+    config.vectors.hnsw_threshold = 16;
+    let storage = MemoryStorage::new();
+    let mut e = Engine::new(config.clone()).unwrap();
+    let mut emb = HashEmbedder::new(64).unwrap();
+    let docs = sample_docs();
+    let (first, second) = docs.split_at(30);
+    e.add_embedded(first.to_vec(), &mut emb).unwrap();
+    e.commit(&storage).await.unwrap();
+    e.maintain();
+    assert_eq!(e.graph_segment_count(), 1);
+    e.add_embedded(second.to_vec(), &mut emb).unwrap();
+    e.remove(&["zlib"]);
+    e.commit(&storage).await.unwrap();
+    let expected = answers(&e, &mut emb);
+    let segments = storage.list("seg/").await.unwrap();
+    assert_eq!(segments.len(), 2);
+    // One documents-store record per segment, under the segment's id.
+    let records = storage.list("docstore/").await.unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .map(|k| &k["docstore/".len()..])
+            .collect::<Vec<_>>(),
+        segments
+            .iter()
+            .map(|k| &k["seg/".len()..])
+            .collect::<Vec<_>>()
+    );
+
+    // An intact index: nothing to do, nothing written.
+    let intact = snapshot(&storage).await;
+    let info = Engine::repair(&storage, config.clone()).await.unwrap();
+    assert_eq!((info.segments, info.generation), (0, 2));
+    assert_eq!(snapshot(&storage).await, intact);
+
+    // Each segment in turn: flipped, truncated, missing; each repaired.
+    type Damage = fn(&mut Vec<u8>) -> bool;
+    let damages: [(&str, Damage); 3] = [
+        ("flipped", |b| {
+            let mid = b.len() / 2;
+            b[mid] ^= 0x10;
+            true
+        }),
+        ("truncated", |b| {
+            b.truncate(b.len() - 7);
+            true
+        }),
+        ("missing", |_| false),
+    ];
+    for (round, (what, damage)) in damages.iter().enumerate() {
+        let keys = storage.list("seg/").await.unwrap();
+        let key = keys[round % keys.len()].clone();
+        let original = storage.get(&key).await.unwrap().unwrap();
+        let mut blob = original.clone();
+        if damage(&mut blob) {
+            storage.put(&key, &blob).await.unwrap();
+        } else {
+            storage.delete(&key).await.unwrap();
+        }
+        let err = Engine::open(&storage, config.clone()).await.unwrap_err();
+        assert_eq!(err.code(), "CORRUPT_DATA", "{what}: {err}");
+        let before = storage.get("manifest").await.unwrap();
+        let info = Engine::repair(&storage, config.clone()).await.unwrap();
+        assert_eq!(info.segments, 1, "{what}");
+        assert!(info.documents >= 20, "{what}: {info:?}");
+        assert_ne!(storage.get("manifest").await.unwrap(), before);
+        let back = Engine::open(&storage, config.clone()).await.unwrap();
+        assert_eq!(back.len(), e.len(), "{what}");
+        assert_eq!(back.generation(), info.generation);
+        assert_eq!(back.graph_segment_count(), 1, "{what}: the graph is rebuilt");
+        assert_eq!(answers(&back, &mut emb), expected, "{what}");
+        assert!(back.get("zlib").is_none(), "{what}: removals stay removed");
+        // The damaged blob was collected (or rewritten whole, when the rebuilt segment is the
+        // same bytes); every live segment has its record.
+        assert_eq!(storage.list("seg/").await.unwrap().len(), 2, "{what}");
+        if let Some(b) = storage.get(&key).await.unwrap() {
+            assert!(b == original, "{what}: a damaged blob is never kept");
+        }
+        let ids = |p: &str, v: Vec<String>| {
+            v.into_iter()
+                .map(|k| k[p.len()..].to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids("seg/", storage.list("seg/").await.unwrap()),
+            ids("docstore/", storage.list("docstore/").await.unwrap())
+        );
+    }
+
+    // A damaged segment whose record is damaged too: refused, naming it; nothing written.
+    let key = storage.list("seg/").await.unwrap().remove(0);
+    let record_key = format!("docstore/{}", &key["seg/".len()..]);
+    for k in [&key, &record_key] {
+        let mut b = storage.get(k).await.unwrap().unwrap();
+        let mid = b.len() / 2;
+        b[mid] ^= 0x01;
+        storage.put(k, &b).await.unwrap();
+    }
+    let damaged = snapshot(&storage).await;
+    let err = Engine::repair(&storage, config.clone()).await.unwrap_err();
+    assert_eq!(err.code(), "CORRUPT_DATA");
+    assert!(err.to_string().contains("stored documents of segment"), "{err}");
+    assert_eq!(snapshot(&storage).await, damaged);
+    // No record at all (an index written before the documents store): refused too.
+    storage.delete(&record_key).await.unwrap();
+    let err = Engine::repair(&storage, config.clone()).await.unwrap_err();
+    assert_eq!(err.code(), "CORRUPT_DATA");
+    assert!(err.to_string().contains("no copy"), "{err}");
+}
+
 async fn memory_storage_contract() {
     scry_core::storage::contract::run_all(&MemoryStorage::new()).await;
 }
@@ -190,6 +330,11 @@ mod native {
     #[test]
     fn memory_storage_contract() {
         block_on(super::memory_storage_contract());
+    }
+
+    #[test]
+    fn damaged_segments_are_rebuilt_from_the_documents_store() {
+        block_on(super::damaged_segments_are_rebuilt_from_the_documents_store());
     }
 
     #[test]
@@ -227,5 +372,10 @@ mod browser {
     #[wasm_bindgen_test]
     async fn memory_storage_contract() {
         super::memory_storage_contract().await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn damaged_segments_are_rebuilt_from_the_documents_store() {
+        super::damaged_segments_are_rebuilt_from_the_documents_store().await;
     }
 }

@@ -249,6 +249,30 @@ impl Store {
         }))
     }
 
+    /// Rebuilds the segments that fail their checks from the documents store and commits the
+    /// repaired index (scry-core's `Engine::repair`); resolves to `{ segments, documents,
+    /// generation }` (`segments: 0` when nothing was damaged). What cannot be repaired rejects
+    /// with `CORRUPT_DATA` and changes nothing. The caller holds the index's lock.
+    pub fn repair(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
+        let config: scry_core::EngineConfig =
+            from_js(options, "engine options", ENGINE_OPTION_KEYS)?;
+        let storage = Rc::clone(&self.inner);
+        Ok(future_to_promise(async move {
+            let info = scry_core::Engine::repair(&*storage, config)
+                .await
+                .map_err(js)?;
+            let out = js_sys::Object::new();
+            for (k, v) in [
+                ("segments", info.segments as f64),
+                ("documents", info.documents as f64),
+                ("generation", info.generation as f64),
+            ] {
+                js_sys::Reflect::set(&out, &JsValue::from_str(k), &JsValue::from_f64(v))?;
+            }
+            Ok(out.into())
+        }))
+    }
+
     /// The generation of the committed manifest (0 when nothing is committed yet).
     pub fn generation(&self) -> js_sys::Promise {
         let storage = Rc::clone(&self.inner);

@@ -17,6 +17,11 @@ use crate::vector::{VectorParams, VectorSegment};
 pub const SEGMENT_MAGIC: &[u8; 8] = b"SCRYSEG\0";
 /// Newest segment format this build writes and reads (2: vectors carry 2-bit residuals).
 pub const SEGMENT_VERSION: u16 = 2;
+/// Magic bytes of a documents-store record: a segment's documents and vector rows, kept apart
+/// from the segment so that a damaged segment can be rebuilt ([`Segment::rebuild`]).
+pub const DOCSTORE_MAGIC: &[u8; 8] = b"SCRYDOC\0";
+/// Newest documents-store format.
+pub const DOCSTORE_VERSION: u16 = 1;
 
 /// One immutable segment.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +115,66 @@ impl Segment {
         self.text.encode(&mut body);
         self.vectors.encode(&mut body);
         format::seal(SEGMENT_MAGIC, SEGMENT_VERSION, &body)
+    }
+
+    /// Encodes the segment's documents-store record: its documents and vector rows (not the
+    /// text index or the graph, which are rebuilt from them; a flag says whether there was a
+    /// graph), sealed with its own checksum.
+    pub fn encode_docstore(&self) -> Vec<u8> {
+        let mut body = Vec::new();
+        docs::encode(&self.docs, &mut body);
+        self.vectors.encode_rows(&mut body);
+        body.push(u8::from(self.vectors.has_graph()));
+        format::seal(DOCSTORE_MAGIC, DOCSTORE_VERSION, &body)
+    }
+
+    /// Rebuilds a segment from its documents-store record (`name` identifies it in errors):
+    /// the same documents in the same order (so the manifest's deletions still apply) with the
+    /// same vector rows; the text index is rebuilt with `analyzer`, and the graph (with
+    /// `params`) if the segment had one.
+    pub fn rebuild(
+        record: &[u8],
+        name: &str,
+        analyzer: &Analyzer,
+        params: &VectorParams,
+    ) -> Result<Self> {
+        let what = format!("stored documents of segment {name}");
+        let (_, body) = format::open(record, DOCSTORE_MAGIC, DOCSTORE_VERSION, &what)?;
+        let corrupt = |reason: String| CoreError::Corrupt {
+            what: what.clone(),
+            reason,
+        };
+        let mut r = Reader::new(body);
+        let docs = docs::decode(&mut r).map_err(|e| corrupt(e.to_string()))?;
+        let mut ids = HashSet::with_capacity(docs.len());
+        if !docs.iter().all(|d| ids.insert(d.id.as_str())) {
+            return Err(corrupt("duplicate document id".into()));
+        }
+        let n = docs.len() as u32;
+        let rows = VectorSegment::decode(&mut r, n).map_err(|e| corrupt(e.to_string()))?;
+        let graph = match r.u8().map_err(|e| corrupt(e.to_string()))? {
+            0 => false,
+            1 => true,
+            _ => return Err(corrupt("bad graph flag".into())),
+        };
+        if !r.is_empty() {
+            return Err(corrupt(format!("{} trailing bytes", r.remaining())));
+        }
+        let mut text = TextSegmentBuilder::new();
+        for d in &docs {
+            let texts = d.field_texts();
+            text.add(analyzer, [&texts[0], &texts[1], &texts[2], &texts[3]]);
+        }
+        let params = VectorParams {
+            hnsw_threshold: if graph { 0 } else { usize::MAX },
+            ..*params
+        };
+        let vectors = VectorSegment::merge(rows.dims(), &[&rows], |_, doc| Some(doc), &params);
+        Ok(Segment {
+            text: text.build(),
+            vectors,
+            docs,
+        })
     }
 
     /// Decodes and validates a segment blob; `name` identifies it in errors.

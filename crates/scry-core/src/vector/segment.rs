@@ -389,6 +389,16 @@ impl VectorSegment {
 
     /// Appends the encoded vectors.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        self.encode_with(out, true);
+    }
+
+    /// Appends the encoded vectors without the graph (the documents store's copy: the rows are
+    /// what cannot be recomputed without the model; the graph can).
+    pub fn encode_rows(&self, out: &mut Vec<u8>) {
+        self.encode_with(out, false);
+    }
+
+    fn encode_with(&self, out: &mut Vec<u8>, graph: bool) {
         put_varint(out, self.dims as u64);
         put_varint(out, self.rows() as u64);
         out.extend(self.codes.iter().map(|&c| c as u8));
@@ -406,7 +416,7 @@ impl VectorSegment {
             }
             None => out.push(0),
         }
-        match &self.graph {
+        match self.graph.as_ref().filter(|_| graph) {
             Some(g) => {
                 out.push(1);
                 g.encode(out);

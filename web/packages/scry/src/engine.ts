@@ -18,6 +18,7 @@ import type {
   Engine,
   EngineInfo,
   EngineOptions,
+  RepairInfo,
   StorageKind,
   Hit,
   ImageInput,
@@ -41,12 +42,17 @@ class EngineImpl implements Engine {
   readonly #version: string;
   readonly #model: string | undefined;
   readonly #storage: StorageKind;
+  readonly #repaired: RepairInfo | undefined;
 
-  constructor(backend: Backend, version: string, model: string | undefined, storage: StorageKind) {
+  constructor(
+    backend: Backend,
+    started: { version: string; model?: string; storage: StorageKind; repaired?: RepairInfo },
+  ) {
     this.#backend = backend;
-    this.#version = version;
-    this.#model = model;
-    this.#storage = storage;
+    this.#version = started.version;
+    this.#model = started.model;
+    this.#storage = started.storage;
+    this.#repaired = started.repaired;
   }
 
   #live(): Backend {
@@ -122,6 +128,7 @@ class EngineImpl implements Engine {
       version: this.#version,
       storage: this.#storage,
       ...(this.#model ? { model: this.#model } : {}),
+      ...(this.#repaired ? { repaired: this.#repaired } : {}),
     };
   }
 
@@ -145,12 +152,12 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
   const onModelProgress = resolved.onProgress;
   const backend: Backend = resolved.worker ? new WorkerBackend() : new InThreadBackend();
   try {
-    const { version, model, storage } = await backend.call(
+    const started = await backend.call(
       'init',
       [{ ...resolved.core }, resolved.model, resolved.storage, resolved.staticIndex, resolved.gpu],
       { onProgress: onModelProgress && ((p) => onModelProgress(p as ModelProgress)) },
     );
-    return new EngineImpl(backend, version, model, storage);
+    return new EngineImpl(backend, started);
   } catch (e) {
     await backend.terminate();
     throw e;

@@ -19,6 +19,7 @@ export type {
   Hit,
   ImageInput,
   RawImage,
+  RepairInfo,
   HnswOptions,
   MetaValue,
   ModelProgress,

@@ -20,7 +20,7 @@ test('defaults: no worker in Node, name "default", in memory', () => {
   const o = resolveEngineOptions(undefined);
   assert.deepEqual(o, {
     name: 'default',
-    storage: { kind: 'memory', name: 'default', memoryFallback: false },
+    storage: { kind: 'memory', name: 'default', memoryFallback: false, repair: false },
     worker: false,
     core: {},
     gpu: 'auto',
@@ -99,7 +99,17 @@ test('gpu: auto, webgpu or cpu; anything else is rejected', () => {
 
 test('storage: memory or indexeddb, named after the index; anything else is rejected', () => {
   const o = resolveEngineOptions({ name: 'docs', storage: 'indexeddb' });
-  assert.deepEqual(o.storage, { kind: 'indexeddb', name: 'docs', memoryFallback: false });
+  assert.deepEqual(o.storage, {
+    kind: 'indexeddb',
+    name: 'docs',
+    memoryFallback: false,
+    repair: false,
+  });
+  assert.equal(resolveEngineOptions({ repair: true }).storage.repair, true);
+  assert.throws(
+    () => resolveEngineOptions({ repair: 'yes' }),
+    (e: unknown) => (e as { code?: string }).code === 'INVALID_OPTIONS',
+  );
   assert.equal(resolveEngineOptions({ memoryFallback: true }).storage.memoryFallback, true);
   for (const bad of ['localStorage', 1, true]) {
     assert.throws(
@@ -115,6 +125,7 @@ test('storage: file needs a path (a directory, Node.js); path is only for file',
     kind: 'file',
     name: 'default',
     memoryFallback: false,
+    repair: false,
     path: 'out/index',
   });
   for (const bad of [

@@ -7,6 +7,7 @@ import type {
   ImageInput,
   ModelProgress,
   StaticIndexInfo,
+  RepairInfo,
   StorageKind,
 } from '../public/types.js';
 import { fetchManifest, loadModelFiles, manifestEntry } from './model.js';
@@ -82,6 +83,8 @@ export class Core {
   #options: Record<string, unknown> = {};
   /** The index's database when `storage: 'indexeddb'`. */
   #store: WasmStore | undefined;
+  /** What `repair` rebuilt at start. */
+  #repaired: RepairInfo | undefined;
   /** The index's directory when `storage: 'file'` (behind `#store`). */
   #files: FileBackend | undefined;
   #lockName = '';
@@ -108,10 +111,15 @@ export class Core {
   async init(
     options: Record<string, unknown>,
     model: ResolvedModel | undefined,
-    storage: ResolvedStorage = { kind: 'memory', name: 'default', memoryFallback: false },
+    storage: ResolvedStorage = {
+      kind: 'memory',
+      name: 'default',
+      memoryFallback: false,
+      repair: false,
+    },
     staticIndex?: ResolvedStaticIndex,
     gpu: GpuChoice = 'auto',
-  ): Promise<{ version: string; model?: string; storage: StorageKind }> {
+  ): Promise<{ version: string; model?: string; storage: StorageKind; repaired?: RepairInfo }> {
     const wasm = await loadWasm();
     this.dispose();
     this.#options = options;
@@ -136,7 +144,7 @@ export class Core {
       const db = `scry:${storage.name}`;
       this.#lockName = db;
       // On failure the caller closes the core (and so releases a directory's lock).
-      engine = await this.#store.openEngine(options);
+      engine = await this.#openStored(this.#store, options, storage.repair);
       // Other tabs of IndexedDB; a directory has one writer (its lock).
       if (!this.#files && typeof BroadcastChannel !== 'undefined') {
         this.#channel = new BroadcastChannel(db);
@@ -178,8 +186,30 @@ export class Core {
     return {
       version: wasm.version(),
       storage: this.#files ? 'file' : this.#store ? 'indexeddb' : 'memory',
+      ...(this.#repaired ? { repaired: this.#repaired } : {}),
       ...(this.#model ? { model: this.#model.modelId } : {}),
     };
+  }
+
+  /**
+   * Opens the stored index; with `repair`, a `CORRUPT_DATA` failure rebuilds the damaged
+   * segments from the documents store (under the index's lock, like a commit) and opens again.
+   */
+  async #openStored(
+    store: WasmStore,
+    options: Record<string, unknown>,
+    repair: boolean,
+  ): Promise<WasmEngine> {
+    try {
+      return await store.openEngine(options);
+    } catch (e) {
+      if (!repair || (e as { code?: unknown }).code !== 'CORRUPT_DATA') throw e;
+    }
+    const report = await withLock(this.#lockName, () => store.repair(options));
+    if (report.segments > 0) {
+      this.#repaired = { segments: report.segments, documents: report.documents };
+    }
+    return store.openEngine(options);
   }
 
   /**
@@ -703,6 +733,7 @@ export class Core {
   dispose(): void {
     void this.#files?.close();
     this.#files = undefined;
+    this.#repaired = undefined;
     this.#channel?.close();
     this.#channel = undefined;
     this.#store?.free();

@@ -43,6 +43,8 @@ export interface ResolvedStorage {
   path?: string;
   /** Start in memory where IndexedDB cannot be opened. */
   memoryFallback: boolean;
+  /** Rebuild damaged segments from the documents store at start. */
+  repair: boolean;
 }
 
 /** The static index part of the engine options, resolved. */
@@ -194,6 +196,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'name',
       'storage',
       'memoryFallback',
+      'repair',
       'path',
       'worker',
       'boosts',
@@ -225,6 +228,8 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   }
   const memoryFallback = o['memoryFallback'] ?? false;
   if (typeof memoryFallback !== 'boolean') fail('memoryFallback must be a boolean');
+  const repair = o['repair'] ?? false;
+  if (typeof repair !== 'boolean') fail('repair must be a boolean');
   const worker = o['worker'] ?? workersAvailable();
   if (typeof worker !== 'boolean') fail('worker must be a boolean');
   if (worker && !workersAvailable()) fail('worker: true needs a browser with Web Workers');
@@ -275,7 +280,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   }
   const resolved: ResolvedEngineOptions = {
     name,
-    storage: { kind, name, memoryFallback, ...(kind === 'file' ? { path: path as string } : {}) },
+    storage: { kind, name, memoryFallback, repair, ...(kind === 'file' ? { path: path as string } : {}) },
     worker,
     core,
     gpu,

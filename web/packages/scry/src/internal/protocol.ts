@@ -2,6 +2,7 @@
 
 import type { ScryErrorCode } from '../public/errors.js';
 import type {
+  RepairInfo,
   StorageKind,
   AddProgress,
   GpuInfo,
@@ -21,7 +22,7 @@ export interface CoreMethods {
       staticIndex: ResolvedStaticIndex | undefined,
       gpu: GpuChoice,
     ];
-    result: { version: string; model?: string; storage: StorageKind };
+    result: { version: string; model?: string; storage: StorageKind; repaired?: RepairInfo };
   };
   add: { args: [documents: unknown[]]; result: void };
   update: { args: [documents: unknown[]]; result: void };

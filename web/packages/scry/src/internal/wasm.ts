@@ -98,6 +98,7 @@ export interface WasmStore {
   generation(): Promise<number>;
   write(batch: WasmCommitBatch): Promise<void>;
   collectGarbage(batch: WasmCommitBatch): Promise<number>;
+  repair(options: unknown): Promise<{ segments: number; documents: number; generation: number }>;
   free(): void;
 }
 

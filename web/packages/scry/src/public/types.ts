@@ -176,6 +176,16 @@ export interface EngineOptions {
    */
   memoryFallback?: boolean;
   /**
+   * With a stored index (`'indexeddb'`, `'file'`): when stored segments are damaged (flipped or
+   * truncated bytes, a missing blob), rebuild them from the index's documents store at start
+   * and commit the repaired index, instead of rejecting with `CORRUPT_DATA`.
+   * `info().repaired` tells what was rebuilt. What cannot be repaired (a damaged manifest, a
+   * segment whose stored copy is damaged too or was written before scry kept one) still
+   * rejects with `CORRUPT_DATA` and changes nothing. Default `false`: damage is reported,
+   * never silently changed.
+   */
+  repair?: boolean;
+  /**
    * Run the engine in a dedicated Web Worker so the page's thread never blocks.
    * Default `true` where `Worker` exists (browsers), `false` in Node.js.
    */
@@ -396,8 +406,18 @@ export interface EngineInfo {
   storage: StorageKind;
   /** The static index, if the engine has one: what is loaded and what it cost. */
   staticIndex?: StaticIndexInfo;
+  /** What `repair: true` rebuilt when the engine started, if anything was damaged. */
+  repaired?: RepairInfo;
   /** Where vector scans run ({@link EngineOptions.gpu}). */
   gpu: GpuInfo;
+}
+
+/** Segments rebuilt from the documents store ({@link EngineOptions.repair}). */
+export interface RepairInfo {
+  /** Segments rebuilt. */
+  segments: number;
+  /** Documents they hold. */
+  documents: number;
 }
 
 /** The GPU side of an engine ({@link EngineInfo.gpu}). */
