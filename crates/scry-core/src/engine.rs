@@ -1446,7 +1446,11 @@ impl Engine {
 
 /// Reads and checks the stored segment of a manifest entry: present, intact (checksum,
 /// structure), the content the manifest names, with vectors of the index's dimension.
-async fn load_segment<S: Storage>(storage: &S, entry: &SegmentEntry, dims: usize) -> Result<Segment> {
+async fn load_segment<S: Storage>(
+    storage: &S,
+    entry: &SegmentEntry,
+    dims: usize,
+) -> Result<Segment> {
     let key = format!("{SEGMENT_PREFIX}{}", entry.id);
     let blob = storage.get(&key).await?.ok_or_else(|| CoreError::Corrupt {
         what: format!("segment {}", entry.id),
@@ -1533,12 +1537,8 @@ impl Engine {
                              from (written before scry kept one)"
                         .into(),
                 })?;
-            let seg = Segment::rebuild(
-                &record,
-                &entry.id,
-                &engine.analyzer,
-                &engine.config.vectors,
-            )?;
+            let seg =
+                Segment::rebuild(&record, &entry.id, &engine.analyzer, &engine.config.vectors)?;
             check_rebuilt(&seg, entry, dims)?;
             let blob = seg.encode();
             let id = content_id(&blob);

@@ -182,7 +182,12 @@ async fn snapshot(storage: &MemoryStorage) -> Vec<(String, Vec<u8>)> {
 /// Text and hybrid results (ids and scores) of a few queries.
 fn answers(e: &Engine, emb: &mut HashEmbedder) -> Vec<Vec<(String, f32)>> {
     let mut out = Vec::new();
-    for q in ["gzip compression", "spawn subprocesses", "module", "worker threads"] {
+    for q in [
+        "gzip compression",
+        "spawn subprocesses",
+        "module",
+        "worker threads",
+    ] {
         for mode in [Mode::Text, Mode::Hybrid, Mode::Vector] {
             let opts = SearchOptions {
                 k: 10,
@@ -268,7 +273,11 @@ async fn damaged_segments_are_rebuilt_from_the_documents_store() {
         let back = Engine::open(&storage, config.clone()).await.unwrap();
         assert_eq!(back.len(), e.len(), "{what}");
         assert_eq!(back.generation(), info.generation);
-        assert_eq!(back.graph_segment_count(), 1, "{what}: the graph is rebuilt");
+        assert_eq!(
+            back.graph_segment_count(),
+            1,
+            "{what}: the graph is rebuilt"
+        );
         assert_eq!(answers(&back, &mut emb), expected, "{what}");
         assert!(back.get("zlib").is_none(), "{what}: removals stay removed");
         // The damaged blob was collected (or rewritten whole, when the rebuilt segment is the
@@ -300,7 +309,10 @@ async fn damaged_segments_are_rebuilt_from_the_documents_store() {
     let damaged = snapshot(&storage).await;
     let err = Engine::repair(&storage, config.clone()).await.unwrap_err();
     assert_eq!(err.code(), "CORRUPT_DATA");
-    assert!(err.to_string().contains("stored documents of segment"), "{err}");
+    assert!(
+        err.to_string().contains("stored documents of segment"),
+        "{err}"
+    );
     assert_eq!(snapshot(&storage).await, damaged);
     // No record at all (an index written before the documents store): refused too.
     storage.delete(&record_key).await.unwrap();
