@@ -280,7 +280,13 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   }
   const resolved: ResolvedEngineOptions = {
     name,
-    storage: { kind, name, memoryFallback, repair, ...(kind === 'file' ? { path: path as string } : {}) },
+    storage: {
+      kind,
+      name,
+      memoryFallback,
+      repair,
+      ...(kind === 'file' ? { path: path as string } : {}),
+    },
     worker,
     core,
     gpu,
