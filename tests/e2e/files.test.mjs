@@ -14,7 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +176,34 @@ test('one writer per directory: a second engine is refused until the first is go
   const third = await createEngine({ storage: 'file', path: dir });
   assert.equal((await third.info()).documents, 1);
   await third.dispose();
+
+  // A lock naming this process that this process does not hold: left by an earlier process
+  // with the same pid (a restarted container), taken over.
+  const lock = join(dir, '.lock');
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'old' }));
+  const fourth = await createEngine({ storage: 'file', path: dir });
+  // Files scry did not write are not keys: they neither break a commit nor get collected.
+  writeFileSync(join(dir, 'seg', 'Thumbs.DB'), 'x');
+  await fourth.add([{ id: 'b', title: 'Beta', body: 'Second document.' }]);
+  await fourth.dispose();
+  assert.ok(existsSync(join(dir, 'seg', 'Thumbs.DB')) && !existsSync(lock));
+  // Locks that cannot be checked from here are left to the user.
+  for (const held of [
+    JSON.stringify({ pid: 1, host: 'another-host', nonce: 'x' }),
+    'not a lock scry wrote',
+  ]) {
+    writeFileSync(lock, held);
+    await rejects(createEngine({ storage: 'file', path: dir }), 'STORAGE_LOCKED');
+    assert.equal(readFileSync(lock, 'utf8'), held);
+  }
+  rmSync(lock);
+  // Two engines racing for one directory: exactly one gets it.
+  const race = await Promise.allSettled(
+    [1, 2].map(() => createEngine({ storage: 'file', path: dir })),
+  );
+  assert.deepEqual(race.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(race.find((r) => r.status === 'rejected').reason.code, 'STORAGE_LOCKED');
+  await race.find((r) => r.status === 'fulfilled').value.dispose();
 });
 
 test('kill -9 in the middle of commits loses at most the commit in flight', async (t) => {
@@ -186,7 +214,8 @@ test('kill -9 in the middle of commits loses at most the commit in flight', asyn
     const child = spawn(process.execPath, [WRITER, dir, 'commit'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // 'close', not 'exit': every line the child printed has been read by then.
+    const exited = new Promise((resolve) => child.on('close', resolve));
     const lines = createInterface({ input: child.stdout });
     // Kill after a few commits, at a moment that varies with the round (mid-commit or between).
     const target = 2 + (round % 3);
@@ -196,7 +225,7 @@ test('kill -9 in the middle of commits loses at most the commit in flight', asyn
         committed = JSON.parse(line).committed;
         if (++seen === target) setTimeout(resolve, (round * 7) % 25);
       });
-      child.on('exit', resolve);
+      child.on('close', resolve);
     });
     child.kill('SIGKILL');
     await exited;
@@ -305,6 +334,10 @@ test('corrupt files are reported and left as they are, or repaired when asked', 
   assert.match(execFileSync(CLI, ['repair', dir], { encoding: 'utf8' }), /intact/);
   const fixed = await createEngine({ storage: 'file', path: dir });
   assert.equal((await fixed.info()).documents, 50);
+  // The CLI does not repair a folder an engine is writing.
+  const cli = spawnSync(CLI, ['repair', dir], { encoding: 'utf8' });
+  assert.notEqual(cli.status, 0);
+  assert.match(cli.stderr, /being written by process \d+/);
   await fixed.dispose();
 
   writeFileSync(join(dir, 'manifest'), 'not a manifest');

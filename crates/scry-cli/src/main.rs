@@ -517,8 +517,30 @@ fn open_index_with(path: &Path, config: EngineConfig) -> Result<Engine, CliError
     if !path.join(scry_core::engine::MANIFEST_KEY).is_file() {
         return Err(read_err(path, "not a scry index (no manifest)"));
     }
-    let storage = FileStorage::open(path)?;
+    // Read what is committed, leaving a commit in progress (the npm package's `storage:
+    // 'file'` writing this folder) to its writer.
+    let storage = FileStorage::open_reader(path);
     Ok(block_on(Engine::open(&storage, config))?)
+}
+
+/// The holder of an index folder's `.lock` (the npm package's `storage: 'file'` writes it) when
+/// that process is alive on this host, or the lock's contents when they cannot be checked.
+fn live_writer(index: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(index.join(".lock")).ok()?;
+    let holder: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let pid = holder.get("pid").and_then(serde_json::Value::as_u64);
+    let host = holder.get("host").and_then(serde_json::Value::as_str);
+    let this_host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned());
+    match (pid, host, this_host) {
+        // Linux: a process of this host is alive while /proc/<pid> exists.
+        (Some(pid), Some(host), Some(this)) if host == this => std::path::Path::new("/proc")
+            .join(pid.to_string())
+            .exists()
+            .then(|| format!("process {pid}")),
+        _ => Some(text.trim().to_owned()),
+    }
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -674,6 +696,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Repair { index } => {
             if !index.join(scry_core::engine::MANIFEST_KEY).is_file() {
                 return Err(read_err(&index, "not a scry index (no manifest)"));
+            }
+            if let Some(writer) = live_writer(&index) {
+                return Err(read_err(
+                    &index,
+                    format!(
+                        "being written by {writer} (its .lock); stop it first, or delete the \
+                         .lock if no such process uses the folder"
+                    ),
+                ));
             }
             let storage = FileStorage::open(&index)?;
             let info = block_on(Engine::repair(&storage, EngineConfig::default()))?;

@@ -47,6 +47,14 @@ impl FileStorage {
         Ok(s)
     }
 
+    /// Opens the store at `root` to read what is committed, without finishing or discarding an
+    /// interrupted batch (which may be another process's commit in progress): a batch's puts
+    /// land before its manifest, and deletes only remove what no manifest references, so the
+    /// committed state is readable at every step of a commit.
+    pub fn open_reader(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
     /// The directory.
     pub fn root(&self) -> &Path {
         &self.root
@@ -139,7 +147,8 @@ impl Storage for FileStorage {
                 }
                 if path.is_dir() {
                     stack.push(path);
-                } else if key.starts_with(prefix) {
+                } else if key.starts_with(prefix) && check_key(&key).is_ok() {
+                    // Files scry did not write (`.DS_Store`, an editor's backup) are not keys.
                     out.push(key);
                 }
             }
@@ -190,6 +199,25 @@ mod tests {
     fn passes_the_storage_contract() {
         let s = FileStorage::open(tmp("contract")).unwrap();
         futures::executor::block_on(crate::storage::contract::run_all(&s));
+    }
+
+    #[test]
+    fn a_reader_leaves_a_commit_in_progress_alone_and_skips_foreign_files() {
+        let root = tmp("reader");
+        let s = FileStorage::open(&root).unwrap();
+        futures::executor::block_on(s.put("seg/a", b"1")).unwrap();
+        fs::write(root.join("seg").join("Thumbs.DB"), b"x").unwrap();
+        // Another writer's commit, marked but not applied yet.
+        fs::create_dir_all(root.join(JOURNAL)).unwrap();
+        fs::write(root.join(JOURNAL).join("0"), b"2").unwrap();
+        fs::write(root.join(JOURNAL).join(COMMITTED), "P 0 seg/b\n").unwrap();
+        let r = FileStorage::open_reader(&root);
+        assert_eq!(
+            futures::executor::block_on(r.list("seg/")).unwrap(),
+            vec!["seg/a".to_owned()]
+        );
+        assert!(root.join(JOURNAL).join(COMMITTED).exists());
+        assert!(root.join(JOURNAL).join("0").exists());
     }
 
     #[test]

@@ -56,7 +56,8 @@ impl Storage for Backend {
 /// A backend written in JavaScript: an object with `get(key)` → `Promise<Uint8Array |
 /// undefined>`, `list(prefix)` → `Promise<string[]>` (sorted) and `commit(keys, values,
 /// deletes)` → `Promise<void>` (atomic: all of it or none). A rejection's `code` is kept when it
-/// is a storage code (`STORAGE_QUOTA_EXCEEDED`, `STORAGE_LOCKED`, ...), else `STORAGE_FAILED`.
+/// is one a backend may give (`STORAGE_QUOTA_EXCEEDED`, `STORAGE_LOCKED`, `CORRUPT_DATA`,
+/// `DISPOSED`, ...), else it becomes `STORAGE_FAILED`.
 struct JsStorage {
     get: js_sys::Function,
     list: js_sys::Function,
@@ -65,11 +66,13 @@ struct JsStorage {
 }
 
 /// The storage codes a JavaScript backend may reject with.
-const JS_STORAGE_CODES: [&str; 4] = [
+const JS_STORAGE_CODES: [&str; 6] = [
     "STORAGE_FAILED",
     "STORAGE_QUOTA_EXCEEDED",
     "STORAGE_LOCKED",
     "STORAGE_OPEN_FAILED",
+    "CORRUPT_DATA",
+    "DISPOSED",
 ];
 
 fn backend_error(what: &str, e: &JsValue) -> scry_core::CoreError {

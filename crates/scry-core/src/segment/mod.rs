@@ -167,6 +167,8 @@ impl Segment {
         }
         let params = VectorParams {
             hnsw_threshold: if graph { 0 } else { usize::MAX },
+            // Originals the record holds are kept, whatever the caller's settings.
+            keep_f32: true,
             ..*params
         };
         let vectors = VectorSegment::merge(rows.dims(), &[&rows], |_, doc| Some(doc), &params);

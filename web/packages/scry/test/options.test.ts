@@ -105,9 +105,9 @@ test('storage: memory or indexeddb, named after the index; anything else is reje
     memoryFallback: false,
     repair: false,
   });
-  assert.equal(resolveEngineOptions({ repair: true }).storage.repair, true);
+  assert.equal(resolveEngineOptions({ storage: 'indexeddb', repair: true }).storage.repair, true);
   assert.throws(
-    () => resolveEngineOptions({ repair: 'yes' }),
+    () => resolveEngineOptions({ storage: 'indexeddb', repair: 'yes' }),
     (e: unknown) => (e as { code?: string }).code === 'INVALID_OPTIONS',
   );
   assert.equal(resolveEngineOptions({ memoryFallback: true }).storage.memoryFallback, true);
@@ -134,6 +134,7 @@ test('storage: file needs a path (a directory, Node.js); path is only for file',
     { storage: 'file', path: 3 },
     { storage: 'indexeddb', path: 'out' },
     { path: 'out' },
+    { repair: true },
   ]) {
     assert.throws(
       () => resolveEngineOptions(bad),

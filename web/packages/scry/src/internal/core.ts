@@ -142,7 +142,8 @@ export class Core {
     }
     if (this.#store) {
       const db = `scry:${storage.name}`;
-      this.#lockName = db;
+      // A directory is locked by its path (names are IndexedDB's).
+      this.#lockName = this.#files ? `scry-file:${this.#files.root}` : db;
       // On failure the caller closes the core (and so releases a directory's lock).
       engine = await this.#openStored(this.#store, options, storage.repair);
       // Other tabs of IndexedDB; a directory has one writer (its lock).
@@ -474,7 +475,9 @@ export class Core {
           }
           const { generation } = this.#get().finishCommit(batch);
           this.#channel?.postMessage({ generation });
-          await store.collectGarbage(batch);
+          // The change is committed: blobs left behind by a failed collection are collected by
+          // a later commit, and the caller is not told of a failure that lost nothing.
+          await store.collectGarbage(batch).catch(() => undefined);
         } finally {
           batch.free();
         }

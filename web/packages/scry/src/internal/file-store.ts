@@ -22,6 +22,7 @@ interface Fs {
   readFile(path: string): Promise<Uint8Array>;
   readFile(path: string, encoding: 'utf8'): Promise<string>;
   writeFile(path: string, data: string, options: { flag: 'wx' }): Promise<void>;
+  link(existing: string, path: string): Promise<void>;
   readdir(path: string, options: { withFileTypes: true }): Promise<DirEntry[]>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options: { recursive: true; force: true }): Promise<void>;
@@ -53,6 +54,9 @@ interface NodeApis {
 }
 
 let apis: Promise<NodeApis> | undefined;
+
+/** The directories this process holds the lock of. */
+const HELD = new Set<string>();
 
 function nodeApis(): Promise<NodeApis> {
   apis ??= (async () => {
@@ -105,15 +109,21 @@ function storageError(what: string, e: unknown): ScryError {
 }
 
 /** The key rule of scry-core's `check_key`. */
-function checkKey(key: string): void {
-  const ok =
+function validKey(key: string): boolean {
+  return (
     key.length > 0 &&
     key.length <= 200 &&
     !key.startsWith('/') &&
     !key.startsWith('.') &&
     !key.includes('..') &&
-    /^[a-z0-9._/-]+$/.test(key);
-  if (!ok) throw new ScryError('STORAGE_FAILED', `invalid storage key ${JSON.stringify(key)}`);
+    /^[a-z0-9._/-]+$/.test(key)
+  );
+}
+
+function checkKey(key: string): void {
+  if (!validKey(key)) {
+    throw new ScryError('STORAGE_FAILED', `invalid storage key ${JSON.stringify(key)}`);
+  }
 }
 
 /** The backend behind wasm's `Store.withBackend` for `storage: 'file'`. */
@@ -123,6 +133,8 @@ export class FileBackend {
   #closed = false;
   /** A commit passed its commit point but was not fully applied: finish it before anything. */
   #unfinished = false;
+  /** What our `.lock` holds (released only if it still does). */
+  #lockText = '';
 
   private constructor(root: string, node: NodeApis) {
     this.#root = root;
@@ -161,44 +173,98 @@ export class FileBackend {
   }
 
   async #lock(): Promise<void> {
-    const { fs, join, hostname, pid, alive } = this.#node;
-    const file = join(this.#root, LOCK);
-    const mine = JSON.stringify({ pid, host: hostname() });
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await fs.writeFile(file, mine, { flag: 'wx' });
-        return;
-      } catch (e) {
-        if (errno(e) !== 'EEXIST') {
-          throw new ScryError('STORAGE_OPEN_FAILED', `cannot lock ${this.#root}: ${String(e)}`, {
-            cause: e,
-          });
-        }
-      }
-      let holder: { pid?: unknown; host?: unknown } = {};
-      try {
-        holder = JSON.parse(await fs.readFile(file, 'utf8')) as typeof holder;
-      } catch {
-        // Unreadable or half-written: a writer that died while taking the lock.
-      }
-      const live =
-        typeof holder.pid === 'number' &&
-        (holder.host !== hostname() || (holder.pid === pid ? true : alive(holder.pid)));
-      if (live) {
-        const who =
-          holder.pid === pid && holder.host === hostname()
-            ? 'another engine of this process'
-            : `process ${String(holder.pid)} on ${String(holder.host)}`;
-        throw new ScryError(
-          'STORAGE_LOCKED',
-          `${this.#root} is being written by ${who}; dispose that engine first (or delete ` +
-            `${file} if no such process uses it)`,
-        );
-      }
-      // A crashed writer's lock: take it over.
-      await fs.rm(file, { recursive: true, force: true });
+    const { join, hostname } = this.#node;
+    const root = this.#root;
+    const file = join(root, LOCK);
+    const host = hostname();
+    const locked = (who: string) =>
+      new ScryError(
+        'STORAGE_LOCKED',
+        `${root} is being written by ${who}; dispose that engine first (or delete ${file} ` +
+          `if no such process uses it)`,
+      );
+    // Claimed at once (before any await), so engines of this process never race for it.
+    if (HELD.has(root)) throw locked('another engine of this process');
+    HELD.add(root);
+    try {
+      await this.#takeLock(file, host, locked);
+    } catch (e) {
+      HELD.delete(root);
+      throw e;
     }
-    throw new ScryError('STORAGE_LOCKED', `could not take the lock ${file}`);
+  }
+
+  async #takeLock(file: string, host: string, locked: (who: string) => ScryError): Promise<void> {
+    const { fs, join, pid, alive } = this.#node;
+    const root = this.#root;
+    const failed = (e: unknown) =>
+      new ScryError('STORAGE_OPEN_FAILED', `cannot lock ${root}: ${String(e)}`, { cause: e });
+    // The lock appears whole or not at all: written to a file of our own, then hard-linked.
+    const nonce = Math.random().toString(36).slice(2);
+    const mine = JSON.stringify({ pid, host, nonce });
+    const tmp = join(root, `${LOCK}.${pid}.${nonce}`);
+    try {
+      await fs.writeFile(tmp, mine, { flag: 'wx' });
+    } catch (e) {
+      throw failed(e);
+    }
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          await fs.link(tmp, file);
+          this.#lockText = mine;
+          return;
+        } catch (e) {
+          if (errno(e) !== 'EEXIST') throw failed(e);
+        }
+        let text: string;
+        try {
+          text = await fs.readFile(file, 'utf8');
+        } catch (e) {
+          if (errno(e) === 'ENOENT') continue; // released meanwhile
+          throw failed(e);
+        }
+        let holder: { pid?: unknown; host?: unknown } = {};
+        try {
+          holder = JSON.parse(text) as typeof holder;
+        } catch {
+          // Not a lock scry wrote: left to the user (the message says how).
+        }
+        // Only a lock of this host can be checked. One naming this process is from an earlier
+        // process that had the same pid (a restarted container): this one holds no lock on
+        // this directory but the one it is taking.
+        const stale =
+          typeof holder.pid === 'number' &&
+          holder.host === host &&
+          (holder.pid === pid || !alive(holder.pid));
+        if (!stale) {
+          throw locked(
+            typeof holder.pid === 'number'
+              ? `process ${String(holder.pid)} on ${String(holder.host)}`
+              : 'an unknown writer',
+          );
+        }
+        // Take it over: move it aside, then check that what moved is the lock judged stale
+        // (another process may have taken it over first).
+        const aside = join(root, `${LOCK}.stale.${pid}.${nonce}`);
+        try {
+          await fs.rename(file, aside);
+        } catch (e) {
+          if (errno(e) === 'ENOENT') continue;
+          throw failed(e);
+        }
+        const moved = await fs.readFile(aside, 'utf8').catch(() => '');
+        if (moved !== text) {
+          await fs.link(aside, file).catch(() => undefined);
+          await fs.unlink(aside).catch(() => undefined);
+          throw locked('another process (it took the lock over at the same time)');
+        }
+        await fs.unlink(aside).catch(() => undefined);
+      }
+      throw locked('another process');
+    } finally {
+      await fs.unlink(tmp).catch(() => undefined);
+    }
   }
 
   async #recover(): Promise<void> {
@@ -288,7 +354,8 @@ export class FileBackend {
         const key = rel === '' ? entry.name : `${rel}/${entry.name}`;
         if (key.startsWith('.')) continue;
         if (entry.isDirectory()) await walk(join(dir, entry.name), key);
-        else if (entry.isFile() && key.startsWith(prefix)) out.push(key);
+        // Files scry did not write (an editor's backup, `.DS_Store`) are not keys.
+        else if (entry.isFile() && key.startsWith(prefix) && validKey(key)) out.push(key);
       }
     };
     await walk(this.#root, '');
@@ -303,18 +370,22 @@ export class FileBackend {
     }
     keys.forEach(checkKey);
     deletes.forEach(checkKey);
-    const { fs, join } = this.#node;
+    const { fs, join, dirname } = this.#node;
     const journal = join(this.#root, JOURNAL);
+    // Directories the puts land in: made before the commit point, synced after the apply.
+    const dirs = new Set(keys.map((k) => dirname(join(this.#root, k))));
     let ops = '';
     try {
       await fs.rm(journal, { recursive: true, force: true });
       await fs.mkdir(journal, { recursive: true });
+      for (const dir of dirs) await fs.mkdir(dir, { recursive: true });
       for (let i = 0; i < keys.length; i++) {
         await this.#writeSynced(join(journal, String(i)), values[i] ?? new Uint8Array());
         ops += `P ${i} ${keys[i] ?? ''}\n`;
       }
       for (const key of deletes) ops += `D ${key}\n`;
       await this.#writeSynced(join(journal, 'ops'), ops);
+      await this.#syncDir(journal);
     } catch (e) {
       // Nothing is committed; the next commit or open clears the journal.
       throw storageError('writing the commit', e);
@@ -322,15 +393,22 @@ export class FileBackend {
     try {
       // The commit point.
       await fs.rename(join(journal, 'ops'), join(journal, COMMITTED));
+      await this.#syncDir(journal);
     } catch (e) {
       throw storageError('committing', e);
     }
-    // Committed from here on: what fails below is finished by the next call (or open).
+    // Committed: the caller is told so. What fails from here on (applying the journal) is
+    // finished by the next call, or the next open, before anything is read.
     this.#unfinished = true;
-    await this.#apply(ops);
-    await this.#syncDir(this.#root);
-    await this.#recover();
-    this.#unfinished = false;
+    try {
+      await this.#apply(ops);
+      for (const dir of dirs) await this.#syncDir(dir);
+      await this.#syncDir(this.#root);
+      await this.#recover();
+      this.#unfinished = false;
+    } catch {
+      // Left for #ready.
+    }
   }
 
   async #writeSynced(path: string, data: Uint8Array | string): Promise<void> {
@@ -361,11 +439,15 @@ export class FileBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const file = this.#node.join(this.#root, LOCK);
     try {
-      await this.#node.fs.unlink(this.#node.join(this.#root, LOCK));
+      if ((await this.#node.fs.readFile(file, 'utf8')) === this.#lockText) {
+        await this.#node.fs.unlink(file);
+      }
     } catch {
       // Already gone; a stale lock is taken over anyway.
     }
+    HELD.delete(this.#root);
   }
 }
 

@@ -230,6 +230,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
   if (typeof memoryFallback !== 'boolean') fail('memoryFallback must be a boolean');
   const repair = o['repair'] ?? false;
   if (typeof repair !== 'boolean') fail('repair must be a boolean');
+  if (repair && kind === 'memory') fail(`repair is for stored indexes ('indexeddb' or 'file')`);
   const worker = o['worker'] ?? workersAvailable();
   if (typeof worker !== 'boolean') fail('worker must be a boolean');
   if (worker && !workersAvailable()) fail('worker: true needs a browser with Web Workers');

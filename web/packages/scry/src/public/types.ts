@@ -163,9 +163,11 @@ export interface EngineOptions {
    * missing. Every `add` and `remove` is committed atomically (a crash or `kill -9` mid-commit
    * leaves the previous commit, finished or discarded when the directory is opened again).
    * The layout is that of the `scry` CLI (`scry search <path>` reads it). One engine writes a
-   * directory at a time: another one rejects with `STORAGE_LOCKED` until the first is
-   * disposed or its process has exited. A full disk rejects with `STORAGE_QUOTA_EXCEEDED`
-   * and keeps the previous commit.
+   * directory at a time (its `.lock` names the writer's process and host): another one
+   * rejects with `STORAGE_LOCKED` until the first is disposed or its process has exited. A
+   * lock left by a process of another host is not taken over (it cannot be checked from
+   * here): delete it once no such process uses the directory. A full disk rejects with
+   * `STORAGE_QUOTA_EXCEEDED` and keeps the previous commit.
    */
   path?: string;
   /**
