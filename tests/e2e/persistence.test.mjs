@@ -160,6 +160,43 @@ test('the browser killed during commits: always exactly one whole commit, 20 tim
   }
 });
 
+test('the browser clears the database under two tabs: what they hold is written back', async () => {
+  const context = await browser.newContext();
+  const [a, b] = [await openPage(context), await openPage(context)];
+  assert.equal(await open(a, 'evict'), 0);
+  await a.evaluate((d) => window.engine.add(d), docs('held', 30));
+  assert.equal(await open(b, 'evict'), 30);
+  // What "Clear site data" or an eviction under storage pressure does: the origin's IndexedDB
+  // is deleted and the browser closes the engines' connections (in their workers).
+  const cdp = await context.newCDPSession(a);
+  await cdp.send('Storage.clearDataForOrigin', {
+    origin: new URL(server.url).origin,
+    storageTypes: 'indexeddb',
+  });
+  assert.deepEqual(await a.evaluate(() => indexedDB.databases()), []);
+  // Both tabs still answer from memory.
+  const hits = (p) =>
+    p.evaluate(async () => (await window.engine.search('held body 12', { k: 1 }))[0]?.id);
+  assert.equal(await hits(a), 'held-12');
+  // The next change writes everything back first, then itself.
+  await a.evaluate((d) => window.engine.add(d), docs('after', 5));
+  const info = await a.evaluate(() => window.engine.info());
+  assert.equal(info.documents, 35);
+  assert.equal(info.evictions, 1);
+  // The other tab's next change finds the database written back and takes it.
+  await b.evaluate(() => window.engine.add([{ id: 'from-b', body: 'the second tab' }]));
+  const infoB = await b.evaluate(() => window.engine.info());
+  assert.equal(infoB.documents, 36);
+  assert.equal(infoB.evictions, 1);
+  assert.equal(await hits(b), 'held-12');
+  // What is stored is everything: a reload finds it.
+  await a.reload();
+  await a.waitForSelector('body[data-ready]', { state: 'attached' });
+  assert.equal(await open(a, 'evict'), 36);
+  assert.equal(await hits(a), 'held-12');
+  await context.close();
+});
+
 /** Raw access to the index's IndexedDB blobs from the page: `fn(store)` in a transaction. */
 const RAW = `
   window.rawBlobs = (db, mode, fn) => new Promise((resolve, reject) => {

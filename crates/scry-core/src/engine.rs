@@ -444,6 +444,16 @@ impl Engine {
         self.generation
     }
 
+    /// Forgets which segments are stored, so that the next commit writes all of them: for a
+    /// storage that lost everything (a browser database evicted while the engine was open).
+    pub fn forget_stored(&mut self) {
+        for s in &mut self.segments {
+            if s.lazy.is_none() {
+                s.stored = None;
+            }
+        }
+    }
+
     /// The stored document with this id (`None` for a document of a static index whose text
     /// is not loaded yet).
     pub fn get(&self, id: &str) -> Option<&Document> {

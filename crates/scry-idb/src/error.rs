@@ -21,6 +21,9 @@ pub enum IdbError {
     /// A transaction or request failed or was aborted.
     #[error("IndexedDB transaction failed: {0}")]
     Transaction(String),
+    /// The browser closed the connection: the database was deleted or evicted.
+    #[error("the index's IndexedDB database is gone: {0}")]
+    Evicted(String),
 }
 
 impl IdbError {
@@ -31,6 +34,7 @@ impl IdbError {
             IdbError::Open { .. } => "STORAGE_OPEN_FAILED",
             IdbError::QuotaExceeded(_) => "STORAGE_QUOTA_EXCEEDED",
             IdbError::Transaction(_) => "STORAGE_TRANSACTION_FAILED",
+            IdbError::Evicted(_) => "STORAGE_EVICTED",
         }
     }
 }

@@ -35,6 +35,12 @@ impl IdbStorage {
         &self.name
     }
 
+    /// Whether the browser took the database away (`STORAGE_EVICTED` from every call since):
+    /// site data cleared, eviction under storage pressure, or another page deleting it.
+    pub fn is_lost(&self) -> bool {
+        self.store.is_lost()
+    }
+
     /// Closes the connection.
     pub fn close(self) {
         self.store.close();

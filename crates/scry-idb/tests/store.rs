@@ -85,3 +85,27 @@ async fn an_engine_survives_reopening_from_indexeddb() {
     s.close();
     scry_idb::IdbStorage::destroy(name).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_database_taken_away_is_reported_as_evicted() {
+    use scry_core::storage::Storage;
+    let name = "scry-test-evicted";
+    let _ = scry_idb::IdbStorage::destroy(name).await;
+    let s = scry_idb::IdbStorage::open(name).await.unwrap();
+    s.put("manifest", b"v1").await.unwrap();
+    assert!(!s.is_lost());
+    // Another page deletes the database: the open connection steps aside and says why.
+    scry_idb::IdbStorage::destroy(name).await.unwrap();
+    assert!(s.is_lost());
+    for err in [
+        s.get("manifest").await.unwrap_err(),
+        s.put("manifest", b"v2").await.unwrap_err(),
+        s.list("").await.unwrap_err(),
+    ] {
+        assert_eq!(err.code(), "STORAGE_EVICTED", "{err}");
+        assert!(err.to_string().contains("deleted"), "{err}");
+    }
+    // A new connection finds an empty database.
+    let again = scry_idb::IdbStorage::open(name).await.unwrap();
+    assert_eq!(again.get("manifest").await.unwrap(), None);
+}

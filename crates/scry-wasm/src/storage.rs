@@ -207,6 +207,15 @@ impl CommitBatch {
     }
 }
 
+/// A plain object of named numbers.
+fn numbers(fields: &[(&str, f64)]) -> Result<JsValue, JsValue> {
+    let out = js_sys::Object::new();
+    for (k, v) in fields {
+        js_sys::Reflect::set(&out, &JsValue::from_str(k), &JsValue::from_f64(*v))?;
+    }
+    Ok(out.into())
+}
+
 fn js(e: scry_core::CoreError) -> JsValue {
     JsValue::from(ScryJsError::from(e))
 }
@@ -264,16 +273,22 @@ impl Store {
             let info = scry_core::Engine::repair(&*storage, config)
                 .await
                 .map_err(js)?;
-            let out = js_sys::Object::new();
-            for (k, v) in [
+            numbers(&[
                 ("segments", info.segments as f64),
                 ("documents", info.documents as f64),
                 ("generation", info.generation as f64),
-            ] {
-                js_sys::Reflect::set(&out, &JsValue::from_str(k), &JsValue::from_f64(v))?;
-            }
-            Ok(out.into())
+            ])
         }))
+    }
+
+    /// Whether the browser took the database away (every call fails with `STORAGE_EVICTED`
+    /// since): site data cleared, eviction under storage pressure, another page deleting it.
+    #[wasm_bindgen(getter)]
+    pub fn lost(&self) -> bool {
+        match &*self.inner {
+            Backend::Idb(s) => s.is_lost(),
+            Backend::Js(_) => false,
+        }
     }
 
     /// The generation of the committed manifest (0 when nothing is committed yet).
@@ -349,15 +364,18 @@ impl Engine {
         let pending = self.inner.finish_commit(pending);
         batch.live_keys = pending.live_keys.clone();
         let info = pending.into_info();
-        let out = js_sys::Object::new();
-        for (k, v) in [
+        numbers(&[
             ("generation", info.generation as f64),
             ("segmentsWritten", info.segments_written as f64),
             ("bytesWritten", info.bytes_written as f64),
-        ] {
-            js_sys::Reflect::set(&out, &JsValue::from_str(k), &JsValue::from_f64(v))?;
-        }
-        Ok(out.into())
+        ])
+    }
+
+    /// Forgets which segments are stored, so that the next commit writes all of them (a
+    /// database the browser evicted while the engine held the index).
+    #[wasm_bindgen(js_name = forgetStored)]
+    pub fn forget_stored(&mut self) {
+        self.inner.forget_stored();
     }
 
     /// The generation of the last commit this engine made or opened.

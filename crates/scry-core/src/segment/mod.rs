@@ -145,11 +145,7 @@ impl Segment {
             reason,
         };
         let mut r = Reader::new(body);
-        let docs = docs::decode(&mut r).map_err(|e| corrupt(e.to_string()))?;
-        let mut ids = HashSet::with_capacity(docs.len());
-        if !docs.iter().all(|d| ids.insert(d.id.as_str())) {
-            return Err(corrupt("duplicate document id".into()));
-        }
+        let docs = decode_docs(&mut r, &corrupt)?;
         let n = docs.len() as u32;
         let rows = VectorSegment::decode(&mut r, n).map_err(|e| corrupt(e.to_string()))?;
         let graph = match r.u8().map_err(|e| corrupt(e.to_string()))? {
@@ -197,11 +193,7 @@ impl Segment {
             reason,
         };
         let mut r = Reader::new(body);
-        let docs = docs::decode(&mut r).map_err(|e| corrupt(e.to_string()))?;
-        let mut ids = HashSet::with_capacity(docs.len());
-        if !docs.iter().all(|d| ids.insert(d.id.as_str())) {
-            return Err(corrupt("duplicate document id".into()));
-        }
+        let docs = decode_docs(&mut r, &corrupt)?;
         let n = docs.len() as u32;
         let text = TextSegment::decode(&mut r, n).map_err(|e| corrupt(e.to_string()))?;
         let vectors = VectorSegment::decode(&mut r, n).map_err(|e| corrupt(e.to_string()))?;
@@ -214,4 +206,14 @@ impl Segment {
             vectors,
         })
     }
+}
+
+/// Decodes a blob's documents, refusing duplicate ids (`corrupt` names the blob).
+fn decode_docs(r: &mut Reader<'_>, corrupt: &dyn Fn(String) -> CoreError) -> Result<Vec<Document>> {
+    let docs = docs::decode(r).map_err(|e| corrupt(e.to_string()))?;
+    let mut ids = HashSet::with_capacity(docs.len());
+    if !docs.iter().all(|d| ids.insert(d.id.as_str())) {
+        return Err(corrupt("duplicate document id".into()));
+    }
+    Ok(docs)
 }

@@ -83,6 +83,10 @@ export class Core {
   #options: Record<string, unknown> = {};
   /** The index's database when `storage: 'indexeddb'`. */
   #store: WasmStore | undefined;
+  /** The IndexedDB database's name (`scry:<name>`). */
+  #dbName = '';
+  /** Times the browser took the database away while this engine held it. */
+  #evictions = 0;
   /** What `repair` rebuilt at start. */
   #repaired: RepairInfo | undefined;
   /** The index's directory when `storage: 'file'` (behind `#store`). */
@@ -142,6 +146,7 @@ export class Core {
     }
     if (this.#store) {
       const db = `scry:${storage.name}`;
+      this.#dbName = db;
       // A directory is locked by its path (names are IndexedDB's).
       this.#lockName = this.#files ? `scry-file:${this.#files.root}` : db;
       // On failure the caller closes the core (and so releases a directory's lock).
@@ -453,8 +458,7 @@ export class Core {
     apply: (engine: WasmEngine) => T,
     changed: (result: T) => boolean = () => true,
   ): Promise<T> {
-    const store = this.#store;
-    if (!store) {
+    if (!this.#store) {
       const result = apply(this.#get());
       this.#scheduleMaintenance();
       return result;
@@ -462,6 +466,8 @@ export class Core {
     this.#busy++;
     try {
       return await withLock(this.#lockName, async () => {
+        if (this.#store?.lost) await this.#restore();
+        const store = this.#storeOrThrow();
         if ((await store.generation()) !== this.#get().generation) await this.#reload();
         const result = apply(this.#get());
         if (!changed(result)) return result;
@@ -470,6 +476,11 @@ export class Core {
           try {
             await store.write(batch);
           } catch (e) {
+            if (store.lost) {
+              // Evicted during the write: the restore writes everything, this change too.
+              await this.#restore();
+              return result;
+            }
             await this.#reload();
             throw e;
           }
@@ -512,6 +523,39 @@ export class Core {
     // In Node, pending maintenance does not keep the process alive.
     (timer as { unref?: () => void }).unref?.();
     this.#maintenance = timer;
+  }
+
+  #storeOrThrow(): WasmStore {
+    if (!this.#store) throw new ScryError('DISPOSED', 'the engine was disposed');
+    return this.#store;
+  }
+
+  /**
+   * The browser took the index's database away while this engine held it (eviction under
+   * storage pressure, site data cleared, another page deleting it): open it again and write
+   * back everything this engine holds — or, when another tab did that first, take what it
+   * wrote. Runs under the index's lock; `info().evictions` counts it.
+   */
+  async #restore(): Promise<void> {
+    const wasm = await loadWasm();
+    const fresh = await wasm.Store.open(this.#dbName);
+    this.#store?.free();
+    this.#store = fresh;
+    this.#evictions++;
+    if ((await fresh.generation()) !== 0) {
+      await this.#reload();
+      return;
+    }
+    const engine = this.#get();
+    engine.forgetStored();
+    const batch = engine.prepareCommit();
+    try {
+      await fresh.write(batch);
+      const { generation } = engine.finishCommit(batch);
+      this.#channel?.postMessage({ generation });
+    } finally {
+      batch.free();
+    }
   }
 
   /** Replaces the engine with the committed index. */
@@ -668,13 +712,20 @@ export class Core {
     return withChunks(this.#static, engine, () => run(engine()) as unknown[] | Promise<unknown[]>);
   }
 
-  counts(): { documents: number; segments: number; graphSegments: number; vectors: number } {
+  counts(): {
+    documents: number;
+    segments: number;
+    graphSegments: number;
+    vectors: number;
+    evictions: number;
+  } {
     const e = this.#get();
     return {
       documents: e.size,
       segments: e.segmentCount,
       graphSegments: e.graphSegmentCount,
       vectors: e.vectorCount,
+      evictions: this.#evictions,
     };
   }
 
@@ -737,6 +788,7 @@ export class Core {
     void this.#files?.close();
     this.#files = undefined;
     this.#repaired = undefined;
+    this.#evictions = 0;
     this.#channel?.close();
     this.#channel = undefined;
     this.#store?.free();

@@ -38,7 +38,13 @@ export interface CoreMethods {
   suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
   counts: {
     args: [];
-    result: { documents: number; segments: number; graphSegments: number; vectors: number };
+    result: {
+      documents: number;
+      segments: number;
+      graphSegments: number;
+      vectors: number;
+      evictions: number;
+    };
   };
   staticInfo: { args: []; result: StaticIndexInfo | undefined };
   gpuInfo: { args: []; result: GpuInfo };

@@ -60,6 +60,7 @@ export interface WasmEngine {
   readonly size: number;
   readonly generation: number;
   prepareCommit(): WasmCommitBatch;
+  forgetStored(): void;
   finishCommit(batch: WasmCommitBatch): { generation: number; bytesWritten: number };
   free(): void;
 }
@@ -99,6 +100,8 @@ export interface WasmStore {
   write(batch: WasmCommitBatch): Promise<void>;
   collectGarbage(batch: WasmCommitBatch): Promise<number>;
   repair(options: unknown): Promise<{ segments: number; documents: number; generation: number }>;
+  /** The browser took the database away (`STORAGE_EVICTED` since). */
+  readonly lost: boolean;
   free(): void;
 }
 

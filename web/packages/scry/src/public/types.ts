@@ -398,6 +398,15 @@ export interface EngineInfo {
   graphSegments: number;
   /** Passage vectors (those of removed documents too, until their segment is merged). */
   vectors: number;
+  /**
+   * With `storage: 'indexeddb'`: times the browser took the index's database away while this
+   * engine held it (site data cleared, eviction under storage pressure, another page deleting
+   * it). Each time, before its next change resolved, the engine wrote back everything it holds
+   * (or, when another tab had done so first, took that), so nothing it held was lost. `0`
+   * otherwise. Ask for persistent storage (`navigator.storage.persist()`) to make eviction
+   * unlikely.
+   */
+  evictions: number;
   /** Whether the engine runs in a Web Worker. */
   worker: boolean;
   /** Version of the wasm core. */
