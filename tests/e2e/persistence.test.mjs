@@ -197,6 +197,38 @@ test('the browser clears the database under two tabs: what they hold is written 
   await context.close();
 });
 
+test('a page that started afresh in a cleared database is never written over', async () => {
+  const context = await browser.newContext();
+  const a = await openPage(context);
+  assert.equal(await open(a, 'afresh'), 0);
+  await a.evaluate((d) => window.engine.add(d), docs('old', 20));
+  const cdp = await context.newCDPSession(a);
+  await cdp.send('Storage.clearDataForOrigin', {
+    origin: new URL(server.url).origin,
+    storageTypes: 'indexeddb',
+  });
+  // A new page finds the database empty and starts a new index in it.
+  const c = await openPage(context);
+  assert.equal(await open(c, 'afresh'), 0);
+  await c.evaluate(() => window.engine.add([{ id: 'new-1', body: 'a new beginning' }]));
+  // The old page's next change would overwrite it: refused, with the reason.
+  const refused = await a.evaluate(() =>
+    window.engine
+      .add([{ id: 'late', body: 'too late' }])
+      .then(() => 'added')
+      .catch((e) => `${e.code}: ${e.message}`),
+  );
+  assert.match(refused, /^STORAGE_EVICTED: .*only in memory/);
+  // It still answers from memory; the new index is intact.
+  const top = await a.evaluate(
+    async () => (await window.engine.search('old body 4', { k: 1 }))[0]?.id,
+  );
+  assert.equal(top, 'old-4');
+  const fresh = await openPage(context);
+  assert.equal(await open(fresh, 'afresh'), 1);
+  await context.close();
+});
+
 /** Raw access to the index's IndexedDB blobs from the page: `fn(store)` in a transaction. */
 const RAW = `
   window.rawBlobs = (db, mode, fn) => new Promise((resolve, reject) => {

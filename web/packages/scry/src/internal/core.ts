@@ -37,6 +37,11 @@ function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** Whether an error says the browser took the database away. */
+function isEvicted(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === 'STORAGE_EVICTED';
+}
+
 /** Converts anything thrown by wasm or JS into a protocol error. */
 export function toWireError(e: unknown): { code: ScryError['code']; message: string } {
   if (typeof e === 'object' && e !== null) {
@@ -85,8 +90,10 @@ export class Core {
   #store: WasmStore | undefined;
   /** The IndexedDB database's name (`scry:<name>`). */
   #dbName = '';
-  /** Times the browser took the database away while this engine held it. */
+  /** Times the browser took the database away while this engine held it (and it recovered). */
   #evictions = 0;
+  /** The database was taken away and is not restored yet (see `#restore`). */
+  #restorePending = false;
   /** What `repair` rebuilt at start. */
   #repaired: RepairInfo | undefined;
   /** The index's directory when `storage: 'file'` (behind `#store`). */
@@ -466,37 +473,58 @@ export class Core {
     this.#busy++;
     try {
       return await withLock(this.#lockName, async () => {
-        if (this.#store?.lost) await this.#restore();
-        const store = this.#storeOrThrow();
-        if ((await store.generation()) !== this.#get().generation) await this.#reload();
+        if (this.#lost()) await this.#restore();
+        let store = this.#storeOrThrow();
+        try {
+          if ((await store.generation()) !== this.#get().generation) await this.#reload();
+        } catch (e) {
+          if (!isEvicted(e)) throw e;
+          // Taken away since the last call (its `close` event may still be on its way).
+          this.#restorePending = true;
+          await this.#restore();
+          store = this.#storeOrThrow();
+        }
         const result = apply(this.#get());
         if (!changed(result)) return result;
-        const batch = this.#get().prepareCommit();
         try {
-          try {
-            await store.write(batch);
-          } catch (e) {
-            if (store.lost) {
-              // Evicted during the write: the restore writes everything, this change too.
-              await this.#restore();
-              return result;
-            }
-            await this.#reload();
-            throw e;
+          await this.#commit(store);
+        } catch (e) {
+          if (!(store.lost || isEvicted(e))) {
+            await this.#reload().catch((r: unknown) => {
+              if (!isEvicted(r)) throw r;
+            });
+            if (!store.lost) throw e;
           }
-          const { generation } = this.#get().finishCommit(batch);
-          this.#channel?.postMessage({ generation });
-          // The change is committed: blobs left behind by a failed collection are collected by
-          // a later commit, and the caller is not told of a failure that lost nothing.
-          await store.collectGarbage(batch).catch(() => undefined);
-        } finally {
-          batch.free();
+          // Taken away during the write: the restore writes back everything this engine
+          // holds, this change included; or it takes another tab's write-back, and the change
+          // is applied to that and committed again.
+          this.#restorePending = true;
+          if ((await this.#restore()) === 'adopted') {
+            apply(this.#get());
+            await this.#commit(this.#storeOrThrow());
+          }
         }
         return result;
       });
     } finally {
       this.#busy--;
       this.#scheduleMaintenance();
+    }
+  }
+
+  /** Commits the engine's changes to `store` and tells the other tabs. */
+  async #commit(store: WasmStore): Promise<void> {
+    const engine = this.#get();
+    const batch = engine.prepareCommit();
+    try {
+      await store.write(batch);
+      const { generation } = engine.finishCommit(batch);
+      this.#channel?.postMessage({ generation });
+      // The change is committed: blobs left behind by a failed collection are collected by a
+      // later commit, and the caller is not told of a failure that lost nothing.
+      await store.collectGarbage(batch).catch(() => undefined);
+    } finally {
+      batch.free();
     }
   }
 
@@ -530,32 +558,56 @@ export class Core {
     return this.#store;
   }
 
+  /** Whether the database was taken away and not yet restored. */
+  #lost(): boolean {
+    return this.#restorePending || this.#store?.lost === true;
+  }
+
   /**
    * The browser took the index's database away while this engine held it (eviction under
-   * storage pressure, site data cleared, another page deleting it): open it again and write
-   * back everything this engine holds — or, when another tab did that first, take what it
-   * wrote. Runs under the index's lock; `info().evictions` counts it.
+   * storage pressure, site data cleared, another page deleting it). Under the index's lock:
+   * opens it again, then
+   * - finds it empty: writes back everything this engine holds (`'written'`);
+   * - finds a newer index, another tab's write-back: takes it (`'adopted'`);
+   * - finds an older or unrelated one (a page that started afresh meanwhile): overwrites
+   *   nothing and rejects with `STORAGE_EVICTED` (this engine's documents are only in memory).
+   * Until one of the first two succeeds, every change retries it and no other tab's commit
+   * is taken, so a failed write-back (quota) never empties this engine.
    */
-  async #restore(): Promise<void> {
-    const wasm = await loadWasm();
-    const fresh = await wasm.Store.open(this.#dbName);
-    this.#store?.free();
-    this.#store = fresh;
-    this.#evictions++;
-    if ((await fresh.generation()) !== 0) {
-      await this.#reload();
-      return;
+  async #restore(): Promise<'written' | 'adopted'> {
+    this.#restorePending = true;
+    if (!this.#store || this.#store.lost) {
+      const wasm = await loadWasm();
+      const fresh = await wasm.Store.open(this.#dbName);
+      if (!this.#engine) {
+        fresh.free();
+        throw new ScryError('DISPOSED', 'the engine was disposed');
+      }
+      this.#store?.free();
+      this.#store = fresh;
     }
+    const store = this.#store;
     const engine = this.#get();
-    engine.forgetStored();
-    const batch = engine.prepareCommit();
-    try {
-      await fresh.write(batch);
-      const { generation } = engine.finishCommit(batch);
-      this.#channel?.postMessage({ generation });
-    } finally {
-      batch.free();
+    const stored = await store.generation();
+    let how: 'written' | 'adopted';
+    if (stored === 0) {
+      engine.forgetStored();
+      await this.#commit(store);
+      how = 'written';
+    } else if (stored > engine.generation) {
+      await this.#reload();
+      how = 'adopted';
+    } else {
+      throw new ScryError(
+        'STORAGE_EVICTED',
+        `the browser cleared the database of index ${this.#dbName} and another page has ` +
+          `started a new index in it; this engine's ${engine.size} documents are only in ` +
+          `memory and were not written over it`,
+      );
     }
+    this.#restorePending = false;
+    this.#evictions++;
+    return how;
   }
 
   /** Replaces the engine with the committed index. */
@@ -575,7 +627,8 @@ export class Core {
   /** Another tab committed: reload unless a change of ours is in flight (it catches up). */
   async #refresh(): Promise<void> {
     const store = this.#store;
-    if (!store || this.#busy > 0) return;
+    // A database taken away is restored by the next change, under the lock.
+    if (!store || this.#busy > 0 || this.#lost()) return;
     try {
       if ((await store.generation()) !== this.#get().generation && this.#busy === 0) {
         await this.#reload();
@@ -789,6 +842,7 @@ export class Core {
     this.#files = undefined;
     this.#repaired = undefined;
     this.#evictions = 0;
+    this.#restorePending = false;
     this.#channel?.close();
     this.#channel = undefined;
     this.#store?.free();

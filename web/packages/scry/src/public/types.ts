@@ -401,10 +401,13 @@ export interface EngineInfo {
   /**
    * With `storage: 'indexeddb'`: times the browser took the index's database away while this
    * engine held it (site data cleared, eviction under storage pressure, another page deleting
-   * it). Each time, before its next change resolved, the engine wrote back everything it holds
-   * (or, when another tab had done so first, took that), so nothing it held was lost. `0`
-   * otherwise. Ask for persistent storage (`navigator.storage.persist()`) to make eviction
-   * unlikely.
+   * it) and the engine recovered. Searches go on from memory meanwhile; the next change (a
+   * background merge counts) first writes back everything the engine holds, or takes the
+   * index another tab wrote back first. Where a page has started a new index in the cleared
+   * database meanwhile, nothing is written over it: changes reject with `STORAGE_EVICTED` and
+   * the engine's documents are only in memory. So clearing site data while pages of the app
+   * are open does not stick until they are closed. `0` otherwise. Ask for persistent storage
+   * (`navigator.storage.persist()`) to make eviction unlikely.
    */
   evictions: number;
   /** Whether the engine runs in a Web Worker. */
