@@ -24,9 +24,10 @@ setup_main() {
   python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python3 >= 3.11 is needed"
 
   # 1. Debian packages: Chromium + ChromeDriver (browser tests), Mesa lavapipe + Vulkan loader
-  #    (native WGSL tests on the CPU).
+  #    (native WGSL tests on the CPU), util-linux's unshare + mount (the full-disk tests mount a
+  #    small tmpfs in a private mount namespace; slim images may lack `mount`).
   local missing=()
-  for p in chromium chromium-driver mesa-vulkan-drivers libvulkan1; do
+  for p in chromium chromium-driver mesa-vulkan-drivers libvulkan1 util-linux mount; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
