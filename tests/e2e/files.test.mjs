@@ -78,6 +78,13 @@ function snapshot(dir) {
   return out;
 }
 
+/** The native CLI's top 10 for `query` over the index folder `dir`. */
+function cliSearch(dir, query) {
+  return JSON.parse(
+    execFileSync(CLI, ['search', dir, query, '-k', '10', '--json'], { encoding: 'utf8' }),
+  );
+}
+
 async function rejects(promise, code) {
   await assert.rejects(promise, (e) => {
     assert.equal(e.code, code, e.message);
@@ -112,9 +119,7 @@ test('an index in a directory outlives the engine and matches the CLI', async ()
 
   // The native CLI reads what Node wrote: same documents, same order, same scores.
   for (const [i, q] of QUERIES.entries()) {
-    const cli = JSON.parse(
-      execFileSync(CLI, ['search', dir, q, '-k', '10', '--json'], { encoding: 'utf8' }),
-    );
+    const cli = cliSearch(dir, q);
     assert.deepEqual(
       cli.map((h) => h.id),
       text[i].map(([id]) => id),
@@ -132,9 +137,7 @@ test('Node opens an index the CLI built, and adds to it', async () => {
   const info = await engine.info();
   assert.ok(info.documents > 4000, `${info.documents} documents`);
   for (const q of QUERIES.slice(0, 5)) {
-    const cli = JSON.parse(
-      execFileSync(CLI, ['search', dir, q, '-k', '10', '--json'], { encoding: 'utf8' }),
-    );
+    const cli = cliSearch(dir, q);
     const ours = await engine.search(q, { k: 10, mode: 'text' });
     assert.deepEqual(
       ours.map((h) => h.id),
@@ -145,9 +148,7 @@ test('Node opens an index the CLI built, and adds to it', async () => {
   // Text-only documents on top of the CLI's (the stored model's vectors stay as they are).
   await engine.add([{ id: 'local-note', title: 'Local note', body: 'A glacier survey note.' }]);
   await engine.dispose();
-  const cli = JSON.parse(
-    execFileSync(CLI, ['search', dir, 'glacier survey', '--json'], { encoding: 'utf8' }),
-  );
+  const cli = cliSearch(dir, 'glacier survey');
   assert.equal(cli[0]?.id, 'local-note');
   // The static bundle next to it is not the engine's: garbage collection left it alone.
   assert.ok(existsSync(join(dir, 'scry.json')));

@@ -1517,14 +1517,17 @@ impl Engine {
             return Ok(RepairInfo::default());
         };
         let mut manifest = Manifest::decode(&bytes)?;
-        let engine = Engine::new(EngineConfig {
+        // The stored analyzer and metric win, as in `open`.
+        let config = EngineConfig {
             analyzer: manifest.analyzer.clone(),
             vectors: VectorParams {
                 metric: manifest.metric,
                 ..config.vectors
             },
             ..config
-        })?;
+        }
+        .validate()?;
+        let analyzer = Analyzer::new(config.analyzer.clone());
         let dims = manifest.model.as_ref().map_or(0, |m| m.dims);
         let mut info = RepairInfo {
             generation: manifest.generation,
@@ -1547,8 +1550,7 @@ impl Engine {
                              from (written before scry kept one)"
                         .into(),
                 })?;
-            let seg =
-                Segment::rebuild(&record, &entry.id, &engine.analyzer, &engine.config.vectors)?;
+            let seg = Segment::rebuild(&record, &entry.id, &analyzer, &config.vectors)?;
             check_rebuilt(&seg, entry, dims)?;
             let blob = seg.encode();
             let id = content_id(&blob);

@@ -15,6 +15,7 @@ import { imagePixels } from './image.js';
 import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 import { StaticIndex, withChunks } from './static.js';
 import type { FileBackend } from './file-store.js';
+import { errorCode } from './error-code.js';
 import { isImageInput } from './options.js';
 import {
   loadWasm,
@@ -39,13 +40,13 @@ function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
 
 /** Whether an error says the browser took the database away. */
 function isEvicted(e: unknown): boolean {
-  return (e as { code?: unknown } | null)?.code === 'STORAGE_EVICTED';
+  return errorCode(e) === 'STORAGE_EVICTED';
 }
 
 /** Converts anything thrown by wasm or JS into a protocol error. */
 export function toWireError(e: unknown): { code: ScryError['code']; message: string } {
   if (typeof e === 'object' && e !== null) {
-    const code = (e as { code?: unknown }).code;
+    const code = errorCode(e);
     const message = String((e as { message?: unknown }).message ?? e);
     if (isErrorCode(code)) return { code, message };
     return { code: 'INTERNAL', message };
@@ -139,7 +140,7 @@ export class Core {
       try {
         this.#store = await wasm.Store.open(`scry:${storage.name}`);
       } catch (e) {
-        const code = (e as { code?: unknown }).code;
+        const code = errorCode(e);
         const unavailable = code === 'STORAGE_UNAVAILABLE' || code === 'STORAGE_OPEN_FAILED';
         if (!storage.memoryFallback || !unavailable) throw e;
       }
@@ -216,7 +217,7 @@ export class Core {
     try {
       return await store.openEngine(options);
     } catch (e) {
-      if (!repair || (e as { code?: unknown }).code !== 'CORRUPT_DATA') throw e;
+      if (!repair || errorCode(e) !== 'CORRUPT_DATA') throw e;
     }
     const report = await withLock(this.#lockName, () => store.repair(options));
     if (report.segments > 0) {
@@ -480,7 +481,6 @@ export class Core {
         } catch (e) {
           if (!isEvicted(e)) throw e;
           // Taken away since the last call (its `close` event may still be on its way).
-          this.#restorePending = true;
           await this.#restore();
           store = this.#storeOrThrow();
         }
@@ -498,7 +498,6 @@ export class Core {
           // Taken away during the write: the restore writes back everything this engine
           // holds, this change included; or it takes another tab's write-back, and the change
           // is applied to that and committed again.
-          this.#restorePending = true;
           if ((await this.#restore()) === 'adopted') {
             apply(this.#get());
             await this.#commit(this.#storeOrThrow());

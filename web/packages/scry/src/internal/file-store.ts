@@ -11,6 +11,7 @@
  */
 
 import { ScryError } from '../public/errors.js';
+import { errorCode } from './error-code.js';
 
 const JOURNAL = '.journal';
 const COMMITTED = 'COMMITTED';
@@ -84,7 +85,7 @@ function nodeApis(): Promise<NodeApis> {
           return true;
         } catch (e) {
           // EPERM: it exists but belongs to someone else.
-          return (e as { code?: unknown }).code === 'EPERM';
+          return errorCode(e) === 'EPERM';
         }
       },
     };
@@ -93,7 +94,7 @@ function nodeApis(): Promise<NodeApis> {
 }
 
 function errno(e: unknown): string | undefined {
-  const code = (e as { code?: unknown } | null)?.code;
+  const code = errorCode(e);
   return typeof code === 'string' ? code : undefined;
 }
 
@@ -108,7 +109,10 @@ function storageError(what: string, e: unknown): ScryError {
   );
 }
 
-/** The key rule of scry-core's `check_key`. */
+/**
+ * The key rule of scry-core's `check_key`, for what is read from disk: the journal's lines and
+ * the files `list` finds (keys from wasm arrive checked).
+ */
 function validKey(key: string): boolean {
   return (
     key.length > 0 &&
@@ -327,9 +331,9 @@ export class FileBackend {
     }
   }
 
+  // Keys arrive checked: wasm's JsStorage applies scry-core's `check_key` before calling.
   async get(key: string): Promise<Uint8Array | undefined> {
     await this.#ready();
-    checkKey(key);
     try {
       return await this.#node.fs.readFile(this.#node.join(this.#root, key));
     } catch (e) {
@@ -368,8 +372,6 @@ export class FileBackend {
     if (keys.length !== values.length) {
       throw new ScryError('STORAGE_FAILED', 'commit: one value per key');
     }
-    keys.forEach(checkKey);
-    deletes.forEach(checkKey);
     const { fs, join, dirname } = this.#node;
     const journal = join(this.#root, JOURNAL);
     // Directories the puts land in: made before the commit point, synced after the apply.

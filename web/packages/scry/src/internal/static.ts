@@ -10,6 +10,7 @@ import { ScryError } from '../public/errors.js';
 import type { StaticIndexInfo } from '../public/types.js';
 import type { ResolvedStaticIndex } from './options.js';
 import type { WasmEngine } from './wasm.js';
+import { errorCode } from './error-code.js';
 
 /** Name of the Cache Storage cache holding static index files (versioned with the layout). */
 export const STATIC_CACHE = 'scry-static-v1';
@@ -257,7 +258,7 @@ export class StaticIndex {
 }
 
 function isCorrupt(e: unknown): boolean {
-  return (e as { code?: unknown } | null)?.code === 'CORRUPT_DATA';
+  return errorCode(e) === 'CORRUPT_DATA';
 }
 
 /** Runs `run`; while the core asks for static index chunks, loads them and runs it again. */
