@@ -13,7 +13,22 @@ suite() {
   printf '\n\033[1;34m==== %s\033[0m\n' "$name"
   local t=$SECONDS
   "$@"
-  SUMMARY+=("$(printf '%-48s %4d s' "$name" $((SECONDS - t)))")
+  SUMMARY+=("$(printf '%-48s %4d s   disk free after: %s' "$name" $((SECONDS - t)) "$(disk_free)")")
+}
+
+disk_free() { df -h --output=avail . | tail -1 | tr -d ' '; }
+
+# A test run builds every crate once; incremental caches would only take disk (GBs on a clean
+# machine) for edits that never come.
+export CARGO_INCREMENTAL=0
+
+# The debug builds (native and wasm tests) are not used after the browser tests. On a CI machine
+# (CI set, as .ci/run does) they are deleted so that the release builds have the disk.
+free_debug_builds() {
+  if [[ -n "${CI:-}" ]]; then
+    rm -rf target/debug target/wasm32-unknown-unknown/debug
+    echo "deleted the debug builds (CI): $(disk_free) free"
+  fi
 }
 
 lint() {
@@ -39,10 +54,12 @@ browser_tests() {
   done
 }
 
+echo "disk free at start: $(disk_free)"
 T0=$SECONDS
 suite "lint: rustfmt, clippy (native + wasm), prettier, tsc" lint
 suite "native: cargo test --workspace" cargo test --workspace --locked
 suite "browser: wasm-pack test --headless --chrome" browser_tests
+free_debug_builds
 suite "build: scripts/build.py (wasm, npm package, demo)" python3 scripts/build.py
 suite "typescript: unit tests (node --test)" npm test --workspace scry
 suite "end-to-end: Playwright + Chromium" npm run test:e2e
