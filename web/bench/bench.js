@@ -56,8 +56,11 @@ async function textSuite(wasm) {
     return times.sort((a, b) => a - b);
   };
   // k = 1 first: the difference to k = 10 is the cost of nine more hits (snippets, transfer).
+  // `profile` in the URL: a CPU profile of the searches (scripts/bench-browser.mjs --cpu-profile).
+  if (params.has('profile')) console.profile('text');
   const k1 = run(1);
   const times = run(10);
+  if (params.has('profile')) console.profileEnd('text');
   log('text', {
     documents: engine.size,
     queries: times.length,

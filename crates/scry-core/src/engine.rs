@@ -15,7 +15,7 @@ use crate::manifest::{Manifest, SegmentEntry};
 use crate::passage::{PassageParams, split};
 use crate::segment::Segment;
 use crate::segment::format::content_id;
-use crate::snippet::{Snippet, best_window};
+use crate::snippet::{Snippet, Snippets};
 use crate::static_index::need;
 use crate::storage::{Batch, Storage};
 use crate::text::{Analyzer, AnalyzerConfig};
@@ -1142,9 +1142,17 @@ impl Engine {
                     text: &s.seg.text,
                     base: s.base,
                     deleted: &s.deleted,
+                    deleted_count: s.deleted_count,
                 })
                 .collect();
-            text_hits = bm25::score(&tquery, &scored, &self.config.bm25, &mut scratch.text, live);
+            text_hits = bm25::score(
+                &tquery,
+                &scored,
+                &self.config.bm25,
+                &mut scratch.text,
+                want,
+                live,
+            );
             top_k(&mut text_hits, want);
         }
 
@@ -1284,7 +1292,7 @@ impl Engine {
         self.missing_docs(fused.iter().map(|f| f.slot), &mut missing);
         need(missing)?;
         let terms: HashSet<String> = tquery.all_terms().map(str::to_owned).collect();
-        let analyzer = &self.analyzer;
+        let mut snippets = Snippets::new(&terms, self.config.limits.snippet_words, &self.analyzer);
         Ok(fused
             .iter()
             .map(|f| {
@@ -1297,12 +1305,7 @@ impl Engine {
                     title: d.title.clone(),
                     headings: d.headings.clone(),
                     url: d.url.clone(),
-                    snippet: best_window(
-                        &d.body,
-                        &terms,
-                        self.config.limits.snippet_words,
-                        analyzer,
-                    ),
+                    snippet: snippets.window(&d.body),
                 }
             })
             .collect())

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::text::Analyzer;
+use crate::text::MAX_WORD_BYTES;
 
 /// A window of a document's text plus the ranges to highlight in it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -28,68 +29,138 @@ pub fn best_window(
     max_words: usize,
     analyzer: &Analyzer,
 ) -> Snippet {
-    let words = fast_words(text);
-    if words.is_empty() || max_words == 0 {
-        return Snippet::default();
-    }
-    // Matches per word position: (term, byte range in text). Snowball stemmers only rewrite the
-    // last character of what they keep (`happy` → `happi`), so a word can only yield a term if it
-    // contains the term minus its last character (up to 6 characters of it); every other word
-    // is skipped without being analysed.
-    let mut keys: Vec<String> = terms
-        .iter()
-        .map(|t| {
-            let n = t.chars().count();
-            let take = if n <= 2 { n } else { (n - 1).min(6) };
-            t.chars().take(take).collect()
-        })
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let fold = analyzer.config().fold_diacritics;
-    // (word index, term, byte range in text), by word index: sparse (most words match nothing).
-    let mut matches: Vec<(usize, String, Range<usize>)> = Vec::new();
-    // Each distinct word is analysed at most once per snippet.
-    let mut memo: HashMap<&str, Vec<(String, Range<usize>)>> = HashMap::new();
-    for (i, &(start, word)) in words.iter().enumerate() {
-        // Plain words can only yield a term they start with; compounds (`fs.readFile`,
-        // `parseHTTP`) also yield terms of their parts, found anywhere inside.
-        let compound = word
-            .bytes()
-            .skip(1)
-            .any(|b| b.is_ascii_uppercase() || matches!(b, b'.' | b'_' | b':' | b'\''));
-        let candidate = if word.is_ascii() {
-            keys.iter().any(|k| {
-                if compound {
-                    contains_ignore_ascii_case(word.as_bytes(), k.as_bytes())
-                } else {
-                    starts_with_ignore_ascii_case(word.as_bytes(), k.as_bytes())
-                }
+    Snippets::new(terms, max_words, analyzer).window(text)
+}
+
+/// Snippets of several texts for one query ([`best_window`] for each): the words analysed for
+/// one text are remembered for the next (the hits of a query share most of their matched words).
+pub struct Snippets<'t> {
+    terms: &'t HashSet<String>,
+    max_words: usize,
+    analyzer: &'t Analyzer,
+    /// Prefixes a word must have to yield a query term (see `window`).
+    keys: Vec<String>,
+    /// The query terms each analysed word yields, with their byte ranges in the word.
+    memo: HashMap<&'t str, Vec<(&'t str, Range<usize>)>>,
+    /// Query terms of lower-case ASCII letters that are their own term (`file`): a word
+    /// spelled so needs no stemming.
+    stable: HashSet<&'t str>,
+}
+
+impl<'t> Snippets<'t> {
+    /// A snippet maker for the query `terms`.
+    pub fn new(terms: &'t HashSet<String>, max_words: usize, analyzer: &'t Analyzer) -> Self {
+        // Snowball stemmers only rewrite the last character of what they keep (`happy` →
+        // `happi`), so a word can only yield a term if it contains the term minus its last
+        // character (up to 6 characters of it); every other word is skipped without being
+        // analysed.
+        let mut keys: Vec<String> = terms
+            .iter()
+            .map(|t| {
+                let n = t.chars().count();
+                let take = if n <= 2 { n } else { (n - 1).min(6) };
+                t.chars().take(take).collect()
             })
-        } else {
-            let norm = crate::text::fold::normalise(word, fold);
-            keys.iter().any(|k| norm.contains(k.as_str()))
-        };
-        if !candidate {
-            continue;
-        }
-        let found = memo.entry(word).or_insert_with(|| {
-            analyzer
-                .analyze(word)
-                .into_iter()
-                .filter(|t| terms.contains(&t.term))
-                .map(|t| (t.term, t.start..t.end))
-                .collect()
-        });
-        for (term, r) in found.iter() {
-            matches.push((i, term.clone(), start + r.start..start + r.end));
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let stable = terms
+            .iter()
+            .filter(|t| plain(t) && analyzer.term(t).as_ref() == Some(*t))
+            .map(String::as_str)
+            .collect();
+        Snippets {
+            terms,
+            max_words,
+            analyzer,
+            keys,
+            memo: HashMap::new(),
+            stable,
         }
     }
+
+    /// The best window of `text` (see [`best_window`]).
+    pub fn window(&mut self, text: &'t str) -> Snippet {
+        let (terms, max_words, analyzer) = (self.terms, self.max_words, self.analyzer);
+        let words = fast_words(text);
+        if words.is_empty() || max_words == 0 {
+            return Snippet::default();
+        }
+        let keys = &self.keys;
+        let fold = analyzer.config().fold_diacritics;
+        // (word index, term, byte range in text), by word index: sparse (most words match
+        // nothing).
+        let mut matches: Vec<(usize, &str, Range<usize>)> = Vec::new();
+        for (i, &(start, word)) in words.iter().enumerate() {
+            // Plain words can only yield a term they start with; compounds (`fs.readFile`,
+            // `parseHTTP`) also yield terms of their parts, found anywhere inside.
+            let compound = word
+                .bytes()
+                .skip(1)
+                .any(|b| b.is_ascii_uppercase() || matches!(b, b'.' | b'_' | b':' | b'\''));
+            let candidate = if word.is_ascii() {
+                keys.iter().any(|k| {
+                    if compound {
+                        contains_ignore_ascii_case(word.as_bytes(), k.as_bytes())
+                    } else {
+                        starts_with_ignore_ascii_case(word.as_bytes(), k.as_bytes())
+                    }
+                })
+            } else {
+                let norm = crate::text::fold::normalise(word, fold);
+                keys.iter().any(|k| norm.contains(k.as_str()))
+            };
+            if !candidate {
+                continue;
+            }
+            // Each distinct word is analysed at most once per query.
+            let stable = &self.stable;
+            let found = self.memo.entry(word).or_insert_with(|| {
+                if plain(word) {
+                    // A plain lower-case word is its own only token (no parts): its term,
+                    // unless it is a stop word.
+                    let term = match stable.get(word) {
+                        Some(t) => Some(*t),
+                        None => analyzer
+                            .term(word)
+                            .and_then(|t| terms.get(&t).map(String::as_str)),
+                    };
+                    return term.map(|t| vec![(t, 0..word.len())]).unwrap_or_default();
+                }
+                // Only the tokens that can yield a query term are stemmed.
+                let keep = |norm: &str| keys.iter().any(|k| norm.starts_with(k.as_str()));
+                analyzer
+                    .analyze_word_if(word, keep)
+                    .into_iter()
+                    .filter_map(|t| terms.get(&t.term).map(|k| (k.as_str(), t.start..t.end)))
+                    .collect()
+            });
+            for &(term, ref r) in found.iter() {
+                matches.push((i, term, start + r.start..start + r.end));
+            }
+        }
+        window_of(text, &words, &matches, max_words)
+    }
+}
+
+/// Whether `word` is lower-case ASCII letters only, short enough to be indexed: analysing such a
+/// word gives exactly one token, `Analyzer::term(word)` (none for a stop word).
+fn plain(word: &str) -> bool {
+    word.len() <= MAX_WORD_BYTES && word.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// The best window given the matches of each word (see [`best_window`]).
+fn window_of(
+    text: &str,
+    words: &[(usize, &str)],
+    matches: &[(usize, &str, Range<usize>)],
+    max_words: usize,
+) -> Snippet {
     let width = max_words.min(words.len());
     let distinct_terms = {
         let mut seen: HashSet<&str> = HashSet::new();
-        for m in &matches {
-            seen.insert(m.1.as_str());
+        for m in matches {
+            seen.insert(m.1);
         }
         seen.len().max(1)
     };
@@ -97,7 +168,7 @@ pub fn best_window(
     // last word matches nothing one word left loses nothing), so only those are scored: the
     // windows covering the most distinct terms, then the most matches, the earliest first.
     let mut firsts = vec![0usize];
-    for &(w, ..) in &matches {
+    for &(w, ..) in matches {
         if w + 1 >= width {
             firsts.push((w + 1 - width).min(words.len() - width));
         }
@@ -108,12 +179,12 @@ pub fn best_window(
     let (mut lo, mut hi, mut total) = (0usize, 0usize, 0usize);
     for first in firsts {
         while hi < matches.len() && matches[hi].0 < first + width {
-            *counts.entry(matches[hi].1.as_str()).or_default() += 1;
+            *counts.entry(matches[hi].1).or_default() += 1;
             total += 1;
             hi += 1;
         }
         while lo < hi && matches[lo].0 < first {
-            let t = matches[lo].1.as_str();
+            let t = matches[lo].1;
             if let Some(c) = counts.get_mut(t) {
                 *c -= 1;
                 if *c == 0 {
@@ -282,6 +353,97 @@ mod tests {
 
     fn q(a: &Analyzer, words: &str) -> HashSet<String> {
         a.terms(words).into_iter().collect()
+    }
+
+    /// The shortcut for plain words holds: analysing one gives exactly its term (or nothing).
+    #[test]
+    fn plain_words_are_their_own_only_token() {
+        let a = Analyzer::english();
+        let sample: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/node-docs-sample.json"
+        ))
+        .unwrap();
+        let mut checked = 0;
+        for d in sample["documents"].as_array().unwrap() {
+            for (_, word) in fast_words(d["body"].as_str().unwrap()) {
+                let lower = word.to_ascii_lowercase();
+                for w in [word, lower.as_str()] {
+                    if plain(w) {
+                        let want: Vec<String> = a.terms(w);
+                        assert_eq!(want, a.term(w).into_iter().collect::<Vec<_>>(), "{w}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 5_000, "{checked}");
+    }
+
+    /// Stemming only the tokens that pass the key filter finds every query term a full analysis
+    /// finds, at the same places.
+    #[test]
+    fn filtered_analysis_finds_what_full_analysis_finds() {
+        let a = Analyzer::english();
+        let sample: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/node-docs-sample.json"
+        ))
+        .unwrap();
+        let mut found = 0;
+        for query in [
+            "read a file stream",
+            "Buffer.from utf8 strings",
+            "createServer options",
+        ] {
+            let terms = q(&a, query);
+            let keys = Snippets::new(&terms, 24, &a).keys;
+            let keep = |norm: &str| keys.iter().any(|k| norm.starts_with(k.as_str()));
+            for d in sample["documents"].as_array().unwrap() {
+                for (_, word) in fast_words(d["body"].as_str().unwrap()) {
+                    let pick = |tokens: Vec<crate::text::Token>| -> Vec<_> {
+                        tokens
+                            .into_iter()
+                            .filter(|t| terms.contains(&t.term))
+                            .map(|t| (t.term, t.start, t.end))
+                            .collect()
+                    };
+                    let want = pick(a.analyze(word));
+                    found += want.len();
+                    assert_eq!(pick(a.analyze_word_if(word, keep)), want, "{query}: {word}");
+                }
+            }
+        }
+        assert!(found > 100, "{found}");
+    }
+
+    /// A query's snippets with one shared memo equal each text's own `best_window`.
+    #[test]
+    fn shared_snippets_equal_single_ones() {
+        let a = Analyzer::english();
+        let sample: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/node-docs-sample.json"
+        ))
+        .unwrap();
+        let bodies: Vec<&str> = sample["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["body"].as_str().unwrap())
+            .collect();
+        for query in [
+            "read a file stream",
+            "Buffer.from utf8 strings",
+            "http servers",
+        ] {
+            let terms = q(&a, query);
+            let mut shared = Snippets::new(&terms, 24, &a);
+            let mut highlighted = 0;
+            for body in &bodies {
+                let s = shared.window(body);
+                highlighted += s.highlights.len();
+                assert_eq!(s, best_window(body, &terms, 24, &a), "{query}");
+            }
+            assert!(highlighted > 10, "{query}: {highlighted}");
+        }
     }
 
     #[test]

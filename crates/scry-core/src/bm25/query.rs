@@ -118,7 +118,8 @@ pub fn build_query(
         if last_word_prefix && !t.part && Some(t.position) == last_position {
             // A short prefix can match thousands of terms: count each distinct one once, keep
             // the most frequent.
-            let mut df: HashMap<&str, u64> = HashMap::new();
+            // Every field's completions, then equal terms summed (sorting beats hashing here).
+            let mut all: Vec<(&str, u64)> = Vec::new();
             for seg in segments {
                 for f in Field::ALL {
                     let field = seg.field(f);
@@ -126,12 +127,19 @@ pub fn build_query(
                     for i in dict.prefix(&norm) {
                         let term = dict.term(i);
                         if term != t.term {
-                            *df.entry(term).or_default() += u64::from(field.df(i));
+                            all.push((term, u64::from(field.df(i))));
                         }
                     }
                 }
             }
-            let mut found: Vec<(u64, &str)> = df.into_iter().map(|(t, n)| (n, t)).collect();
+            all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let mut found: Vec<(u64, &str)> = Vec::with_capacity(all.len());
+            for (term, n) in all {
+                match found.last_mut() {
+                    Some(last) if last.1 == term => last.0 += n,
+                    _ => found.push((n, term)),
+                }
+            }
             let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
             if found.len() > params.max_prefix_terms && params.max_prefix_terms > 0 {
                 found.select_nth_unstable_by(params.max_prefix_terms - 1, order);

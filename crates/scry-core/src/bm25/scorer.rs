@@ -15,6 +15,9 @@ pub struct ScoredSegment<'a> {
     pub base: u32,
     /// `deleted[local]` is true for deleted documents (may be shorter than the segment).
     pub deleted: &'a [bool],
+    /// How many entries of `deleted` are true (bounds the live document frequencies that the
+    /// top-k pruning of [`score`] relies on; too small a count would make it unsafe).
+    pub deleted_count: u32,
 }
 
 /// Reusable scratch memory for scoring (one per concurrent searcher).
@@ -26,6 +29,9 @@ pub struct TextScratch {
     touched_total: Vec<u32>,
     touched_best: Vec<u32>,
     touched_acc: Vec<u32>,
+    /// Documents already counted as certain to outscore what the remaining groups can add.
+    counted: Vec<bool>,
+    touched_counted: Vec<u32>,
 }
 
 impl TextScratch {
@@ -35,9 +41,13 @@ impl TextScratch {
                 v.resize(n, 0.0);
             }
         }
+        if self.counted.len() < n {
+            self.counted.resize(n, false);
+        }
         self.touched_total.clear();
         self.touched_best.clear();
         self.touched_acc.clear();
+        self.touched_counted.clear();
     }
 }
 
@@ -45,13 +55,20 @@ fn idf(n: f32, df: f32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
-/// Scores every live document matching the query; returns `(global slot, score)` for documents
-/// with a positive score that `accept` admits, unordered.
+/// Scores the live documents matching the query; returns `(global slot, score)` for documents
+/// with a positive score that `accept` admits, unordered, with exact scores.
+///
+/// `k = 0` returns every such document. Otherwise only a superset of the best `k` is certain to
+/// be returned (MaxScore-style pruning, term at a time): groups are scored from the highest
+/// possible contribution down, and once `k` accepted documents score more than everything the
+/// remaining groups could add together, documents not yet matched can no longer reach the top
+/// `k` and are skipped; the ones already matched keep being scored in full.
 pub fn score(
     query: &TextQuery,
     segments: &[ScoredSegment<'_>],
     params: &Bm25Params,
     scratch: &mut TextScratch,
+    k: usize,
     mut accept: impl FnMut(u32) -> bool,
 ) -> Vec<(u32, f32)> {
     let n_slots = segments
@@ -80,26 +97,98 @@ pub fn score(
         touched_total,
         touched_best,
         touched_acc,
+        counted,
+        touched_counted,
     } = scratch;
 
-    for group in &query.groups {
-        for (term, weight) in &group.alternatives {
-            match params.scoring {
-                FieldScoring::Bm25f => {
-                    for seg in segments {
-                        for (f, field) in seg.text.fields.iter().enumerate() {
-                            let boost = params.boosts[f];
-                            if boost == 0.0 {
+    // BM25F: every alternative's term id in every segment's fields, looked up once
+    // (`NONE`: absent, or a field with boost 0). Alternative `a`'s ids start at `a * per_alt`.
+    const NONE: u32 = u32::MAX;
+    let per_alt = segments.len() * FIELD_COUNT;
+    let mut ids: Vec<u32> = Vec::new();
+    // Upper bound of what each group can add to a document's score: the saturation limit
+    // `weight · idf · (k1 + 1)` of its best alternative, with the idf of the fewest live
+    // documents its term can be in (its largest field document frequency per segment, less the
+    // segment's deleted documents).
+    let mut bounds: Vec<f32> = Vec::with_capacity(query.groups.len());
+    if params.scoring == FieldScoring::Bm25f {
+        for group in &query.groups {
+            let mut bound = 0f32;
+            for (term, weight) in &group.alternatives {
+                let mut df_low = 0u64;
+                for seg in segments {
+                    let mut most = 0;
+                    for (field, &boost) in seg.text.fields.iter().zip(&params.boosts) {
+                        let t = match field.dict().get(term) {
+                            Some(t) if boost != 0.0 => t,
+                            _ => {
+                                ids.push(NONE);
                                 continue;
                             }
-                            let Some(t) = field.dict().get(term) else {
+                        };
+                        ids.push(t as u32);
+                        most = most.max(field.df(t));
+                    }
+                    df_low += u64::from(most.saturating_sub(seg.deleted_count));
+                }
+                bound = bound.max(weight * idf(n, df_low as f32) * (k1 + 1.0));
+            }
+            bounds.push(bound);
+        }
+    }
+    // The first alternative of each group (its index among all alternatives).
+    let firsts: Vec<usize> = query
+        .groups
+        .iter()
+        .scan(0, |next, g| {
+            let first = *next;
+            *next += g.alternatives.len();
+            Some(first)
+        })
+        .collect();
+
+    // Highest possible contribution first; `rest[i]`: what the groups after the i-th can add.
+    let mut order: Vec<usize> = (0..query.groups.len()).collect();
+    let mut rest = vec![f32::INFINITY; order.len()];
+    if k > 0 && !bounds.is_empty() {
+        order.sort_by(|&a, &b| bounds[b].total_cmp(&bounds[a]).then(a.cmp(&b)));
+        let mut sum = 0f32;
+        for i in (0..order.len()).rev() {
+            rest[i] = sum;
+            sum += bounds[order[i]];
+        }
+    }
+    // Whether documents not matched so far can still enter the top k.
+    let mut admit = true;
+    let mut certain = 0usize;
+
+    for (step, &gi) in order.iter().enumerate() {
+        let group = &query.groups[gi];
+        for (ai, (term, weight)) in group.alternatives.iter().enumerate() {
+            match params.scoring {
+                FieldScoring::Bm25f => {
+                    let alt_ids = &ids[(firsts[gi] + ai) * per_alt..][..per_alt];
+                    for (seg, seg_ids) in segments.iter().zip(alt_ids.chunks_exact(FIELD_COUNT)) {
+                        for (f, field) in seg.text.fields.iter().enumerate() {
+                            let boost = params.boosts[f];
+                            if seg_ids[f] == NONE {
                                 continue;
-                            };
+                            }
+                            let t = seg_ids[f] as usize;
                             for (doc, tf) in field.postings(t) {
                                 if seg.deleted.get(doc as usize).copied().unwrap_or(false) {
                                     continue;
                                 }
                                 let g = (seg.base + doc) as usize;
+                                if !admit && total[g] == 0.0 {
+                                    // Counted for the term's document frequency (so that
+                                    // scores stay exact), not scored.
+                                    if acc[g] == 0.0 {
+                                        touched_acc.push(g as u32);
+                                        acc[g] = -1.0;
+                                    }
+                                    continue;
+                                }
                                 let norm = 1.0 - b + b * field.length(doc) as f32 / avg[f];
                                 if acc[g] == 0.0 {
                                     touched_acc.push(g as u32);
@@ -113,6 +202,9 @@ pub fn score(
                         let g = g as usize;
                         let tfw = acc[g];
                         acc[g] = 0.0;
+                        if tfw < 0.0 {
+                            continue;
+                        }
                         let s = w * tfw * (k1 + 1.0) / (k1 + tfw);
                         if best[g] == 0.0 {
                             touched_best.push(g as u32);
@@ -172,16 +264,31 @@ pub fn score(
                 }
             }
         }
+        // A document outscoring everything the remaining groups can add is certain to rank
+        // above every document not matched yet (margin for rounding).
+        let beyond = rest[step] * 1.0001 + 1e-6;
         for &g in touched_best.iter() {
-            let g = g as usize;
-            if total[g] == 0.0 {
-                touched_total.push(g as u32);
+            let gi = g as usize;
+            if total[gi] == 0.0 {
+                touched_total.push(g);
             }
-            total[g] += best[g];
-            best[g] = 0.0;
+            total[gi] += best[gi];
+            best[gi] = 0.0;
+            if admit && !counted[gi] && total[gi] > beyond && accept(g) {
+                counted[gi] = true;
+                touched_counted.push(g);
+                certain += 1;
+            }
         }
         touched_best.clear();
+        if certain >= k && k > 0 {
+            admit = false;
+        }
     }
+    for &g in touched_counted.iter() {
+        counted[g as usize] = false;
+    }
+    touched_counted.clear();
     let mut out = Vec::with_capacity(touched_total.len());
     for &g in touched_total.iter() {
         let s = total[g as usize];
@@ -192,4 +299,134 @@ pub fn score(
     }
     touched_total.clear();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bm25::query::TermGroup;
+    use crate::bm25::segment::TextSegmentBuilder;
+    use crate::text::Analyzer;
+
+    /// A deterministic generator (64-bit LCG), so that failures reproduce.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((self.0 >> 33) % n as u64) as usize
+        }
+        /// Zipf-like: small indexes (common words) far more often.
+        fn word(&mut self, vocab: usize) -> usize {
+            let r = self.below(vocab) + 1;
+            self.below(r)
+        }
+    }
+
+    fn text(rng: &mut Lcg, words: usize, vocab: usize) -> String {
+        (0..words)
+            .map(|_| format!("w{}", rng.word(vocab)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn segment(rng: &mut Lcg, docs: usize, vocab: usize) -> TextSegment {
+        let a = Analyzer::english();
+        let mut b = TextSegmentBuilder::new();
+        for _ in 0..docs {
+            let lengths = [
+                1 + rng.below(5),
+                rng.below(4),
+                5 + rng.below(120),
+                rng.below(3),
+            ];
+            let fields = lengths.map(|n| text(rng, n, vocab));
+            b.add(&a, [&fields[0], &fields[1], &fields[2], &fields[3]]);
+        }
+        b.build()
+    }
+
+    fn ranked(mut hits: Vec<(u32, f32)>, k: usize) -> Vec<(u32, f32)> {
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        hits.truncate(k);
+        hits
+    }
+
+    /// The pruned top k equals the exhaustive top k (same documents, same scores up to float
+    /// rounding of another summation order), with deletions, a filter and alternatives.
+    #[test]
+    fn pruning_keeps_the_exact_top_k() {
+        let mut rng = Lcg(0x5C27_B25F);
+        let vocab = 600;
+        let segs = [
+            segment(&mut rng, 1500, vocab),
+            segment(&mut rng, 700, vocab),
+        ];
+        let deleted: Vec<Vec<bool>> = segs
+            .iter()
+            .map(|s| (0..s.doc_count()).map(|_| rng.below(10) == 0).collect())
+            .collect();
+        let scored: Vec<ScoredSegment<'_>> = segs
+            .iter()
+            .zip(&deleted)
+            .scan(0u32, |base, (text, deleted)| {
+                let s = ScoredSegment {
+                    text,
+                    base: *base,
+                    deleted,
+                    deleted_count: deleted.iter().filter(|d| **d).count() as u32,
+                };
+                *base += text.doc_count();
+                Some(s)
+            })
+            .collect();
+        let params = Bm25Params::default();
+        let mut scratch = TextScratch::default();
+        let mut pruned_any = 0;
+        for q in 0..300 {
+            let groups = (0..1 + rng.below(8))
+                .map(|_| {
+                    let mut alternatives = vec![(format!("w{}", rng.word(vocab)), 1.0)];
+                    for _ in 0..rng.below(3) {
+                        alternatives.push((format!("w{}", rng.word(vocab)), 0.3));
+                    }
+                    TermGroup { alternatives }
+                })
+                .collect();
+            let query = TextQuery { groups };
+            let filtered = q % 3 == 0;
+            let accept = |g: u32| !filtered || g % 4 != 1;
+            let all = score(&query, &scored, &params, &mut scratch, 0, accept);
+            for k in [1, 3, 10, 50] {
+                let got = score(&query, &scored, &params, &mut scratch, k, accept);
+                if got.len() < all.len() {
+                    pruned_any += 1;
+                }
+                let (want, got) = (ranked(all.clone(), k), ranked(got, k));
+                assert_eq!(want.len(), got.len(), "query {q}, k {k}");
+                for (w, g) in want.iter().zip(&got) {
+                    assert!(
+                        (w.1 - g.1).abs() <= 1e-5 * w.1,
+                        "query {q}, k {k}: {w:?} vs {g:?}"
+                    );
+                    // Documents differ only where two scores tie (to rounding).
+                    if w.0 != g.0 {
+                        let other = all.iter().find(|x| x.0 == g.0).map(|x| x.1);
+                        assert!(
+                            other.is_some_and(|s| (s - w.1).abs() <= 1e-5 * w.1),
+                            "query {q}, k {k}: {w:?} vs {g:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // The pruning must actually happen on this data for the test to mean anything.
+        assert!(
+            pruned_any > 300,
+            "pruned in only {pruned_any} of 1,200 searches"
+        );
+    }
 }

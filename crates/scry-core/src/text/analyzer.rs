@@ -120,6 +120,57 @@ impl Analyzer {
         Some(self.stem(norm))
     }
 
+    /// Whether `word` is a stop word (after normalisation).
+    pub fn is_stop_word(&self, word: &str) -> bool {
+        self.stop_words
+            .contains(&normalise(word, self.config.fold_diacritics))
+    }
+
+    /// The tokens of one word that [`Analyzer::analyze`] gives, less those whose normalised
+    /// text `keep` rejects; rejected tokens are never stemmed (what makes this cheaper).
+    pub fn analyze_word_if(&self, text: &str, keep: impl Fn(&str) -> bool) -> Vec<Token> {
+        let mut out = Vec::new();
+        let fold = self.config.fold_diacritics;
+        for (position, (start, word)) in text.unicode_word_indices().enumerate() {
+            if word.len() > MAX_WORD_BYTES {
+                continue;
+            }
+            let position = u32::try_from(position).unwrap_or(u32::MAX);
+            let norm = normalise(word, fold);
+            // A stop word has no token, nor do its parts.
+            if self.stop_words.contains(&norm) {
+                continue;
+            }
+            if keep(&norm) {
+                out.push(Token {
+                    term: self.stem(norm),
+                    start,
+                    end: start + word.len(),
+                    position,
+                    part: false,
+                });
+            }
+            if self.config.code_tokens {
+                for (s, e) in code::parts(word) {
+                    let part = &word[s..e];
+                    if !keep(&normalise(part, fold)) {
+                        continue;
+                    }
+                    if let Some(term) = self.term(part) {
+                        out.push(Token {
+                            term,
+                            start: start + s,
+                            end: start + e,
+                            position,
+                            part: true,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn stem(&self, norm: String) -> String {
         match &self.stemmer {
             // Stemming a compound (`fs.readfile`) only touches its tail; parts carry the rest.
