@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use crate::text::Analyzer;
-use crate::text::MAX_WORD_BYTES;
 
 /// A window of a document's text plus the ranges to highlight in it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -42,9 +41,6 @@ pub struct Snippets<'t> {
     keys: Vec<String>,
     /// The query terms each analysed word yields, with their byte ranges in the word.
     memo: HashMap<&'t str, Vec<(&'t str, Range<usize>)>>,
-    /// Query terms of lower-case ASCII letters that are their own term (`file`): a word
-    /// spelled so needs no stemming.
-    stable: HashSet<&'t str>,
 }
 
 impl<'t> Snippets<'t> {
@@ -64,18 +60,12 @@ impl<'t> Snippets<'t> {
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let stable = terms
-            .iter()
-            .filter(|t| plain(t) && analyzer.term(t).as_ref() == Some(*t))
-            .map(String::as_str)
-            .collect();
         Snippets {
             terms,
             max_words,
             analyzer,
             keys,
             memo: HashMap::new(),
-            stable,
         }
     }
 
@@ -114,23 +104,11 @@ impl<'t> Snippets<'t> {
                 continue;
             }
             // Each distinct word is analysed at most once per query.
-            let stable = &self.stable;
             let found = self.memo.entry(word).or_insert_with(|| {
-                if plain(word) {
-                    // A plain lower-case word is its own only token (no parts): its term,
-                    // unless it is a stop word.
-                    let term = match stable.get(word) {
-                        Some(t) => Some(*t),
-                        None => analyzer
-                            .term(word)
-                            .and_then(|t| terms.get(&t).map(String::as_str)),
-                    };
-                    return term.map(|t| vec![(t, 0..word.len())]).unwrap_or_default();
-                }
                 // Only the tokens that can yield a query term are stemmed.
                 let keep = |norm: &str| keys.iter().any(|k| norm.starts_with(k.as_str()));
                 analyzer
-                    .analyze_word_if(word, keep)
+                    .analyze_if(word, keep)
                     .into_iter()
                     .filter_map(|t| terms.get(&t.term).map(|k| (k.as_str(), t.start..t.end)))
                     .collect()
@@ -141,12 +119,6 @@ impl<'t> Snippets<'t> {
         }
         window_of(text, &words, &matches, max_words)
     }
-}
-
-/// Whether `word` is lower-case ASCII letters only, short enough to be indexed: analysing such a
-/// word gives exactly one token, `Analyzer::term(word)` (none for a stop word).
-fn plain(word: &str) -> bool {
-    word.len() <= MAX_WORD_BYTES && word.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// The best window given the matches of each word (see [`best_window`]).
@@ -355,28 +327,18 @@ mod tests {
         a.terms(words).into_iter().collect()
     }
 
-    /// The shortcut for plain words holds: analysing one gives exactly its term (or nothing).
-    #[test]
-    fn plain_words_are_their_own_only_token() {
-        let a = Analyzer::english();
+    /// The bodies of the Node.js docs sample.
+    fn sample_bodies() -> Vec<String> {
         let sample: serde_json::Value = serde_json::from_str(include_str!(
             "../../../tests/fixtures/node-docs-sample.json"
         ))
         .unwrap();
-        let mut checked = 0;
-        for d in sample["documents"].as_array().unwrap() {
-            for (_, word) in fast_words(d["body"].as_str().unwrap()) {
-                let lower = word.to_ascii_lowercase();
-                for w in [word, lower.as_str()] {
-                    if plain(w) {
-                        let want: Vec<String> = a.terms(w);
-                        assert_eq!(want, a.term(w).into_iter().collect::<Vec<_>>(), "{w}");
-                        checked += 1;
-                    }
-                }
-            }
-        }
-        assert!(checked > 5_000, "{checked}");
+        sample["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["body"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     /// Stemming only the tokens that pass the key filter finds every query term a full analysis
@@ -384,10 +346,6 @@ mod tests {
     #[test]
     fn filtered_analysis_finds_what_full_analysis_finds() {
         let a = Analyzer::english();
-        let sample: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/node-docs-sample.json"
-        ))
-        .unwrap();
         let mut found = 0;
         for query in [
             "read a file stream",
@@ -397,8 +355,8 @@ mod tests {
             let terms = q(&a, query);
             let keys = Snippets::new(&terms, 24, &a).keys;
             let keep = |norm: &str| keys.iter().any(|k| norm.starts_with(k.as_str()));
-            for d in sample["documents"].as_array().unwrap() {
-                for (_, word) in fast_words(d["body"].as_str().unwrap()) {
+            for body in sample_bodies() {
+                for (_, word) in fast_words(&body) {
                     let pick = |tokens: Vec<crate::text::Token>| -> Vec<_> {
                         tokens
                             .into_iter()
@@ -408,7 +366,7 @@ mod tests {
                     };
                     let want = pick(a.analyze(word));
                     found += want.len();
-                    assert_eq!(pick(a.analyze_word_if(word, keep)), want, "{query}: {word}");
+                    assert_eq!(pick(a.analyze_if(word, keep)), want, "{query}: {word}");
                 }
             }
         }
@@ -419,16 +377,7 @@ mod tests {
     #[test]
     fn shared_snippets_equal_single_ones() {
         let a = Analyzer::english();
-        let sample: serde_json::Value = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/node-docs-sample.json"
-        ))
-        .unwrap();
-        let bodies: Vec<&str> = sample["documents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["body"].as_str().unwrap())
-            .collect();
+        let bodies = sample_bodies();
         for query in [
             "read a file stream",
             "Buffer.from utf8 strings",

@@ -111,8 +111,11 @@ pub fn score(
     // documents its term can be in (its largest field document frequency per segment, less the
     // segment's deleted documents).
     let mut bounds: Vec<f32> = Vec::with_capacity(query.groups.len());
+    // Where each group's ids start.
+    let mut starts: Vec<usize> = Vec::with_capacity(query.groups.len());
     if params.scoring == FieldScoring::Bm25f {
         for group in &query.groups {
+            starts.push(ids.len());
             let mut bound = 0f32;
             for (term, weight) in &group.alternatives {
                 let mut df_low = 0u64;
@@ -136,17 +139,6 @@ pub fn score(
             bounds.push(bound);
         }
     }
-    // The first alternative of each group (its index among all alternatives).
-    let firsts: Vec<usize> = query
-        .groups
-        .iter()
-        .scan(0, |next, g| {
-            let first = *next;
-            *next += g.alternatives.len();
-            Some(first)
-        })
-        .collect();
-
     // Highest possible contribution first; `rest[i]`: what the groups after the i-th can add.
     let mut order: Vec<usize> = (0..query.groups.len()).collect();
     let mut rest = vec![f32::INFINITY; order.len()];
@@ -167,7 +159,7 @@ pub fn score(
         for (ai, (term, weight)) in group.alternatives.iter().enumerate() {
             match params.scoring {
                 FieldScoring::Bm25f => {
-                    let alt_ids = &ids[(firsts[gi] + ai) * per_alt..][..per_alt];
+                    let alt_ids = &ids[starts[gi] + ai * per_alt..][..per_alt];
                     for (seg, seg_ids) in segments.iter().zip(alt_ids.chunks_exact(FIELD_COUNT)) {
                         for (f, field) in seg.text.fields.iter().enumerate() {
                             let boost = params.boosts[f];
@@ -268,14 +260,14 @@ pub fn score(
         // above every document not matched yet (margin for rounding).
         let beyond = rest[step] * 1.0001 + 1e-6;
         for &g in touched_best.iter() {
-            let gi = g as usize;
-            if total[gi] == 0.0 {
+            let slot = g as usize;
+            if total[slot] == 0.0 {
                 touched_total.push(g);
             }
-            total[gi] += best[gi];
-            best[gi] = 0.0;
-            if admit && !counted[gi] && total[gi] > beyond && accept(g) {
-                counted[gi] = true;
+            total[slot] += best[slot];
+            best[slot] = 0.0;
+            if admit && !counted[slot] && total[slot] > beyond && accept(g) {
+                counted[slot] = true;
                 touched_counted.push(g);
                 certain += 1;
             }

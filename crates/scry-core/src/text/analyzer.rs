@@ -120,15 +120,9 @@ impl Analyzer {
         Some(self.stem(norm))
     }
 
-    /// Whether `word` is a stop word (after normalisation).
-    pub fn is_stop_word(&self, word: &str) -> bool {
-        self.stop_words
-            .contains(&normalise(word, self.config.fold_diacritics))
-    }
-
-    /// The tokens of one word that [`Analyzer::analyze`] gives, less those whose normalised
-    /// text `keep` rejects; rejected tokens are never stemmed (what makes this cheaper).
-    pub fn analyze_word_if(&self, text: &str, keep: impl Fn(&str) -> bool) -> Vec<Token> {
+    /// The tokens [`Analyzer::analyze`] gives, less those whose normalised text `keep`
+    /// rejects; rejected tokens are never stemmed (what makes this cheaper for snippets).
+    pub fn analyze_if(&self, text: &str, keep: impl Fn(&str) -> bool) -> Vec<Token> {
         let mut out = Vec::new();
         let fold = self.config.fold_diacritics;
         for (position, (start, word)) in text.unicode_word_indices().enumerate() {
@@ -152,19 +146,17 @@ impl Analyzer {
             }
             if self.config.code_tokens {
                 for (s, e) in code::parts(word) {
-                    let part = &word[s..e];
-                    if !keep(&normalise(part, fold)) {
+                    let norm = normalise(&word[s..e], fold);
+                    if self.stop_words.contains(&norm) || !keep(&norm) {
                         continue;
                     }
-                    if let Some(term) = self.term(part) {
-                        out.push(Token {
-                            term,
-                            start: start + s,
-                            end: start + e,
-                            position,
-                            part: true,
-                        });
-                    }
+                    out.push(Token {
+                        term: self.stem(norm),
+                        start: start + s,
+                        end: start + e,
+                        position,
+                        part: true,
+                    });
                 }
             }
         }
@@ -181,37 +173,7 @@ impl Analyzer {
 
     /// Analyses `text` into tokens, in order of position (whole word before its parts).
     pub fn analyze(&self, text: &str) -> Vec<Token> {
-        let mut out = Vec::new();
-        for (position, (start, word)) in text.unicode_word_indices().enumerate() {
-            if word.len() > MAX_WORD_BYTES {
-                continue;
-            }
-            let position = u32::try_from(position).unwrap_or(u32::MAX);
-            let Some(term) = self.term(word) else {
-                continue;
-            };
-            out.push(Token {
-                term,
-                start,
-                end: start + word.len(),
-                position,
-                part: false,
-            });
-            if self.config.code_tokens {
-                for (s, e) in code::parts(word) {
-                    if let Some(term) = self.term(&word[s..e]) {
-                        out.push(Token {
-                            term,
-                            start: start + s,
-                            end: start + e,
-                            position,
-                            part: true,
-                        });
-                    }
-                }
-            }
-        }
-        out
+        self.analyze_if(text, |_| true)
     }
 
     /// Just the terms of `text`, in order.
