@@ -264,13 +264,15 @@ test('a damaged segment or a newer format: typed errors, nothing modified; repai
   await page.evaluate((d) => window.engine.add(d), docs('kept', 40));
   const before = await page.evaluate(() => window.snapshot('scry:damage'));
   // A newer manifest version with a valid checksum.
-  await page.evaluate(async () => {
+  const version = await page.evaluate(async () => {
     const m = await window.rawBlobs('scry:damage', 'readonly', (s) => s.get('manifest'));
     const bytes = new Uint8Array(m);
+    const version = bytes[8];
     bytes[8] = 99; // version, little-endian u16 at offset 8
     const crc = window.crc32(bytes.subarray(0, bytes.length - 4));
     new DataView(bytes.buffer).setUint32(bytes.length - 4, crc, true);
     await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(bytes, 'manifest'));
+    return version;
   });
   const newer = await page.evaluate(() => window.snapshot('scry:damage'));
   const code = (p) =>
@@ -282,12 +284,13 @@ test('a damaged segment or a newer format: typed errors, nothing modified; repai
     );
   assert.match(await code(page), /^ScryError UNSUPPORTED_VERSION: /);
   assert.deepEqual(await page.evaluate(() => window.snapshot('scry:damage')), newer);
-  // Back to the real manifest; then one flipped byte inside a segment blob.
-  await page.evaluate(async () => {
+  // Back to the real manifest; then one flipped byte inside a segment's meta file (read when
+  // the index opens).
+  await page.evaluate(async (version) => {
     const keys = await window.rawBlobs('scry:damage', 'readonly', (s) => s.getAllKeys());
     const m = await window.rawBlobs('scry:damage', 'readonly', (s) => s.get('manifest'));
     const bytes = new Uint8Array(m);
-    bytes[8] = 1;
+    bytes[8] = version;
     const crc = window.crc32(bytes.subarray(0, bytes.length - 4));
     new DataView(bytes.buffer).setUint32(bytes.length - 4, crc, true);
     await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(bytes, 'manifest'));
@@ -297,7 +300,7 @@ test('a damaged segment or a newer format: typed errors, nothing modified; repai
     );
     blob[blob.length >> 1] ^= 0x10;
     await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(blob, seg));
-  });
+  }, version);
   const damaged = await page.evaluate(() => window.snapshot('scry:damage'));
   assert.equal(damaged.length, before.length);
   assert.match(await code(page), /^ScryError CORRUPT_DATA: .*segment [0-9a-f]{32}/);
@@ -324,6 +327,54 @@ test('a damaged segment or a newer format: typed errors, nothing modified; repai
   const now = await page.evaluate(() => window.snapshot('scry:damage'));
   const blobs = (s) => s.filter((k) => !k.startsWith('manifest:')).sort();
   assert.deepEqual(blobs(now), blobs(before), 'the rebuilt segment is the original, byte for byte');
+
+  // A flipped byte in a chunk (postings, text), read only when first used: the index opens, and
+  // the first query that reads the chunk rejects, naming the segment; nothing is served from it.
+  const flipChunks = (prefix) =>
+    page.evaluate(async (prefix) => {
+      const keys = await window.rawBlobs('scry:damage', 'readonly', (s) => s.getAllKeys());
+      const chunks = keys.filter((k) => k.startsWith(prefix));
+      for (const key of chunks) {
+        const blob = new Uint8Array(
+          await window.rawBlobs('scry:damage', 'readonly', (s) => s.get(key)),
+        );
+        blob[blob.length >> 1] ^= 0x08;
+        await window.rawBlobs('scry:damage', 'readwrite', (s) => s.put(blob, key));
+      }
+      return chunks.length;
+    }, prefix);
+  assert.ok((await flipChunks('chunk/docs/')) >= 1);
+  const query = (repair) =>
+    page.evaluate(async (repair) => {
+      const engine = await window.scry.createEngine({
+        name: 'damage',
+        storage: 'indexeddb',
+        ...(repair ? { repair } : {}),
+      });
+      try {
+        const hits = await engine.search('kept body 7', { k: 1 });
+        const info = await engine.info();
+        return { top: hits[0]?.id, repaired: info.repaired };
+      } catch (e) {
+        return `${e.name} ${e.code}: ${e.message}`;
+      } finally {
+        await engine.dispose();
+      }
+    }, repair);
+  assert.match(
+    await query(false),
+    /^ScryError CORRUPT_DATA: .*segment [0-9a-f]{32} \(chunk docs\//,
+  );
+  // With repair: the segment is rebuilt when the damage is found, and the query answers.
+  assert.deepEqual(await query(true), {
+    top: 'kept-7',
+    repaired: { segments: 1, documents: 40 },
+  });
+  assert.deepEqual(
+    blobs(await page.evaluate(() => window.snapshot('scry:damage'))),
+    blobs(before),
+    'rebuilt byte for byte again',
+  );
   await context.close();
 });
 

@@ -16,7 +16,7 @@ use crate::passage::{PassageParams, split};
 use crate::segment::Segment;
 use crate::segment::format::content_id;
 use crate::snippet::{Snippet, Snippets};
-use crate::static_index::need;
+use crate::static_index::{STORED_CHUNK_PREFIX, need};
 use crate::storage::{Batch, Storage};
 use crate::text::{Analyzer, AnalyzerConfig};
 use crate::vector::{VectorParams, VectorQuery, VectorScratch, check_vector};
@@ -217,6 +217,9 @@ pub(crate) struct SegState {
     pub(crate) seg: Arc<Segment>,
     /// Content id once written to storage.
     pub(crate) stored: Option<String>,
+    /// Storage keys of its chunks when it is stored in the chunked layout (for garbage
+    /// collection: they stay live while the segment is).
+    pub(crate) chunks: Vec<String>,
     pub(crate) deleted: Vec<bool>,
     pub(crate) deleted_count: u32,
     pub(crate) base: u32,
@@ -304,7 +307,7 @@ pub struct PendingCommit {
     generation: u64,
     written: usize,
     bytes: usize,
-    fresh: Vec<(Arc<Segment>, String)>,
+    fresh: Vec<(Arc<Segment>, String, Vec<String>)>,
     /// Storage keys of the segments the new manifest references.
     pub live_keys: HashSet<String>,
     /// Filled in by [`collect_garbage`] callers.
@@ -331,7 +334,7 @@ pub async fn collect_garbage<S: Storage>(
     live_keys: &HashSet<String>,
 ) -> Result<usize> {
     let mut stale: Vec<String> = Vec::new();
-    for prefix in [SEGMENT_PREFIX, DOCSTORE_PREFIX] {
+    for prefix in [SEGMENT_PREFIX, DOCSTORE_PREFIX, STORED_CHUNK_PREFIX] {
         stale.extend(
             storage
                 .list(prefix)
@@ -446,12 +449,17 @@ impl Engine {
 
     /// Forgets which segments are stored, so that the next commit writes all of them: for a
     /// storage that lost everything (a browser database evicted while the engine was open).
-    pub fn forget_stored(&mut self) {
+    /// Fails with `ChunksNeeded` (changing nothing) while a stored segment is not loaded whole:
+    /// what was only in the lost storage cannot be written back.
+    pub fn forget_stored(&mut self) -> Result<()> {
+        self.need_stored()?;
         for s in &mut self.segments {
             if s.lazy.is_none() {
                 s.stored = None;
+                s.chunks.clear();
             }
         }
+        Ok(())
     }
 
     /// The stored document with this id (`None` for a document of a static index whose text
@@ -626,6 +634,7 @@ impl Engine {
         self.segments.push(SegState {
             seg: Arc::new(seg),
             stored: None,
+            chunks: Vec::new(),
             deleted: vec![false; n],
             deleted_count: 0,
             base: 0,
@@ -832,6 +841,7 @@ impl Engine {
             keep.push(SegState {
                 seg: Arc::new(merged),
                 stored: None,
+                chunks: Vec::new(),
                 deleted,
                 deleted_count,
                 base: 0,
@@ -1331,27 +1341,46 @@ impl Engine {
         let mut ids = Vec::with_capacity(self.segments.len());
         let mut fresh = Vec::new();
         // A static index lives at its URL: commits neither write nor list it.
-        let persisted: Vec<&SegState> = self.segments.iter().filter(|s| s.lazy.is_none()).collect();
+        let persisted: Vec<&SegState> = self
+            .segments
+            .iter()
+            .filter(|s| s.lazy.as_ref().is_none_or(|l| l.owner().is_some()))
+            .collect();
+        let mut live_keys = HashSet::new();
+        // Heads every meta file written (the segment's own record of how it was built).
+        let header = Manifest {
+            generation: 0,
+            analyzer: self.config.analyzer.clone(),
+            metric: self.config.vectors.metric,
+            model: self.model.clone(),
+            segments: Vec::new(),
+        };
         for s in &persisted {
             let id = match &s.stored {
-                Some(id) => id.clone(),
+                Some(id) => {
+                    live_keys.extend(s.chunks.iter().cloned());
+                    id.clone()
+                }
                 None => {
-                    let blob = s.seg.encode();
-                    let id = content_id(&blob);
-                    let record = s.seg.encode_docstore();
-                    bytes += blob.len() + record.len();
-                    let [seg_key, doc_key] = segment_keys(&id);
-                    batch.puts.push((seg_key, blob));
-                    batch.puts.push((doc_key, record));
-                    fresh.push((s.seg.clone(), id.clone()));
+                    let (id, puts, chunks) = stored_writes(&s.seg, &header);
+                    bytes += puts.iter().map(|(_, b)| b.len()).sum::<usize>();
+                    batch.puts.extend(puts);
+                    live_keys.extend(chunks.iter().cloned());
+                    fresh.push((s.seg.clone(), id.clone(), chunks));
                     id
                 }
             };
+            live_keys.extend(segment_keys(&id));
             ids.push(id);
         }
         // The model is recorded when stored vectors need it; one only a static index brought
         // is the static index's business (it may change with the next deploy).
-        let stored_vectors = persisted.iter().any(|s| s.seg.vectors.rows() > 0);
+        let stored_vectors = persisted.iter().any(|s| {
+            s.lazy
+                .as_ref()
+                .map_or(s.seg.vectors.rows(), |l| l.vector_rows())
+                > 0
+        });
         let manifest = Manifest {
             generation: self.generation + 1,
             analyzer: self.config.analyzer.clone(),
@@ -1387,7 +1416,7 @@ impl Engine {
             written: fresh.len(),
             bytes,
             fresh,
-            live_keys: ids.iter().flat_map(|id| segment_keys(id)).collect(),
+            live_keys,
             segments_removed: 0,
         };
         (batch, pending)
@@ -1399,17 +1428,33 @@ impl Engine {
     /// [`collect_garbage`]).
     pub fn finish_commit(&mut self, pending: PendingCommit) -> PendingCommit {
         self.generation = self.generation.max(pending.generation);
-        for (seg, id) in &pending.fresh {
+        for (seg, id, chunks) in &pending.fresh {
             if let Some(s) = self.segments.iter_mut().find(|s| Arc::ptr_eq(&s.seg, seg)) {
                 s.stored = Some(id.clone());
+                s.chunks = chunks.clone();
             }
         }
         pending
     }
 
-    /// Opens the index committed in `storage` (an empty engine if there is none). The
-    /// analyzer and metric recorded in the manifest win over `config`'s.
+    /// Opens the index committed in `storage` (an empty engine if there is none), every
+    /// segment read and checked whole. The analyzer and metric recorded in the manifest win
+    /// over `config`'s.
     pub async fn open<S: Storage>(storage: &S, config: EngineConfig) -> Result<Self> {
+        Self::open_with(storage, config, true).await
+    }
+
+    /// Like [`Engine::open`], reading only the manifest and each segment's meta file (document
+    /// ids and metadata, term dictionaries, the chunk tables): the postings, text and vectors
+    /// of segments in the chunked layout load on first use, checked then. A search that needs
+    /// parts not loaded yet fails with `ChunksNeeded` naming their storage keys (`chunk/…`):
+    /// read them from the storage, hand them to [`Engine::load_chunk`] and search again.
+    /// [`Engine::stored_chunks_missing`] lists what is left (to load in the background).
+    pub async fn open_lazy<S: Storage>(storage: &S, config: EngineConfig) -> Result<Self> {
+        Self::open_with(storage, config, false).await
+    }
+
+    async fn open_with<S: Storage>(storage: &S, config: EngineConfig, whole: bool) -> Result<Self> {
         let mut engine = Engine::new(config)?;
         let Some(bytes) = storage.get(MANIFEST_KEY).await? else {
             return Ok(engine);
@@ -1424,18 +1469,19 @@ impl Engine {
         engine.model = manifest.model.clone();
         engine.generation = manifest.generation;
         for entry in &manifest.segments {
-            let seg = load_segment(storage, entry, engine.dims()).await?;
-            let mut deleted = vec![false; seg.doc_count() as usize];
+            let loaded = load_segment(storage, entry, engine.dims(), whole).await?;
+            let mut deleted = vec![false; loaded.seg.doc_count() as usize];
             for &d in &entry.deleted {
                 deleted[d as usize] = true;
             }
             engine.segments.push(SegState {
-                seg: Arc::new(seg),
+                seg: Arc::new(loaded.seg),
                 stored: Some(entry.id.clone()),
+                chunks: loaded.chunks,
                 deleted,
                 deleted_count: entry.deleted.len() as u32,
                 base: 0,
-                lazy: None,
+                lazy: loaded.lazy.map(Box::new),
                 serial: next_serial(),
             });
         }
@@ -1457,18 +1503,55 @@ impl Engine {
     }
 }
 
+/// A stored segment as read: whole, or (chunked layout, read lazily) its meta file only.
+struct Loaded {
+    seg: Segment,
+    lazy: Option<crate::static_index::Lazy>,
+    /// Storage keys of its chunks (chunked layout).
+    chunks: Vec<String>,
+}
+
 /// Reads and checks the stored segment of a manifest entry: present, intact (checksum,
-/// structure), the content the manifest names, with vectors of the index's dimension.
+/// structure), the content the manifest names, with vectors of the index's dimension. A
+/// segment in the chunked layout is read whole when `whole` (every chunk checked), else only
+/// its meta file.
 async fn load_segment<S: Storage>(
     storage: &S,
     entry: &SegmentEntry,
     dims: usize,
-) -> Result<Segment> {
+    whole: bool,
+) -> Result<Loaded> {
     let key = format!("{SEGMENT_PREFIX}{}", entry.id);
     let blob = storage.get(&key).await?.ok_or_else(|| CoreError::Corrupt {
         what: format!("segment {}", entry.id),
         reason: "listed in the manifest but missing from storage".into(),
     })?;
+    if blob.starts_with(crate::static_index::META_MAGIC) {
+        // The meta file's name is its content id: decoding checks it against the manifest's.
+        let (seg, lazy) = crate::static_index::open_stored(&entry.id, &blob)?;
+        let chunks = lazy.chunk_keys();
+        check_rebuilt(&seg, entry, dims)?;
+        if lazy.vector_rows() > 0 && dims == 0 {
+            return Err(CoreError::Corrupt {
+                what: format!("segment {}", entry.id),
+                reason: "vectors in an index without a model".into(),
+            });
+        }
+        if !whole {
+            return Ok(Loaded {
+                seg,
+                lazy: Some(lazy),
+                chunks,
+            });
+        }
+        let seg = crate::static_index::load_stored(storage, seg, lazy, dims).await?;
+        return Ok(Loaded {
+            seg,
+            lazy: None,
+            chunks,
+        });
+    }
+    // Segments written before the chunked layout: one blob.
     let seg = Segment::decode(&blob, &entry.id)?;
     if content_id(&blob) != entry.id {
         return Err(CoreError::Corrupt {
@@ -1477,7 +1560,40 @@ async fn load_segment<S: Storage>(
         });
     }
     check_rebuilt(&seg, entry, dims)?;
-    Ok(seg)
+    Ok(Loaded {
+        seg,
+        lazy: None,
+        chunks: Vec::new(),
+    })
+}
+
+/// Chunk sizes of stored segments: larger than a static index's (one IndexedDB record each,
+/// read from the local disk rather than over the network).
+const STORED_CHUNKS: crate::static_index::ExportParams = crate::static_index::ExportParams {
+    postings_chunk_bytes: 32 * 1024,
+    docs_chunk_bytes: 16 * 1024,
+};
+
+/// What storing a segment writes: its id, the records, and the keys of its chunks.
+type StoredWrites = (String, Vec<(String, Vec<u8>)>, Vec<String>);
+
+/// What storing `seg` writes, in the chunked layout: its id (the meta file's content id), the
+/// records (meta file under `seg/<id>`, every chunk under `chunk/<name>`, the documents-store
+/// record), and the chunks' keys.
+fn stored_writes(seg: &Segment, header: &Manifest) -> StoredWrites {
+    let (meta, files) = crate::static_index::encode_chunked(seg, header, &STORED_CHUNKS);
+    let id = meta.name["meta/".len()..meta.name.len() - ".bin".len()].to_owned();
+    let [seg_key, doc_key] = segment_keys(&id);
+    let mut puts = Vec::with_capacity(files.len() + 2);
+    let mut chunks = Vec::with_capacity(files.len());
+    puts.push((seg_key, meta.bytes));
+    for f in files {
+        let key = format!("{STORED_CHUNK_PREFIX}{}", f.name);
+        chunks.push(key.clone());
+        puts.push((key, f.bytes));
+    }
+    puts.push((doc_key, seg.encode_docstore()));
+    (id, puts, chunks)
 }
 
 /// Checks a segment against its manifest entry: document count and vector dimension.
@@ -1536,10 +1652,22 @@ impl Engine {
             generation: manifest.generation,
             ..RepairInfo::default()
         };
+        let header = Manifest {
+            generation: 0,
+            analyzer: manifest.analyzer.clone(),
+            metric: manifest.metric,
+            model: manifest.model.clone(),
+            segments: Vec::new(),
+        };
         let mut batch = Batch::default();
+        let mut live: HashSet<String> = HashSet::new();
         for entry in &mut manifest.segments {
-            match load_segment(storage, entry, dims).await {
-                Ok(_) => continue,
+            match load_segment(storage, entry, dims, true).await {
+                Ok(loaded) => {
+                    live.extend(loaded.chunks);
+                    live.extend(segment_keys(&entry.id));
+                    continue;
+                }
                 Err(CoreError::Corrupt { .. }) => {}
                 Err(e) => return Err(e),
             }
@@ -1555,11 +1683,10 @@ impl Engine {
                 })?;
             let seg = Segment::rebuild(&record, &entry.id, &analyzer, &config.vectors)?;
             check_rebuilt(&seg, entry, dims)?;
-            let blob = seg.encode();
-            let id = content_id(&blob);
-            let [seg_key, doc_key] = segment_keys(&id);
-            batch.puts.push((seg_key, blob));
-            batch.puts.push((doc_key, seg.encode_docstore()));
+            let (id, puts, chunks) = stored_writes(&seg, &header);
+            batch.puts.extend(puts);
+            live.extend(chunks);
+            live.extend(segment_keys(&id));
             info.segments += 1;
             info.documents += seg.doc_count() as usize;
             entry.id = id;
@@ -1573,11 +1700,6 @@ impl Engine {
             .puts
             .push((MANIFEST_KEY.to_owned(), manifest.encode()));
         storage.commit(batch).await?;
-        let live: HashSet<String> = manifest
-            .segments
-            .iter()
-            .flat_map(|e| segment_keys(&e.id))
-            .collect();
         // The repair is committed; damaged blobs left behind are collected by a later commit.
         let _ = collect_garbage(storage, &live).await;
         Ok(info)

@@ -59,9 +59,10 @@ pub enum CoreError {
         /// Details.
         message: String,
     },
-    /// A static index needs these chunks loaded (`Engine::load_chunk`) before it can answer;
-    /// the npm package fetches them and asks again, so callers do not normally see this.
-    #[error("the static index needs {} more chunk(s): {}", .0.len(), .0.join(", "))]
+    /// A static index, or a stored segment opened lazily, needs these chunks loaded
+    /// (`Engine::load_chunk`) before it can answer; the npm package fetches or reads them and
+    /// asks again, so callers do not normally see this.
+    #[error("{} more chunk(s) must be loaded: {}", .0.len(), .0.join(", "))]
     ChunksNeeded(Vec<String>),
     /// A parameter is outside its documented range.
     #[error("invalid parameter `{name}`: {reason}")]

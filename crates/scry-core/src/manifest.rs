@@ -11,13 +11,17 @@ use crate::vector::Metric;
 
 /// Magic bytes of a manifest blob.
 pub const MANIFEST_MAGIC: &[u8; 8] = b"SCRYMAN\0";
-/// Newest manifest format this build writes and reads.
-pub const MANIFEST_VERSION: u16 = 1;
+/// Newest manifest format this build writes and reads. Version 2: segments may be stored in
+/// the chunked layout (a meta file under `seg/<id>`, chunks under `chunk/…`), which builds
+/// that read version 1 cannot open; the record itself is unchanged, so version 1 is read as
+/// before.
+pub const MANIFEST_VERSION: u16 = 2;
 
 /// One live segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentEntry {
-    /// Content id of the segment blob (storage key `seg/<id>`).
+    /// Content id of the segment blob, or of its meta file in the chunked layout (storage key
+    /// `seg/<id>`).
     pub id: String,
     /// Documents in the segment.
     pub doc_count: u32,

@@ -123,10 +123,19 @@ pub(crate) struct ChunkRef {
     loaded: bool,
 }
 
-/// Which parts of a static segment exist and which are loaded.
+/// Storage key prefix of the chunks of stored segments: a stored segment is written in the
+/// static layout (its meta file under `seg/<id>`, every chunk under `chunk/<name>`), so that
+/// opening an index reads only the meta files and queries load the chunks they need.
+pub const STORED_CHUNK_PREFIX: &str = "chunk/";
+
+/// Which parts of a segment in the chunked layout exist and which are loaded: a static index,
+/// or a stored segment opened lazily (`owner`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Lazy {
     meta: String,
+    /// The id of the stored segment (its storage keys are `chunk/<name>`); `None` for a static
+    /// index (its chunks are fetched from its URL).
+    owner: Option<String>,
     fields: [Vec<ChunkRef>; FIELD_COUNT],
     docs: Vec<ChunkRef>,
     vectors: Option<ChunkRef>,
@@ -142,6 +151,29 @@ impl Lazy {
     /// Whether the stored text of local document `doc` is loaded.
     pub(crate) fn doc_loaded(&self, doc: u32) -> bool {
         chunk_of(&self.docs, doc).is_some_and(|c| self.docs[c].loaded)
+    }
+
+    /// The stored segment this is, if it is one.
+    pub(crate) fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// Every chunk loaded.
+    pub(crate) fn complete(&self) -> bool {
+        self.all().all(|c| c.loaded)
+    }
+
+    /// The name a caller asks for: a stored segment's chunk by its storage key.
+    fn key(&self, chunk: &ChunkRef) -> String {
+        match self.owner {
+            Some(_) => format!("{STORED_CHUNK_PREFIX}{}", chunk.name),
+            None => chunk.name.clone(),
+        }
+    }
+
+    /// The storage keys of a stored segment's chunks (loaded or not).
+    pub(crate) fn chunk_keys(&self) -> Vec<String> {
+        self.all().map(|c| self.key(c)).collect()
     }
 
     fn all(&self) -> impl Iterator<Item = &ChunkRef> {
@@ -169,10 +201,11 @@ fn valid_name(kind: &str, name: &str) -> bool {
         .is_some_and(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn corrupt(name: &str, reason: impl Into<String>) -> CoreError {
-    CoreError::Corrupt {
-        what: format!("static index file {name}"),
-        reason: reason.into(),
+/// What a chunk is called in errors: the static index file, or the stored segment it belongs to.
+fn chunk_what(owner: Option<&str>, name: &str) -> String {
+    match owner {
+        Some(id) => format!("segment {id} (chunk {name})"),
+        None => format!("static index file {name}"),
     }
 }
 
@@ -224,13 +257,16 @@ fn put_table(out: &mut Vec<u8>, table: &[(u32, String)]) {
 
 /// Decodes a meta file into the manifest-like header, a segment without postings, text or
 /// vectors, and its chunk tables.
-fn decode_meta(name: &str, bytes: &[u8]) -> Result<(Manifest, Segment, Lazy)> {
+fn decode_meta(name: &str, bytes: &[u8], owner: Option<&str>) -> Result<(Manifest, Segment, Lazy)> {
+    let what = chunk_what(owner, name);
+    let bad = |e: String| CoreError::Corrupt {
+        what: what.clone(),
+        reason: e,
+    };
     if !valid_name("meta", name) || content_id(bytes) != name[5..37] {
-        return Err(corrupt(name, "content does not match its name"));
+        return Err(bad("content does not match its name".into()));
     }
-    let what = format!("static index file {name}");
     let (_, body) = format::open(bytes, META_MAGIC, STATIC_VERSION, &what)?;
-    let bad = |e: String| corrupt(name, e);
     let mut r = Reader::new(body);
     let manifest = Manifest::decode(r.bytes().map_err(|e| bad(e.to_string()))?)?;
     let stubs = docs::decode(&mut r).map_err(|e| bad(e.to_string()))?;
@@ -284,12 +320,105 @@ fn decode_meta(name: &str, bytes: &[u8]) -> Result<(Manifest, Segment, Lazy)> {
     };
     let lazy = Lazy {
         meta: name.to_owned(),
+        owner: owner.map(str::to_owned),
         fields: tables,
         docs: doc_table,
         vectors,
         vector_rows,
     };
     Ok((manifest, segment, lazy))
+}
+
+/// Cuts `seg` into the chunked layout: the meta file (headed by `header`) and every chunk.
+/// Deterministic: the same segment gives the same files.
+pub(crate) fn encode_chunked(
+    seg: &Segment,
+    header: &Manifest,
+    params: &ExportParams,
+) -> (StaticFile, Vec<StaticFile>) {
+    let mut files = Vec::new();
+    let mut seal = |kind: &str, magic: &[u8; 8], body: &[u8]| {
+        let bytes = format::seal(magic, STATIC_VERSION, body);
+        let name = name_for(kind, &bytes);
+        files.push(StaticFile {
+            name: name.clone(),
+            bytes,
+        });
+        name
+    };
+
+    let mut meta = Vec::new();
+    put_bytes(&mut meta, &header.encode());
+    let stubs: Vec<Document> = seg
+        .docs
+        .iter()
+        .map(|d| Document {
+            id: d.id.clone(),
+            metadata: d.metadata.clone(),
+            ..Default::default()
+        })
+        .collect();
+    docs::encode(&stubs, &mut meta);
+
+    for (fi, field) in seg.text.fields.iter().enumerate() {
+        field.encode_skeleton(&mut meta);
+        let mut table = Vec::new();
+        let mut t = 0;
+        while t < field.dict().len() {
+            let start = t;
+            let mut body = vec![fi as u8];
+            put_varint(&mut body, start as u64);
+            let mut chunk = Vec::new();
+            // At least one term per chunk, whatever the size limit.
+            while t < field.dict().len()
+                && (t == start || chunk.len() < params.postings_chunk_bytes)
+            {
+                let (d, p) = field.postings_bytes(t);
+                put_bytes(&mut chunk, d);
+                put_bytes(&mut chunk, p);
+                t += 1;
+            }
+            put_varint(&mut body, (t - start) as u64);
+            body.extend_from_slice(&chunk);
+            table.push((start as u32, seal("post", POSTINGS_MAGIC, &body)));
+        }
+        put_table(&mut meta, &table);
+    }
+
+    let mut table = Vec::new();
+    let mut i = 0;
+    while i < seg.docs.len() {
+        let start = i;
+        let mut size = 0;
+        while i < seg.docs.len() && (i == start || size < params.docs_chunk_bytes) {
+            let d = &seg.docs[i];
+            size +=
+                d.title.len() + d.body.len() + d.headings.iter().map(String::len).sum::<usize>();
+            i += 1;
+        }
+        let mut body = Vec::new();
+        put_varint(&mut body, start as u64);
+        docs::encode(&seg.docs[start..i], &mut body);
+        table.push((start as u32, seal("docs", DOCS_MAGIC, &body)));
+    }
+    put_table(&mut meta, &table);
+
+    let rows = seg.vectors.rows();
+    if rows > 0 {
+        let mut body = Vec::new();
+        seg.vectors.encode(&mut body);
+        meta.push(1);
+        put_str(&mut meta, &seal("vec", VECTORS_MAGIC, &body));
+    } else {
+        meta.push(0);
+    }
+    put_varint(&mut meta, rows as u64);
+    let meta_bytes = format::seal(META_MAGIC, STATIC_VERSION, &meta);
+    let meta = StaticFile {
+        name: name_for("meta", &meta_bytes),
+        bytes: meta_bytes,
+    };
+    (meta, files)
 }
 
 /// Where a chunk belongs in a lazy segment.
@@ -304,11 +433,12 @@ impl Engine {
     /// documentation): one segment cut into content-named chunks. Deterministic: the same
     /// index gives the same files.
     pub fn export_static(&self, params: &ExportParams) -> Result<StaticBundle> {
-        if self.segments.iter().any(|s| s.lazy.is_some()) {
+        if self.has_static() {
             return Err(CoreError::InvalidInput(
                 "an engine holding a static index cannot export one".into(),
             ));
         }
+        self.need_stored()?;
         let merged;
         let seg: &Segment = match self.segments.as_slice() {
             [only] if only.deleted_count == 0 => &only.seg,
@@ -322,18 +452,6 @@ impl Engine {
                 &merged
             }
         };
-        let mut files = Vec::new();
-        let mut seal = |kind: &str, magic: &[u8; 8], body: &[u8]| {
-            let bytes = format::seal(magic, STATIC_VERSION, body);
-            let name = name_for(kind, &bytes);
-            files.push(StaticFile {
-                name: name.clone(),
-                bytes,
-            });
-            name
-        };
-
-        let mut meta = Vec::new();
         let manifest = Manifest {
             // Not the commit generation: the same documents give the same files.
             generation: 0,
@@ -342,86 +460,14 @@ impl Engine {
             model: self.model.clone(),
             segments: Vec::new(),
         };
-        put_bytes(&mut meta, &manifest.encode());
-        let stubs: Vec<Document> = seg
-            .docs
-            .iter()
-            .map(|d| Document {
-                id: d.id.clone(),
-                metadata: d.metadata.clone(),
-                ..Default::default()
-            })
-            .collect();
-        docs::encode(&stubs, &mut meta);
-
-        for (fi, field) in seg.text.fields.iter().enumerate() {
-            field.encode_skeleton(&mut meta);
-            let mut table = Vec::new();
-            let mut t = 0;
-            while t < field.dict().len() {
-                let start = t;
-                let mut body = vec![fi as u8];
-                put_varint(&mut body, start as u64);
-                let mut chunk = Vec::new();
-                // At least one term per chunk, whatever the size limit.
-                while t < field.dict().len()
-                    && (t == start || chunk.len() < params.postings_chunk_bytes)
-                {
-                    let (d, p) = field.postings_bytes(t);
-                    put_bytes(&mut chunk, d);
-                    put_bytes(&mut chunk, p);
-                    t += 1;
-                }
-                put_varint(&mut body, (t - start) as u64);
-                body.extend_from_slice(&chunk);
-                table.push((start as u32, seal("post", POSTINGS_MAGIC, &body)));
-            }
-            put_table(&mut meta, &table);
-        }
-
-        let mut table = Vec::new();
-        let mut i = 0;
-        while i < seg.docs.len() {
-            let start = i;
-            let mut size = 0;
-            while i < seg.docs.len() && (i == start || size < params.docs_chunk_bytes) {
-                let d = &seg.docs[i];
-                size += d.title.len()
-                    + d.body.len()
-                    + d.headings.iter().map(String::len).sum::<usize>();
-                i += 1;
-            }
-            let mut body = Vec::new();
-            put_varint(&mut body, start as u64);
-            docs::encode(&seg.docs[start..i], &mut body);
-            table.push((start as u32, seal("docs", DOCS_MAGIC, &body)));
-        }
-        put_table(&mut meta, &table);
-
-        let rows = seg.vectors.rows();
-        if rows > 0 {
-            let mut body = Vec::new();
-            seg.vectors.encode(&mut body);
-            meta.push(1);
-            put_str(&mut meta, &seal("vec", VECTORS_MAGIC, &body));
-        } else {
-            meta.push(0);
-        }
-        put_varint(&mut meta, rows as u64);
-        let meta_bytes = format::seal(META_MAGIC, STATIC_VERSION, &meta);
-        let meta_name = name_for("meta", &meta_bytes);
-        files.insert(
-            0,
-            StaticFile {
-                name: meta_name.clone(),
-                bytes: meta_bytes,
-            },
-        );
+        let (meta, mut files) = encode_chunked(seg, &manifest, params);
+        let meta_name = meta.name.clone();
+        files.insert(0, meta);
         Ok(StaticBundle {
             meta: meta_name,
             files,
             documents: seg.docs.len(),
-            vectors: rows,
+            vectors: seg.vectors.rows(),
         })
     }
 
@@ -430,14 +476,14 @@ impl Engine {
     /// analyzer, metric and model; otherwise they must match. Attaching the same index twice
     /// does nothing.
     pub fn attach_static(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
-        if self
-            .segments
-            .iter()
-            .any(|s| s.lazy.as_ref().is_some_and(|l| l.meta == name))
-        {
+        if self.segments.iter().any(|s| {
+            s.lazy
+                .as_ref()
+                .is_some_and(|l| l.owner.is_none() && l.meta == name)
+        }) {
             return Ok(());
         }
-        let (manifest, segment, lazy) = decode_meta(name, bytes)?;
+        let (manifest, segment, lazy) = decode_meta(name, bytes, None)?;
         // Everything is checked before anything changes.
         let adopt = self.segments.is_empty() && self.model.is_none();
         if !adopt
@@ -470,6 +516,7 @@ impl Engine {
         self.segments.push(SegState {
             seg: Arc::new(segment),
             stored: None,
+            chunks: Vec::new(),
             deleted,
             deleted_count,
             base: 0,
@@ -510,6 +557,14 @@ impl Engine {
 
     /// Whether a static index is attached.
     pub fn has_static(&self) -> bool {
+        self.segments
+            .iter()
+            .any(|s| s.lazy.as_ref().is_some_and(|l| l.owner.is_none()))
+    }
+
+    /// Whether any segment has parts not loaded (a static index, or a stored segment opened
+    /// lazily).
+    pub(crate) fn has_lazy(&self) -> bool {
         self.segments.iter().any(|s| s.lazy.is_some())
     }
 
@@ -526,7 +581,7 @@ impl Engine {
     /// `ChunksNeeded` unless the postings that full-text queries `texts` read are loaded (all
     /// of them in one answer).
     pub(crate) fn need_postings_of(&self, texts: &[String]) -> Result<()> {
-        if !self.has_static() {
+        if !self.has_lazy() {
             return Ok(());
         }
         let segments: Vec<&TextSegment> = self.segments.iter().map(|s| &s.seg.text).collect();
@@ -538,124 +593,95 @@ impl Engine {
         need(missing)
     }
 
+    /// `ChunksNeeded` unless every stored segment is loaded whole (for what reads every
+    /// document: exports, model migrations, a write-back after the storage was lost).
+    pub fn need_stored(&self) -> Result<()> {
+        need(self.stored_chunks_missing().into_iter().collect())
+    }
+
+    /// The storage keys of the chunks of stored segments that are not loaded yet (opening an
+    /// index reads only their meta files; the package loads the rest in the background).
+    pub fn stored_chunks_missing(&self) -> Vec<String> {
+        self.segments
+            .iter()
+            .filter_map(|s| s.lazy.as_deref())
+            .filter(|l| l.owner.is_some())
+            .flat_map(|l| l.all().filter(|c| !c.loaded).map(|c| l.key(c)))
+            .collect()
+    }
+
     /// Every chunk of the attached static indexes, with whether it is loaded (for prefetching
     /// or caching them all, e.g. for offline use).
     pub fn static_chunks(&self) -> Vec<(String, bool)> {
         self.segments
             .iter()
             .filter_map(|s| s.lazy.as_deref())
+            .filter(|l| l.owner.is_none())
             .flat_map(Lazy::all)
             .map(|c| (c.name.clone(), c.loaded))
             .collect()
     }
 
-    /// Loads one chunk of an attached static index (after checking its content against its
-    /// name, envelope and structure). Loading a loaded chunk does nothing.
+    /// Loads one chunk: of an attached static index by its name, or of a stored segment by its
+    /// storage key (`chunk/…`), after checking its content against its name, envelope and
+    /// structure. Loading a loaded chunk does nothing. A stored segment whose last chunk loads
+    /// becomes an ordinary segment (merged like any other).
     pub fn load_chunk(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
-        let found = self.segments.iter().enumerate().find_map(|(si, s)| {
-            let lazy = s.lazy.as_deref()?;
+        let (stored, bare) = match name.strip_prefix(STORED_CHUNK_PREFIX) {
+            Some(bare) => (true, bare),
+            None => (false, name),
+        };
+        // The same content can be a chunk of several segments: it fills every one.
+        let mut targets = Vec::new();
+        for (si, s) in self.segments.iter().enumerate() {
+            let Some(lazy) = s.lazy.as_deref() else {
+                continue;
+            };
+            if lazy.owner.is_some() != stored {
+                continue;
+            }
             for (f, table) in lazy.fields.iter().enumerate() {
-                if let Some(c) = table.iter().position(|c| c.name == name) {
-                    return Some((si, Slot::Postings(f, c), table[c].loaded));
+                if let Some(c) = table.iter().position(|c| c.name == bare) {
+                    targets.push((si, Slot::Postings(f, c), table[c].loaded));
                 }
             }
-            if let Some(c) = lazy.docs.iter().position(|c| c.name == name) {
-                return Some((si, Slot::Docs(c), lazy.docs[c].loaded));
+            if let Some(c) = lazy.docs.iter().position(|c| c.name == bare) {
+                targets.push((si, Slot::Docs(c), lazy.docs[c].loaded));
             }
-            lazy.vectors
-                .as_ref()
-                .filter(|v| v.name == name)
-                .map(|v| (si, Slot::Vectors, v.loaded))
-        });
-        let Some((si, slot, loaded)) = found else {
+            if lazy.vectors.as_ref().is_some_and(|v| v.name == bare) {
+                targets.push((
+                    si,
+                    Slot::Vectors,
+                    lazy.vectors.as_ref().is_some_and(|v| v.loaded),
+                ));
+            }
+        }
+        if targets.is_empty() {
+            // A chunk of a stored segment loaded whole meanwhile (by another read).
+            if stored
+                && self
+                    .segments
+                    .iter()
+                    .any(|s| s.chunks.iter().any(|k| k == name))
+            {
+                return Ok(());
+            }
             return Err(CoreError::InvalidInput(format!(
-                "{name:?} is not a chunk of an attached static index"
+                "{name:?} is not a chunk of an attached static index or an open stored segment"
             )));
-        };
-        if loaded {
-            return Ok(());
         }
-        let id = name.rsplit('/').next().and_then(|n| n.strip_suffix(".bin"));
-        if id != Some(content_id(bytes).as_str()) {
-            return Err(corrupt(name, "content does not match its name"));
-        }
-        let what = format!("static index file {name}");
         let dims = self.dims();
-        let st = &mut self.segments[si];
-        let Some(lazy) = st.lazy.as_deref_mut() else {
-            return Ok(());
-        };
-        let seg = Arc::make_mut(&mut st.seg);
-        let bad = |e: String| corrupt(name, e);
-        match slot {
-            Slot::Postings(f, c) => {
-                let (_, body) = format::open(bytes, POSTINGS_MAGIC, STATIC_VERSION, &what)?;
-                let mut r = Reader::new(body);
-                let field = r.u8().map_err(|e| bad(e.to_string()))? as usize;
-                let start = r.varint_u32().map_err(|e| bad(e.to_string()))?;
-                let count = r.count(2).map_err(|e| bad(e.to_string()))?;
-                let table = &mut lazy.fields[f];
-                let end = table
-                    .get(c + 1)
-                    .map_or(seg.text.fields[f].dict().len(), |n| n.start as usize);
-                if field != f || start != table[c].start || start as usize + count != end {
-                    return Err(bad("holds other terms than the index lists".into()));
-                }
-                let mut postings = Vec::with_capacity(count);
-                for _ in 0..count {
-                    let d = r.bytes().map_err(|e| bad(e.to_string()))?;
-                    let p = r.bytes().map_err(|e| bad(e.to_string()))?;
-                    postings.push((d, p));
-                }
-                if !r.is_empty() {
-                    return Err(bad(format!("{} trailing bytes", r.remaining())));
-                }
-                seg.text.fields[f]
-                    .fill(start as usize, &postings)
-                    .map_err(bad)?;
-                table[c].loaded = true;
+        for (si, slot, loaded) in targets {
+            if loaded {
+                continue;
             }
-            Slot::Docs(c) => {
-                let (_, body) = format::open(bytes, DOCS_MAGIC, STATIC_VERSION, &what)?;
-                let mut r = Reader::new(body);
-                let start = r.varint_u32().map_err(|e| bad(e.to_string()))? as usize;
-                let loaded = docs::decode(&mut r).map_err(|e| bad(e.to_string()))?;
-                let end = lazy
-                    .docs
-                    .get(c + 1)
-                    .map_or(seg.docs.len(), |n| n.start as usize);
-                let fits = start == lazy.docs[c].start as usize
-                    && start + loaded.len() == end
-                    && r.is_empty()
-                    && loaded
-                        .iter()
-                        .zip(&seg.docs[start..end])
-                        .all(|(a, b)| a.id == b.id && a.metadata == b.metadata);
-                if !fits {
-                    return Err(bad("holds other documents than the index lists".into()));
-                }
-                for (i, d) in loaded.into_iter().enumerate() {
-                    seg.docs[start + i] = d;
-                }
-                lazy.docs[c].loaded = true;
-            }
-            Slot::Vectors => {
-                let (_, body) = format::open(bytes, VECTORS_MAGIC, STATIC_VERSION, &what)?;
-                let mut r = Reader::new(body);
-                let v = VectorSegment::decode(&mut r, seg.doc_count())
-                    .map_err(|e| bad(e.to_string()))?;
-                if !r.is_empty() || v.rows() != lazy.vector_rows || v.dims() != dims {
-                    return Err(bad(format!(
-                        "{} vectors of dimension {}; the index lists {} of dimension {dims}",
-                        v.rows(),
-                        v.dims(),
-                        lazy.vector_rows
-                    )));
-                }
-                seg.vectors = v;
-                if let Some(v) = lazy.vectors.as_mut() {
-                    v.loaded = true;
-                }
+            let st = &mut self.segments[si];
+            let Some(lazy) = st.lazy.as_deref_mut() else {
+                continue;
+            };
+            fill(Arc::make_mut(&mut st.seg), lazy, slot, bare, bytes, dims)?;
+            if lazy.owner.is_some() && lazy.complete() {
+                st.lazy = None;
             }
         }
         Ok(())
@@ -674,7 +700,7 @@ impl Engine {
                         && let Some(c) = chunk_of(table, t as u32)
                         && !table[c].loaded
                     {
-                        out.insert(table[c].name.clone());
+                        out.insert(lazy.key(&table[c]));
                     }
                 }
             }
@@ -684,10 +710,11 @@ impl Engine {
     /// The vectors chunks not loaded.
     pub(crate) fn missing_vectors(&self, out: &mut BTreeSet<String>) {
         for s in &self.segments {
-            if let Some(v) = s.lazy.as_deref().and_then(|l| l.vectors.as_ref())
+            if let Some(lazy) = s.lazy.as_deref()
+                && let Some(v) = lazy.vectors.as_ref()
                 && !v.loaded
             {
-                out.insert(v.name.clone());
+                out.insert(lazy.key(v));
             }
         }
     }
@@ -704,10 +731,143 @@ impl Engine {
                 && let Some(c) = chunk_of(&lazy.docs, local)
                 && !lazy.docs[c].loaded
             {
-                out.insert(lazy.docs[c].name.clone());
+                out.insert(lazy.key(&lazy.docs[c]));
             }
         }
     }
+}
+
+/// Checks one chunk (`name`, without the storage prefix) against its name, envelope and
+/// structure and fills its part of `seg`.
+fn fill(
+    seg: &mut Segment,
+    lazy: &mut Lazy,
+    slot: Slot,
+    name: &str,
+    bytes: &[u8],
+    dims: usize,
+) -> Result<()> {
+    let what = chunk_what(lazy.owner.as_deref(), name);
+    let bad = |e: String| CoreError::Corrupt {
+        what: what.clone(),
+        reason: e,
+    };
+    let id = name.rsplit('/').next().and_then(|n| n.strip_suffix(".bin"));
+    if id != Some(content_id(bytes).as_str()) {
+        return Err(bad("content does not match its name".into()));
+    }
+    match slot {
+        Slot::Postings(f, c) => {
+            let (_, body) = format::open(bytes, POSTINGS_MAGIC, STATIC_VERSION, &what)?;
+            let mut r = Reader::new(body);
+            let field = r.u8().map_err(|e| bad(e.to_string()))? as usize;
+            let start = r.varint_u32().map_err(|e| bad(e.to_string()))?;
+            let count = r.count(2).map_err(|e| bad(e.to_string()))?;
+            let table = &mut lazy.fields[f];
+            let end = table
+                .get(c + 1)
+                .map_or(seg.text.fields[f].dict().len(), |n| n.start as usize);
+            if field != f || start != table[c].start || start as usize + count != end {
+                return Err(bad("holds other terms than the index lists".into()));
+            }
+            let mut postings = Vec::with_capacity(count);
+            for _ in 0..count {
+                let d = r.bytes().map_err(|e| bad(e.to_string()))?;
+                let p = r.bytes().map_err(|e| bad(e.to_string()))?;
+                postings.push((d, p));
+            }
+            if !r.is_empty() {
+                return Err(bad(format!("{} trailing bytes", r.remaining())));
+            }
+            seg.text.fields[f]
+                .fill(start as usize, &postings)
+                .map_err(bad)?;
+            table[c].loaded = true;
+        }
+        Slot::Docs(c) => {
+            let (_, body) = format::open(bytes, DOCS_MAGIC, STATIC_VERSION, &what)?;
+            let mut r = Reader::new(body);
+            let start = r.varint_u32().map_err(|e| bad(e.to_string()))? as usize;
+            let loaded = docs::decode(&mut r).map_err(|e| bad(e.to_string()))?;
+            let end = lazy
+                .docs
+                .get(c + 1)
+                .map_or(seg.docs.len(), |n| n.start as usize);
+            let fits = start == lazy.docs[c].start as usize
+                && start + loaded.len() == end
+                && r.is_empty()
+                && loaded
+                    .iter()
+                    .zip(&seg.docs[start..end])
+                    .all(|(a, b)| a.id == b.id && a.metadata == b.metadata);
+            if !fits {
+                return Err(bad("holds other documents than the index lists".into()));
+            }
+            for (i, d) in loaded.into_iter().enumerate() {
+                seg.docs[start + i] = d;
+            }
+            lazy.docs[c].loaded = true;
+        }
+        Slot::Vectors => {
+            let (_, body) = format::open(bytes, VECTORS_MAGIC, STATIC_VERSION, &what)?;
+            let mut r = Reader::new(body);
+            let v =
+                VectorSegment::decode(&mut r, seg.doc_count()).map_err(|e| bad(e.to_string()))?;
+            if !r.is_empty() || v.rows() != lazy.vector_rows || v.dims() != dims {
+                return Err(bad(format!(
+                    "{} vectors of dimension {}; the index lists {} of dimension {dims}",
+                    v.rows(),
+                    v.dims(),
+                    lazy.vector_rows
+                )));
+            }
+            seg.vectors = v;
+            if let Some(v) = lazy.vectors.as_mut() {
+                v.loaded = true;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a stored segment in the chunked layout: its meta file (`bytes`, stored under
+/// `seg/<id>`) checked and decoded, every other part missing. The header's analyzer and model
+/// are the index's (the manifest's), so only the segment is kept.
+pub(crate) fn open_stored(id: &str, bytes: &[u8]) -> Result<(Segment, Lazy)> {
+    let (_, segment, lazy) = decode_meta(&format!("meta/{id}.bin"), bytes, Some(id))?;
+    Ok((segment, lazy))
+}
+
+/// Loads every chunk of a stored segment opened by [`open_stored`] from `storage` (checking
+/// each): the whole segment, as it was written.
+pub(crate) async fn load_stored<S: crate::storage::Storage>(
+    storage: &S,
+    mut seg: Segment,
+    mut lazy: Lazy,
+    dims: usize,
+) -> Result<Segment> {
+    let owner = lazy.owner.clone().unwrap_or_default();
+    let mut slots: Vec<(Slot, String)> = Vec::new();
+    for (f, table) in lazy.fields.iter().enumerate() {
+        for (c, chunk) in table.iter().enumerate() {
+            slots.push((Slot::Postings(f, c), chunk.name.clone()));
+        }
+    }
+    for (c, chunk) in lazy.docs.iter().enumerate() {
+        slots.push((Slot::Docs(c), chunk.name.clone()));
+    }
+    if let Some(v) = &lazy.vectors {
+        slots.push((Slot::Vectors, v.name.clone()));
+    }
+    for (slot, name) in slots {
+        let key = format!("{STORED_CHUNK_PREFIX}{name}");
+        let bytes = storage.get(&key).await?.ok_or_else(|| CoreError::Corrupt {
+            what: chunk_what(Some(&owner), &name),
+            reason: "listed in the segment but missing from storage".into(),
+        })?;
+        fill(&mut seg, &mut lazy, slot, &name, &bytes, dims)?;
+    }
+    Ok(seg)
 }
 
 /// `Ok` when nothing is missing, else [`CoreError::ChunksNeeded`].

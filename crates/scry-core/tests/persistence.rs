@@ -5,7 +5,14 @@
 mod common;
 
 use common::sample_docs;
-use scry_core::{Engine, EngineConfig, HashEmbedder, MemoryStorage, Mode, SearchOptions, Storage};
+use scry_core::manifest::Manifest;
+use scry_core::segment::Segment;
+use scry_core::segment::format::{content_id, crc32};
+use scry_core::text::Analyzer;
+use scry_core::{
+    CoreError, Embedder, Engine, EngineConfig, HashEmbedder, Hit, MemoryStorage, Mode,
+    SearchOptions, Storage,
+};
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
@@ -76,12 +83,252 @@ async fn round_trip() {
     assert!(c.segments_removed + after >= before);
 }
 
+/// Runs `search` on a lazily opened engine, loading from `storage` the chunks it asks for
+/// (what the npm package does); returns the answer and how many chunks it read.
+async fn lazily<T>(
+    e: &mut Engine,
+    storage: &MemoryStorage,
+    search: impl Fn(&Engine) -> scry_core::Result<T>,
+) -> scry_core::Result<(T, usize)> {
+    let mut read = 0;
+    loop {
+        match search(e) {
+            Err(CoreError::ChunksNeeded(keys)) => {
+                assert!(!keys.is_empty());
+                for k in keys {
+                    assert!(k.starts_with("chunk/"), "a storage key: {k}");
+                    let bytes = storage.get(&k).await?.expect("listed chunks are stored");
+                    e.load_chunk(&k, &bytes)?;
+                    read += 1;
+                }
+            }
+            other => return other.map(|v| (v, read)),
+        }
+    }
+}
+
+fn text(k: usize) -> SearchOptions {
+    SearchOptions {
+        k,
+        mode: Mode::Text,
+        ..Default::default()
+    }
+}
+
+fn hit_ids(hits: &[Hit]) -> Vec<(String, f32)> {
+    hits.iter().map(|h| (h.id.clone(), h.score)).collect()
+}
+
+/// Rewrites the committed index as builds before the chunked layout stored it: each segment
+/// one blob under `seg/<id>`, a version 1 manifest.
+async fn to_blob_layout(storage: &MemoryStorage, config: &EngineConfig) {
+    let mut manifest = Manifest::decode(&storage.get("manifest").await.unwrap().unwrap()).unwrap();
+    let analyzer = Analyzer::new(manifest.analyzer.clone());
+    for entry in &mut manifest.segments {
+        let record_key = format!("docstore/{}", entry.id);
+        let record = storage.get(&record_key).await.unwrap().unwrap();
+        let seg = Segment::rebuild(&record, &entry.id, &analyzer, &config.vectors).unwrap();
+        let blob = seg.encode();
+        let id = content_id(&blob);
+        storage.delete(&format!("seg/{}", entry.id)).await.unwrap();
+        storage.delete(&record_key).await.unwrap();
+        storage.put(&format!("seg/{id}"), &blob).await.unwrap();
+        storage
+            .put(&format!("docstore/{id}"), &seg.encode_docstore())
+            .await
+            .unwrap();
+        entry.id = id;
+    }
+    for k in storage.list("chunk/").await.unwrap() {
+        storage.delete(&k).await.unwrap();
+    }
+    let mut m = manifest.encode();
+    m[8] = 1; // version field
+    let end = m.len() - 4;
+    let crc = crc32(&m[..end]);
+    m[end..].copy_from_slice(&crc.to_le_bytes());
+    storage.put("manifest", &m).await.unwrap();
+}
+
+async fn lazy_open_reads_only_what_queries_need() {
+    let mut config = EngineConfig::default();
+    config.vectors.hnsw_threshold = 16;
+    let storage = MemoryStorage::new();
+    let mut e = Engine::new(config.clone()).unwrap();
+    let mut emb = HashEmbedder::new(64).unwrap();
+    let docs = sample_docs();
+    let (first, second) = docs.split_at(30);
+    e.add_embedded(first.to_vec(), &mut emb).unwrap();
+    e.commit(&storage).await.unwrap();
+    e.maintain();
+    e.add_embedded(second.to_vec(), &mut emb).unwrap();
+    e.remove(&["zlib"]);
+    e.commit(&storage).await.unwrap();
+    let expected = answers(&e, &mut emb);
+    let chunks = storage.list("chunk/").await.unwrap();
+    assert!(chunks.len() > 4, "{chunks:?}");
+
+    let mut lazy = Engine::open_lazy(&storage, config.clone()).await.unwrap();
+    // Ids, metadata and dictionaries are there; postings, text and vectors are not.
+    assert_eq!(lazy.len(), e.len());
+    assert_eq!(lazy.generation(), 2);
+    assert_eq!(lazy.model(), e.model());
+    assert_eq!(lazy.vector_count(), e.vector_count());
+    assert!(lazy.get("zlib").is_none());
+    let mut missing = lazy.stored_chunks_missing();
+    missing.sort();
+    assert_eq!(missing, chunks);
+    let err = lazy
+        .search("gzip compression", None, &text(10))
+        .unwrap_err();
+    assert_eq!(err.code(), "CHUNKS_NEEDED");
+
+    // A text query reads some postings and the text of its hits, not the index.
+    let (hits, read) = lazily(&mut lazy, &storage, |e| {
+        e.search("gzip compression", None, &text(3))
+    })
+    .await
+    .unwrap();
+    assert!(
+        read > 0 && read < chunks.len(),
+        "{read} of {}",
+        chunks.len()
+    );
+    assert_eq!(
+        hit_ids(&hits),
+        hit_ids(&e.search("gzip compression", None, &text(3)).unwrap())
+    );
+    // Then every query of every mode answers as the index that was committed.
+    let mut got = Vec::new();
+    for q in [
+        "gzip compression",
+        "spawn subprocesses",
+        "module",
+        "worker threads",
+    ] {
+        let v = emb.embed(&[q]).unwrap().remove(0);
+        for mode in [Mode::Text, Mode::Hybrid, Mode::Vector] {
+            let opts = SearchOptions {
+                k: 10,
+                mode,
+                ..Default::default()
+            };
+            let (hits, _) = lazily(&mut lazy, &storage, |e| e.search(q, Some(&v), &opts))
+                .await
+                .unwrap();
+            got.push(hit_ids(&hits));
+        }
+    }
+    assert_eq!(got, expected);
+
+    // A change commits only its own segment; the chunks of the others stay live.
+    let mut more = docs[0].clone();
+    more.id = "extra".into();
+    lazy.add_embedded(vec![more], &mut emb).unwrap();
+    let c = lazy.commit(&storage).await.unwrap();
+    assert_eq!(c.segments_written, 1);
+    assert_eq!(c.segments_removed, 0);
+    for k in &chunks {
+        assert!(storage.get(k).await.unwrap().is_some(), "{k} collected");
+    }
+
+    // Everything read: the segments are whole again, and merge like any others.
+    for k in lazy.stored_chunks_missing() {
+        let bytes = storage.get(&k).await.unwrap().unwrap();
+        lazy.load_chunk(&k, &bytes).unwrap();
+        // Loading twice (a query and the background load racing) does nothing.
+        lazy.load_chunk(&k, &bytes).unwrap();
+    }
+    assert!(lazy.stored_chunks_missing().is_empty());
+    lazy.need_stored().unwrap();
+    assert_eq!(lazy.segment_count(), 3);
+    lazy.maintain();
+    lazy.commit(&storage).await.unwrap();
+    let eager = Engine::open(&storage, config.clone()).await.unwrap();
+    assert_eq!(eager.len(), e.len() + 1);
+    assert_eq!(eager.segment_count(), lazy.segment_count());
+    let live: std::collections::HashSet<String> =
+        eager.stored_chunks_missing().into_iter().collect();
+    assert!(live.is_empty());
+    // Chunks of the segments merged away were collected with them.
+    assert!(storage.list("chunk/").await.unwrap().len() < chunks.len() * 3);
+    for q in ["gzip compression", "worker threads"] {
+        assert_eq!(
+            hit_ids(&eager.search(q, None, &text(10)).unwrap()),
+            hit_ids(&lazy.search(q, None, &text(10)).unwrap())
+        );
+    }
+}
+
+async fn blob_layout_indexes_still_open() {
+    let config = EngineConfig::default();
+    let storage = MemoryStorage::new();
+    let mut e = Engine::new(config.clone()).unwrap();
+    let mut emb = HashEmbedder::new(64).unwrap();
+    e.add_embedded(sample_docs(), &mut emb).unwrap();
+    e.commit(&storage).await.unwrap();
+    let expected = answers(&e, &mut emb);
+    to_blob_layout(&storage, &config).await;
+    assert!(storage.list("chunk/").await.unwrap().is_empty());
+
+    let mut back = Engine::open_lazy(&storage, config.clone()).await.unwrap();
+    assert!(back.stored_chunks_missing().is_empty(), "read whole");
+    assert_eq!(answers(&back, &mut emb), expected);
+    let old = storage.list("seg/").await.unwrap();
+    // New segments are written in the chunked layout beside the old blob, which stays live.
+    let mut more = sample_docs()[0].clone();
+    more.id = "extra".into();
+    back.add_embedded(vec![more], &mut emb).unwrap();
+    back.commit(&storage).await.unwrap();
+    assert!(!storage.list("chunk/").await.unwrap().is_empty());
+    for k in &old {
+        assert!(storage.get(k).await.unwrap().is_some());
+    }
+    let again = Engine::open(&storage, config).await.unwrap();
+    assert_eq!(again.len(), e.len() + 1);
+}
+
 async fn damage_is_reported_and_never_served() {
     let storage = MemoryStorage::new();
     let mut e = Engine::new(EngineConfig::default()).unwrap();
     e.add(sample_docs()).unwrap();
     e.commit(&storage).await.unwrap();
     let seg_key = storage.list("seg/").await.unwrap().remove(0);
+    let id = seg_key["seg/".len()..].to_owned();
+
+    // A damaged chunk: opening whole fails; opening lazily does not, but the first query
+    // that reads it does, naming the segment; queries never see its bytes.
+    for chunk in storage.list("chunk/").await.unwrap() {
+        let good = storage.get(&chunk).await.unwrap().unwrap();
+        let mut bad = good.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0x20;
+        storage.put(&chunk, &bad).await.unwrap();
+        let err = Engine::open(&storage, EngineConfig::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "CORRUPT_DATA", "{chunk}: {err}");
+        assert!(err.to_string().contains(&id), "names the segment: {err}");
+        let mut lazy = Engine::open_lazy(&storage, EngineConfig::default())
+            .await
+            .unwrap();
+        let result = lazily(&mut lazy, &storage, |e| {
+            // Every part: a query for each document's title reads all postings and texts.
+            let mut all = Vec::new();
+            for d in sample_docs() {
+                all.extend(e.search(&d.title, None, &text(50))?);
+            }
+            // Then whatever is left (the package's background load).
+            e.need_stored()?;
+            Ok(all)
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert_eq!(err.code(), "CORRUPT_DATA", "{chunk}: {err}");
+        assert!(err.to_string().contains(&id), "names the segment: {err}");
+        assert!(err.to_string().contains(&chunk["chunk/".len()..]), "{err}");
+        storage.put(&chunk, &good).await.unwrap();
+    }
     let good = storage.get(&seg_key).await.unwrap().unwrap();
 
     // One flipped bit in the middle of the segment.
@@ -122,6 +369,10 @@ async fn damage_is_reported_and_never_served() {
     );
     // A segment from an older format (before int8 residuals): refused as a version, not
     // misread as damage.
+    storage.put(&seg_key, &good).await.unwrap();
+    to_blob_layout(&storage, &EngineConfig::default()).await;
+    let seg_key = storage.list("seg/").await.unwrap().remove(0);
+    let good = storage.get(&seg_key).await.unwrap().unwrap();
     let mut older = good.clone();
     older[8] = 1; // version field
     let body_end = older.len() - 4;
@@ -345,6 +596,16 @@ mod native {
     }
 
     #[test]
+    fn lazy_open_reads_only_what_queries_need() {
+        block_on(super::lazy_open_reads_only_what_queries_need());
+    }
+
+    #[test]
+    fn blob_layout_indexes_still_open() {
+        block_on(super::blob_layout_indexes_still_open());
+    }
+
+    #[test]
     fn damaged_segments_are_rebuilt_from_the_documents_store() {
         block_on(super::damaged_segments_are_rebuilt_from_the_documents_store());
     }
@@ -384,6 +645,16 @@ mod browser {
     #[wasm_bindgen_test]
     async fn memory_storage_contract() {
         super::memory_storage_contract().await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn lazy_open_reads_only_what_queries_need() {
+        super::lazy_open_reads_only_what_queries_need().await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn blob_layout_indexes_still_open() {
+        super::blob_layout_indexes_still_open().await;
     }
 
     #[wasm_bindgen_test]

@@ -314,13 +314,22 @@ impl Engine {
         Ok(())
     }
 
-    /// Loads a chunk of an attached static index (checked against its name).
+    /// Loads a chunk of an attached static index (by its name), or of a stored segment opened
+    /// lazily (by its storage key, `chunk/…`), checked against its name.
     #[wasm_bindgen(js_name = loadChunk)]
     pub fn load_chunk(&mut self, name: &str, bytes: &[u8]) -> Result<(), JsValue> {
         self.inner
             .load_chunk(name, bytes)
             .map_err(ScryJsError::from)?;
         Ok(())
+    }
+
+    /// The storage keys of the chunks of stored segments not loaded yet (`Store.openEngine`
+    /// reads only each segment's meta file; read these with `Store.read` and hand them to
+    /// `loadChunk`, in the background or when a search asks for them).
+    #[wasm_bindgen(js_name = storedChunksMissing)]
+    pub fn stored_chunks_missing(&self) -> Vec<String> {
+        self.inner.stored_chunks_missing()
     }
 
     /// The chunks of the attached static indexes: `[{ name, loaded }]`.

@@ -246,15 +246,19 @@ impl Store {
     }
 
     /// Opens the index committed here (empty if none) as an `Engine`; `options` as for
-    /// `new Engine(options)` (the stored analyzer and metric win). Corrupt or newer-format
-    /// data is a typed error (`CORRUPT`, `UNSUPPORTED_VERSION`); nothing is modified.
+    /// `new Engine(options)` (the stored analyzer and metric win). Reads the manifest and each
+    /// segment's meta file only: postings, text and vectors load on first use (searches fail
+    /// with `CHUNKS_NEEDED` naming the keys to `read`; `engine.storedChunksMissing()` lists
+    /// what is left). Corrupt or newer-format data is a typed error (`CORRUPT`,
+    /// `UNSUPPORTED_VERSION`), when opening or when the damaged part loads; nothing is
+    /// modified.
     #[wasm_bindgen(js_name = openEngine)]
     pub fn open_engine(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
         let config: scry_core::EngineConfig =
             from_js(options, "engine options", ENGINE_OPTION_KEYS)?;
         let storage = Rc::clone(&self.inner);
         Ok(future_to_promise(async move {
-            let inner = scry_core::Engine::open(&*storage, config)
+            let inner = scry_core::Engine::open_lazy(&*storage, config)
                 .await
                 .map_err(js)?;
             Ok(JsValue::from(Engine::from_core(inner)))
@@ -289,6 +293,18 @@ impl Store {
             Backend::Idb(s) => s.is_lost(),
             Backend::Js(_) => false,
         }
+    }
+
+    /// The stored bytes under `key` (`undefined` when there are none): the chunks a lazily
+    /// opened engine asks for.
+    pub fn read(&self, key: String) -> js_sys::Promise {
+        let storage = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let bytes = storage.get(&key).await.map_err(js)?;
+            Ok(bytes.map_or(JsValue::UNDEFINED, |b| {
+                js_sys::Uint8Array::from(b.as_slice()).into()
+            }))
+        })
     }
 
     /// The generation of the committed manifest (0 when nothing is committed yet).
@@ -372,10 +388,12 @@ impl Engine {
     }
 
     /// Forgets which segments are stored, so that the next commit writes all of them (a
-    /// database the browser evicted while the engine held the index).
+    /// database the browser evicted while the engine held the index). Fails with
+    /// `CHUNKS_NEEDED` while a stored segment is not loaded whole (its missing parts were only
+    /// in the lost database).
     #[wasm_bindgen(js_name = forgetStored)]
-    pub fn forget_stored(&mut self) {
-        self.inner.forget_stored();
+    pub fn forget_stored(&mut self) -> Result<(), JsValue> {
+        self.inner.forget_stored().map_err(js)
     }
 
     /// The generation of the last commit this engine made or opened.

@@ -121,6 +121,8 @@ class EngineImpl implements Engine {
     const backend = this.#live();
     const staticIndex = await backend.call('staticInfo', []);
     return {
+      // What was repaired at start; the core's counts tell what was repaired since.
+      ...(this.#repaired ? { repaired: this.#repaired } : {}),
       ...(await backend.call('counts', [])),
       ...(staticIndex ? { staticIndex } : {}),
       gpu: await backend.call('gpuInfo', []),
@@ -128,7 +130,6 @@ class EngineImpl implements Engine {
       version: this.#version,
       storage: this.#storage,
       ...(this.#model ? { model: this.#model } : {}),
-      ...(this.#repaired ? { repaired: this.#repaired } : {}),
     };
   }
 

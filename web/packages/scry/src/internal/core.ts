@@ -74,6 +74,16 @@ const EMBED_BATCH = 4;
  * loop, between searches): a burst of adds is merged once, not after every call.
  */
 const MAINTENANCE_DELAY_MS = 500;
+/**
+ * Quiet time after opening a stored index before the parts of its segments that no query
+ * asked for yet are read in the background (the first queries load what they need first).
+ */
+const STORED_LOAD_DELAY_MS = 300;
+/** Stored chunks read at a time (per step of the background load, and in parallel). */
+const STORED_LOAD_BATCH = 32;
+const STORED_PARALLEL = 8;
+/** Storage keys of the chunks of stored segments (scry-core's `STORED_CHUNK_PREFIX`). */
+const STORED_CHUNK_PREFIX = 'chunk/';
 
 function abortedError(): ScryError {
   return new ScryError('ABORTED', 'the operation was aborted; nothing was added');
@@ -95,8 +105,10 @@ export class Core {
   #evictions = 0;
   /** The database was taken away and is not restored yet (see `#restore`). */
   #restorePending = false;
-  /** What `repair` rebuilt at start. */
+  /** What `repair` rebuilt (at start, or when a damaged part was read later). */
   #repaired: RepairInfo | undefined;
+  /** `repair: true`: damaged segments are rebuilt when found, not reported. */
+  #repair = false;
   /** The index's directory when `storage: 'file'` (behind `#store`). */
   #files: FileBackend | undefined;
   #lockName = '';
@@ -113,6 +125,8 @@ export class Core {
   #gpuQueue: Promise<unknown> = Promise.resolve();
   /** The pending start of background maintenance (merges, graph builds). */
   #maintenance: ReturnType<typeof setTimeout> | undefined;
+  /** The pending start of the background load of stored segments. */
+  #storedLoad: ReturnType<typeof setTimeout> | undefined;
   /** Set when a maintenance step failed: none runs again before the next change. */
   #maintenanceHeld = false;
   /** Mutations in flight (a reload waits for them). */
@@ -158,6 +172,7 @@ export class Core {
       // A directory is locked by its path (names are IndexedDB's).
       this.#lockName = this.#files ? `scry-file:${this.#files.root}` : db;
       // On failure the caller closes the core (and so releases a directory's lock).
+      this.#repair = storage.repair;
       engine = await this.#openStored(this.#store, options, storage.repair);
       // Other tabs of IndexedDB; a directory has one writer (its lock).
       if (!this.#files && typeof BroadcastChannel !== 'undefined') {
@@ -187,6 +202,7 @@ export class Core {
       throw e;
     }
     this.#engine = engine;
+    this.#scheduleStoredLoad();
     if (this.#static && staticIndex?.prefetch) {
       // Everything else in the background (for offline use), after a pause so that the first
       // queries do not compete with it; they load what they need meanwhile. A failure here
@@ -219,11 +235,19 @@ export class Core {
     } catch (e) {
       if (!repair || errorCode(e) !== 'CORRUPT_DATA') throw e;
     }
-    const report = await withLock(this.#lockName, () => store.repair(options));
-    if (report.segments > 0) {
-      this.#repaired = { segments: report.segments, documents: report.documents };
-    }
+    await this.#repairStored(store);
     return store.openEngine(options);
+  }
+
+  /** Rebuilds the damaged segments of the stored index (under its lock, like a commit). */
+  async #repairStored(store: WasmStore): Promise<void> {
+    const report = await withLock(this.#lockName, () => store.repair(this.#options));
+    if (report.segments > 0) {
+      this.#repaired = {
+        segments: (this.#repaired?.segments ?? 0) + report.segments,
+        documents: (this.#repaired?.documents ?? 0) + report.documents,
+      };
+    }
   }
 
   /**
@@ -590,6 +614,14 @@ export class Core {
     const stored = await store.generation();
     let how: 'written' | 'adopted';
     if (stored === 0) {
+      const unread = engine.storedChunksMissing().length;
+      if (unread > 0) {
+        throw new ScryError(
+          'STORAGE_EVICTED',
+          `the browser cleared the database of index ${this.#dbName} before this engine had ` +
+            `read all of it (${unread} parts were only on disk); the index must be rebuilt`,
+        );
+      }
       engine.forgetStored();
       await this.#commit(store);
       how = 'written';
@@ -621,6 +653,99 @@ export class Core {
     }
     this.#engine?.free();
     this.#engine = fresh;
+    this.#scheduleStoredLoad();
+  }
+
+  /**
+   * Reads the parts of stored segments that no query has needed yet, a batch per turn, after a
+   * quiet time: memory then holds the whole index again (merges need it, and a database the
+   * browser takes away can be written back). A damaged part stops it; the query that needs
+   * that part reports it.
+   */
+  #scheduleStoredLoad(): void {
+    clearTimeout(this.#storedLoad);
+    this.#storedLoad = undefined;
+    if (!this.#store || !this.#engine || this.#engine.storedChunksMissing().length === 0) return;
+    const engine = this.#engine;
+    const timer = setTimeout(() => {
+      this.#storedLoad = undefined;
+      void (async () => {
+        for (;;) {
+          // Replaced (a reload schedules its own load) or disposed.
+          if (this.#engine !== engine) return;
+          const missing = engine.storedChunksMissing();
+          if (missing.length === 0) break;
+          await this.#loadStoredOrRepair(missing.slice(0, STORED_LOAD_BATCH));
+        }
+        this.#scheduleMaintenance();
+      })().catch(() => undefined);
+    }, STORED_LOAD_DELAY_MS);
+    (timer as { unref?: () => void }).unref?.();
+    this.#storedLoad = timer;
+  }
+
+  /**
+   * Reads chunks of stored segments (`chunk/…` keys) into the engine. A chunk missing from
+   * storage while another tab has committed means that commit replaced its segment (and
+   * collected the chunks): the engine is reloaded and the caller asks again. Missing while
+   * the index is unchanged, it is damage (`CORRUPT_DATA`; `repair` rebuilds the segment).
+   */
+  async #loadStored(keys: readonly string[]): Promise<void> {
+    const store = this.#storeOrThrow();
+    const engine = this.#get();
+    const queue = [...new Set(keys)];
+    let missing: string | undefined;
+    const worker = async (): Promise<void> => {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+        const bytes = await store.read(key);
+        // Reloaded meanwhile: the caller asks the new engine again.
+        if (this.#engine !== engine || missing !== undefined) return;
+        if (!bytes) {
+          missing = key;
+          return;
+        }
+        engine.loadChunk(key, bytes);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STORED_PARALLEL, queue.length) }, worker));
+    if (missing === undefined || this.#engine !== engine) return;
+    if ((await store.generation()) !== engine.generation) {
+      if (this.#engine === engine) await this.#reload();
+      return;
+    }
+    throw new ScryError(
+      'CORRUPT_DATA',
+      `${missing} of index ${this.#dbName} is listed by a stored segment but missing from ` +
+        `storage (repair rebuilds the segment)`,
+    );
+  }
+
+  /** Loads the chunks a query asked for; `false` if some cannot be loaded here. */
+  async #loadChunks(names: string[]): Promise<boolean> {
+    const stored = names.filter((n) => n.startsWith(STORED_CHUNK_PREFIX));
+    const other = names.filter((n) => !n.startsWith(STORED_CHUNK_PREFIX));
+    const index = this.#static;
+    if ((other.length > 0 && !index) || (stored.length > 0 && !this.#store)) return false;
+    await Promise.all([
+      other.length > 0 && index ? index.load(() => this.#get(), other) : undefined,
+      stored.length > 0 ? this.#loadStoredOrRepair(stored) : undefined,
+    ]);
+    return true;
+  }
+
+  /**
+   * {@link Core.#loadStored}; with `repair: true`, a damaged part rebuilds its segments from
+   * the documents store and reloads the index (the caller asks the new engine again).
+   */
+  async #loadStoredOrRepair(keys: readonly string[]): Promise<void> {
+    try {
+      await this.#loadStored(keys);
+    } catch (e) {
+      const store = this.#store;
+      if (!this.#repair || !store || errorCode(e) !== 'CORRUPT_DATA') throw e;
+      await this.#repairStored(store);
+      await this.#reload();
+    }
   }
 
   /** Another tab committed: reload unless a change of ours is in flight (it catches up). */
@@ -758,10 +883,15 @@ export class Core {
     );
   }
 
-  /** Runs a query on the current engine, loading static index chunks as it asks for them. */
+  /**
+   * Runs a query on the current engine, loading the chunks it asks for (of the static index,
+   * of stored segments not read yet).
+   */
   #read(run: (engine: WasmEngine) => unknown): Promise<unknown[]> {
-    const engine = () => this.#get();
-    return withChunks(this.#static, engine, () => run(engine()) as unknown[] | Promise<unknown[]>);
+    return withChunks(
+      (names) => this.#loadChunks(names),
+      () => run(this.#get()) as unknown[] | Promise<unknown[]>,
+    );
   }
 
   counts(): {
@@ -770,6 +900,7 @@ export class Core {
     graphSegments: number;
     vectors: number;
     evictions: number;
+    repaired?: RepairInfo;
   } {
     const e = this.#get();
     return {
@@ -778,6 +909,7 @@ export class Core {
       graphSegments: e.graphSegmentCount,
       vectors: e.vectorCount,
       evictions: this.#evictions,
+      ...(this.#repaired ? { repaired: this.#repaired } : {}),
     };
   }
 
@@ -855,6 +987,8 @@ export class Core {
     this.#gpuQueue = Promise.resolve();
     this.#maintenanceHeld = false;
     clearTimeout(this.#prefetch);
+    clearTimeout(this.#storedLoad);
+    this.#storedLoad = undefined;
     clearTimeout(this.#maintenance);
     this.#maintenance = undefined;
     this.#static?.close();

@@ -44,6 +44,7 @@ export interface CoreMethods {
       graphSegments: number;
       vectors: number;
       evictions: number;
+      repaired?: RepairInfo;
     };
   };
   staticInfo: { args: []; result: StaticIndexInfo | undefined };

@@ -261,10 +261,13 @@ function isCorrupt(e: unknown): boolean {
   return errorCode(e) === 'CORRUPT_DATA';
 }
 
-/** Runs `run`; while the core asks for static index chunks, loads them and runs it again. */
+/**
+ * Runs `run`; while the core asks for chunks (of a static index, or of stored segments opened
+ * lazily), has `load` load them and runs it again. `load` resolves to `false` when it cannot
+ * load some of them (the error is then rethrown).
+ */
 export async function withChunks<T>(
-  index: StaticIndex | undefined,
-  engine: () => WasmEngine,
+  load: (names: string[]) => Promise<boolean>,
   run: () => T | Promise<T>,
 ): Promise<T> {
   for (let round = 0; ; round++) {
@@ -272,8 +275,8 @@ export async function withChunks<T>(
       return await run();
     } catch (e) {
       const { code, chunks } = (e ?? {}) as { code?: unknown; chunks?: unknown };
-      if (code !== 'CHUNKS_NEEDED' || !index || !Array.isArray(chunks) || round >= 32) throw e;
-      await index.load(engine, chunks as string[]);
+      if (code !== 'CHUNKS_NEEDED' || !Array.isArray(chunks) || round >= 32) throw e;
+      if (!(await load(chunks as string[]))) throw e;
     }
   }
 }

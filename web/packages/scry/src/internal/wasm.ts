@@ -40,6 +40,7 @@ export interface WasmEngine {
   attachStatic(name: string, bytes: Uint8Array): void;
   loadChunk(name: string, bytes: Uint8Array): void;
   staticChunks(): { name: string; loaded: boolean }[];
+  storedChunksMissing(): string[];
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
   searchWithCandidates(
     query: string,
@@ -97,6 +98,7 @@ export interface WasmCommitBatch {
 export interface WasmStore {
   openEngine(options: unknown): Promise<WasmEngine>;
   generation(): Promise<number>;
+  read(key: string): Promise<Uint8Array | undefined>;
   write(batch: WasmCommitBatch): Promise<void>;
   collectGarbage(batch: WasmCommitBatch): Promise<number>;
   repair(options: unknown): Promise<{ segments: number; documents: number; generation: number }>;

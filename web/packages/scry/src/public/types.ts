@@ -179,8 +179,10 @@ export interface EngineOptions {
   memoryFallback?: boolean;
   /**
    * With a stored index (`'indexeddb'`, `'file'`): when stored segments are damaged (flipped or
-   * truncated bytes, a missing blob), rebuild them from the index's documents store at start
-   * and commit the repaired index, instead of rejecting with `CORRUPT_DATA`.
+   * truncated bytes, a missing blob), rebuild them from the index's documents store and commit
+   * the repaired index, instead of rejecting with `CORRUPT_DATA`: at start (a damaged meta
+   * file), or when a query or the background load first reads a damaged part (opening reads
+   * only each segment's meta file; the rest is read and checked on first use).
    * `info().repaired` tells what was rebuilt. What cannot be repaired (a damaged manifest, a
    * segment whose stored copy is damaged too or was written before scry kept one) still
    * rejects with `CORRUPT_DATA` and changes nothing. Default `false`: damage is reported,
