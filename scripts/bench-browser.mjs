@@ -9,7 +9,7 @@
 // (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl);
 // for `suggest`, target/bench/node-idx-dense (scry index corpora/nodejs/api --out
 // target/bench/node-idx-dense --model models/cache/all-MiniLM-L6-v2-int8).
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
@@ -25,7 +25,14 @@ const suites = argv[0] ?? 'vectors10k';
 // The page cannot list a folder over HTTP: name the dense index's files for it.
 const dense = `${root}target/bench/node-idx-dense/`;
 if (suites.split(',').includes('suggest') && existsSync(dense)) {
-  const files = ['manifest', ...readdirSync(`${dense}seg`).map((f) => `seg/${f}`)];
+  // Segment meta files (`seg/`) and their chunks (`chunk/<kind>/`), not the documents store.
+  const under = (dir) =>
+    existsSync(`${dense}${dir}`)
+      ? readdirSync(`${dense}${dir}`, { recursive: true })
+          .filter((f) => statSync(`${dense}${dir}/${f}`).isFile())
+          .map((f) => `${dir}/${f}`)
+      : [];
+  const files = ['manifest', ...under('seg'), ...under('chunk')];
   writeFileSync(`${dense}files.json`, JSON.stringify(files));
 }
 const server = await startServer({ root, port: 0 });
