@@ -142,28 +142,46 @@ async fn to_blob_layout(storage: &MemoryStorage, config: &EngineConfig) {
     for k in storage.list("chunk/").await.unwrap() {
         storage.delete(&k).await.unwrap();
     }
-    let mut m = manifest.encode();
-    m[8] = 1; // version field
-    let end = m.len() - 4;
-    let crc = crc32(&m[..end]);
-    m[end..].copy_from_slice(&crc.to_le_bytes());
-    storage.put("manifest", &m).await.unwrap();
+    storage
+        .put("manifest", &with_version(&manifest.encode(), 1))
+        .await
+        .unwrap();
+}
+
+/// The sample committed in two commits to `storage`: the first 30 documents merged into an
+/// HNSW segment, the rest in a flat one, `zlib` removed. Returns the engine and its config.
+async fn two_segments(storage: &MemoryStorage, emb: &mut HashEmbedder) -> (Engine, EngineConfig) {
+    let mut config = EngineConfig::default();
+    // Small enough that the merged segment gets an HNSW graph.
+    config.vectors.hnsw_threshold = 16;
+    let mut e = Engine::new(config.clone()).unwrap();
+    let docs = sample_docs();
+    let (first, second) = docs.split_at(30);
+    e.add_embedded(first.to_vec(), emb).unwrap();
+    e.commit(storage).await.unwrap();
+    e.maintain();
+    assert_eq!(e.graph_segment_count(), 1);
+    e.add_embedded(second.to_vec(), emb).unwrap();
+    e.remove(&["zlib"]);
+    e.commit(storage).await.unwrap();
+    (e, config)
+}
+
+/// A sealed blob with its version field set to `version` (and a valid checksum).
+fn with_version(bytes: &[u8], version: u8) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    b[8] = version; // version field, little-endian u16 at offset 8
+    let end = b.len() - 4;
+    let crc = crc32(&b[..end]);
+    b[end..].copy_from_slice(&crc.to_le_bytes());
+    b
 }
 
 async fn lazy_open_reads_only_what_queries_need() {
-    let mut config = EngineConfig::default();
-    config.vectors.hnsw_threshold = 16;
     let storage = MemoryStorage::new();
-    let mut e = Engine::new(config.clone()).unwrap();
     let mut emb = HashEmbedder::new(64).unwrap();
+    let (e, config) = two_segments(&storage, &mut emb).await;
     let docs = sample_docs();
-    let (first, second) = docs.split_at(30);
-    e.add_embedded(first.to_vec(), &mut emb).unwrap();
-    e.commit(&storage).await.unwrap();
-    e.maintain();
-    e.add_embedded(second.to_vec(), &mut emb).unwrap();
-    e.remove(&["zlib"]);
-    e.commit(&storage).await.unwrap();
     let expected = answers(&e, &mut emb);
     let chunks = storage.list("chunk/").await.unwrap();
     assert!(chunks.len() > 4, "{chunks:?}");
@@ -373,11 +391,7 @@ async fn damage_is_reported_and_never_served() {
     to_blob_layout(&storage, &EngineConfig::default()).await;
     let seg_key = storage.list("seg/").await.unwrap().remove(0);
     let good = storage.get(&seg_key).await.unwrap().unwrap();
-    let mut older = good.clone();
-    older[8] = 1; // version field
-    let body_end = older.len() - 4;
-    let crc = scry_core::segment::format::crc32(&older[..body_end]);
-    older[body_end..].copy_from_slice(&crc.to_le_bytes());
+    let older = with_version(&good, 1);
     storage.put(&seg_key, &older).await.unwrap();
     let err = Engine::open(&storage, EngineConfig::default())
         .await
@@ -394,11 +408,7 @@ async fn damage_is_reported_and_never_served() {
 
     // A manifest from a newer format: refused, and left untouched.
     let manifest = storage.get("manifest").await.unwrap().unwrap();
-    let mut newer = manifest.clone();
-    newer[8] = 9; // version field
-    let body_end = newer.len() - 4;
-    let crc = scry_core::segment::format::crc32(&newer[..body_end]);
-    newer[body_end..].copy_from_slice(&crc.to_le_bytes());
+    let newer = with_version(&manifest, 9);
     storage.put("manifest", &newer).await.unwrap();
     let err = Engine::open(&storage, EngineConfig::default())
         .await
@@ -453,21 +463,9 @@ fn answers(e: &Engine, emb: &mut HashEmbedder) -> Vec<Vec<(String, f32)>> {
 }
 
 async fn damaged_segments_are_rebuilt_from_the_documents_store() {
-    let mut config = EngineConfig::default();
-    // Small enough that the merged segment gets an HNSW graph.
-    config.vectors.hnsw_threshold = 16;
     let storage = MemoryStorage::new();
-    let mut e = Engine::new(config.clone()).unwrap();
     let mut emb = HashEmbedder::new(64).unwrap();
-    let docs = sample_docs();
-    let (first, second) = docs.split_at(30);
-    e.add_embedded(first.to_vec(), &mut emb).unwrap();
-    e.commit(&storage).await.unwrap();
-    e.maintain();
-    assert_eq!(e.graph_segment_count(), 1);
-    e.add_embedded(second.to_vec(), &mut emb).unwrap();
-    e.remove(&["zlib"]);
-    e.commit(&storage).await.unwrap();
+    let (e, config) = two_segments(&storage, &mut emb).await;
     let expected = answers(&e, &mut emb);
     let segments = storage.list("seg/").await.unwrap();
     assert_eq!(segments.len(), 2);
