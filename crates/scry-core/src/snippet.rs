@@ -39,6 +39,8 @@ pub struct Snippets<'t> {
     analyzer: &'t Analyzer,
     /// Prefixes a word must have to yield a query term (see `window`).
     keys: Vec<String>,
+    /// A cheap first test of ASCII words against `keys` (`None` when a key is not ASCII).
+    filter: Option<KeyFilter>,
     /// The query terms each analysed word yields, with their byte ranges in the word.
     memo: HashMap<&'t str, Vec<(&'t str, Range<usize>)>>,
 }
@@ -60,11 +62,13 @@ impl<'t> Snippets<'t> {
             .collect();
         keys.sort_unstable();
         keys.dedup();
+        let filter = KeyFilter::new(&keys);
         Snippets {
             terms,
             max_words,
             analyzer,
             keys,
+            filter,
             memo: HashMap::new(),
         }
     }
@@ -89,13 +93,17 @@ impl<'t> Snippets<'t> {
                 .skip(1)
                 .any(|b| b.is_ascii_uppercase() || matches!(b, b'.' | b'_' | b':' | b'\''));
             let candidate = if word.is_ascii() {
-                keys.iter().any(|k| {
-                    if compound {
-                        contains_ignore_ascii_case(word.as_bytes(), k.as_bytes())
-                    } else {
-                        starts_with_ignore_ascii_case(word.as_bytes(), k.as_bytes())
-                    }
-                })
+                // Most words share not even their first two letters with a key.
+                self.filter
+                    .as_ref()
+                    .is_none_or(|f| f.may_match(word.as_bytes(), compound))
+                    && keys.iter().any(|k| {
+                        if compound {
+                            contains_ignore_ascii_case(word.as_bytes(), k.as_bytes())
+                        } else {
+                            starts_with_ignore_ascii_case(word.as_bytes(), k.as_bytes())
+                        }
+                    })
             } else {
                 let norm = crate::text::fold::normalise(word, fold);
                 keys.iter().any(|k| norm.contains(k.as_str()))
@@ -264,38 +272,111 @@ fn widen(
 /// elsewhere it may keep together what UAX #29 splits (a run of ideographs), which only makes
 /// the snippet window measure in coarser words — matches inside are still found by the analyzer.
 fn fast_words(text: &str) -> Vec<(usize, &str)> {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let bytes = text.as_bytes();
+    // The character at byte `i` and its length; ASCII without decoding.
+    let at = |i: usize| -> (char, usize) {
+        match bytes.get(i) {
+            Some(&b) if b < 0x80 => (char::from(b), 1),
+            Some(_) => text[i..]
+                .chars()
+                .next()
+                .map_or(('\0', 1), |c| (c, c.len_utf8())),
+            None => ('\0', 0),
+        }
+    };
+    let word = |c: char| {
+        if c.is_ascii() {
+            c.is_ascii_alphanumeric() || c == '_'
+        } else {
+            c.is_alphanumeric()
+        }
+    };
     let mut out = Vec::with_capacity(text.len() / 6);
-    let mut it = text.char_indices().peekable();
-    while let Some((start, c)) = it.next() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let (c, n) = at(i);
+        i += n;
         if !word(c) {
             continue;
         }
-        let (mut prev, mut end) = (c, start + c.len_utf8());
+        let start = i - n;
+        let mut prev = c;
         loop {
-            while let Some(&(i, ch)) = it.peek() {
+            while i < bytes.len() {
+                let (ch, m) = at(i);
                 if !word(ch) {
                     break;
                 }
-                (prev, end) = (ch, i + ch.len_utf8());
-                it.next();
+                prev = ch;
+                i += m;
             }
             // UAX #29 WB6/7 and WB11/12: a single joiner between letters (or digits).
-            let Some(&(at, mid)) = it.peek() else { break };
-            let next = text[at + mid.len_utf8()..].chars().next();
+            if i >= bytes.len() {
+                break;
+            }
+            let (mid, m) = at(i);
+            let (next, _) = at(i + m);
             let joins = matches!(mid, '.' | '\'' | ':' | '’')
-                && next.is_some_and(|next| {
-                    (prev.is_alphabetic() && next.is_alphabetic())
-                        || (prev.is_numeric() && next.is_numeric() && mid != ':')
-                });
+                && ((prev.is_alphabetic() && next.is_alphabetic())
+                    || (prev.is_numeric() && next.is_numeric() && mid != ':'));
             if !joins {
                 break;
             }
-            it.next();
+            i += m;
         }
-        out.push((start, &text[start..end]));
+        out.push((start, &text[start..i]));
     }
     out
+}
+
+/// Which pairs of leading letters the (lower-case ASCII) keys start with, and which single
+/// letters are keys: a word can only start with (or, compound, contain) a key where it has one
+/// of these.
+struct KeyFilter {
+    /// Bit `a * 256 + b`: a key starts with bytes `a b`.
+    pairs: Box<[u64; 1024]>,
+    /// A one-letter key.
+    singles: [bool; 256],
+}
+
+impl KeyFilter {
+    fn new(keys: &[String]) -> Option<Self> {
+        if !keys.iter().all(|k| k.is_ascii() && !k.is_empty()) {
+            return None;
+        }
+        let mut f = KeyFilter {
+            pairs: Box::new([0; 1024]),
+            singles: [false; 256],
+        };
+        for k in keys {
+            match k.as_bytes() {
+                [a] => f.singles[usize::from(*a)] = true,
+                [a, b, ..] => {
+                    let i = usize::from(*a) * 256 + usize::from(*b);
+                    f.pairs[i / 64] |= 1 << (i % 64);
+                }
+                [] => {}
+            }
+        }
+        Some(f)
+    }
+
+    /// Whether a key may start `word` (or, `anywhere`, occur in it), ignoring ASCII case.
+    fn may_match(&self, word: &[u8], anywhere: bool) -> bool {
+        let starts = |i: usize| {
+            let a = word[i].to_ascii_lowercase();
+            self.singles[usize::from(a)]
+                || word.get(i + 1).is_some_and(|b| {
+                    let j = usize::from(a) * 256 + usize::from(b.to_ascii_lowercase());
+                    self.pairs[j / 64] & (1 << (j % 64)) != 0
+                })
+        };
+        if anywhere {
+            (0..word.len()).any(starts)
+        } else {
+            !word.is_empty() && starts(0)
+        }
+    }
 }
 
 /// Whether `hay` starts with `needle` (lower-case ASCII), ignoring ASCII case.
@@ -328,6 +409,37 @@ mod tests {
     }
 
     /// The bodies of the Node.js docs sample.
+    #[test]
+    fn the_key_filter_never_drops_a_word_a_key_matches() {
+        let keys: Vec<String> = ["st", "fil", "readf", "z", "http", "a", "buff"]
+            .iter()
+            .map(|k| (*k).to_owned())
+            .collect();
+        let f = KeyFilter::new(&keys).unwrap();
+        let (mut kept, mut dropped) = (0, 0);
+        for body in sample_bodies() {
+            for (_, w) in fast_words(&body).into_iter().filter(|(_, w)| w.is_ascii()) {
+                let b = w.as_bytes();
+                for anywhere in [false, true] {
+                    let full = keys.iter().any(|k| {
+                        if anywhere {
+                            contains_ignore_ascii_case(b, k.as_bytes())
+                        } else {
+                            starts_with_ignore_ascii_case(b, k.as_bytes())
+                        }
+                    });
+                    let may = f.may_match(b, anywhere);
+                    assert!(!full || may, "{w:?} (anywhere: {anywhere})");
+                    if may { kept += 1 } else { dropped += 1 }
+                }
+            }
+        }
+        // It does filter.
+        assert!(dropped > kept, "{dropped} dropped, {kept} kept");
+        // Keys that are not ASCII: no filter (every word is checked in full).
+        assert!(KeyFilter::new(&["é".to_owned()]).is_none());
+    }
+
     fn sample_bodies() -> Vec<String> {
         let sample: serde_json::Value = serde_json::from_str(include_str!(
             "../../../tests/fixtures/node-docs-sample.json"
