@@ -378,6 +378,80 @@ test('a damaged segment or a newer format: typed errors, nothing modified; repai
   await context.close();
 });
 
+test("parts collected by another tab's commit: the index reloads and answers from it", async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context);
+  await page.evaluate(RAW);
+  await page.evaluate(() => {
+    window.dumps = [];
+    // Every record of the database, kept to be written back later.
+    window.dump = async (db) => {
+      const keys = await window.rawBlobs(db, 'readonly', (s) => s.getAllKeys());
+      const values = await window.rawBlobs(db, 'readonly', (s) => s.getAll());
+      window.dumps.push(keys.map((k, i) => [k, values[i]]));
+      return window.dumps.length - 1;
+    };
+    // The database becomes dump `i`: what another tab's commit and its garbage collection
+    // leave, without the message that tab sends.
+    window.restore = (db, i) =>
+      window.rawBlobs(db, 'readwrite', (s) => {
+        s.clear();
+        for (const [k, v] of window.dumps[i]) s.put(v, k);
+        return {};
+      });
+  });
+  const db = 'scry:collected';
+  await open(page, 'collected');
+  await page.evaluate((d) => window.engine.add(d), docs('old', 40));
+  await page.evaluate(() => window.engine.dispose());
+  const before = await page.evaluate((db) => window.dump(db), db);
+  // Every document replaced; background maintenance then drops the old segment and collects its
+  // chunks.
+  await open(page, 'collected');
+  const replaced = docs('old', 40).map((d, i) => ({ ...d, body: `new body ${i} `.repeat(20) }));
+  await page.evaluate((d) => window.engine.update(d), replaced);
+  const collected = await page.evaluate(async (db) => {
+    // Gone: the old segment (its meta file) and the chunks only it had (the titles did not
+    // change: their postings chunks are shared, content-named, and stay).
+    const meta = (keys) => keys.filter((k) => k.startsWith('seg/'));
+    const old = window.dumps[0].map(([k]) => k);
+    for (let i = 0; i < 200; i++) {
+      const now = new Set(await window.rawBlobs(db, 'readonly', (s) => s.getAllKeys()));
+      const gone = old.filter((k) => k.startsWith('chunk/') && !now.has(k));
+      if (meta(old).every((k) => !now.has(k)) && gone.length > 0) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }, db);
+  assert.ok(collected, 'maintenance collected the old chunks');
+  await page.evaluate(() => window.engine.dispose());
+  const after = await page.evaluate((db) => window.dump(db), db);
+  // An engine opens the earlier commit (its meta files only), then the later one lands.
+  await page.evaluate(([db, i]) => window.restore(db, i), [db, before]);
+  const got = await page.evaluate(
+    async ([db, i]) => {
+      const engine = await window.scry.createEngine({ name: 'collected', storage: 'indexeddb' });
+      try {
+        await window.restore(db, i);
+        const hits = await engine.search('body 7', { k: 1 });
+        return {
+          top: hits[0]?.id,
+          text: hits[0]?.snippet.text,
+          documents: (await engine.info()).documents,
+        };
+      } finally {
+        await engine.dispose();
+      }
+    },
+    [db, after],
+  );
+  // The chunks it needed were gone: it reloaded, and answers from the later commit.
+  assert.equal(got.top, 'old-7');
+  assert.match(got.text, /new body 7/);
+  assert.equal(got.documents, 40);
+  await context.close();
+});
+
 test('a full disk (quota exceeded) mid-commit: a typed error, the previous commit kept', async (t) => {
   // Chromium's profile on a small tmpfs in a private mount namespace: a write past its end is
   // IndexedDB's QuotaExceededError. The wrapper mounts it over the profile, then runs Chromium.
