@@ -241,6 +241,13 @@ impl SegState {
     fn live(&self) -> u32 {
         self.seg.doc_count() - self.deleted_count
     }
+
+    /// Passage vectors of the segment, loaded or not.
+    fn vector_rows(&self) -> usize {
+        self.lazy
+            .as_ref()
+            .map_or(self.seg.vectors.rows(), |l| l.vector_rows())
+    }
 }
 
 /// Work that keeps the index fast: merging small segments and building HNSW graphs. Owns its
@@ -416,14 +423,7 @@ impl Engine {
 
     /// Number of passage vectors (including those of deleted documents until merged).
     pub fn vector_count(&self) -> usize {
-        self.segments
-            .iter()
-            .map(|s| {
-                s.lazy
-                    .as_ref()
-                    .map_or(s.seg.vectors.rows(), |l| l.vector_rows())
-            })
-            .sum()
+        self.segments.iter().map(SegState::vector_rows).sum()
     }
 
     /// Number of segments with an HNSW graph.
@@ -610,6 +610,15 @@ impl Engine {
             _ if model.dims == 0 => Err(CoreError::InvalidInput("model has dimension 0".into())),
             _ => Ok(()),
         }
+    }
+
+    /// How this index is built, as the header of the meta files it writes.
+    pub(crate) fn header(&self) -> Manifest {
+        Manifest::header(
+            self.config.analyzer.clone(),
+            self.config.vectors.metric,
+            self.model.clone(),
+        )
     }
 
     pub(crate) fn dims(&self) -> usize {
@@ -1348,13 +1357,7 @@ impl Engine {
             .collect();
         let mut live_keys = HashSet::new();
         // Heads every meta file written (the segment's own record of how it was built).
-        let header = Manifest {
-            generation: 0,
-            analyzer: self.config.analyzer.clone(),
-            metric: self.config.vectors.metric,
-            model: self.model.clone(),
-            segments: Vec::new(),
-        };
+        let header = self.header();
         for s in &persisted {
             let id = match &s.stored {
                 Some(id) => {
@@ -1375,12 +1378,7 @@ impl Engine {
         }
         // The model is recorded when stored vectors need it; one only a static index brought
         // is the static index's business (it may change with the next deploy).
-        let stored_vectors = persisted.iter().any(|s| {
-            s.lazy
-                .as_ref()
-                .map_or(s.seg.vectors.rows(), |l| l.vector_rows())
-                > 0
-        });
+        let stored_vectors = persisted.iter().any(|s| s.vector_rows() > 0);
         let manifest = Manifest {
             generation: self.generation + 1,
             analyzer: self.config.analyzer.clone(),
@@ -1652,13 +1650,11 @@ impl Engine {
             generation: manifest.generation,
             ..RepairInfo::default()
         };
-        let header = Manifest {
-            generation: 0,
-            analyzer: manifest.analyzer.clone(),
-            metric: manifest.metric,
-            model: manifest.model.clone(),
-            segments: Vec::new(),
-        };
+        let header = Manifest::header(
+            manifest.analyzer.clone(),
+            manifest.metric,
+            manifest.model.clone(),
+        );
         let mut batch = Batch::default();
         let mut live: HashSet<String> = HashSet::new();
         for entry in &mut manifest.segments {

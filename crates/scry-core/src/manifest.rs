@@ -66,6 +66,18 @@ const LANGUAGES: [Language; 18] = [
 ];
 
 impl Manifest {
+    /// How an index was built, without a generation or segments: the header of every meta file
+    /// (static indexes and stored segments alike).
+    pub fn header(analyzer: AnalyzerConfig, metric: Metric, model: Option<ModelTag>) -> Self {
+        Manifest {
+            generation: 0,
+            analyzer,
+            metric,
+            model,
+            segments: Vec::new(),
+        }
+    }
+
     /// Encodes into a sealed blob.
     pub fn encode(&self) -> Vec<u8> {
         let mut b = Vec::new();

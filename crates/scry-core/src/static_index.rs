@@ -177,11 +177,24 @@ impl Lazy {
     }
 
     fn all(&self) -> impl Iterator<Item = &ChunkRef> {
-        self.fields
+        self.slots().map(|(_, c)| c)
+    }
+
+    /// Every chunk with where it belongs.
+    fn slots(&self) -> impl Iterator<Item = (Slot, &ChunkRef)> {
+        let postings = self.fields.iter().enumerate().flat_map(|(f, table)| {
+            table
+                .iter()
+                .enumerate()
+                .map(move |(c, chunk)| (Slot::Postings(f, c), chunk))
+        });
+        let docs = self
+            .docs
             .iter()
-            .flatten()
-            .chain(&self.docs)
-            .chain(&self.vectors)
+            .enumerate()
+            .map(|(c, chunk)| (Slot::Docs(c), chunk));
+        let vectors = self.vectors.iter().map(|v| (Slot::Vectors, v));
+        postings.chain(docs).chain(vectors)
     }
 }
 
@@ -452,15 +465,8 @@ impl Engine {
                 &merged
             }
         };
-        let manifest = Manifest {
-            // Not the commit generation: the same documents give the same files.
-            generation: 0,
-            analyzer: self.config.analyzer.clone(),
-            metric: self.config.vectors.metric,
-            model: self.model.clone(),
-            segments: Vec::new(),
-        };
-        let (meta, mut files) = encode_chunked(seg, &manifest, params);
+        // Not the commit generation: the same documents give the same files.
+        let (meta, mut files) = encode_chunked(seg, &self.header(), params);
         let meta_name = meta.name.clone();
         files.insert(0, meta);
         Ok(StaticBundle {
@@ -640,21 +646,11 @@ impl Engine {
             if lazy.owner.is_some() != stored {
                 continue;
             }
-            for (f, table) in lazy.fields.iter().enumerate() {
-                if let Some(c) = table.iter().position(|c| c.name == bare) {
-                    targets.push((si, Slot::Postings(f, c), table[c].loaded));
-                }
-            }
-            if let Some(c) = lazy.docs.iter().position(|c| c.name == bare) {
-                targets.push((si, Slot::Docs(c), lazy.docs[c].loaded));
-            }
-            if lazy.vectors.as_ref().is_some_and(|v| v.name == bare) {
-                targets.push((
-                    si,
-                    Slot::Vectors,
-                    lazy.vectors.as_ref().is_some_and(|v| v.loaded),
-                ));
-            }
+            targets.extend(
+                lazy.slots()
+                    .filter(|(_, c)| c.name == bare)
+                    .map(|(slot, c)| (si, slot, c.loaded)),
+            );
         }
         if targets.is_empty() {
             // A chunk of a stored segment loaded whole meanwhile (by another read).
@@ -847,18 +843,10 @@ pub(crate) async fn load_stored<S: crate::storage::Storage>(
     dims: usize,
 ) -> Result<Segment> {
     let owner = lazy.owner.clone().unwrap_or_default();
-    let mut slots: Vec<(Slot, String)> = Vec::new();
-    for (f, table) in lazy.fields.iter().enumerate() {
-        for (c, chunk) in table.iter().enumerate() {
-            slots.push((Slot::Postings(f, c), chunk.name.clone()));
-        }
-    }
-    for (c, chunk) in lazy.docs.iter().enumerate() {
-        slots.push((Slot::Docs(c), chunk.name.clone()));
-    }
-    if let Some(v) = &lazy.vectors {
-        slots.push((Slot::Vectors, v.name.clone()));
-    }
+    let slots: Vec<(Slot, String)> = lazy
+        .slots()
+        .map(|(slot, c)| (slot, c.name.clone()))
+        .collect();
     for (slot, name) in slots {
         let key = format!("{STORED_CHUNK_PREFIX}{name}");
         let bytes = storage.get(&key).await?.ok_or_else(|| CoreError::Corrupt {

@@ -665,17 +665,23 @@ export class Core {
   #scheduleStoredLoad(): void {
     clearTimeout(this.#storedLoad);
     this.#storedLoad = undefined;
-    if (!this.#store || !this.#engine || this.#engine.storedChunksMissing().length === 0) return;
+    if (!this.#store || !this.#engine) return;
     const engine = this.#engine;
+    let missing = engine.storedChunksMissing();
+    if (missing.length === 0) return;
     const timer = setTimeout(() => {
       this.#storedLoad = undefined;
       void (async () => {
-        for (;;) {
-          // Replaced (a reload schedules its own load) or disposed.
+        // The list is taken once per pass (chunks queries load meanwhile are skipped by the
+        // core); a second pass picks up anything a failed read left.
+        while (missing.length > 0) {
+          for (let i = 0; i < missing.length; i += STORED_LOAD_BATCH) {
+            // Replaced (a reload schedules its own load) or disposed.
+            if (this.#engine !== engine) return;
+            await this.#loadStoredOrRepair(missing.slice(i, i + STORED_LOAD_BATCH));
+          }
           if (this.#engine !== engine) return;
-          const missing = engine.storedChunksMissing();
-          if (missing.length === 0) break;
-          await this.#loadStoredOrRepair(missing.slice(0, STORED_LOAD_BATCH));
+          missing = engine.storedChunksMissing();
         }
         this.#scheduleMaintenance();
       })().catch(() => undefined);
