@@ -2,7 +2,7 @@
 // Runs web/bench/index.html in headless Chromium and prints its results as JSON.
 // Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k,
 // embed,embed-ort2,embed-pool,scan) [--cpu-profile FILE]
-// --cpu-profile: the searches of the `text` suite are profiled (DevTools' sampling profiler, 50 µs);
+// --cpu-profile: the searches of the `text` suite (or scry's runs in `embed`) are profiled (DevTools' sampling profiler, 50 µs);
 // the profile is written to FILE (open it in DevTools) and its top functions by self time are
 // printed. Build with --profile bench-names so that wasm functions keep their names.
 // Needs: scripts/build.py --profile bench --wasm-only; for `text`, target/bench/python-docs.jsonl
@@ -60,7 +60,7 @@ try {
     await page.goto(`${server.url}web/bench/index.html?suite=${encodeURIComponent(suite)}${query}`);
     await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 1_800_000 });
     const results = await page.evaluate(() => window.__bench);
-    if (profiled && suite === 'text') report(await profiled);
+    if (profiled && (suite === 'text' || suite === 'embed')) report(await profiled);
     Object.assign(all, results);
     await page.close();
     if (results.error) {

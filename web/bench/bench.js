@@ -115,11 +115,14 @@ async function embedSuite(wasm, ortThreads) {
     [32, 256],
   ];
   const out = { scryLoadMs, scry: {}, ort: { threads: ortThreads } };
+  // `profile` in the URL: a CPU profile of scry's embedding runs (bench-browser.mjs --cpu-profile).
+  if (params.has('profile')) console.profile('embed');
   for (const [batch, tokens] of shapes) {
     const texts = Array.from({ length: batch }, (_, i) => textOf(tokens, i));
     if (model.countTokens(texts[0]) !== tokens - 2) throw new Error('token count');
     out.scry[`b${batch}x${tokens}`] = await rate(batch, () => model.embed(texts));
   }
+  if (params.has('profile')) console.profileEnd('embed');
   out.scryWasmMemoryBytes = wasm.memory.buffer.byteLength;
   model.free();
 

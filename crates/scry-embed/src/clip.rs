@@ -492,6 +492,7 @@ fn optimize(model: InferenceModel, dims: usize) -> Result<Arc<TypedRunnableModel
     let mut model = model.into_typed().map_err(load_err)?;
     model.declutter().map_err(load_err)?;
     model.refresh_output_facts().map_err(load_err)?;
+    crate::link_kernels();
     model.optimize().map_err(load_err)?;
     let output = model.output_fact(0).map_err(load_err)?;
     let last = output.shape.iter().last().and_then(TDim::as_i64);

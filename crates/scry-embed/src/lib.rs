@@ -39,6 +39,8 @@ pub mod manifest;
 pub mod passages;
 pub mod pooling;
 pub mod text;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm_mmm;
 
 pub use clip::{ClipEmbedder, ClipEmbedderOptions};
 pub use dequant::{RewriteStats, rewrite_model};
@@ -48,6 +50,13 @@ pub use manifest::{FileSpec, ImageSpec, ModelManifest, ModelSpec};
 pub use passages::{Passage, TokenSpans, split_passages_with};
 pub use pooling::Pooling;
 pub use text::{TextEmbedder, TextEmbedderOptions};
+
+/// Keeps scry's own tract kernels in the link (see `wasm_mmm`; nothing to do elsewhere). Called
+/// before a model is optimised, which is when tract picks its kernels.
+pub(crate) fn link_kernels() {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    wasm_mmm::link();
+}
 
 /// The repository's `models/manifest.json`, compiled in.
 pub const BUILTIN_MANIFEST: &str = include_str!("../../../models/manifest.json");

@@ -450,6 +450,7 @@ fn load_model(
     // `[B,1,S,S]`; debug builds of tract then fail their output-shape assertion. Recompute
     // the facts before code generation.
     model.refresh_output_facts().map_err(err)?;
+    crate::link_kernels();
     model.optimize().map_err(err)?;
     let output = model.output_fact(0).map_err(err)?;
     let last = output.shape.iter().last().and_then(TDim::as_i64);
