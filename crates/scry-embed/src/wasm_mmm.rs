@@ -5,17 +5,19 @@
 //! accumulators plus the operands. That suits 32-register machines (it was tuned on Apple
 //! silicon), but V8 on x86-64 has sixteen vector registers, so the accumulators spill on every
 //! step of the inner loop. Measured in headless Chromium 156 on the project's x86-64 VM with the
-//! inner loops alone (k = 384, packed panels in L1): 8 × 8 reaches 24 GFLOP/s, 4 × 8 with
-//! the A values splat-loaded from memory 34 GFLOP/s (see BENCHMARKS.md). A MiniLM run spends 85 %
-//! of its time in that loop.
+//! inner loops alone (k = 384, packed panels in L1; `scripts/kernel-shapes/`): 8 × 8 reaches
+//! 19–24 GFLOP/s, 4 × 8 with the A values splat-loaded from memory 33–34 GFLOP/s (see
+//! BENCHMARKS.md). A MiniLM run spent 85 % of its time in that loop.
 //!
 //! The kernel is a plain tract kernel: it is declared to tract's kernel inventory
 //! ([`MmmRoutine`]) and a dispatch tier of higher precedence than tract's wasm tier
 //! ([`MmmTier`]) names it for every f32 product whose `n` is known and above 1 (a known `n` of
 //! 1 keeps tract's GEMV kernels). Products with a symbolic `n` — every product of a model with
 //! dynamic batch and sequence axes — are planned without the tiers, from the kernels of the
-//! highest preference; this kernel's boost puts it alone there. Only the `AddMatMul` step is vectorised; the fused steps around it
-//! (bias, scaling, stores) work on the 32-value tile in memory, like tract's generic kernels.
+//! highest preference; this kernel's boost puts it alone there. Between steps the tile lives in
+//! memory (32 values); the product and the common fused steps (per-row and per-column operands,
+//! scalars, contiguous unicast adds and stores) work on it with SIMD, the rare ones (quantised
+//! scaling, leaky ReLU, strided tiles) value by value, like tract's generic kernels.
 //!
 //! The workspace denies `unsafe_code`; this module needs it for two reasons: tract's kernel
 //! interface is raw pointers into packed panels and output tiles (its contract: every pointer in
