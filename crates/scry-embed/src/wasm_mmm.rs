@@ -6,7 +6,7 @@
 //! silicon), but V8 on x86-64 has sixteen vector registers, so the accumulators spill on every
 //! step of the inner loop. Measured in headless Chromium 156 on the project's x86-64 VM with the
 //! inner loops alone (k = 384, packed panels in L1; `scripts/kernel-shapes/`): 8 × 8 reaches
-//! 19–24 GFLOP/s, 4 × 8 with the A values splat-loaded from memory 33–34 GFLOP/s (see
+//! 19–24 GFLOP/s, 4 × 8 with the A values splat-loaded from memory 32–34 GFLOP/s (see
 //! BENCHMARKS.md). A MiniLM run spent 85 % of its time in that loop.
 //!
 //! The kernel is a plain tract kernel: it is declared to tract's kernel inventory

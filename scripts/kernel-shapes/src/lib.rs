@@ -6,7 +6,7 @@ use std::arch::wasm32::*;
 static mut BUF: [f32; 1 << 20] = [0.0; 1 << 20];
 
 #[no_mangle]
-pub extern "C" fn buf() -> *mut f32 { unsafe { std::ptr::addr_of_mut!(BUF) as *mut f32 } }
+pub extern "C" fn buf() -> *mut f32 { std::ptr::addr_of_mut!(BUF) as *mut f32 }
 
 macro_rules! madd { ($acc:expr, $a:expr, $b:expr) => { f32x4_add($acc, f32x4_mul($a, $b)) } }
 
