@@ -9,6 +9,13 @@ use crate::codec::{DecodeError, Reader, put_bytes, put_u64, put_varint};
 /// Reads a varint from validated bytes (never panics; malformed bytes read as 0).
 #[inline]
 fn next_varint(bytes: &[u8], pos: &mut usize) -> u32 {
+    // Most gaps and frequencies fit one byte.
+    if let Some(&b) = bytes.get(*pos)
+        && b < 0x80
+    {
+        *pos += 1;
+        return u32::from(b);
+    }
     let mut v: u32 = 0;
     let mut shift = 0;
     while let Some(&b) = bytes.get(*pos) {
@@ -102,6 +109,11 @@ impl FieldIndex {
     /// Length (in whole words) of the field in `doc`.
     pub fn length(&self, doc: u32) -> u32 {
         self.lengths.get(doc as usize).copied().unwrap_or(0)
+    }
+
+    /// Every document's length in words, by document.
+    pub fn lengths(&self) -> &[u32] {
+        &self.lengths
     }
 
     /// Sum of all lengths.

@@ -167,8 +167,14 @@ pub fn score(
                                 continue;
                             }
                             let t = seg_ids[f] as usize;
+                            // Length normalisation `1 - b + b · length / avg`.
+                            let (c0, c1) = (1.0 - b, b / avg[f]);
+                            let lengths = field.lengths();
+                            let deleted = (seg.deleted_count > 0).then_some(seg.deleted);
                             for (doc, tf) in field.postings(t) {
-                                if seg.deleted.get(doc as usize).copied().unwrap_or(false) {
+                                if let Some(d) = deleted
+                                    && d.get(doc as usize).copied().unwrap_or(false)
+                                {
                                     continue;
                                 }
                                 let g = (seg.base + doc) as usize;
@@ -181,7 +187,8 @@ pub fn score(
                                     }
                                     continue;
                                 }
-                                let norm = 1.0 - b + b * field.length(doc) as f32 / avg[f];
+                                let len = lengths.get(doc as usize).copied().unwrap_or(0);
+                                let norm = c0 + c1 * len as f32;
                                 if acc[g] == 0.0 {
                                     touched_acc.push(g as u32);
                                 }
