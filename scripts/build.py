@@ -2,7 +2,8 @@
 """Builds scry's WebAssembly package, the npm package and the demo site.
 
 Reads the build profile from wasm-pack.toml (wasm-pack does not read that file itself):
-  1. wasm-pack build of the wasm crate for every target in the profile -> pkg/<target>/
+  1. wasm-pack build of the wasm crate for every target in the profile -> pkg/<target>/, with
+     tract-onnx and tract-nnef trimmed of code scry's wasm never runs (scripts/trim_tract.py)
   2. wasm-opt (npm binaryen) with the profile's flags
   3. the npm package web/packages/scry: TypeScript compiled and types emitted into dist/,
      the wasm outputs copied into dist/wasm/<target>/
@@ -22,6 +23,8 @@ import subprocess
 import sys
 import time
 import tomllib
+
+import trim_tract
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PKG_DIR = os.path.join(ROOT, "web", "packages", "scry")
@@ -55,10 +58,13 @@ def build_wasm(cfg: dict, profile: dict) -> None:
                "--out-name", out_name, "--no-opt", "--no-pack", *mode]
         if profile.get("weak-refs"):
             cmd.append("--weak-refs")
+        cargo_args = trim_tract.prepare(ROOT)
         features = profile.get("features", [])
         if features:
-            cmd += ["--", "--features", ",".join(features)]
-        run(cmd, env=env)
+            cargo_args += ["--features", ",".join(features)]
+        cmd += ["--", *cargo_args]
+        with trim_tract.lock_kept(ROOT):
+            run(cmd, env=env)
         wasm = os.path.join(out_dir, f"{out_name}_bg.wasm")
         opt = profile.get("wasm-opt", [])
         if opt:

@@ -58,8 +58,111 @@ pub(crate) fn link_kernels() {
     wasm_mmm::link();
 }
 
+/// ONNX operators scry's model parser leaves out, natively and in the browser: FFT and spectral
+/// windows, recurrent nets (and `Scan`), classic ML models, random generators, multinomial
+/// sampling, image resampling and grid sampling, non-max suppression, depth/space shuffles.
+/// Text and image encoders do not use them; leaving them out of the wasm build saves 0.58 MB of
+/// its 3.24 MB gzip (`scripts/trim_tract.py` removes the same builders from tract-onnx there, so
+/// keep the two lists in step). A model that uses one is refused with
+/// [`EmbedError::ModelUnsupported`] naming the operators.
+pub const LEFT_OUT_OPS: &[&str] = &[
+    "GridSample",
+    "Resize",
+    "NonMaxSuppression",
+    "Multinomial",
+    "DepthToSpace",
+    "SpaceToDepth",
+    "DFT",
+    "STFT",
+    "MelWeightMatrix",
+    "BlackmanWindow",
+    "HammingWindow",
+    "HannWindow",
+    "LinearRegressor",
+    "LinearClassifier",
+    "TreeEnsembleClassifier",
+    "Normalizer",
+    "CategoryMapper",
+    "RandomUniform",
+    "RandomUniformLike",
+    "RandomNormal",
+    "RandomNormalLike",
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Scan",
+];
+
+/// tract's ONNX parser without [`LEFT_OUT_OPS`].
+pub(crate) fn onnx_parser() -> tract_onnx::Onnx {
+    let mut onnx = tract_onnx::onnx();
+    onnx.op_register
+        .0
+        .retain(|op, _| !LEFT_OUT_OPS.contains(&op.as_str()));
+    onnx
+}
+
+/// Parses ONNX bytes, refusing a model with operators the parser does not have (tract would fail
+/// later, less directly).
+pub(crate) fn parse_onnx(
+    onnx: &tract_onnx::Onnx,
+    bytes: &[u8],
+) -> Result<tract_onnx::pb::ModelProto> {
+    use tract_onnx::tract_hir::prelude::Framework;
+    let proto = onnx
+        .proto_model_for_read(&mut &bytes[..])
+        .map_err(|e| EmbedError::ModelLoad(format!("{e:#}")))?;
+    let mut missing = std::collections::BTreeSet::new();
+    if let Some(graph) = &proto.graph {
+        unknown_ops(onnx, graph, &mut missing);
+    }
+    if !missing.is_empty() {
+        let list: Vec<&str> = missing.into_iter().collect();
+        return Err(EmbedError::ModelUnsupported(format!(
+            "the model uses ONNX operators scry does not run: {}",
+            list.join(", ")
+        )));
+    }
+    Ok(proto)
+}
+
+fn unknown_ops<'a>(
+    onnx: &tract_onnx::Onnx,
+    graph: &'a tract_onnx::pb::GraphProto,
+    out: &mut std::collections::BTreeSet<&'a str>,
+) {
+    for node in &graph.node {
+        if !onnx.op_register.0.contains_key(&node.op_type) {
+            out.insert(node.op_type.as_str());
+        }
+        for attr in &node.attribute {
+            for g in attr.g.iter().chain(&attr.graphs) {
+                unknown_ops(onnx, g, out);
+            }
+        }
+    }
+}
+
 /// The repository's `models/manifest.json`, compiled in.
 pub const BUILTIN_MANIFEST: &str = include_str!("../../../models/manifest.json");
 
 /// Id of the default text model.
 pub const DEFAULT_TEXT_MODEL: &str = "all-MiniLM-L6-v2-int8";
+
+#[cfg(test)]
+mod tests {
+    /// Every left-out operator is one tract registers (a misspelt name would leave it in).
+    #[test]
+    fn left_out_operators_are_tract_operators_and_are_removed() {
+        let full = tract_onnx::onnx();
+        let ours = super::onnx_parser();
+        for op in super::LEFT_OUT_OPS {
+            assert!(full.op_register.0.contains_key(*op), "{op}");
+            assert!(!ours.op_register.0.contains_key(*op), "{op}");
+        }
+        assert_eq!(
+            ours.op_register.0.len() + super::LEFT_OUT_OPS.len(),
+            full.op_register.0.len()
+        );
+    }
+}

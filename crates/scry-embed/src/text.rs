@@ -404,8 +404,8 @@ fn load_model(
     rewrite: bool,
 ) -> Result<(Arc<TypedRunnableModel>, Vec<Input>)> {
     let err = |e: TractError| EmbedError::ModelLoad(format!("{e:#}"));
-    let onnx = tract_onnx::onnx();
-    let mut proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(err)?;
+    let onnx = crate::onnx_parser();
+    let mut proto = crate::parse_onnx(&onnx, bytes)?;
     if rewrite {
         dequant::rewrite_model(&mut proto);
     }

@@ -488,6 +488,56 @@ fn damaged_or_swapped_model_files_are_typed_errors() {
     assert!(ClipEmbedder::from_bytes(vision, text, tokenizer, &by_name).is_ok());
 }
 
+/// A model using operators scry leaves out (`LEFT_OUT_OPS`: not in the wasm build) is refused
+/// with `MODEL_UNSUPPORTED` naming them, also inside subgraphs; natively and in the browser alike.
+#[test]
+fn models_with_left_out_operators_are_refused_by_name() {
+    use prost::Message;
+    use sha2::Digest;
+    use tract_onnx::pb::{AttributeProto, GraphProto, NodeProto};
+
+    let node = |op: &str, output: &str| NodeProto {
+        op_type: op.into(),
+        name: format!("extra_{output}"),
+        input: vec!["input_ids".into()],
+        output: vec![output.into()],
+        ..Default::default()
+    };
+    let mut proto = tract_onnx::pb::ModelProto::decode(file("text.onnx")).unwrap();
+    let graph = proto.graph.as_mut().unwrap();
+    graph.node.push(node("LSTM", "lstm_out"));
+    let mut branch = node("If", "if_out");
+    branch.attribute.push(AttributeProto {
+        name: "then_branch".into(),
+        g: Some(GraphProto {
+            node: vec![node("DFT", "dft_out"), node("Add", "add_out")],
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    graph.node.push(branch);
+    let text = proto.encode_to_vec();
+
+    let mut spec = spec();
+    for f in &mut spec.files {
+        if f.role.as_deref() == Some("text") {
+            f.bytes = text.len() as u64;
+            f.sha256 = hex::encode(sha2::Sha256::digest(&text));
+        }
+    }
+    let err = ClipEmbedder::from_bytes(file("vision.onnx"), &text, file("tokenizer.json"), &spec)
+        .unwrap_err();
+    assert_eq!(err.code(), "MODEL_UNSUPPORTED", "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("the model uses ONNX operators scry does not run: DFT, LSTM"),
+        "{err}"
+    );
+    for op in ["LSTM", "DFT", "Scan", "Resize", "RandomNormal"] {
+        assert!(scry_embed::LEFT_OUT_OPS.contains(&op));
+    }
+}
+
 #[test]
 fn the_fixture_manifest_parses_with_its_image_block() {
     let spec = spec();
