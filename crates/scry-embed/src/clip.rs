@@ -457,9 +457,9 @@ fn load_err(e: TractError) -> EmbedError {
 
 /// Parses an ONNX model and keeps only the output named `output`.
 fn parse(bytes: &[u8], output: &str) -> Result<InferenceModel> {
-    let onnx = crate::onnx_parser();
-    let proto = crate::parse_onnx(&onnx, bytes)?;
-    let mut model = onnx.model_for_proto_model(&proto).map_err(load_err)?;
+    let mut model = crate::onnx_parser()
+        .model_for_read(&mut &bytes[..])
+        .map_err(load_err)?;
     let labels: Vec<String> = model
         .output_outlets()
         .map_err(load_err)?
@@ -475,6 +475,7 @@ fn parse(bytes: &[u8], output: &str) -> Result<InferenceModel> {
             "the model has no output {output:?} (its outputs: {labels:?})"
         ))
     })?;
+    crate::check_ops(&model)?;
     Ok(model)
 }
 

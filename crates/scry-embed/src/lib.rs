@@ -61,9 +61,9 @@ pub(crate) fn link_kernels() {
 /// ONNX operators scry's model parser leaves out, natively and in the browser: FFT and spectral
 /// windows, recurrent nets (and `Scan`), classic ML models, random generators, multinomial
 /// sampling, image resampling and grid sampling, non-max suppression, depth/space shuffles.
-/// Text and image encoders do not use them; leaving them out of the wasm build saves 0.58 MB of
-/// its 3.24 MB gzip (`scripts/trim_tract.py` removes the same builders from tract-onnx there, so
-/// keep the two lists in step). A model that uses one is refused with
+/// Text and image encoders do not use them; leaving them out of the wasm build saves 0.37 MB of
+/// gzip (`scripts/trim_tract.py` removes the same builders from tract-onnx there, so keep the two
+/// lists in step). A model whose outputs need one is refused with
 /// [`EmbedError::ModelUnsupported`] naming the operators.
 pub const LEFT_OUT_OPS: &[&str] = &[
     "GridSample",
@@ -102,45 +102,34 @@ pub(crate) fn onnx_parser() -> tract_onnx::Onnx {
     onnx
 }
 
-/// Parses ONNX bytes, refusing a model with operators the parser does not have (tract would fail
-/// later, less directly).
-pub(crate) fn parse_onnx(
-    onnx: &tract_onnx::Onnx,
-    bytes: &[u8],
-) -> Result<tract_onnx::pb::ModelProto> {
-    use tract_onnx::tract_hir::prelude::Framework;
-    let proto = onnx
-        .proto_model_for_read(&mut &bytes[..])
+/// Refuses a model whose outputs depend on operators the parser does not have, naming them
+/// (tract would fail later, less directly). Call once the outputs are chosen: an unknown operator
+/// on a branch no output needs is dropped by tract and does not matter.
+pub(crate) fn check_ops(model: &tract_onnx::prelude::InferenceModel) -> Result<()> {
+    use tract_onnx::tract_hir::ops::unimpl::UnimplementedOp;
+    let order = model
+        .eval_order()
         .map_err(|e| EmbedError::ModelLoad(format!("{e:#}")))?;
     let mut missing = std::collections::BTreeSet::new();
-    if let Some(graph) = &proto.graph {
-        unknown_ops(onnx, graph, &mut missing);
-    }
-    if !missing.is_empty() {
-        let list: Vec<&str> = missing.into_iter().collect();
-        return Err(EmbedError::ModelUnsupported(format!(
-            "the model uses ONNX operators scry does not run: {}",
-            list.join(", ")
-        )));
-    }
-    Ok(proto)
-}
-
-fn unknown_ops<'a>(
-    onnx: &tract_onnx::Onnx,
-    graph: &'a tract_onnx::pb::GraphProto,
-    out: &mut std::collections::BTreeSet<&'a str>,
-) {
-    for node in &graph.node {
-        if !onnx.op_register.0.contains_key(&node.op_type) {
-            out.insert(node.op_type.as_str());
-        }
-        for attr in &node.attribute {
-            for g in attr.g.iter().chain(&attr.graphs) {
-                unknown_ops(onnx, g, out);
-            }
+    for id in order {
+        let node = model.node(id);
+        if node.op_is::<UnimplementedOp>() {
+            let name = node.op.name();
+            let op = name
+                .strip_prefix("Unimplemented(")
+                .and_then(|n| n.strip_suffix(')'))
+                .unwrap_or(&name);
+            missing.insert(op.to_owned());
         }
     }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = missing.into_iter().collect();
+    Err(EmbedError::ModelUnsupported(format!(
+        "the model uses ONNX operators scry does not run: {}",
+        list.join(", ")
+    )))
 }
 
 /// The repository's `models/manifest.json`, compiled in.

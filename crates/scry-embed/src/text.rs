@@ -405,12 +405,13 @@ fn load_model(
 ) -> Result<(Arc<TypedRunnableModel>, Vec<Input>)> {
     let err = |e: TractError| EmbedError::ModelLoad(format!("{e:#}"));
     let onnx = crate::onnx_parser();
-    let mut proto = crate::parse_onnx(&onnx, bytes)?;
+    let mut proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(err)?;
     if rewrite {
         dequant::rewrite_model(&mut proto);
     }
     let mut model = onnx.model_for_proto_model(&proto).map_err(err)?;
     drop(proto);
+    crate::check_ops(&model)?;
 
     let mut inputs = Vec::new();
     for outlet in model.input_outlets().map_err(err)?.to_vec() {

@@ -15,8 +15,9 @@ pub struct ScoredSegment<'a> {
     pub base: u32,
     /// `deleted[local]` is true for deleted documents (may be shorter than the segment).
     pub deleted: &'a [bool],
-    /// How many entries of `deleted` are true (bounds the live document frequencies that the
-    /// top-k pruning of [`score`] relies on; too small a count would make it unsafe).
+    /// How many entries of `deleted` are true, exactly: it bounds the live document frequencies
+    /// that the top-k pruning of [`score`] relies on, and a count of 0 makes [`score`] skip the
+    /// tombstone lookups (a 0 with a deleted entry would let that document through).
     pub deleted_count: u32,
 }
 
@@ -167,8 +168,9 @@ pub fn score(
                                 continue;
                             }
                             let t = seg_ids[f] as usize;
-                            // Length normalisation `1 - b + b · length / avg`.
-                            let (c0, c1) = (1.0 - b, b / avg[f]);
+                            // Length normalisation `1 - b + b · length / avg` (evaluated as
+                            // before the loop was tuned, so scores stay bit-identical).
+                            let (c0, field_avg) = (1.0 - b, avg[f]);
                             let lengths = field.lengths();
                             let deleted = (seg.deleted_count > 0).then_some(seg.deleted);
                             for (doc, tf) in field.postings(t) {
@@ -188,7 +190,7 @@ pub fn score(
                                     continue;
                                 }
                                 let len = lengths.get(doc as usize).copied().unwrap_or(0);
-                                let norm = c0 + c1 * len as f32;
+                                let norm = c0 + b * len as f32 / field_avg;
                                 if acc[g] == 0.0 {
                                     touched_acc.push(g as u32);
                                 }
