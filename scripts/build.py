@@ -52,13 +52,15 @@ def build_wasm(cfg: dict, profile: dict) -> None:
     env["CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS"] = " ".join(flags)
     cargo_profile = profile.get("cargo-profile", "release")
     mode = {"release": ["--release"], "dev": ["--dev"]}.get(cargo_profile, ["--profile", cargo_profile])
+    # Trimmed tract crates (once for every target).
+    trimmed = trim_tract.prepare(ROOT)
     for target in profile["targets"]:
         out_dir = os.path.join(ROOT, profile.get("out-dir", "pkg"), target)
         cmd = ["wasm-pack", "build", crate, "--target", target, "--out-dir", out_dir,
                "--out-name", out_name, "--no-opt", "--no-pack", *mode]
         if profile.get("weak-refs"):
             cmd.append("--weak-refs")
-        cargo_args = trim_tract.prepare(ROOT)
+        cargo_args = list(trimmed)
         features = profile.get("features", [])
         if features:
             cargo_args += ["--features", ",".join(features)]
