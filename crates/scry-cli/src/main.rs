@@ -206,7 +206,8 @@ enum Command {
 enum Bench {
     /// Full-text query latency over an index (p50/p95 per query, snippets included).
     Text {
-        /// The index folder.
+        /// The index folder, or documents to index in memory first (a `.json` collection or
+        /// `.jsonl` lines, one document each).
         index: PathBuf,
         /// Queries (JSON lines with a "query" field).
         queries: PathBuf,
@@ -506,12 +507,28 @@ fn open_index_with(path: &Path, config: EngineConfig) -> Result<Engine, CliError
             documents: Vec<Document>,
         }
         let text = std::fs::read_to_string(path).map_err(|e| read_err(path, e))?;
-        let c: Collection = serde_json::from_str(&text).map_err(|e| CliError::Format {
+        let format_err = |e: serde_json::Error| CliError::Format {
             path: path.display().to_string(),
             reason: e.to_string(),
-        })?;
+        };
         let mut engine = Engine::new(config)?;
-        engine.add(c.documents)?;
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            // One document per line (what `scry index --dump` writes), added in batches of
+            // 1,000 and merged as the benchmark page does, so both measure the same segments.
+            let docs: Vec<Document> = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(serde_json::from_str)
+                .collect::<Result<_, _>>()
+                .map_err(format_err)?;
+            for batch in docs.chunks(1000) {
+                engine.add(batch.to_vec())?;
+            }
+            engine.maintain();
+        } else {
+            let c: Collection = serde_json::from_str(&text).map_err(format_err)?;
+            engine.add(c.documents)?;
+        }
         return Ok(engine);
     }
     if !path.join(scry_core::engine::MANIFEST_KEY).is_file() {

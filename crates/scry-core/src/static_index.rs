@@ -328,7 +328,7 @@ fn decode_meta(name: &str, bytes: &[u8], owner: Option<&str>) -> Result<(Manifes
     }
     let segment = Segment {
         docs: stubs,
-        text: TextSegment { fields },
+        text: TextSegment::from_fields(fields),
         vectors: VectorSegment::default(),
     };
     let lazy = Lazy {

@@ -29,6 +29,9 @@ fn next_varint(bytes: &[u8], pos: &mut usize) -> u32 {
     v
 }
 
+/// Postings per skip block: a term with more has a skip entry after every `SKIP_BLOCK` of them.
+pub const SKIP_BLOCK: u32 = 8;
+
 /// An immutable field index.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldIndex {
@@ -40,6 +43,11 @@ pub struct FieldIndex {
     positions: Vec<u8>,
     lengths: Vec<u32>,
     total_length: u64,
+    /// Skip data, derived from the postings (never stored): entry `i` of a term is the doc id of
+    /// its `(i + 1) · SKIP_BLOCK`-th posting and the offset (in the term's doc bytes) just past
+    /// it. Term `t`'s entries are `skips[skip_starts[t]..skip_starts[t + 1]]`.
+    skips: Vec<(u32, u32)>,
+    skip_starts: Vec<u32>,
 }
 
 /// Iterates `(doc, tf)` pairs of one term.
@@ -66,6 +74,58 @@ impl Iterator for Postings<'_> {
             .wrapping_add(next_varint(self.bytes, &mut self.pos));
         let tf = next_varint(self.bytes, &mut self.pos);
         Some((self.doc, tf))
+    }
+}
+
+/// Looks up documents in ascending order in one term's postings, jumping over whole blocks
+/// with the skip data (see [`FieldIndex::seeker`]).
+#[derive(Debug, Clone)]
+pub struct PostingSeeker<'a> {
+    bytes: &'a [u8],
+    skips: &'a [(u32, u32)],
+    pos: usize,
+    /// Postings not decoded yet.
+    left: u32,
+    /// The last decoded posting (`None` before the first).
+    at: Option<(u32, u32)>,
+    next_skip: usize,
+    df: u32,
+}
+
+impl PostingSeeker<'_> {
+    /// The term frequency of `doc` if the term occurs in it. Targets must not decrease between
+    /// calls (a smaller one than before finds nothing).
+    #[inline]
+    pub fn seek(&mut self, doc: u32) -> Option<u32> {
+        if let Some((d, tf)) = self.at
+            && d >= doc
+        {
+            return (d == doc).then_some(tf);
+        }
+        // Whole blocks that end before `doc`.
+        while let Some(&(last, end)) = self.skips.get(self.next_skip) {
+            if last >= doc {
+                break;
+            }
+            self.next_skip += 1;
+            if end as usize > self.pos {
+                self.pos = end as usize;
+                self.left = self.df.saturating_sub(self.next_skip as u32 * SKIP_BLOCK);
+                // The block's last frequency is not needed: that document is below `doc`.
+                self.at = Some((last, 0));
+            }
+        }
+        while self.left > 0 && self.pos < self.bytes.len() {
+            self.left -= 1;
+            let prev = self.at.map_or(0, |(d, _)| d);
+            let d = prev.wrapping_add(next_varint(self.bytes, &mut self.pos));
+            let tf = next_varint(self.bytes, &mut self.pos);
+            self.at = Some((d, tf));
+            if d >= doc {
+                return (d == doc).then_some(tf);
+            }
+        }
+        None
     }
 }
 
@@ -136,6 +196,46 @@ impl FieldIndex {
         }
     }
 
+    /// A seeker over the postings of term `t` (for looking up a few documents in a long list).
+    pub fn seeker(&self, t: usize) -> PostingSeeker<'_> {
+        let skips = match (self.skip_starts.get(t), self.skip_starts.get(t + 1)) {
+            (Some(&a), Some(&b)) => self.skips.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        };
+        PostingSeeker {
+            bytes: &self.docs[self.doc_offsets[t] as usize..self.doc_offsets[t + 1] as usize],
+            skips,
+            pos: 0,
+            left: self.df[t],
+            at: None,
+            next_skip: 0,
+            df: self.df[t],
+        }
+    }
+
+    /// Derives the skip data from the postings (after building, decoding or filling).
+    fn index_skips(&mut self) {
+        self.skips.clear();
+        self.skip_starts.clear();
+        self.skip_starts.push(0);
+        for t in 0..self.dict.len() {
+            if self.df[t] > SKIP_BLOCK {
+                let bytes =
+                    &self.docs[self.doc_offsets[t] as usize..self.doc_offsets[t + 1] as usize];
+                let mut pos = 0;
+                let mut doc = 0u32;
+                for i in 1..=self.df[t] {
+                    doc = doc.wrapping_add(next_varint(bytes, &mut pos));
+                    next_varint(bytes, &mut pos);
+                    if i % SKIP_BLOCK == 0 {
+                        self.skips.push((doc, pos as u32));
+                    }
+                }
+            }
+            self.skip_starts.push(self.skips.len() as u32);
+        }
+    }
+
     /// The positions of term `t`, in posting order.
     pub fn positions(&self, t: usize) -> PositionCursor<'_> {
         PositionCursor {
@@ -194,6 +294,9 @@ impl FieldIndex {
             positions: Vec::new(),
             total_length: lengths.iter().map(|&l| u64::from(l)).sum(),
             lengths,
+            // No postings yet, so no skips: `seeker` reads them as none.
+            skips: Vec::new(),
+            skip_starts: Vec::new(),
         })
     }
 
@@ -230,6 +333,7 @@ impl FieldIndex {
         self.positions = positions;
         self.doc_offsets = doc_offsets;
         self.pos_offsets = pos_offsets;
+        self.index_skips();
         Ok(())
     }
 
@@ -288,6 +392,7 @@ impl FieldIndex {
         if f.total_length != f.lengths.iter().map(|&l| u64::from(l)).sum::<u64>() {
             return Err(r.invalid("total field length does not match the lengths"));
         }
+        f.index_skips();
         Ok(f)
     }
 }
@@ -381,6 +486,7 @@ impl FieldBuilder {
             f.doc_offsets.push(f.docs.len() as u32);
             f.pos_offsets.push(f.positions.len() as u32);
         }
+        f.index_skips();
         f
     }
 

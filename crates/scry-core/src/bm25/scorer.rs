@@ -114,15 +114,26 @@ pub fn score(
     let mut bounds: Vec<f32> = Vec::with_capacity(query.groups.len());
     // Where each group's ids start.
     let mut starts: Vec<usize> = Vec::with_capacity(query.groups.len());
+    // Each alternative's live document frequency where it is known without reading postings
+    // (every segment holding the term has no deletions and knows its cross-field frequencies,
+    // and no field is switched off); in group and alternative order.
+    let mut known_df: Vec<Option<u32>> = Vec::new();
+    let mut alt_base: Vec<usize> = Vec::with_capacity(query.groups.len());
+    let all_fields = params.boosts.iter().all(|&b| b != 0.0);
     if params.scoring == FieldScoring::Bm25f {
         for group in &query.groups {
             starts.push(ids.len());
+            alt_base.push(known_df.len());
             let mut bound = 0f32;
             for (term, weight) in &group.alternatives {
                 let mut df_low = 0u64;
+                let mut known = all_fields.then_some(0u32);
                 for seg in segments {
                     let mut most = 0;
-                    for (field, &boost) in seg.text.fields.iter().zip(&params.boosts) {
+                    let mut first = None;
+                    for (f, (field, &boost)) in
+                        seg.text.fields.iter().zip(&params.boosts).enumerate()
+                    {
                         let t = match field.dict().get(term) {
                             Some(t) if boost != 0.0 => t,
                             _ => {
@@ -132,10 +143,22 @@ pub fn score(
                         };
                         ids.push(t as u32);
                         most = most.max(field.df(t));
+                        first = first.or(Some((f, t)));
                     }
                     df_low += u64::from(most.saturating_sub(seg.deleted_count));
+                    if let Some((f, t)) = first {
+                        known = match (known, seg.text.any_df(f, t)) {
+                            (Some(sum), Some(df)) if seg.deleted_count == 0 => {
+                                Some(sum.saturating_add(df))
+                            }
+                            _ => None,
+                        };
+                    }
                 }
-                bound = bound.max(weight * idf(n, df_low as f32) * (k1 + 1.0));
+                // The exact frequency gives the tighter bound.
+                let df = known.map_or(df_low as f32, |d| d as f32);
+                bound = bound.max(weight * idf(n, df) * (k1 + 1.0));
+                known_df.push(known);
             }
             bounds.push(bound);
         }
@@ -153,6 +176,9 @@ pub fn score(
     }
     // Whether documents not matched so far can still enter the top k.
     let mut admit = true;
+    // Once they cannot: the documents still in the running, ascending.
+    let mut candidates: Vec<u32> = Vec::new();
+    let mut floor: Vec<f32> = Vec::new();
     let mut certain = 0usize;
 
     for (step, &gi) in order.iter().enumerate() {
@@ -161,7 +187,16 @@ pub fn score(
             match params.scoring {
                 FieldScoring::Bm25f => {
                     let alt_ids = &ids[starts[gi] + ai * per_alt..][..per_alt];
+                    let known = known_df[alt_base[gi] + ai];
                     for (seg, seg_ids) in segments.iter().zip(alt_ids.chunks_exact(FIELD_COUNT)) {
+                        // Once no new document can enter, a term whose frequency is known only
+                        // needs the documents still in the running: look them up.
+                        let lookup = (!admit && known.is_some()).then(|| {
+                            let from = candidates.partition_point(|&g| g < seg.base);
+                            let to = candidates
+                                .partition_point(|&g| g < seg.base + seg.text.doc_count());
+                            &candidates[from..to]
+                        });
                         for (f, field) in seg.text.fields.iter().enumerate() {
                             let boost = params.boosts[f];
                             if seg_ids[f] == NONE {
@@ -172,6 +207,23 @@ pub fn score(
                             // before the loop was tuned, so scores stay bit-identical).
                             let (c0, field_avg) = (1.0 - b, avg[f]);
                             let lengths = field.lengths();
+                            if let Some(slots) = lookup {
+                                let mut seeker = field.seeker(t);
+                                for &g in slots {
+                                    let doc = g - seg.base;
+                                    let Some(tf) = seeker.seek(doc) else {
+                                        continue;
+                                    };
+                                    let g = g as usize;
+                                    let len = lengths.get(doc as usize).copied().unwrap_or(0);
+                                    let norm = c0 + b * len as f32 / field_avg;
+                                    if acc[g] == 0.0 {
+                                        touched_acc.push(g as u32);
+                                    }
+                                    acc[g] += boost * tf as f32 / norm;
+                                }
+                                continue;
+                            }
                             let deleted = (seg.deleted_count > 0).then_some(seg.deleted);
                             for (doc, tf) in field.postings(t) {
                                 if let Some(d) = deleted
@@ -198,7 +250,8 @@ pub fn score(
                             }
                         }
                     }
-                    let w = weight * idf(n, touched_acc.len() as f32);
+                    let df = known.unwrap_or(touched_acc.len() as u32);
+                    let w = weight * idf(n, df as f32);
                     for &g in touched_acc.iter() {
                         let g = g as usize;
                         let tfw = acc[g];
@@ -284,6 +337,32 @@ pub fn score(
         touched_best.clear();
         if certain >= k && k > 0 {
             admit = false;
+            // The k-th best score so far is a floor for the final k-th best (scores only
+            // grow); a document that cannot reach it even with everything the remaining groups
+            // could add is out of the running (its total is cleared, so nothing scores it again
+            // and it is not returned).
+            floor.clear();
+            floor.extend(touched_counted.iter().map(|&g| total[g as usize]));
+            let kth = if floor.len() >= k {
+                let (_, kth, _) = floor.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+                *kth
+            } else {
+                0.0
+            };
+            let reach = rest[step] * 1.0001 + 1e-6;
+            candidates.clear();
+            for &g in touched_total.iter() {
+                let t = &mut total[g as usize];
+                if *t == 0.0 {
+                    continue;
+                }
+                if (*t + reach) * 1.0001 < kth || !accept(g) {
+                    *t = 0.0;
+                } else {
+                    candidates.push(g);
+                }
+            }
+            candidates.sort_unstable();
         }
     }
     for &g in touched_counted.iter() {
@@ -366,24 +445,38 @@ mod tests {
             segment(&mut rng, 1500, vocab),
             segment(&mut rng, 700, vocab),
         ];
-        let deleted: Vec<Vec<bool>> = segs
+        // Deletions in the first segment only (the second's frequencies are known without
+        // reading postings, so its terms are looked up once no new document can enter); and
+        // the same segments without deletions.
+        let deleted: Vec<Vec<bool>> = vec![
+            (0..segs[0].doc_count())
+                .map(|_| rng.below(10) == 0)
+                .collect(),
+            vec![false; segs[1].doc_count() as usize],
+        ];
+        let clean: Vec<Vec<bool>> = segs
             .iter()
-            .map(|s| (0..s.doc_count()).map(|_| rng.below(10) == 0).collect())
+            .map(|s| vec![false; s.doc_count() as usize])
             .collect();
-        let scored: Vec<ScoredSegment<'_>> = segs
-            .iter()
-            .zip(&deleted)
-            .scan(0u32, |base, (text, deleted)| {
-                let s = ScoredSegment {
-                    text,
-                    base: *base,
-                    deleted,
-                    deleted_count: deleted.iter().filter(|d| **d).count() as u32,
-                };
-                *base += text.doc_count();
-                Some(s)
-            })
-            .collect();
+        fn scored_with<'a>(
+            segs: &'a [TextSegment],
+            deleted: &'a [Vec<bool>],
+        ) -> Vec<ScoredSegment<'a>> {
+            segs.iter()
+                .zip(deleted)
+                .scan(0u32, |base, (text, deleted)| {
+                    let s = ScoredSegment {
+                        text,
+                        base: *base,
+                        deleted,
+                        deleted_count: deleted.iter().filter(|d| **d).count() as u32,
+                    };
+                    *base += text.doc_count();
+                    Some(s)
+                })
+                .collect()
+        }
+        let (with_deletions, without) = (scored_with(&segs, &deleted), scored_with(&segs, &clean));
         let params = Bm25Params::default();
         let mut scratch = TextScratch::default();
         let mut pruned_any = 0;
@@ -398,11 +491,16 @@ mod tests {
                 })
                 .collect();
             let query = TextQuery { groups };
+            let scored = if q % 2 == 0 {
+                &with_deletions
+            } else {
+                &without
+            };
             let filtered = q % 3 == 0;
             let accept = |g: u32| !filtered || g % 4 != 1;
-            let all = score(&query, &scored, &params, &mut scratch, 0, accept);
+            let all = score(&query, scored, &params, &mut scratch, 0, accept);
             for k in [1, 3, 10, 50] {
-                let got = score(&query, &scored, &params, &mut scratch, k, accept);
+                let got = score(&query, scored, &params, &mut scratch, k, accept);
                 if got.len() < all.len() {
                     pruned_any += 1;
                 }

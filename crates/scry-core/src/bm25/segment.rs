@@ -35,9 +35,75 @@ pub type FieldTexts<'a> = [&'a str; FIELD_COUNT];
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextSegment {
     pub(crate) fields: [FieldIndex; FIELD_COUNT],
+    /// `any_df[f][t]`: how many documents contain field `f`'s term `t` in any field, derived
+    /// from the postings (never stored); empty where not known (a lazily loaded static index).
+    any_df: [Vec<u32>; FIELD_COUNT],
 }
 
 impl TextSegment {
+    /// A segment of these fields whose cross-field document frequencies are not derived (their
+    /// postings may not be loaded).
+    pub(crate) fn from_fields(fields: [FieldIndex; FIELD_COUNT]) -> Self {
+        Self {
+            fields,
+            any_df: Default::default(),
+        }
+    }
+
+    /// A segment of these fields, with their cross-field document frequencies.
+    fn indexed(fields: [FieldIndex; FIELD_COUNT]) -> Self {
+        let n = fields[0].doc_count() as usize;
+        let mut any_df: [Vec<u32>; FIELD_COUNT] = Default::default();
+        // `seen[doc] == stamp`: doc already counted for the current term.
+        let mut seen = vec![0u32; n];
+        let mut stamp = 0u32;
+        for f in 0..FIELD_COUNT {
+            let dict = fields[f].dict();
+            let mut out = Vec::with_capacity(dict.len());
+            for t in 0..dict.len() {
+                let term = dict.term(t);
+                // Known from an earlier field that has the term.
+                let earlier = (0..f).find_map(|e| {
+                    fields[e]
+                        .dict()
+                        .get(term)
+                        .and_then(|i| any_df[e].get(i).copied())
+                });
+                if let Some(df) = earlier {
+                    out.push(df);
+                    continue;
+                }
+                let later: Vec<(usize, usize)> = (f + 1..FIELD_COUNT)
+                    .filter_map(|l| fields[l].dict().get(term).map(|i| (l, i)))
+                    .collect();
+                if later.is_empty() {
+                    out.push(fields[f].df(t));
+                    continue;
+                }
+                stamp += 1;
+                let mut count = 0u32;
+                for (l, i) in std::iter::once((f, t)).chain(later) {
+                    for (doc, _) in fields[l].postings(i) {
+                        if let Some(s) = seen.get_mut(doc as usize)
+                            && *s != stamp
+                        {
+                            *s = stamp;
+                            count += 1;
+                        }
+                    }
+                }
+                out.push(count);
+            }
+            any_df[f] = out;
+        }
+        Self { fields, any_df }
+    }
+
+    /// How many documents contain field `f`'s term `t` in any field, where known.
+    pub fn any_df(&self, f: usize, t: usize) -> Option<u32> {
+        self.any_df.get(f)?.get(t).copied()
+    }
+
     /// The index of one field.
     pub fn field(&self, f: Field) -> &FieldIndex {
         &self.fields[f as usize]
@@ -57,14 +123,12 @@ impl TextSegment {
 
     /// Decodes and validates.
     pub fn decode(r: &mut Reader<'_>, doc_count: u32) -> Result<Self, DecodeError> {
-        Ok(Self {
-            fields: [
-                FieldIndex::decode(r, doc_count)?,
-                FieldIndex::decode(r, doc_count)?,
-                FieldIndex::decode(r, doc_count)?,
-                FieldIndex::decode(r, doc_count)?,
-            ],
-        })
+        Ok(Self::indexed([
+            FieldIndex::decode(r, doc_count)?,
+            FieldIndex::decode(r, doc_count)?,
+            FieldIndex::decode(r, doc_count)?,
+            FieldIndex::decode(r, doc_count)?,
+        ]))
     }
 }
 
@@ -115,8 +179,94 @@ impl TextSegmentBuilder {
     /// Encodes into an immutable segment.
     pub fn build(self) -> TextSegment {
         let [a, b, c, d] = self.fields;
-        TextSegment {
-            fields: [a.build(), b.build(), c.build(), d.build()],
+        TextSegment::indexed([a.build(), b.build(), c.build(), d.build()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+
+    /// Documents over a small vocabulary (a 64-bit LCG, so failures reproduce), every field
+    /// drawing from it so that terms occur in several fields.
+    fn segment(seed: u64, docs: usize) -> TextSegment {
+        let mut state = seed;
+        let mut below = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) % n as u64) as usize
+        };
+        let analyzer = Analyzer::english();
+        let mut b = TextSegmentBuilder::new();
+        for _ in 0..docs {
+            let fields: Vec<String> = [3, 2, 60, 2]
+                .iter()
+                .map(|&len| {
+                    (0..below(len + 1))
+                        .map(|_| {
+                            let r = 1 + below(300);
+                            format!("w{}", below(r))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            b.add(&analyzer, [&fields[0], &fields[1], &fields[2], &fields[3]]);
         }
+        b.build()
+    }
+
+    #[test]
+    fn cross_field_frequencies_count_each_document_once() {
+        let seg = segment(0xA11_F1E1D, 900);
+        let mut docs: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+        for field in &seg.fields {
+            for t in 0..field.dict().len() {
+                let set = docs.entry(field.dict().term(t)).or_default();
+                set.extend(field.postings(t).map(|(d, _)| d));
+            }
+        }
+        let mut in_several = 0;
+        for (f, field) in seg.fields.iter().enumerate() {
+            for t in 0..field.dict().len() {
+                let want = docs[field.dict().term(t)].len() as u32;
+                assert_eq!(seg.any_df(f, t), Some(want), "{}", field.dict().term(t));
+                in_several += usize::from(want > field.df(t));
+            }
+        }
+        assert!(in_several > 100, "only {in_several} terms span fields");
+        // Derived again when decoded; unknown for a segment built from bare fields.
+        let mut bytes = Vec::new();
+        seg.encode(&mut bytes);
+        let back = TextSegment::decode(&mut Reader::new(&bytes), seg.doc_count()).unwrap();
+        assert_eq!(back, seg);
+        let bare = TextSegment::from_fields(seg.fields.clone());
+        assert_eq!(bare.any_df(0, 0), None);
+    }
+
+    #[test]
+    fn seeking_finds_what_a_walk_finds() {
+        let seg = segment(0x5EE_C0DE, 1200);
+        let body = seg.field(Field::Body);
+        let mut long = 0;
+        for t in 0..body.dict().len() {
+            let all: BTreeMap<u32, u32> = body.postings(t).collect();
+            long += usize::from(all.len() > 3 * super::super::field::SKIP_BLOCK as usize);
+            // Every document, every third, and a sparse run, each in ascending order.
+            for step in [1, 3, 97] {
+                let mut seeker = body.seeker(t);
+                for doc in (0..seg.doc_count()).step_by(step) {
+                    assert_eq!(
+                        seeker.seek(doc),
+                        all.get(&doc).copied(),
+                        "term {t}, doc {doc}"
+                    );
+                }
+            }
+        }
+        assert!(long > 20, "only {long} terms span several skip blocks");
     }
 }
