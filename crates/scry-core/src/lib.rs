@@ -27,6 +27,7 @@ pub mod document;
 pub mod embed;
 pub mod engine;
 pub mod error;
+pub(crate) mod fasthash;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod file_storage;
 pub mod filter;
