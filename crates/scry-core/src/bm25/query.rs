@@ -41,6 +41,7 @@ impl TextQuery {
 fn global_df(segments: &[&TextSegment], term: &str) -> u64 {
     segments
         .iter()
+        .filter(|s| s.may_contain(term))
         .flat_map(|s| s.fields.iter())
         .filter_map(|f| f.dict().get(term).map(|i| u64::from(f.df(i))))
         .sum()

@@ -38,6 +38,23 @@ pub struct TextSegment {
     /// `any_df[f][t]`: how many documents contain field `f`'s term `t` in any field, derived
     /// from the postings (never stored); empty where not known (a lazily loaded static index).
     any_df: [Vec<u32>; FIELD_COUNT],
+    /// A Bloom filter over every field's terms, derived like `any_df` (empty: not known, so
+    /// every term may be present): most words one typo from a query word are in no dictionary,
+    /// and this answers that without a binary search per field.
+    terms: Vec<u64>,
+}
+
+/// The two bits of `term` in a Bloom filter of `words` 64-bit words (a power of two).
+fn bloom_bits(term: &str, words: usize) -> [usize; 2] {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::fasthash::WordHasher::default();
+    term.hash(&mut h);
+    let h = h.finish();
+    let mask = words * 64 - 1;
+    [
+        (h as usize) & mask,
+        ((h >> 32) as usize ^ (h >> 17) as usize) & mask,
+    ]
 }
 
 impl TextSegment {
@@ -47,7 +64,18 @@ impl TextSegment {
         Self {
             fields,
             any_df: Default::default(),
+            terms: Vec::new(),
         }
+    }
+
+    /// False only if no field of this segment has `term`.
+    pub fn may_contain(&self, term: &str) -> bool {
+        if self.terms.is_empty() {
+            return true;
+        }
+        bloom_bits(term, self.terms.len())
+            .iter()
+            .all(|&b| self.terms[b / 64] & (1 << (b % 64)) != 0)
     }
 
     /// A segment of these fields, with their cross-field document frequencies.
@@ -96,7 +124,22 @@ impl TextSegment {
             }
             any_df[f] = out;
         }
-        Self { fields, any_df }
+        // About 16 bits per term: 1.4 % false positives with two bits each.
+        let count: usize = fields.iter().map(|f| f.dict().len()).sum();
+        let words = (count * 16 / 64).max(1).next_power_of_two();
+        let mut terms = vec![0u64; words];
+        for field in &fields {
+            for t in 0..field.dict().len() {
+                for b in bloom_bits(field.dict().term(t), words) {
+                    terms[b / 64] |= 1 << (b % 64);
+                }
+            }
+        }
+        Self {
+            fields,
+            any_df,
+            terms,
+        }
     }
 
     /// How many documents contain field `f`'s term `t` in any field, where known.
@@ -245,6 +288,19 @@ mod tests {
         assert_eq!(back, seg);
         let bare = TextSegment::from_fields(seg.fields.clone());
         assert_eq!(bare.any_df(0, 0), None);
+        // The term filter keeps every term and drops most others.
+        assert!(
+            docs.keys()
+                .all(|t| seg.may_contain(t) && bare.may_contain(t))
+        );
+        // Absent terms much like present ones (`w300`… beside `w0`…`w299`).
+        let absent = (300..10_300)
+            .filter(|i| seg.may_contain(&format!("w{i}")))
+            .count();
+        assert!(
+            absent < 500,
+            "{absent} of 10,000 absent terms pass the filter"
+        );
     }
 
     #[test]
