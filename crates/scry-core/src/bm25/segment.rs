@@ -38,10 +38,26 @@ pub struct TextSegment {
     /// `any_df[f][t]`: how many documents contain field `f`'s term `t` in any field, derived
     /// from the postings (never stored); empty where not known (a lazily loaded static index).
     any_df: [Vec<u32>; FIELD_COUNT],
-    /// A Bloom filter over every field's terms, derived like `any_df` (empty: not known, so
-    /// every term may be present): most words one typo from a query word are in no dictionary,
-    /// and this answers that without a binary search per field.
+    /// A Bloom filter over every field's terms, derived from the dictionaries (empty: not
+    /// known, so every term may be present): most words one typo from a query word are in no
+    /// dictionary, and this answers that without a binary search per field.
     terms: Vec<u64>,
+}
+
+/// A Bloom filter over every field's terms (the dictionaries suffice: a static index's are
+/// loaded before any postings), about 16 bits per term: 1.4 % false positives with two bits.
+fn term_filter(fields: &[FieldIndex; FIELD_COUNT]) -> Vec<u64> {
+    let count: usize = fields.iter().map(|f| f.dict().len()).sum();
+    let words = (count * 16 / 64).max(1).next_power_of_two();
+    let mut terms = vec![0u64; words];
+    for field in fields {
+        for t in 0..field.dict().len() {
+            for b in bloom_bits(field.dict().term(t), words) {
+                terms[b / 64] |= 1 << (b % 64);
+            }
+        }
+    }
+    terms
 }
 
 /// The two bits of `term` in a Bloom filter of `words` 64-bit words (a power of two).
@@ -59,12 +75,12 @@ fn bloom_bits(term: &str, words: usize) -> [usize; 2] {
 
 impl TextSegment {
     /// A segment of these fields whose cross-field document frequencies are not derived (their
-    /// postings may not be loaded).
+    /// postings may not be loaded); the term filter is.
     pub(crate) fn from_fields(fields: [FieldIndex; FIELD_COUNT]) -> Self {
         Self {
+            terms: term_filter(&fields),
             fields,
             any_df: Default::default(),
-            terms: Vec::new(),
         }
     }
 
@@ -124,21 +140,10 @@ impl TextSegment {
             }
             any_df[f] = out;
         }
-        // About 16 bits per term: 1.4 % false positives with two bits each.
-        let count: usize = fields.iter().map(|f| f.dict().len()).sum();
-        let words = (count * 16 / 64).max(1).next_power_of_two();
-        let mut terms = vec![0u64; words];
-        for field in &fields {
-            for t in 0..field.dict().len() {
-                for b in bloom_bits(field.dict().term(t), words) {
-                    terms[b / 64] |= 1 << (b % 64);
-                }
-            }
-        }
         Self {
+            terms: term_filter(&fields),
             fields,
             any_df,
-            terms,
         }
     }
 
