@@ -331,9 +331,14 @@ fn fast_words(text: &str) -> Vec<(usize, &str)> {
             if !matches!(mid, '.' | '\'' | ':' | '’') {
                 break;
             }
+            // The last character before the joiner, combining marks aside (UAX #29 WB4).
             let prev = match bytes[i - 1] {
                 b if b < 0x80 => char::from(b),
-                _ => text[..i].chars().next_back().unwrap_or('\0'),
+                _ => text[..i]
+                    .chars()
+                    .rev()
+                    .find(|&c| !unicode_normalization::char::is_combining_mark(c))
+                    .unwrap_or('\0'),
             };
             let (next, _) = at(i + m);
             let joins = (prev.is_alphabetic() && next.is_alphabetic())
@@ -584,7 +589,7 @@ mod tests {
         // The Node.js sample, and letters beyond ASCII (accents, Greek, Cyrillic, curly
         // apostrophes), which segment alike too.
         let mut bodies = sample_bodies();
-        bodies.push("Café naïve, Ωμέγα’s да́нные don’t «quoted» é.é 3.5€ x’".into());
+        bodies.push("Café naïve, Ωμέγα’s да́нные don’t «quoted» é.é e\u{301}.e 3.5€ x’".into());
         for text in &bodies {
             let fast: Vec<_> = fast_words(text);
             let slow: Vec<_> = text.unicode_word_indices().collect();

@@ -30,7 +30,7 @@ fn next_varint(bytes: &[u8], pos: &mut usize) -> u32 {
 }
 
 /// Postings per skip block: a term with more has a skip entry after every `SKIP_BLOCK` of them.
-pub const SKIP_BLOCK: u32 = 8;
+pub const SKIP_BLOCK: u32 = 32;
 
 /// An immutable field index.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -93,8 +93,8 @@ pub struct PostingSeeker<'a> {
 }
 
 impl PostingSeeker<'_> {
-    /// The term frequency of `doc` if the term occurs in it. Targets must not decrease between
-    /// calls (a smaller one than before finds nothing).
+    /// The term frequency of `doc` if the term occurs in it. Targets must increase from call to
+    /// call (a repeated or smaller one gives no meaningful answer).
     #[inline]
     pub fn seek(&mut self, doc: u32) -> Option<u32> {
         if let Some((d, tf)) = self.at
@@ -219,7 +219,8 @@ impl FieldIndex {
         self.skip_starts.clear();
         self.skip_starts.push(0);
         for t in 0..self.dict.len() {
-            if self.df[t] > SKIP_BLOCK {
+            // Terms whose postings are not loaded (a lazily loaded static index) get none.
+            if self.df[t] > SKIP_BLOCK && self.doc_offsets[t + 1] > self.doc_offsets[t] {
                 let bytes =
                     &self.docs[self.doc_offsets[t] as usize..self.doc_offsets[t + 1] as usize];
                 let mut pos = 0;

@@ -65,12 +65,16 @@ fn bloom_bits(term: &str, words: usize) -> [usize; 2] {
     use std::hash::{Hash, Hasher};
     let mut h = crate::fasthash::WordHasher::default();
     term.hash(&mut h);
-    let h = h.finish();
+    // The multiply-rotate hash keeps its entropy in the high bits: mix them down (MurmurHash3's
+    // finaliser) before taking one index from each half.
+    let mut h = h.finish();
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
     let mask = words * 64 - 1;
-    [
-        (h as usize) & mask,
-        ((h >> 32) as usize ^ (h >> 17) as usize) & mask,
-    ]
+    [(h as usize) & mask, ((h >> 32) as usize) & mask]
 }
 
 impl TextSegment {
@@ -303,7 +307,7 @@ mod tests {
             .filter(|i| seg.may_contain(&format!("w{i}")))
             .count();
         assert!(
-            absent < 500,
+            absent < 250,
             "{absent} of 10,000 absent terms pass the filter"
         );
     }
