@@ -521,8 +521,9 @@ fn open_index_with(path: &Path, config: EngineConfig) -> Result<Engine, CliError
                 .map(serde_json::from_str)
                 .collect::<Result<_, _>>()
                 .map_err(format_err)?;
-            for batch in docs.chunks(1000) {
-                engine.add(batch.to_vec())?;
+            let mut docs = docs.into_iter().peekable();
+            while docs.peek().is_some() {
+                engine.add(docs.by_ref().take(1000).collect())?;
             }
             engine.maintain();
         } else {

@@ -128,12 +128,10 @@ pub fn score(
     // (every segment holding the term has no deletions and knows its cross-field frequencies,
     // and no field is switched off); in group and alternative order.
     let mut known_df: Vec<Option<u32>> = Vec::new();
-    let mut alt_base: Vec<usize> = Vec::with_capacity(query.groups.len());
     let all_fields = params.boosts.iter().all(|&b| b != 0.0);
     if params.scoring == FieldScoring::Bm25f {
         for group in &query.groups {
             starts.push(ids.len());
-            alt_base.push(known_df.len());
             let mut bound = 0f32;
             let mut order_bound = 0f32;
             for (term, weight) in &group.alternatives {
@@ -204,7 +202,8 @@ pub fn score(
             match params.scoring {
                 FieldScoring::Bm25f => {
                     let alt_ids = &ids[starts[gi] + ai * per_alt..][..per_alt];
-                    let known = known_df[alt_base[gi] + ai];
+                    // Every alternative has `per_alt` ids and one frequency.
+                    let known = known_df[starts[gi] / per_alt + ai];
                     for (seg, seg_ids) in segments.iter().zip(alt_ids.chunks_exact(FIELD_COUNT)) {
                         // Once no new document can enter, a term whose frequency is known only
                         // needs the documents still in the running: look them up.
@@ -355,6 +354,14 @@ pub fn score(
         }
         touched_best.clear();
         if certain >= k && k > 0 {
+            // On the step that stops admitting: every matched document, filtered; afterwards
+            // only the ones still in the running (no other document gains a score).
+            if admit {
+                candidates.clear();
+                candidates.extend(touched_total.iter().filter(|&&g| total[g as usize] != 0.0));
+                candidates.sort_unstable();
+            }
+            let first = admit;
             admit = false;
             // The k-th best score so far is a floor for the final k-th best (scores only
             // grow); a document that cannot reach it even with everything the remaining groups
@@ -369,21 +376,17 @@ pub fn score(
                 0.0
             };
             let reach = rest[step] * 1.0001 + 1e-6;
-            candidates.clear();
-            for &g in touched_total.iter() {
+            candidates.retain(|&g| {
                 let t = &mut total[g as usize];
-                if *t == 0.0 {
-                    continue;
-                }
-                if (*t + reach) * 1.0001 < kth || !accept(g) {
+                if (*t + reach) * 1.0001 < kth || (first && !accept(g)) {
                     #[cfg(test)]
                     EVENTS.with(|e| e.set((e.get().0, e.get().1 + 1)));
                     *t = 0.0;
+                    false
                 } else {
-                    candidates.push(g);
+                    true
                 }
-            }
-            candidates.sort_unstable();
+            });
         }
     }
     for &g in touched_counted.iter() {
