@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs web/bench/index.html in headless Chromium and prints its results as JSON.
 // Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k,
-// embed,embed-ort2,embed-pool,scan) [--cpu-profile FILE]
+// embed,embed-ort2,embed-pool,scan) [--cpu-profile FILE] [--shapes 32x256,1x16 (embed suites)]
 // --cpu-profile: the searches of the `text` suite (or scry's runs in `embed`) are profiled (DevTools' sampling profiler, 50 µs);
 // the profile is written to FILE (open it in DevTools) and its top functions by self time are
 // printed. Build with --profile bench-names so that wasm functions keep their names.
@@ -21,6 +21,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
 const profileAt = argv.indexOf('--cpu-profile');
 const profileFile = profileAt >= 0 ? argv.splice(profileAt, 2)[1] : undefined;
+const shapesAt = argv.indexOf('--shapes');
+const shapes = shapesAt >= 0 ? argv.splice(shapesAt, 2)[1] : undefined;
 const suites = argv[0] ?? 'vectors10k';
 // The page cannot list a folder over HTTP: name the dense index's files for it.
 const dense = `${root}target/bench/node-idx-dense/`;
@@ -56,7 +58,8 @@ try {
       await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
       profiled = new Promise((resolve) => cdp.on('Profiler.consoleProfileFinished', resolve));
     }
-    const query = profileFile ? '&profile=1' : '';
+    const query =
+      (profileFile ? '&profile=1' : '') + (shapes ? `&shapes=${encodeURIComponent(shapes)}` : '');
     await page.goto(`${server.url}web/bench/index.html?suite=${encodeURIComponent(suite)}${query}`);
     await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: 1_800_000 });
     const results = await page.evaluate(() => window.__bench);

@@ -106,14 +106,20 @@ async function embedSuite(wasm, ortThreads) {
   let t = performance.now();
   const model = TextModel.load('all-MiniLM-L6-v2-int8', onnx, tokenizer, 32);
   const scryLoadMs = performance.now() - t;
-  const shapes = [
-    [1, 16],
-    [32, 16],
-    [1, 64],
-    [32, 64],
-    [1, 256],
-    [32, 256],
-  ];
+  // `shapes=32x256,1x16` in the URL: only those shapes (to profile one of them).
+  const shapes = params.has('shapes')
+    ? params
+        .get('shapes')
+        .split(',')
+        .map((s) => s.split('x').map(Number))
+    : [
+        [1, 16],
+        [32, 16],
+        [1, 64],
+        [32, 64],
+        [1, 256],
+        [32, 256],
+      ];
   const out = { scryLoadMs, scry: {}, ort: { threads: ortThreads } };
   // `profile` in the URL: a CPU profile of scry's embedding runs (bench-browser.mjs --cpu-profile).
   if (params.has('profile')) console.profile('embed');

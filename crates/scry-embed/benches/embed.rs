@@ -20,7 +20,7 @@ mod native {
     /// 13 word pieces + [CLS] + [SEP].
     const SENTENCE: &str = "How do I read a large file line by line in Python?";
 
-    fn load(rewrite: bool, max_tokens: Option<usize>) -> TextEmbedder {
+    fn load(rewrite: bool, integer: bool, max_tokens: Option<usize>) -> TextEmbedder {
         let manifest = ModelManifest::parse(BUILTIN_MANIFEST).unwrap();
         let spec = manifest.model(DEFAULT_TEXT_MODEL).unwrap();
         let dir = std::env::var_os("SCRY_MODELS_DIR").map_or_else(
@@ -34,6 +34,7 @@ mod native {
                 batch_size: 32,
                 max_tokens,
                 rewrite_dequantization: rewrite,
+                integer_products: integer,
             },
         )
         .unwrap()
@@ -54,8 +55,12 @@ mod native {
     }
 
     pub(crate) fn bench(c: &mut Criterion) {
-        for (name, rewrite) in [("rewritten", true), ("as_shipped", false)] {
-            let e = load(rewrite, None);
+        for (name, rewrite, integer) in [
+            ("integer_products", true, true),
+            ("rewritten_f32", true, false),
+            ("as_shipped", false, false),
+        ] {
+            let e = load(rewrite, integer, None);
             assert_eq!(e.count_tokens(SENTENCE).unwrap() + 2, 15);
             let mut g = c.benchmark_group("batch1_15_tokens");
             g.sample_size(20).measurement_time(Duration::from_secs(5));
@@ -64,7 +69,7 @@ mod native {
             });
             g.finish();
 
-            let e = load(rewrite, Some(64));
+            let e = load(rewrite, integer, Some(64));
             let texts = long_texts();
             let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
             assert!(texts.iter().all(|t| e.count_tokens(t).unwrap() + 2 > 64));

@@ -39,15 +39,15 @@ pub fn rewrite_model(model: &mut ModelProto) -> RewriteStats {
 }
 
 /// A `Mul(Cast(q), s)` pair on initializers.
-struct Dequant {
-    cast: usize,
-    mul: usize,
+pub(crate) struct Dequant {
+    pub(crate) cast: usize,
+    pub(crate) mul: usize,
     /// Name of the int8 initializer.
-    q: String,
+    pub(crate) q: String,
     /// Name of the f32 scale initializer.
-    scale: String,
+    pub(crate) scale: String,
     /// Name of the dequantised f32 value (the `Mul`'s output).
-    weight: String,
+    pub(crate) weight: String,
     /// Whether the cast value is the `Mul`'s first input (kept, to keep the operand order).
     cast_first: bool,
 }
@@ -136,7 +136,7 @@ pub(crate) fn rewrite(graph: &mut GraphProto) -> RewriteStats {
 }
 
 /// Node indices reading each value name.
-fn consumers(nodes: &[NodeProto]) -> HashMap<String, Vec<usize>> {
+pub(crate) fn consumers(nodes: &[NodeProto]) -> HashMap<String, Vec<usize>> {
     let mut map: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, n) in nodes.iter().enumerate() {
         for input in &n.input {
@@ -149,7 +149,7 @@ fn consumers(nodes: &[NodeProto]) -> HashMap<String, Vec<usize>> {
     map
 }
 
-fn find_dequants(
+pub(crate) fn find_dequants(
     graph: &GraphProto,
     inits: &HashMap<String, usize>,
     consumers: &HashMap<String, Vec<usize>>,
@@ -211,7 +211,7 @@ fn find_dequants(
     found
 }
 
-fn is_default_domain(n: &NodeProto) -> bool {
+pub(crate) fn is_default_domain(n: &NodeProto) -> bool {
     n.domain.is_empty() || n.domain == "ai.onnx"
 }
 
@@ -219,7 +219,7 @@ fn int_attr(n: &NodeProto, name: &str) -> Option<i64> {
     n.attribute.iter().find(|a| a.name == name).map(|a| a.i)
 }
 
-fn data_type(t: &TensorProto) -> Option<DataType> {
+pub(crate) fn data_type(t: &TensorProto) -> Option<DataType> {
     DataType::try_from(t.data_type).ok()
 }
 
@@ -298,7 +298,7 @@ fn gather_first(graph: &GraphProto, p: &Dequant, g: usize, per_row_scale: bool) 
 }
 
 /// `q` as f32 values (exact), or `None` for storage this rewrite does not handle.
-fn int8_values(t: &TensorProto) -> Option<Vec<f32>> {
+pub(crate) fn int8_values(t: &TensorProto) -> Option<Vec<f32>> {
     if t.data_location == Some(1) || t.segment.is_some() {
         return None;
     }
@@ -325,7 +325,7 @@ fn int8_values(t: &TensorProto) -> Option<Vec<f32>> {
     (v.len() == element_count(&t.dims)?).then_some(v)
 }
 
-fn f32_values(t: &TensorProto) -> Option<Vec<f32>> {
+pub(crate) fn f32_values(t: &TensorProto) -> Option<Vec<f32>> {
     if t.data_location == Some(1) || t.segment.is_some() || data_type(t)? != DataType::Float {
         return None;
     }

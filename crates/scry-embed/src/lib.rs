@@ -38,6 +38,7 @@ pub mod image;
 pub mod manifest;
 pub mod passages;
 pub mod pooling;
+mod qmatmul;
 pub mod text;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm_mmm;
@@ -99,6 +100,8 @@ pub(crate) fn onnx_parser() -> tract_onnx::Onnx {
     onnx.op_register
         .0
         .retain(|op, _| !LEFT_OUT_OPS.contains(&op.as_str()));
+    // scry's integer product (`qmatmul`), which the load-time rewrite writes into the graph.
+    onnx.op_register.insert(qmatmul::OP_TYPE, qmatmul::build);
     onnx
 }
 
@@ -151,7 +154,7 @@ mod tests {
         }
         assert_eq!(
             ours.op_register.0.len() + super::LEFT_OUT_OPS.len(),
-            full.op_register.0.len()
+            full.op_register.0.len() + 1 // scry's own ScryQMatMul
         );
     }
 }
