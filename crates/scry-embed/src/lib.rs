@@ -39,6 +39,7 @@ pub mod manifest;
 pub mod passages;
 pub mod pooling;
 mod qmatmul;
+mod softmax;
 pub mod text;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm_mmm;

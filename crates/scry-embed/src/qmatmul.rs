@@ -29,9 +29,12 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
+use tract_onnx::pb::attribute_proto::AttributeType;
 use tract_onnx::pb::tensor_proto::DataType;
-use tract_onnx::pb::{GraphProto, NodeProto, TensorProto};
+use tract_onnx::pb::{AttributeProto, GraphProto, NodeProto, TensorProto};
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::tract_linalg::Func;
+use tract_onnx::tract_core::tract_linalg::element_wise::ElementWise;
 use tract_onnx::tract_hir::internal::*;
 
 use crate::dequant::{
@@ -48,8 +51,20 @@ const DOMAIN: &str = "ai.scry";
 /// Fewest quantisation levels (per sign) an activation row may get.
 const MIN_LIMIT: i64 = 1024;
 
-/// Rewrites every qualifying product of `graph` (see the module docs); returns how many.
-pub(crate) fn rewrite(graph: &mut GraphProto) -> usize {
+/// What [`rewrite`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct IntRewrite {
+    /// Products now `ScryQMatMul` nodes.
+    pub(crate) products: usize,
+    /// Bias additions folded into them.
+    pub(crate) biases: usize,
+    /// Exact GELUs folded into them.
+    pub(crate) gelus: usize,
+}
+
+/// Rewrites every qualifying product of `graph` (see the module docs).
+pub(crate) fn rewrite(graph: &mut GraphProto) -> IntRewrite {
+    let mut stats = IntRewrite::default();
     let inits: HashMap<String, usize> = graph
         .initializer
         .iter()
@@ -93,6 +108,19 @@ pub(crate) fn rewrite(graph: &mut GraphProto) -> usize {
                 inputs.push(bias);
                 output = graph.node[add].output[0].clone();
                 dropped.insert(add);
+                stats.biases += 1;
+            }
+            let mut attribute = Vec::new();
+            if let Some((nodes, out)) = exact_gelu(graph, &inits, &users_of, &protected, &output) {
+                dropped.extend(nodes);
+                output = out;
+                stats.gelus += 1;
+                attribute.push(AttributeProto {
+                    name: "activation".to_owned(),
+                    r#type: AttributeType::String as i32,
+                    s: b"gelu".to_vec(),
+                    ..AttributeProto::default()
+                });
             }
             replaced.insert(
                 u,
@@ -102,15 +130,16 @@ pub(crate) fn rewrite(graph: &mut GraphProto) -> usize {
                     domain: DOMAIN.to_owned(),
                     input: inputs,
                     output: vec![output],
+                    attribute,
                     ..NodeProto::default()
                 },
             );
         }
         dropped.extend([p.cast, p.mul]);
     }
-    let count = replaced.len();
-    if count == 0 {
-        return 0;
+    stats.products = replaced.len();
+    if stats.products == 0 {
+        return stats;
     }
     let old = std::mem::take(&mut graph.node);
     for (i, node) in old.into_iter().enumerate() {
@@ -119,7 +148,7 @@ pub(crate) fn rewrite(graph: &mut GraphProto) -> usize {
         }
         graph.node.push(replaced.remove(&i).unwrap_or(node));
     }
-    count
+    stats
 }
 
 /// `N` when `q` is an inline int8/uint8 `[K, N]` matrix with a per-column or single f32 scale and
@@ -185,6 +214,82 @@ fn bias_add(
     ok.then(|| (*a, other.clone()))
 }
 
+/// The exact (erf) GELU of value `h` as PyTorch exports it,
+/// `Mul(h, Mul(0.5, Add(Erf(Div(h, √2)), 1)))` (either operand order for `Mul` and `Add`), with
+/// `h` read by nothing else: `(its five nodes, its output)`.
+fn exact_gelu(
+    graph: &GraphProto,
+    inits: &HashMap<String, usize>,
+    users_of: &HashMap<String, Vec<usize>>,
+    protected: &HashSet<String>,
+    h: &str,
+) -> Option<([usize; 5], String)> {
+    let scalar = |name: &str| -> Option<f32> {
+        let t = &graph.initializer[*inits.get(name)?];
+        match f32_values(t)?[..] {
+            [v] => Some(v),
+            _ => None,
+        }
+    };
+    // The single reader of `v`, of type `op`, with `v` as an input and 1 output.
+    let only_user = |v: &str, op: &str| -> Option<usize> {
+        if protected.contains(v) {
+            return None;
+        }
+        let [u] = users_of.get(v).map(Vec::as_slice)? else {
+            return None;
+        };
+        let n = &graph.node[*u];
+        (n.op_type == op && is_default_domain(n) && n.input.len() == 2 && n.output.len() == 1
+            || n.op_type == op && op == "Erf" && n.input.len() == 1 && n.output.len() == 1)
+            .then_some(*u)
+    };
+    // The operand of binary node `n` that is not `v`.
+    let other = |n: &NodeProto, v: &str| -> Option<String> {
+        match (n.input[0] == v, n.input[1] == v) {
+            (true, false) => Some(n.input[1].clone()),
+            (false, true) => Some(n.input[0].clone()),
+            _ => None,
+        }
+    };
+    if protected.contains(h) {
+        return None;
+    }
+    let users = users_of.get(h)?;
+    let [x, y] = users[..] else { return None };
+    let (div, last) = if graph.node[x].op_type == "Div" {
+        (x, y)
+    } else {
+        (y, x)
+    };
+    let d = &graph.node[div];
+    let ok_div = d.op_type == "Div"
+        && is_default_domain(d)
+        && d.input.len() == 2
+        && d.input[0] == h
+        && scalar(&d.input[1]).is_some_and(|c| (c - std::f32::consts::SQRT_2).abs() < 1e-6);
+    if !ok_div {
+        return None;
+    }
+    let erf = only_user(&d.output[0], "Erf")?;
+    let add = only_user(&graph.node[erf].output[0], "Add")?;
+    let a = &graph.node[add];
+    if scalar(&other(a, &graph.node[erf].output[0])?) != Some(1.0) {
+        return None;
+    }
+    let half = only_user(&a.output[0], "Mul")?;
+    let m = &graph.node[half];
+    if scalar(&other(m, &a.output[0])?) != Some(0.5) {
+        return None;
+    }
+    let out = only_user(&m.output[0], "Mul")?;
+    let g = &graph.node[out];
+    if out != last || other(g, &m.output[0])? != h {
+        return None;
+    }
+    Some(([div, erf, add, half, out], g.output[0].clone()))
+}
+
 /// tract-onnx builder for `ScryQMatMul` nodes (registered by [`crate::onnx_parser`]).
 pub(crate) fn build(
     _ctx: &tract_onnx::model::ParsingContext,
@@ -194,9 +299,17 @@ pub(crate) fn build(
         node.domain == DOMAIN && (3..=4).contains(&node.input.len()),
         "{OP_TYPE} is scry's own operator (domain {DOMAIN}, 3 or 4 inputs)"
     );
+    let mut gelu = false;
+    for a in &node.attribute {
+        match (a.name.as_str(), a.s.as_slice()) {
+            ("activation", b"gelu") => gelu = true,
+            (name, _) => bail!("{OP_TYPE}: unknown attribute {name}"),
+        }
+    }
     Ok((
         expand(IntProductExpansion {
             bias: node.input.len() == 4,
+            gelu,
         }),
         vec![],
     ))
@@ -206,6 +319,7 @@ pub(crate) fn build(
 #[derive(Debug, Clone)]
 struct IntProductExpansion {
     bias: bool,
+    gelu: bool,
 }
 
 impl Expansion for IntProductExpansion {
@@ -253,7 +367,10 @@ impl Expansion for IntProductExpansion {
         let q = konst(1)?;
         let scale = konst(2)?;
         let bias = if self.bias { Some(konst(3)?) } else { None };
-        let weights = PackedWeights::from_tensors(&q, &scale, bias.as_deref())?;
+        let mut weights = PackedWeights::from_tensors(&q, &scale, bias.as_deref())?;
+        if self.gelu {
+            weights.gelu = Some(Func::Erf.ew_f32()?);
+        }
         model.wire_node(
             prefix,
             IntProduct {
@@ -278,6 +395,8 @@ pub(crate) struct PackedWeights {
     bias: Vec<f32>,
     /// Largest activation magnitude after quantisation.
     limit: f32,
+    /// Exact GELU of the outputs, with this erf kernel (tract's).
+    gelu: Option<Box<dyn ElementWise<f32>>>,
 }
 
 impl fmt::Debug for PackedWeights {
@@ -286,6 +405,7 @@ impl fmt::Debug for PackedWeights {
             .field("k", &self.k)
             .field("n", &self.n)
             .field("limit", &self.limit)
+            .field("gelu", &self.gelu.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -391,16 +511,22 @@ impl PackedWeights {
             col_scale,
             bias: padded_bias,
             limit: lim as f32,
+            gelu: None,
         })
     }
 
-    /// `out[m × n] = x[m × k] · W + bias`.
-    pub(crate) fn run(&self, x: &[f32], out: &mut [f32]) {
+    /// `out[m × n] = x[m × k] · W + bias`, then GELU if set.
+    pub(crate) fn run(&self, x: &[f32], out: &mut [f32]) -> TractResult<()> {
         let (k, kp, n) = (self.k, self.kp, self.n);
         let m = x.len() / k;
         debug_assert!(x.len() == m * k && out.len() == m * n);
         let mut qa = vec![0i16; MR * kp];
         let mut row_scale = [0f32; MR];
+        let mut scratch = if self.gelu.is_some() {
+            vec![0f32; MR * n]
+        } else {
+            Vec::new()
+        };
         for m0 in (0..m).step_by(MR) {
             let rows = MR.min(m - m0);
             for r in 0..MR {
@@ -425,7 +551,20 @@ impl PackedWeights {
                     }
                 }
             }
+            if let Some(erf) = &self.gelu {
+                // h · (0.5 · (erf(h / √2) + 1)), the exported graph's operations in its order.
+                let h = &mut out[m0 * n..(m0 + rows) * n];
+                let t = &mut scratch[..h.len()];
+                for (t, &h) in t.iter_mut().zip(h.iter()) {
+                    *t = h / std::f32::consts::SQRT_2;
+                }
+                erf.run(t)?;
+                for (h, &e) in h.iter_mut().zip(t.iter()) {
+                    *h *= 0.5 * (e + 1.0);
+                }
+            }
         }
+        Ok(())
     }
 }
 
@@ -565,7 +704,7 @@ impl EvalOp for IntProduct {
         {
             let view = x.try_as_plain_ram()?;
             let mut dst = out.try_as_plain_ram_mut()?;
-            w.run(view.as_slice::<f32>()?, dst.as_slice_mut::<f32>()?);
+            w.run(view.as_slice::<f32>()?, dst.as_slice_mut::<f32>()?)?;
         }
         Ok(tvec!(out.into_tvalue()))
     }
@@ -648,7 +787,7 @@ mod tests {
             }
             let w = PackedWeights::new(&q, k, n, &s, Some(&b)).unwrap();
             let mut out = vec![0f32; m * n];
-            w.run(&x, &mut out);
+            w.run(&x, &mut out).unwrap();
             let want = reference(&x, &q, k, n, &s, &b);
             for i in 0..m {
                 let row = &x[i * k..(i + 1) * k];
@@ -671,6 +810,36 @@ mod tests {
         }
     }
 
+    /// On all-MiniLM-L6-v2 int8: every projection (6 layers × 6) becomes an integer product
+    /// with its bias, and each layer's GELU joins its first feed-forward product.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_default_model_is_rewritten_whole() {
+        let dir = std::env::var_os("SCRY_MODELS_DIR").map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/cache"),
+            std::path::PathBuf::from,
+        );
+        let bytes = std::fs::read(dir.join(crate::DEFAULT_TEXT_MODEL).join("model.onnx")).unwrap();
+        let onnx = crate::onnx_parser();
+        let mut proto = onnx.proto_model_for_read(&mut &bytes[..]).unwrap();
+        let graph = proto.graph.as_mut().unwrap();
+        let before = graph.node.len();
+        let stats = rewrite(graph);
+        assert_eq!(
+            stats,
+            IntRewrite {
+                products: 36,
+                biases: 36,
+                gelus: 6
+            }
+        );
+        // Each product drops its Cast and Mul, each bias its Add, each GELU five nodes.
+        assert_eq!(graph.node.len(), before - 36 * 2 - 36 - 6 * 5);
+        assert!(graph.node.iter().all(|n| n.op_type != "Erf"));
+        // And the rewritten graph loads.
+        onnx.model_for_proto_model(&proto).unwrap();
+    }
+
     #[test]
     fn rows_with_nan_or_infinity_give_nan_and_leave_other_rows_alone() {
         let (k, n) = (6, 3);
@@ -680,7 +849,7 @@ mod tests {
         x[k + 2] = f32::NAN;
         x[2 * k] = f32::INFINITY;
         let mut out = vec![0f32; 3 * n];
-        w.run(&x, &mut out);
+        w.run(&x, &mut out).unwrap();
         assert!(out[..n].iter().all(|v| v.is_finite()));
         assert!(out[n..].iter().all(|v| v.is_nan()));
     }

@@ -462,6 +462,8 @@ fn load_model(
     // `[B,1,S,S]`; debug builds of tract then fail their output-shape assertion. Recompute
     // the facts before code generation.
     model.refresh_output_facts().map_err(err)?;
+    // Attention's mask add, softmax and NaN clean-up as one pass (same results, `softmax.rs`).
+    crate::softmax::fuse(&mut model).map_err(err)?;
     crate::link_kernels();
     model.optimize().map_err(err)?;
     let output = model.output_fact(0).map_err(err)?;
