@@ -761,7 +761,9 @@ mod tests {
 
     /// Odd sizes (partial tiles and panels, odd `k`), int8 and uint8 ranges, per-column and
     /// single scales: every output within the quantisation bound of the exact product.
-    #[test]
+    // Natively and in the browser (there with the SIMD128 tile).
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn products_match_the_f32_reference_within_the_rounding_bound() {
         let mut rng = Rng(0x5eed);
         for &(m, k, n, unsigned, per_col) in &[
@@ -840,7 +842,9 @@ mod tests {
         onnx.model_for_proto_model(&proto).unwrap();
     }
 
-    #[test]
+    // Natively and in the browser (there with the SIMD128 tile).
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn rows_with_nan_or_infinity_give_nan_and_leave_other_rows_alone() {
         let (k, n) = (6, 3);
         let q: Vec<i16> = (0..k * n).map(|i| (i as i16 % 7) - 3).collect();
@@ -854,7 +858,9 @@ mod tests {
         assert!(out[n..].iter().all(|v| v.is_nan()));
     }
 
-    #[test]
+    // Natively and in the browser (there with the SIMD128 tile).
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn the_activation_range_shrinks_with_k_and_refuses_too_few_levels() {
         assert_eq!(limit(127, 384), 32_767);
         assert_eq!(limit(128, 1536), 10_922);
