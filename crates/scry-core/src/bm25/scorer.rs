@@ -40,6 +40,8 @@ pub struct TextScratch {
     /// Documents already counted as certain to outscore what the remaining groups can add.
     counted: Vec<bool>,
     touched_counted: Vec<u32>,
+    /// Bit `g`: document `g` is in `touched_total` (to list them in order without sorting).
+    touched_bits: Vec<u64>,
 }
 
 impl TextScratch {
@@ -51,6 +53,9 @@ impl TextScratch {
         }
         if self.counted.len() < n {
             self.counted.resize(n, false);
+        }
+        if self.touched_bits.len() < n.div_ceil(64) {
+            self.touched_bits.resize(n.div_ceil(64), 0);
         }
         self.touched_total.clear();
         self.touched_best.clear();
@@ -107,6 +112,7 @@ pub fn score(
         touched_acc,
         counted,
         touched_counted,
+        touched_bits,
     } = scratch;
 
     // BM25F: every alternative's term id in every segment's fields, looked up once
@@ -343,6 +349,7 @@ pub fn score(
             let slot = g as usize;
             if total[slot] == 0.0 {
                 touched_total.push(g);
+                touched_bits[slot / 64] |= 1 << (slot % 64);
             }
             total[slot] += best[slot];
             best[slot] = 0.0;
@@ -358,8 +365,25 @@ pub fn score(
             // only the ones still in the running (no other document gains a score).
             if admit {
                 candidates.clear();
-                candidates.extend(touched_total.iter().filter(|&&g| total[g as usize] != 0.0));
-                candidates.sort_unstable();
+                if touched_total.len() * 512 > n_slots {
+                    // Many matches (common words): the bits of the matched documents list them
+                    // in order for less than sorting them (about 1,900 of 16,000 Python-docs
+                    // sections: one word of bits per 64 documents instead of 11 comparisons
+                    // per match).
+                    for (w, &bits) in touched_bits[..n_slots.div_ceil(64)].iter().enumerate() {
+                        let mut bits = bits;
+                        while bits != 0 {
+                            let g = w * 64 + bits.trailing_zeros() as usize;
+                            bits &= bits - 1;
+                            if total[g] != 0.0 {
+                                candidates.push(g as u32);
+                            }
+                        }
+                    }
+                } else {
+                    candidates.extend(touched_total.iter().filter(|&&g| total[g as usize] != 0.0));
+                    candidates.sort_unstable();
+                }
             }
             let first = admit;
             admit = false;
@@ -395,6 +419,7 @@ pub fn score(
     touched_counted.clear();
     let mut out = Vec::with_capacity(touched_total.len());
     for &g in touched_total.iter() {
+        touched_bits[g as usize / 64] = 0;
         let s = total[g as usize];
         total[g as usize] = 0.0;
         if s > 0.0 && accept(g) {
