@@ -11,15 +11,19 @@
 //!   `s` one scale per column (`[N]`, `[1, N]`) or one for the whole matrix, into a `ScryQMatMul`
 //!   node (domain `ai.scry`) with inputs `(x, q, s)`;
 //! - a following `Add(·, bias)` with an f32 `[N]` initializer is folded into that node as a
-//!   fourth input.
+//!   fourth input;
+//! - a following exact GELU in the form this model's exporter writes,
+//!   `Mul(h, Mul(0.5, Add(Erf(Div(h, √2)), 1)))`, is applied in the node's own pass (attribute
+//!   `activation = "gelu"`, with tract's erf kernel: the same operations in the same order).
 //!
 //! At load the node's weights are packed once (column panels of [`NR`], pairs of `k` interleaved
 //! for the dot product). At run time each row of `x` is quantised on its own, symmetrically, to
 //! the largest integer range whose sums cannot overflow 32 bits (`|xq| ≤ min(32767, (2³¹ − 1) /
-//! (K × max|q|))`: 32,767 at K = 384, 10,922 at K = 1,536 for int8 weights), so the only error
-//! against the f32 product is that rounding, below 1 / 20,000 of the row's largest value. Rows
-//! holding NaN or infinities give NaN, as the f32 product would propagate them. Weights whose
-//! range would leave fewer than 1,024 levels per row stay on the f32 path.
+//! (K' × max|q|))`, K' = K rounded up to even: 32,767 at K = 384, 10,922 at K = 1,536 and 5,461
+//! at K = 3,072 for int8 weights), so the only error against the f32 product is that rounding:
+//! half a step, 1 / 65,534 of the row's largest value at K = 384, 1 / 21,844 at K = 1,536.
+//! Weights whose range would leave fewer than 1,024 levels per row stay on the f32 path. A row
+//! holding NaN or an infinity gives NaN in every column (the f32 product gives NaN or ±∞).
 //!
 //! In wasm with SIMD128 the tile product uses `i32x4.dot_i16x8_s` (4 rows × 8 columns, 8
 //! accumulators: no spills on x86-64's sixteen vector registers); elsewhere a portable loop
@@ -161,7 +165,9 @@ fn qualifies(q: &TensorProto, s: &TensorProto) -> Option<usize> {
     }
     let scales = f32_values(s)?;
     let per_column = matches!(s.dims[..], [d] | [1, d] if usize::try_from(d).ok() == Some(n));
-    if !(per_column || scales.len() == 1) || scales.iter().any(|v| !v.is_finite()) {
+    // One value for the whole matrix, of rank ≤ 2 (a higher rank would change the product's).
+    let single = scales.len() == 1 && s.dims.len() <= 2;
+    if !(per_column || single) || scales.iter().any(|v| !v.is_finite()) {
         return None;
     }
     let values = int8_values(q)?;
@@ -224,8 +230,12 @@ fn exact_gelu(
     protected: &HashSet<String>,
     h: &str,
 ) -> Option<([usize; 5], String)> {
+    // A one-value f32 constant of rank ≤ 1 (a higher rank could change the output's).
     let scalar = |name: &str| -> Option<f32> {
         let t = &graph.initializer[*inits.get(name)?];
+        if t.dims.len() > 1 {
+            return None;
+        }
         match f32_values(t)?[..] {
             [v] => Some(v),
             _ => None,
@@ -240,8 +250,8 @@ fn exact_gelu(
             return None;
         };
         let n = &graph.node[*u];
-        (n.op_type == op && is_default_domain(n) && n.input.len() == 2 && n.output.len() == 1
-            || n.op_type == op && op == "Erf" && n.input.len() == 1 && n.output.len() == 1)
+        let arity = if op == "Erf" { 1 } else { 2 };
+        (n.op_type == op && is_default_domain(n) && n.input.len() == arity && n.output.len() == 1)
             .then_some(*u)
     };
     // The operand of binary node `n` that is not `v`.
@@ -266,6 +276,7 @@ fn exact_gelu(
     let ok_div = d.op_type == "Div"
         && is_default_domain(d)
         && d.input.len() == 2
+        && d.output.len() == 1
         && d.input[0] == h
         && scalar(&d.input[1]).is_some_and(|c| (c - std::f32::consts::SQRT_2).abs() < 1e-6);
     if !ok_div {
@@ -587,8 +598,15 @@ fn quantize_row(x: &[f32], limit: f32, out: &mut [i16]) -> f32 {
         return 0.0;
     }
     let inv = limit / amax;
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = (v * inv).round_ties_even().clamp(-limit, limit) as i16;
+    if inv.is_finite() {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (v * inv).round_ties_even().clamp(-limit, limit) as i16;
+        }
+    } else {
+        // A row so small (largest value below about 1e-34) that `limit / amax` overflows.
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (v / amax * limit).round_ties_even().clamp(-limit, limit) as i16;
+        }
     }
     amax / limit
 }
@@ -843,6 +861,22 @@ mod tests {
     }
 
     // Natively and in the browser (there with the SIMD128 tile).
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    fn tiny_rows_keep_their_values() {
+        // `limit / amax` overflows f32 for a row this small; the values must still be kept.
+        let amax = 2f32.powi(-120);
+        let x = [amax, -amax / 2.0, 0.0, amax / 4.0];
+        let mut q = [0i16; 4];
+        let scale = quantize_row(&x, 32_767.0, &mut q);
+        assert_eq!(q, [32_767, -16_384, 0, 8_192]);
+        let back = f64::from(scale) * 32_767.0;
+        assert!(
+            (back - f64::from(amax)).abs() < 1e-3 * f64::from(amax),
+            "{back}"
+        );
+    }
+
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn rows_with_nan_or_infinity_give_nan_and_leave_other_rows_alone() {

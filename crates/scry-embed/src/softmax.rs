@@ -33,17 +33,22 @@ pub(crate) fn fuse(model: &mut TypedModel) -> TractResult<usize> {
         };
         let add = model.node(found.add);
         let name = format!("{}.scry_add_softmax", add.name);
-        let mut patch = TypedModelPatch::new("scry add + softmax");
-        let a = patch.tap_model(model, add.inputs[0])?;
-        let b = patch.tap_model(model, add.inputs[1])?;
-        let out = patch.wire_node(
-            name,
-            AddSoftmax {
-                nan_to_zero: found.nan_to_zero,
-            },
-            &[a, b],
-        )?[0];
-        patch.shunt_outside(model, found.output, out)?;
+        let build = || -> TractResult<TypedModelPatch> {
+            let mut patch = TypedModelPatch::new("scry add + softmax");
+            let a = patch.tap_model(model, add.inputs[0])?;
+            let b = patch.tap_model(model, add.inputs[1])?;
+            let out = patch.wire_node(
+                name,
+                AddSoftmax {
+                    nan_to_zero: found.nan_to_zero,
+                },
+                &[a, b],
+            )?[0];
+            patch.shunt_outside(model, found.output, out)?;
+            Ok(patch)
+        };
+        // A chain the patch cannot replace (facts tract would not reconcile) stays as it is.
+        let Ok(patch) = build() else { continue };
         patch.apply(model)?;
         fused += 1;
     }
@@ -298,9 +303,18 @@ mod tests {
 
     /// `Where(IsNaN(Softmax(Add(a, b))), 0, ·)` as tract builds it, fused and unfused, on scores
     /// with a mask that hides some keys and whole rows: equal outputs.
-    #[test]
+    // Natively and in the browser; rows of 8 take tract's row kernel where it has one (wasm),
+    // rows of 7 the reduce / exp-sum / scale kernels.
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn the_fused_chain_equals_the_unfused_one() {
-        let (bsz, heads, s) = (2, 3, 8);
+        for s in [8, 7] {
+            fused_equals_unfused(s);
+        }
+    }
+
+    fn fused_equals_unfused(s: usize) {
+        let (bsz, heads) = (2, 3);
         let scores: Vec<f32> = (0..bsz * heads * s * s)
             .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
             .collect();

@@ -30,13 +30,15 @@ pub struct TextEmbedderOptions {
     pub max_tokens: Option<usize>,
     /// Rewrite the int8 weight dequantisation at load (gather embedding rows before
     /// dequantising them, fold the other weights to f32 once). Default `true`; `false` runs the
-    /// graph as shipped (slower, identical output) and exists for benchmarks and checks.
+    /// dequantisation as shipped (slower, identical output) and exists for benchmarks and
+    /// checks. (Attention's mask add and softmax are fused either way: `softmax.rs`.)
     pub rewrite_dequantization: bool,
     /// With `rewrite_dequantization`, compute the products with int8 weights (per-column
-    /// scales) as integer products: each row of activations is quantised to 16 bits (at most
-    /// 1 / 20,000 of its largest value off), summed in 32-bit integers, and scaled back; the
+    /// scales) as integer products: each row of activations is quantised to up to 16 bits (for
+    /// MiniLM at most 1 / 21,844 of its largest value off; the range narrows with longer rows,
+    /// see `qmatmul.rs`), summed in 32-bit integers, and scaled back; the
     /// exact GELU after a product runs in the same pass. `false` folds those weights to f32 and
-    /// multiplies in f32. Default `true` in wasm, where SIMD128 has no fused multiply-add but
+    /// multiplies in f32. Default `true` in wasm with SIMD128, which has no fused multiply-add but
     /// multiplies and adds eight 16-bit pairs in one instruction (1.3–1.7× the f32 throughput
     /// in Chromium); `false` natively, where tract's f32 kernels use FMA (AVX2, NEON) and the
     /// portable integer loop is several times slower.
@@ -49,7 +51,7 @@ impl Default for TextEmbedderOptions {
             batch_size: 32,
             max_tokens: None,
             rewrite_dequantization: true,
-            integer_products: cfg!(target_arch = "wasm32"),
+            integer_products: cfg!(all(target_arch = "wasm32", target_feature = "simd128")),
         }
     }
 }
@@ -92,6 +94,8 @@ pub struct TextEmbedder {
     tag: ModelTag,
     batch_size: usize,
     max_tokens: usize,
+    /// Attention softmax chains fused at load (`softmax.rs`).
+    fused_softmax: usize,
 }
 
 impl std::fmt::Debug for TextEmbedder {
@@ -180,10 +184,11 @@ impl TextEmbedder {
         }
 
         let (tokenizer, counter, pad_id) = load_tokenizer(tokenizer_json, max_tokens)?;
-        let (plan, inputs) = load_model(model_onnx, spec.dims, options)?;
+        let (plan, inputs, fused_softmax) = load_model(model_onnx, spec.dims, options)?;
         Ok(Self {
             plan,
             inputs,
+            fused_softmax,
             tokenizer,
             counter,
             pad_id,
@@ -196,6 +201,13 @@ impl TextEmbedder {
             batch_size: options.batch_size,
             max_tokens,
         })
+    }
+
+    /// How many attention softmax chains (`Softmax(scores + mask)` and its NaN clean-up) were
+    /// fused into one pass at load: one per layer when the model's attention has that shape
+    /// (6 for all-MiniLM-L6-v2), 0 when it does not (the model then runs unfused).
+    pub fn fused_attention_softmaxes(&self) -> usize {
+        self.fused_softmax
     }
 
     /// The model's output dimension.
@@ -412,7 +424,7 @@ fn load_model(
     bytes: &[u8],
     dims: usize,
     options: &TextEmbedderOptions,
-) -> Result<(Arc<TypedRunnableModel>, Vec<Input>)> {
+) -> Result<(Arc<TypedRunnableModel>, Vec<Input>, usize)> {
     let err = |e: TractError| EmbedError::ModelLoad(format!("{e:#}"));
     let onnx = crate::onnx_parser();
     let mut proto = onnx.proto_model_for_read(&mut &bytes[..]).map_err(err)?;
@@ -467,7 +479,7 @@ fn load_model(
     // the facts before code generation.
     model.refresh_output_facts().map_err(err)?;
     // Attention's mask add, softmax and NaN clean-up as one pass (same results, `softmax.rs`).
-    crate::softmax::fuse(&mut model).map_err(err)?;
+    let fused_softmax = crate::softmax::fuse(&mut model).map_err(err)?;
     crate::link_kernels();
     model.optimize().map_err(err)?;
     let output = model.output_fact(0).map_err(err)?;
@@ -478,7 +490,7 @@ fn load_model(
         )));
     }
     let plan = model.into_runnable().map_err(err)?;
-    Ok((plan, inputs))
+    Ok((plan, inputs, fused_softmax))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -516,6 +528,22 @@ mod tests {
         // Not a tokenizer.
         let err = TextEmbedder::load_unverified(&model, b"{}", spec, &options).unwrap_err();
         assert_eq!(err.code(), "TOKENIZER_LOAD", "{err}");
+    }
+
+    /// MiniLM's six attention softmax chains are fused (a tract update that changed their shape
+    /// would otherwise turn the fusion off silently).
+    #[test]
+    fn the_attention_softmax_of_every_layer_is_fused() {
+        let manifest = ModelManifest::parse(BUILTIN_MANIFEST).unwrap();
+        let spec = manifest.model(DEFAULT_TEXT_MODEL).unwrap();
+        let e = TextEmbedder::load_unverified(
+            &cache("model.onnx"),
+            &cache("tokenizer.json"),
+            spec,
+            &TextEmbedderOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(e.fused_attention_softmaxes(), 6);
     }
 
     #[test]
