@@ -743,7 +743,6 @@ impl TypedOp for IntProduct {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)] // test code
     use super::*;
 
     /// A small deterministic generator (xorshift) for test data.
@@ -758,6 +757,15 @@ mod tests {
         fn f(&mut self) -> f32 {
             (self.next() % 20_001) as f32 / 10_000.0 - 1.0
         }
+    }
+
+    /// `x · W + b` through [`PackedWeights`].
+    fn product(q: &[i16], k: usize, n: usize, s: &[f32], b: Option<&[f32]>, x: &[f32]) -> Vec<f32> {
+        let mut out = vec![0f32; x.len() / k * n];
+        if let Err(e) = PackedWeights::new(q, k, n, s, b).and_then(|w| w.run(x, &mut out)) {
+            panic!("[{k}, {n}]: {e:#}");
+        }
+        out
     }
 
     /// The f32 product of `x` with the dequantised weights, in f64.
@@ -805,9 +813,13 @@ mod tests {
             if m > 2 {
                 x[k..2 * k].fill(0.0); // an all-zero row
             }
-            let w = PackedWeights::new(&q, k, n, &s, Some(&b)).unwrap();
-            let mut out = vec![0f32; m * n];
-            w.run(&x, &mut out).unwrap();
+            let out = product(&q, k, n, &s, Some(&b), &x);
+            let wmax = q
+                .iter()
+                .map(|v| i64::from(v.unsigned_abs()))
+                .max()
+                .unwrap_or(0);
+            let lim = limit(wmax, k) as f32;
             let want = reference(&x, &q, k, n, &s, &b);
             for i in 0..m {
                 let row = &x[i * k..(i + 1) * k];
@@ -816,7 +828,7 @@ mod tests {
                     let sj = s[if s.len() == 1 { 0 } else { j }];
                     let col_abs: f64 = (0..k).map(|l| f64::from(q[l * n + j].abs())).sum();
                     // Each activation is off by at most half a step (amax / limit / 2).
-                    let bound = f64::from(amax / w.limit) * 0.5 * col_abs * f64::from(sj)
+                    let bound = f64::from(amax / lim) * 0.5 * col_abs * f64::from(sj)
                         + 1e-4 * want[i * n + j].abs()
                         + 1e-5;
                     let got = f64::from(out[i * n + j]);
@@ -834,15 +846,15 @@ mod tests {
     /// with its bias, and each layer's GELU joins its first feed-forward product.
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
-    fn the_default_model_is_rewritten_whole() {
+    fn the_default_model_is_rewritten_whole() -> TractResult<()> {
         let dir = std::env::var_os("SCRY_MODELS_DIR").map_or_else(
             || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/cache"),
             std::path::PathBuf::from,
         );
-        let bytes = std::fs::read(dir.join(crate::DEFAULT_TEXT_MODEL).join("model.onnx")).unwrap();
+        let bytes = std::fs::read(dir.join(crate::DEFAULT_TEXT_MODEL).join("model.onnx"))?;
         let onnx = crate::onnx_parser();
-        let mut proto = onnx.proto_model_for_read(&mut &bytes[..]).unwrap();
-        let graph = proto.graph.as_mut().unwrap();
+        let mut proto = onnx.proto_model_for_read(&mut &bytes[..])?;
+        let graph = proto.graph.as_mut().context("no graph")?;
         let before = graph.node.len();
         let stats = rewrite(graph);
         assert_eq!(
@@ -857,7 +869,8 @@ mod tests {
         assert_eq!(graph.node.len(), before - 36 * 2 - 36 - 6 * 5);
         assert!(graph.node.iter().all(|n| n.op_type != "Erf"));
         // And the rewritten graph loads.
-        onnx.model_for_proto_model(&proto).unwrap();
+        onnx.model_for_proto_model(&proto)?;
+        Ok(())
     }
 
     // Natively and in the browser (there with the SIMD128 tile).
@@ -882,12 +895,10 @@ mod tests {
     fn rows_with_nan_or_infinity_give_nan_and_leave_other_rows_alone() {
         let (k, n) = (6, 3);
         let q: Vec<i16> = (0..k * n).map(|i| (i as i16 % 7) - 3).collect();
-        let w = PackedWeights::new(&q, k, n, &[0.5], None).unwrap();
         let mut x = vec![1f32; 3 * k];
         x[k + 2] = f32::NAN;
         x[2 * k] = f32::INFINITY;
-        let mut out = vec![0f32; 3 * n];
-        w.run(&x, &mut out).unwrap();
+        let out = product(&q, k, n, &[0.5], None, &x);
         assert!(out[..n].iter().all(|v| v.is_finite()));
         assert!(out[n..].iter().all(|v| v.is_nan()));
     }
@@ -901,7 +912,7 @@ mod tests {
         // Sums can never overflow: the limit times the largest possible |sum| fits.
         for (wmax, k) in [(128i64, 1536usize), (255, 4097), (1, 1)] {
             let lim = limit(wmax, k);
-            assert!(lim * wmax * i64::try_from(k.next_multiple_of(2)).unwrap() <= 2_147_483_647);
+            assert!(lim * wmax * k.next_multiple_of(2) as i64 <= 2_147_483_647);
         }
         let q = vec![127i16; 20_000];
         assert!(PackedWeights::new(&q, 20_000, 1, &[1.0], None).is_err());

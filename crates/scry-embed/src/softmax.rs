@@ -296,7 +296,6 @@ fn run(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)] // test code
     use super::*;
     use tract_onnx::tract_core::ops::math::{add, is_nan};
     use tract_onnx::tract_core::ops::nn::Softmax;
@@ -309,11 +308,13 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn the_fused_chain_equals_the_unfused_one() {
         for s in [8, 7] {
-            fused_equals_unfused(s);
+            if let Err(e) = fused_equals_unfused(s) {
+                panic!("rows of {s}: {e:#}");
+            }
         }
     }
 
-    fn fused_equals_unfused(s: usize) {
+    fn fused_equals_unfused(s: usize) -> TractResult<()> {
         let (bsz, heads) = (2, 3);
         let scores: Vec<f32> = (0..bsz * heads * s * s)
             .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
@@ -328,51 +329,43 @@ mod tests {
                 }
             })
             .collect();
-        let a = Tensor::from_shape(&[bsz, heads, s, s], &scores).unwrap();
-        let b = Tensor::from_shape(&[bsz, 1, 1, s], &mask).unwrap();
+        let a = Tensor::from_shape(&[bsz, heads, s, s], &scores)?;
+        let b = Tensor::from_shape(&[bsz, 1, 1, s], &mask)?;
 
-        let build = || {
+        let build = || -> TractResult<TypedModel> {
             let mut m = TypedModel::default();
-            let x = m.add_source("a", f32::fact([bsz, heads, s, s])).unwrap();
-            let y = m.add_source("b", f32::fact([bsz, 1, 1, s])).unwrap();
-            let sum = m.wire_node("add", add(), &[x, y]).unwrap()[0];
-            let sm = m
-                .wire_node(
-                    "softmax",
-                    Softmax::new(tvec![3], None, SoftmaxKind::Softmax),
-                    &[sum],
-                )
-                .unwrap()[0];
-            let nan = m.wire_node("isnan", is_nan(), &[sm]).unwrap()[0];
-            let zero = m.add_const("zero", tensor4(&[[[[0f32]]]])).unwrap();
-            let out = m.wire_node("where", Iff, &[nan, zero, sm]).unwrap()[0];
-            m.select_output_outlets(&[out]).unwrap();
-            m
+            let x = m.add_source("a", f32::fact([bsz, heads, s, s]))?;
+            let y = m.add_source("b", f32::fact([bsz, 1, 1, s]))?;
+            let sum = m.wire_node("add", add(), &[x, y])?[0];
+            let sm = m.wire_node(
+                "softmax",
+                Softmax::new(tvec![3], None, SoftmaxKind::Softmax),
+                &[sum],
+            )?[0];
+            let nan = m.wire_node("isnan", is_nan(), &[sm])?[0];
+            let zero = m.add_const("zero", tensor4(&[[[[0f32]]]]))?;
+            let out = m.wire_node("where", Iff, &[nan, zero, sm])?[0];
+            m.select_output_outlets(&[out])?;
+            Ok(m)
         };
-        let run = |m: TypedModel| {
-            let plan = m.into_runnable().unwrap();
-            let out = plan
-                .run(tvec![a.clone().into_tvalue(), b.clone().into_tvalue()])
-                .unwrap();
-            out[0].clone().into_tensor()
+        let run = |m: TypedModel| -> TractResult<Tensor> {
+            let plan = m.into_runnable()?;
+            let out = plan.run(tvec![a.clone().into_tvalue(), b.clone().into_tvalue()])?;
+            Ok(out[0].clone().into_tensor())
         };
-        let plain = build();
-        let mut fused = build();
-        assert_eq!(fuse(&mut fused).unwrap(), 1);
+        let plain = build()?;
+        let mut fused = build()?;
+        assert_eq!(fuse(&mut fused)?, 1);
         assert!(
             fused
-                .eval_order()
-                .unwrap()
+                .eval_order()?
                 .iter()
                 .any(|&n| fused.node(n).op_is::<AddSoftmax>())
         );
-        let (want, got) = (run(plain), run(fused));
+        let (want, got) = (run(plain)?, run(fused)?);
         assert_eq!(want.shape(), got.shape());
-        let (w, g) = (
-            want.try_as_plain_ram().unwrap(),
-            got.try_as_plain_ram().unwrap(),
-        );
-        let (w, g) = (w.as_slice::<f32>().unwrap(), g.as_slice::<f32>().unwrap());
+        let (w, g) = (want.try_as_plain_ram()?, got.try_as_plain_ram()?);
+        let (w, g) = (w.as_slice::<f32>()?, g.as_slice::<f32>()?);
         assert_eq!(w, g);
         // Masked keys get 0, fully masked rows are all 0, the others sum to 1.
         let block = heads * s * s;
@@ -381,5 +374,6 @@ mod tests {
             assert!(row[5..].iter().all(|&v| v == 0.0));
             assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         }
+        Ok(())
     }
 }

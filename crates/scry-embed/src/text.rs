@@ -533,17 +533,17 @@ mod tests {
     /// MiniLM's six attention softmax chains are fused (a tract update that changed their shape
     /// would otherwise turn the fusion off silently).
     #[test]
-    fn the_attention_softmax_of_every_layer_is_fused() {
-        let manifest = ModelManifest::parse(BUILTIN_MANIFEST).unwrap();
-        let spec = manifest.model(DEFAULT_TEXT_MODEL).unwrap();
+    fn the_attention_softmax_of_every_layer_is_fused() -> Result<()> {
+        let manifest = ModelManifest::parse(BUILTIN_MANIFEST)?;
+        let spec = manifest.model(DEFAULT_TEXT_MODEL)?;
         let e = TextEmbedder::load_unverified(
             &cache("model.onnx"),
             &cache("tokenizer.json"),
             spec,
             &TextEmbedderOptions::default(),
-        )
-        .unwrap();
+        )?;
         assert_eq!(e.fused_attention_softmaxes(), 6);
+        Ok(())
     }
 
     #[test]
