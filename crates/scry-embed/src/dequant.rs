@@ -55,19 +55,11 @@ pub(crate) struct Dequant {
 /// Rewrites the dequantisation patterns of `graph` in place (see the module docs).
 pub(crate) fn rewrite(graph: &mut GraphProto) -> RewriteStats {
     let mut stats = RewriteStats::default();
-    let inits: HashMap<String, usize> = graph
-        .initializer
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
-        .collect();
-    let protected: HashSet<String> = graph
-        .input
-        .iter()
-        .chain(&graph.output)
-        .map(|v| v.name.clone())
-        .collect();
-    let consumers = consumers(&graph.node);
+    let GraphIndex {
+        inits,
+        protected,
+        users: consumers,
+    } = GraphIndex::new(graph);
 
     let patterns = find_dequants(graph, &inits, &consumers, &protected);
     let mut dropped_nodes: HashSet<usize> = HashSet::new();
@@ -133,6 +125,34 @@ pub(crate) fn rewrite(graph: &mut GraphProto) -> RewriteStats {
     let mut keep = keep.into_iter();
     graph.initializer.retain(|_| keep.next().unwrap_or(true));
     stats
+}
+
+/// What the graph rewrites look up: initializers by name, the names of the graph's inputs and
+/// outputs (never rewritten away), and the nodes reading each value.
+pub(crate) struct GraphIndex {
+    pub(crate) inits: HashMap<String, usize>,
+    pub(crate) protected: HashSet<String>,
+    pub(crate) users: HashMap<String, Vec<usize>>,
+}
+
+impl GraphIndex {
+    pub(crate) fn new(graph: &GraphProto) -> Self {
+        GraphIndex {
+            inits: graph
+                .initializer
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.name.clone(), i))
+                .collect(),
+            protected: graph
+                .input
+                .iter()
+                .chain(&graph.output)
+                .map(|v| v.name.clone())
+                .collect(),
+            users: consumers(&graph.node),
+        }
+    }
 }
 
 /// Node indices reading each value name.

@@ -42,7 +42,7 @@ use tract_onnx::tract_core::tract_linalg::element_wise::ElementWise;
 use tract_onnx::tract_hir::internal::*;
 
 use crate::dequant::{
-    consumers, data_type, f32_values, find_dequants, int8_values, is_default_domain,
+    GraphIndex, data_type, f32_values, find_dequants, int8_values, is_default_domain,
 };
 
 /// Output rows of a tile.
@@ -69,19 +69,11 @@ pub(crate) struct IntRewrite {
 /// Rewrites every qualifying product of `graph` (see the module docs).
 pub(crate) fn rewrite(graph: &mut GraphProto) -> IntRewrite {
     let mut stats = IntRewrite::default();
-    let inits: HashMap<String, usize> = graph
-        .initializer
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
-        .collect();
-    let protected: HashSet<String> = graph
-        .input
-        .iter()
-        .chain(&graph.output)
-        .map(|v| v.name.clone())
-        .collect();
-    let users_of = consumers(&graph.node);
+    let GraphIndex {
+        inits,
+        protected,
+        users: users_of,
+    } = GraphIndex::new(graph);
     let patterns = find_dequants(graph, &inits, &users_of, &protected);
 
     let mut dropped: HashSet<usize> = HashSet::new();
