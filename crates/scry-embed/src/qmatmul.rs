@@ -69,12 +69,13 @@ pub(crate) struct IntRewrite {
 /// Rewrites every qualifying product of `graph` (see the module docs).
 pub(crate) fn rewrite(graph: &mut GraphProto) -> IntRewrite {
     let mut stats = IntRewrite::default();
+    let index = GraphIndex::new(graph);
     let GraphIndex {
         inits,
         protected,
         users: users_of,
-    } = GraphIndex::new(graph);
-    let patterns = find_dequants(graph, &inits, &users_of, &protected);
+    } = &index;
+    let patterns = find_dequants(graph, inits, users_of, protected);
 
     let mut dropped: HashSet<usize> = HashSet::new();
     let mut replaced: HashMap<usize, NodeProto> = HashMap::new();
@@ -100,14 +101,14 @@ pub(crate) fn rewrite(graph: &mut GraphProto) -> IntRewrite {
             let mm = &graph.node[u];
             let mut inputs = vec![mm.input[0].clone(), p.q.clone(), p.scale.clone()];
             let mut output = mm.output[0].clone();
-            if let Some((add, bias)) = bias_add(graph, &inits, &users_of, &protected, &output, n) {
+            if let Some((add, bias)) = bias_add(graph, &index, &output, n) {
                 inputs.push(bias);
                 output = graph.node[add].output[0].clone();
                 dropped.insert(add);
                 stats.biases += 1;
             }
             let mut attribute = Vec::new();
-            if let Some((nodes, out)) = exact_gelu(graph, &inits, &users_of, &protected, &output) {
+            if let Some((nodes, out)) = exact_gelu(graph, &index, &output) {
                 dropped.extend(nodes);
                 output = out;
                 stats.gelus += 1;
@@ -174,57 +175,60 @@ fn limit(wmax: i64, k: usize) -> i64 {
     (i64::from(i32::MAX) / wmax.max(1).saturating_mul(kp)).min(i64::from(i16::MAX))
 }
 
+/// The only reader of value `v` (not a graph input or output) if it is a default-domain `op`
+/// node with `arity` inputs and one output.
+fn sole_reader(
+    graph: &GraphProto,
+    index: &GraphIndex,
+    v: &str,
+    op: &str,
+    arity: usize,
+) -> Option<usize> {
+    if index.protected.contains(v) {
+        return None;
+    }
+    let [u] = index.users.get(v).map(Vec::as_slice)? else {
+        return None;
+    };
+    let n = &graph.node[*u];
+    (n.op_type == op && is_default_domain(n) && n.input.len() == arity && n.output.len() == 1)
+        .then_some(*u)
+}
+
+/// The operand of binary node `n` that is not `v` (`None` if `v` is both or neither).
+fn other_input<'a>(n: &'a NodeProto, v: &str) -> Option<&'a String> {
+    match (n.input[0] == v, n.input[1] == v) {
+        (true, false) => Some(&n.input[1]),
+        (false, true) => Some(&n.input[0]),
+        _ => None,
+    }
+}
+
 /// The `Add` right after product output `out` with an f32 `[N]` bias initializer, if that `Add`
 /// is the output's only reader: `(node index, bias name)`.
 fn bias_add(
     graph: &GraphProto,
-    inits: &HashMap<String, usize>,
-    users_of: &HashMap<String, Vec<usize>>,
-    protected: &HashSet<String>,
+    index: &GraphIndex,
     out: &str,
     n: usize,
 ) -> Option<(usize, String)> {
-    if protected.contains(out) {
-        return None;
-    }
-    let [a] = users_of.get(out).map(Vec::as_slice)? else {
-        return None;
-    };
-    let add = &graph.node[*a];
-    if add.op_type != "Add"
-        || !is_default_domain(add)
-        || add.input.len() != 2
-        || add.output.len() != 1
-        || add.input[0] == add.input[1]
-    {
-        return None;
-    }
-    let other = if add.input[0] == out {
-        &add.input[1]
-    } else {
-        &add.input[0]
-    };
-    let t = &graph.initializer[*inits.get(other)?];
+    let a = sole_reader(graph, index, out, "Add", 2)?;
+    let other = other_input(&graph.node[a], out)?;
+    let t = &graph.initializer[*index.inits.get(other)?];
     let ok = data_type(t) == Some(DataType::Float)
         && t.dims.len() == 1
         && usize::try_from(t.dims[0]).ok() == Some(n)
         && f32_values(t).is_some();
-    ok.then(|| (*a, other.clone()))
+    ok.then(|| (a, other.clone()))
 }
 
-/// The exact (erf) GELU of value `h` as PyTorch exports it,
+/// The exact (erf) GELU of value `h` in the form this model's exporter (PyTorch's dynamo) writes,
 /// `Mul(h, Mul(0.5, Add(Erf(Div(h, √2)), 1)))` (either operand order for `Mul` and `Add`), with
 /// `h` read by nothing else: `(its five nodes, its output)`.
-fn exact_gelu(
-    graph: &GraphProto,
-    inits: &HashMap<String, usize>,
-    users_of: &HashMap<String, Vec<usize>>,
-    protected: &HashSet<String>,
-    h: &str,
-) -> Option<([usize; 5], String)> {
+fn exact_gelu(graph: &GraphProto, index: &GraphIndex, h: &str) -> Option<([usize; 5], String)> {
     // A one-value f32 constant of rank ≤ 1 (a higher rank could change the output's).
     let scalar = |name: &str| -> Option<f32> {
-        let t = &graph.initializer[*inits.get(name)?];
+        let t = &graph.initializer[*index.inits.get(name)?];
         if t.dims.len() > 1 {
             return None;
         }
@@ -233,31 +237,13 @@ fn exact_gelu(
             _ => None,
         }
     };
-    // The single reader of `v`, of type `op`, with `v` as an input and 1 output.
-    let only_user = |v: &str, op: &str| -> Option<usize> {
-        if protected.contains(v) {
-            return None;
-        }
-        let [u] = users_of.get(v).map(Vec::as_slice)? else {
-            return None;
-        };
-        let n = &graph.node[*u];
-        let arity = if op == "Erf" { 1 } else { 2 };
-        (n.op_type == op && is_default_domain(n) && n.input.len() == arity && n.output.len() == 1)
-            .then_some(*u)
-    };
-    // The operand of binary node `n` that is not `v`.
-    let other = |n: &NodeProto, v: &str| -> Option<String> {
-        match (n.input[0] == v, n.input[1] == v) {
-            (true, false) => Some(n.input[1].clone()),
-            (false, true) => Some(n.input[0].clone()),
-            _ => None,
-        }
-    };
-    if protected.contains(h) {
+    let only_user =
+        |v: &str, op: &str| sole_reader(graph, index, v, op, if op == "Erf" { 1 } else { 2 });
+    let other = |n: &NodeProto, v: &str| other_input(n, v).cloned();
+    if index.protected.contains(h) {
         return None;
     }
-    let users = users_of.get(h)?;
+    let users = index.users.get(h)?;
     let [x, y] = users[..] else { return None };
     let (div, last) = if graph.node[x].op_type == "Div" {
         (x, y)
