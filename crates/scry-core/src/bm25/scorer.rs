@@ -144,6 +144,12 @@ pub fn score(
                 let mut df_low = 0u64;
                 let mut known = all_fields.then_some(0u32);
                 for seg in segments {
+                    // Most alternatives are absent from some segments: one filter test instead
+                    // of a binary search per field.
+                    if !seg.text.may_contain(term) {
+                        ids.extend([NONE; FIELD_COUNT]);
+                        continue;
+                    }
                     let mut most = 0;
                     let mut first = None;
                     for (f, (field, &boost)) in
