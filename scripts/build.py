@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,12 +68,35 @@ def build_wasm(cfg: dict, profile: dict) -> None:
         cmd += ["--", *cargo_args]
         with trim_tract.lock_kept(ROOT):
             run(cmd, env=env)
+        if target == "nodejs":
+            commonjs_snippets(out_dir)
         wasm = os.path.join(out_dir, f"{out_name}_bg.wasm")
         opt = profile.get("wasm-opt", [])
         if opt:
             before = os.path.getsize(wasm)
             run(["wasm-opt", *opt, wasm, "-o", wasm])
             print(f"   wasm-opt: {before} -> {os.path.getsize(wasm)} bytes")
+
+
+def commonjs_snippets(out_dir: str) -> None:
+    """wasm-bindgen's nodejs glue `require`s the crate's JS snippets (crates/scry-wasm/js/),
+    which are ES modules for the web target: rewrites each `export function NAME(` as a plain
+    function exported through `module.exports` (Node 20 cannot `require` an ES module)."""
+    pattern = re.compile(r"^export function (\w+)\(", re.MULTILINE)
+    for base, _, names in os.walk(os.path.join(out_dir, "snippets")):
+        for name in names:
+            if not name.endswith(".js"):
+                continue
+            path = os.path.join(base, name)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            exported = pattern.findall(text)
+            if "export " in pattern.sub("", text) or "import " in text:
+                sys.exit(f"{path}: only `export function` snippets can be made CommonJS")
+            text = pattern.sub(r"function \1(", text)
+            text += "\nmodule.exports = { " + ", ".join(exported) + " };\n"
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
 
 
 def copy_tree(src: str, dst: str) -> None:

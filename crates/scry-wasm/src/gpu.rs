@@ -150,7 +150,7 @@ impl Engine {
                 &candidates.inner,
             )
             .map_err(crate::error::ScryJsError::from)?;
-        crate::hits_to_js(&self.inner, hits)
+        Ok(crate::hits_to_js(&self.inner, hits))
     }
 
     /// How many candidate rows a search with `options` wants from a `GpuScan`; 0 when the GPU

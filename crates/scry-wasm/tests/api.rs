@@ -80,6 +80,85 @@ fn highlights_are_utf16_offsets_for_astral_text() {
     assert_eq!(String::from(text.slice(s, t)), "stream");
 }
 
+/// Every field of a hit survives the packing into one text and numbers (`unpackHits`):
+/// non-ASCII and astral strings before and after others, several headings, optional keys left
+/// out rather than undefined.
+#[wasm_bindgen_test]
+fn hits_carry_every_field_through_the_packing() {
+    let mut e = Engine::new(JsValue::UNDEFINED).unwrap();
+    let docs = js_sys::JSON::parse(
+        r#"[{"id":"ü/😀","title":"Çafé 😀 streams","headings":["Ünïcode","𝔘 two"],
+            "body":"😀 first, then a stream of 𝔟ytes","url":"/ü#😀",
+            "metadata":{"image":"/img/ö.png"}},
+           {"id":"plain","title":"Plain","body":"no stream here, only text"}]"#,
+    )
+    .unwrap();
+    e.add(docs).unwrap();
+    let opts = js_sys::JSON::parse(r#"{"k": 5, "mode": "text"}"#).unwrap();
+    let hits: Array = e.search("stream", opts, None).unwrap().dyn_into().unwrap();
+    assert_eq!(hits.length(), 2);
+    let by_id = |id: &str| {
+        hits.iter()
+            .find(|h| get(h, "id").as_string().as_deref() == Some(id))
+            .unwrap()
+    };
+    let rich = by_id("ü/😀");
+    let keys: Vec<String> = js_sys::Object::keys(rich.unchecked_ref::<js_sys::Object>())
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "score",
+            "textScore",
+            "title",
+            "headings",
+            "url",
+            "image",
+            "snippet"
+        ]
+    );
+    assert_eq!(get(&rich, "title").as_string().unwrap(), "Çafé 😀 streams");
+    let headings: Vec<String> = Array::from(&get(&rich, "headings"))
+        .iter()
+        .map(|h| h.as_string().unwrap())
+        .collect();
+    assert_eq!(headings, ["Ünïcode", "𝔘 two"]);
+    assert_eq!(get(&rich, "url").as_string().unwrap(), "/ü#😀");
+    assert_eq!(get(&rich, "image").as_string().unwrap(), "/img/ö.png");
+    let score = get(&rich, "score").as_f64().unwrap();
+    assert!(score > 0.0);
+    assert_eq!(get(&rich, "textScore").as_f64().unwrap(), score);
+    let snippet = get(&rich, "snippet");
+    let text: js_sys::JsString = get(&snippet, "text").dyn_into().unwrap();
+    assert_eq!(
+        String::from(text.clone()),
+        "😀 first, then a stream of 𝔟ytes"
+    );
+    let r: Array = Array::from(&get(&snippet, "highlights"))
+        .get(0)
+        .dyn_into()
+        .unwrap();
+    let (s, t) = (
+        r.get(0).as_f64().unwrap() as u32,
+        r.get(1).as_f64().unwrap() as u32,
+    );
+    assert_eq!(String::from(text.slice(s, t)), "stream");
+    assert_eq!(get(&snippet, "truncatedStart"), JsValue::FALSE);
+    assert_eq!(get(&snippet, "truncatedEnd"), JsValue::FALSE);
+    let plain = by_id("plain");
+    for absent in ["url", "image", "vectorScore"] {
+        assert!(
+            !Reflect::has(&plain, &JsValue::from_str(absent)).unwrap(),
+            "{absent}"
+        );
+    }
+    assert_eq!(Array::from(&get(&plain, "headings")).length(), 0);
+    assert_eq!(get(&plain, "title").as_string().unwrap(), "Plain");
+}
+
 #[wasm_bindgen_test]
 fn bad_input_gives_coded_errors() {
     let mut e = sample_engine();
