@@ -53,6 +53,21 @@ pub fn camel_parts(segment: &str) -> Vec<(usize, usize)> {
 /// to `word`: the segments (if there are several) and the camel-case parts of each segment
 /// (if it has several). Empty when the word is not a compound.
 pub fn parts(word: &str) -> Vec<(usize, usize)> {
+    // Most words are plain: without a separator or a capital after the first character there
+    // is one segment of one camel-case part, so no parts (what `split` finds, without building
+    // it).
+    if word
+        .bytes()
+        .skip(1)
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return Vec::new();
+    }
+    split(word)
+}
+
+/// [`parts`] the long way.
+fn split(word: &str) -> Vec<(usize, usize)> {
     let segs = segments(word);
     let mut out = Vec::new();
     for &(s, e) in &segs {
@@ -86,6 +101,35 @@ mod tests {
         assert!(texts("plain").is_empty());
         assert!(texts("UPPER").is_empty());
         assert!(texts("v18").is_empty());
+    }
+
+    /// The shortcut for plain words answers what the full splitting does.
+    #[test]
+    fn the_plain_word_shortcut_agrees_with_splitting() {
+        for word in [
+            "plain",
+            "Parse",
+            "utf8",
+            "v18",
+            "_private",
+            "$ref",
+            "x",
+            "",
+            "a1b2",
+            "ütf8",
+            "Éclair",
+            "éA",
+            "aB",
+            "a_b",
+            "a.b",
+            "__proto__",
+            "HTTP",
+            "readFile",
+            "x-y",
+            "a'b",
+        ] {
+            assert_eq!(parts(word), split(word), "{word}");
+        }
     }
 
     #[test]
