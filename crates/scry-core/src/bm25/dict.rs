@@ -15,6 +15,9 @@ pub struct TermDict {
     offsets: Vec<u32>,
     /// Term indices ordered by their reversed characters.
     reversed: Vec<u32>,
+    /// `heads[b]`: how many terms are empty or start with a byte below `b` (257 entries, or none
+    /// when empty), so that a lookup only searches the terms sharing its first byte.
+    heads: Vec<u32>,
 }
 
 fn rev_cmp(a: &str, b: &str) -> Ordering {
@@ -51,10 +54,20 @@ impl TermDict {
             text,
             offsets,
             reversed: Vec::new(),
+            heads: Vec::new(),
         };
         let mut rev: Vec<u32> = (0..d.len() as u32).collect();
         rev.sort_by(|&a, &b| rev_cmp(d.term(a as usize), d.term(b as usize)));
         d.reversed = rev;
+        if !d.is_empty() {
+            d.heads = (0..=256u16)
+                .map(|b| {
+                    let below =
+                        d.partition(|t| t.as_bytes().first().is_none_or(|&c| u16::from(c) < b));
+                    u32::try_from(below).unwrap_or(u32::MAX)
+                })
+                .collect();
+        }
         d
     }
 
@@ -74,9 +87,20 @@ impl TermDict {
         self.text.get(s..e).unwrap_or("")
     }
 
+    /// The terms starting with byte `c` (all of them when there is no index).
+    fn starting_with(&self, c: u8) -> (usize, usize) {
+        match self.heads.get(usize::from(c)..usize::from(c) + 2) {
+            Some(&[lo, hi]) => (lo as usize, hi as usize),
+            _ => (0, self.len()),
+        }
+    }
+
     /// Index of `term`, if present.
     pub fn get(&self, term: &str) -> Option<usize> {
-        let (mut lo, mut hi) = (0, self.len());
+        let (mut lo, mut hi) = match term.as_bytes().first() {
+            Some(&c) => self.starting_with(c),
+            None => (0, self.heads.first().map_or(self.len(), |&n| n as usize)),
+        };
         while lo < hi {
             let mid = (lo + hi) / 2;
             match self.term(mid).cmp(term) {
@@ -90,16 +114,30 @@ impl TermDict {
 
     /// Indices of the terms starting with `prefix` (a contiguous range).
     pub fn prefix(&self, prefix: &str) -> Range<usize> {
-        let start = self.partition(|t| t < prefix);
+        let (lo, hi) = match prefix.as_bytes().first() {
+            Some(&c) => self.starting_with(c),
+            None => (0, self.len()),
+        };
+        let start = self.partition_in(lo, hi, |t| t < prefix);
         let end = start
-            + (start..self.len())
+            + (start..hi)
                 .take_while(|&i| self.term(i).starts_with(prefix))
                 .count();
         start..end
     }
 
-    fn partition(&self, mut before: impl FnMut(&str) -> bool) -> usize {
-        let (mut lo, mut hi) = (0, self.len());
+    fn partition(&self, before: impl FnMut(&str) -> bool) -> usize {
+        self.partition_in(0, self.len(), before)
+    }
+
+    /// The first index in `lo..hi` whose term `before` rejects (`before` holds for a prefix of
+    /// the range).
+    fn partition_in(
+        &self,
+        mut lo: usize,
+        mut hi: usize,
+        mut before: impl FnMut(&str) -> bool,
+    ) -> usize {
         while lo < hi {
             let mid = (lo + hi) / 2;
             if before(self.term(mid)) {
@@ -199,6 +237,47 @@ mod tests {
         w.sort_unstable();
         w.dedup();
         TermDict::from_sorted(w)
+    }
+
+    /// Lookups through the first-byte ranges find every term and nothing else, for first bytes
+    /// at the ends of the range, multi-byte characters and the empty term.
+    #[test]
+    fn lookups_by_first_byte_find_exactly_the_terms() {
+        let words = [
+            "",
+            "\u{1}x",
+            "a",
+            "ab",
+            "abc",
+            "b",
+            "zz",
+            "~",
+            "\u{7f}",
+            "é",
+            "éa",
+            "ü",
+            "日本",
+            "\u{10ffff}",
+        ];
+        let d = dict(&words);
+        for w in words {
+            assert_eq!(d.get(w).map(|i| d.term(i)), Some(w), "{w:?}");
+        }
+        for absent in ["aa", "abd", "c", "ê", "日", "\u{0}", "zzz", "\u{10fffe}"] {
+            assert_eq!(d.get(absent), None, "{absent:?}");
+        }
+        let no_empty = dict(&["a", "b"]);
+        assert_eq!(no_empty.get(""), None);
+        assert_eq!(dict(&[]).get("a"), None);
+        assert_eq!(dict(&[]).prefix("a"), 0..0);
+        // Prefixes through the same ranges.
+        let terms = |p: &str| -> Vec<&str> { d.prefix(p).map(|i| d.term(i)).collect() };
+        assert_eq!(terms("ab"), ["ab", "abc"]);
+        assert_eq!(terms("é"), ["é", "éa"]);
+        assert_eq!(terms("zz"), ["zz"]);
+        assert_eq!(terms("\u{10ffff}"), ["\u{10ffff}"]);
+        assert_eq!(d.prefix("").len(), words.len());
+        assert!(d.prefix("c").is_empty());
     }
 
     #[test]
