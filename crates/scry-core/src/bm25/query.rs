@@ -47,6 +47,17 @@ fn global_df(segments: &[&TextSegment], term: &str) -> u64 {
         .sum()
 }
 
+/// Whether any segment has `term` in any field: what `global_df(..) > 0` answers, stopping at
+/// the first dictionary that has it (the body's first, the field most terms are in).
+fn known(segments: &[&TextSegment], term: &str) -> bool {
+    segments.iter().any(|s| {
+        s.may_contain(term)
+            && std::iter::once(Field::Body)
+                .chain(Field::ALL.into_iter().filter(|&f| f != Field::Body))
+                .any(|f| s.field(f).dict().get(term).is_some())
+    })
+}
+
 /// Builds the query for `text` against `segments` (whose dictionaries supply the expansions).
 pub fn build_query(
     analyzer: &Analyzer,
@@ -78,7 +89,7 @@ pub fn build_query(
         // Typo tolerance only for words the index does not know: a known word means what it says.
         if params.typos
             && norm.chars().count() >= params.typo_min_chars
-            && global_df(segments, &t.term) == 0
+            && !known(segments, &t.term)
         {
             let mut found: Vec<(u64, String)> = Vec::new();
             let consider = |term: &str, found: &mut Vec<(u64, String)>| {
@@ -152,8 +163,7 @@ pub fn build_query(
             // A last word that is an index term exactly as typed is probably complete: its
             // completions count less. (Stemming a half-typed word can land on another word:
             // "readli" stems to "read"; then the completions keep their full weight.)
-            let known = t.term == norm && global_df(segments, &t.term) > 0;
-            let pw = if known {
+            let pw = if t.term == norm && known(segments, &t.term) {
                 params.prefix_weight * params.known_prefix_factor
             } else {
                 params.prefix_weight
