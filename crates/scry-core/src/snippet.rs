@@ -44,6 +44,9 @@ pub struct Snippets<'t> {
     filter: Option<KeyFilter>,
     /// The query terms each analysed word yields, with their byte ranges in the word.
     memo: WordMap<&'t str, Vec<(&'t str, Range<usize>)>>,
+    /// The current text's words and matches (kept to reuse their memory).
+    words: Vec<(usize, &'t str)>,
+    matches: Vec<(usize, &'t str, Range<usize>)>,
 }
 
 impl<'t> Snippets<'t> {
@@ -71,21 +74,26 @@ impl<'t> Snippets<'t> {
             keys,
             filter,
             memo: WordMap::default(),
+            words: Vec::new(),
+            matches: Vec::new(),
         }
     }
 
     /// The best window of `text` (see [`best_window`]).
     pub fn window(&mut self, text: &'t str) -> Snippet {
         let (terms, max_words, analyzer) = (self.terms, self.max_words, self.analyzer);
-        let words = fast_words(text);
+        let mut words = std::mem::take(&mut self.words);
+        fast_words_into(text, &mut words);
         if words.is_empty() || max_words == 0 {
+            self.words = words;
             return Snippet::default();
         }
         let keys = &self.keys;
         let fold = analyzer.config().fold_diacritics;
         // (word index, term, byte range in text), by word index: sparse (most words match
         // nothing).
-        let mut matches: Vec<(usize, &str, Range<usize>)> = Vec::new();
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
         for (i, &(start, word)) in words.iter().enumerate() {
             // Plain words can only yield a term they start with; compounds (`fs.readFile`,
             // `parseHTTP`) also yield terms of their parts, found anywhere inside.
@@ -126,7 +134,9 @@ impl<'t> Snippets<'t> {
                 matches.push((i, term, start + r.start..start + r.end));
             }
         }
-        window_of(text, &words, &matches, max_words)
+        let snippet = window_of(text, &words, &matches, max_words);
+        (self.words, self.matches) = (words, matches);
+        snippet
     }
 }
 
@@ -274,7 +284,9 @@ fn widen(
 /// far faster (ASCII by table, without decoding); elsewhere it may keep together what UAX #29
 /// splits (a run of ideographs), which only makes
 /// the snippet window measure in coarser words — matches inside are still found by the analyzer.
-fn fast_words(text: &str) -> Vec<(usize, &str)> {
+/// The words go into `out` (cleared first), reusing its memory.
+fn fast_words_into<'a>(text: &'a str, out: &mut Vec<(usize, &'a str)>) {
+    out.clear();
     let bytes = text.as_bytes();
     let n = bytes.len();
     // The character at byte `i` and its length; ASCII without decoding.
@@ -288,7 +300,7 @@ fn fast_words(text: &str) -> Vec<(usize, &str)> {
             None => ('\0', 0),
         }
     };
-    let mut out = Vec::with_capacity(n / 6);
+    out.reserve(n / 6);
     let mut i = 0;
     while i < n {
         // Skip to the next word's first character.
@@ -353,6 +365,13 @@ fn fast_words(text: &str) -> Vec<(usize, &str)> {
             out.push((start, &text[start..i]));
         }
     }
+}
+
+/// [`fast_words_into`], collected (tests).
+#[cfg(test)]
+fn fast_words(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    fast_words_into(text, &mut out);
     out
 }
 

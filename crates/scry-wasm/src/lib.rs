@@ -567,6 +567,15 @@ impl PackedHits {
 
 fn hits_to_js(engine: &scry_core::Engine, hits: Vec<scry_core::Hit>) -> JsValue {
     let mut packed = PackedHits::default();
+    let (mut bytes, mut nums) = (0, 1);
+    for h in &hits {
+        bytes += h.id.len() + h.title.len() + h.snippet.text.len();
+        bytes += h.url.as_ref().map_or(0, String::len);
+        bytes += h.headings.iter().map(String::len).sum::<usize>();
+        nums += 10 + h.headings.len() + 2 * h.snippet.highlights.len();
+    }
+    packed.text.reserve(bytes);
+    packed.nums.reserve(nums);
     packed.nums.push(hits.len() as f64);
     for h in &hits {
         let image = engine.get(&h.id).and_then(image_of);
