@@ -66,6 +66,8 @@ def build_wasm(cfg: dict, profile: dict) -> None:
         if features:
             cargo_args += ["--features", ",".join(features)]
         cmd += ["--", *cargo_args]
+        # Snippets of earlier builds (other hashes) would linger in pkg/ and dist/.
+        shutil.rmtree(os.path.join(out_dir, "snippets"), ignore_errors=True)
         with trim_tract.lock_kept(ROOT):
             run(cmd, env=env)
         if target == "nodejs":
@@ -90,6 +92,8 @@ def commonjs_snippets(out_dir: str) -> None:
             path = os.path.join(base, name)
             with open(path, encoding="utf-8") as f:
                 text = f.read()
+            if "module.exports" in text:
+                continue  # converted already
             exported = pattern.findall(text)
             if "export " in pattern.sub("", text) or "import " in text:
                 sys.exit(f"{path}: only `export function` snippets can be made CommonJS")

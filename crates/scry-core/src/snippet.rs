@@ -402,6 +402,10 @@ struct KeyFilter {
 impl KeyFilter {
     /// The filter of `keys` (sorted, as `Snippets` keeps them); `None` when one is not ASCII.
     fn new(keys: &[String]) -> Option<Self> {
+        debug_assert!(
+            keys.is_sorted(),
+            "`matches` takes the keys of a pair to be adjacent"
+        );
         if !keys.iter().all(|k| k.is_ascii() && !k.is_empty()) {
             return None;
         }

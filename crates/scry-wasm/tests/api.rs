@@ -81,38 +81,63 @@ fn highlights_are_utf16_offsets_for_astral_text() {
 }
 
 /// Every field of a hit survives the packing into one text and numbers (`unpackHits`):
-/// non-ASCII and astral strings before and after others, several headings, optional keys left
-/// out rather than undefined.
+/// non-ASCII and astral strings before and after others, several headings, each optional key
+/// present or left out (never undefined), both truncation flags, keys in the documented order.
 #[wasm_bindgen_test]
 fn hits_carry_every_field_through_the_packing() {
     let mut e = Engine::new(JsValue::UNDEFINED).unwrap();
-    let docs = js_sys::JSON::parse(
-        r#"[{"id":"ü/😀","title":"Çafé 😀 streams","headings":["Ünïcode","𝔘 two"],
-            "body":"😀 first, then a stream of 𝔟ytes","url":"/ü#😀",
-            "metadata":{"image":"/img/ö.png"}},
-           {"id":"plain","title":"Plain","body":"no stream here, only text"}]"#,
-    )
+    let long = format!(
+        "{} stream {}",
+        ["filler"; 40].join(" "),
+        ["tail"; 40].join(" ")
+    );
+    let docs = js_sys::JSON::parse(&format!(
+        r#"[{{"id":"ü/😀","title":"Çafé 😀 streams","headings":["Ünïcode","𝔘 two"],
+              "body":"😀 first, then a stream of 𝔟ytes","url":"/ü#😀",
+              "metadata":{{"image":"/img/ö.png"}}}},
+            {{"id":"url-only","title":"U","body":"a stream","url":"/u"}},
+            {{"id":"image-only","title":"I","body":"stream","metadata":{{"image":"/i.png"}}}},
+            {{"id":"long","title":"Long","body":"{long}"}},
+            {{"id":"unmatched","title":"Nothing","body":"no such word here"}}]"#
+    ))
     .unwrap();
-    e.add(docs).unwrap();
-    let opts = js_sys::JSON::parse(r#"{"k": 5, "mode": "text"}"#).unwrap();
-    let hits: Array = e.search("stream", opts, None).unwrap().dyn_into().unwrap();
-    assert_eq!(hits.length(), 2);
+    // One 4-d vector per document; the query vector is the first document's.
+    let vectors: Vec<f32> = [
+        [1.0, 0.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+        [0.5, 0.5, 0.5, 0.5],
+    ]
+    .concat();
+    e.index_with_vectors(docs, &vectors, &[1; 5], "test".into(), 4, "f".into(), false)
+        .unwrap();
+    let opts = js_sys::JSON::parse(r#"{"k": 10, "mode": "hybrid"}"#).unwrap();
+    let hits: Array = e
+        .search("stream", opts, Some(vec![1.0, 0.0, 0.0, 0.0]))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(hits.length(), 5);
     let by_id = |id: &str| {
         hits.iter()
             .find(|h| get(h, "id").as_string().as_deref() == Some(id))
             .unwrap()
     };
+    let keys = |v: &JsValue| -> Vec<String> {
+        js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>())
+            .iter()
+            .map(|k| k.as_string().unwrap())
+            .collect()
+    };
     let rich = by_id("ü/😀");
-    let keys: Vec<String> = js_sys::Object::keys(rich.unchecked_ref::<js_sys::Object>())
-        .iter()
-        .map(|k| k.as_string().unwrap())
-        .collect();
     assert_eq!(
-        keys,
+        keys(&rich),
         [
             "id",
             "score",
             "textScore",
+            "vectorScore",
             "title",
             "headings",
             "url",
@@ -128,10 +153,14 @@ fn hits_carry_every_field_through_the_packing() {
     assert_eq!(headings, ["Ünïcode", "𝔘 two"]);
     assert_eq!(get(&rich, "url").as_string().unwrap(), "/ü#😀");
     assert_eq!(get(&rich, "image").as_string().unwrap(), "/img/ö.png");
-    let score = get(&rich, "score").as_f64().unwrap();
-    assert!(score > 0.0);
-    assert_eq!(get(&rich, "textScore").as_f64().unwrap(), score);
+    assert!(get(&rich, "score").as_f64().unwrap() > 0.0);
+    assert!(get(&rich, "textScore").as_f64().unwrap() > 0.0);
+    assert!((get(&rich, "vectorScore").as_f64().unwrap() - 1.0).abs() < 0.02);
     let snippet = get(&rich, "snippet");
+    assert_eq!(
+        keys(&snippet),
+        ["text", "highlights", "truncatedStart", "truncatedEnd"]
+    );
     let text: js_sys::JsString = get(&snippet, "text").dyn_into().unwrap();
     assert_eq!(
         String::from(text.clone()),
@@ -148,15 +177,30 @@ fn hits_carry_every_field_through_the_packing() {
     assert_eq!(String::from(text.slice(s, t)), "stream");
     assert_eq!(get(&snippet, "truncatedStart"), JsValue::FALSE);
     assert_eq!(get(&snippet, "truncatedEnd"), JsValue::FALSE);
-    let plain = by_id("plain");
-    for absent in ["url", "image", "vectorScore"] {
-        assert!(
-            !Reflect::has(&plain, &JsValue::from_str(absent)).unwrap(),
-            "{absent}"
-        );
-    }
-    assert_eq!(Array::from(&get(&plain, "headings")).length(), 0);
-    assert_eq!(get(&plain, "title").as_string().unwrap(), "Plain");
+
+    let has = |v: &JsValue, key: &str| Reflect::has(v, &JsValue::from_str(key)).unwrap();
+    let url_only = by_id("url-only");
+    assert_eq!(get(&url_only, "url").as_string().unwrap(), "/u");
+    assert!(!has(&url_only, "image"));
+    let image_only = by_id("image-only");
+    assert_eq!(get(&image_only, "image").as_string().unwrap(), "/i.png");
+    assert!(!has(&image_only, "url"));
+    let unmatched = by_id("unmatched");
+    assert!(!has(&unmatched, "textScore") && has(&unmatched, "vectorScore"));
+    assert_eq!(Array::from(&get(&unmatched, "headings")).length(), 0);
+    let long = get(&by_id("long"), "snippet");
+    assert_eq!(get(&long, "truncatedStart"), JsValue::TRUE);
+    assert_eq!(get(&long, "truncatedEnd"), JsValue::TRUE);
+    let text: js_sys::JsString = get(&long, "text").dyn_into().unwrap();
+    let r: Array = Array::from(&get(&long, "highlights"))
+        .get(0)
+        .dyn_into()
+        .unwrap();
+    let (s, t) = (
+        r.get(0).as_f64().unwrap() as u32,
+        r.get(1).as_f64().unwrap() as u32,
+    );
+    assert_eq!(String::from(text.slice(s, t)), "stream");
 }
 
 #[wasm_bindgen_test]

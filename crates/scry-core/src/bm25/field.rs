@@ -399,6 +399,10 @@ impl FieldIndex {
 }
 
 fn validate_postings(docs: &[u8], positions: &[u8], df: u32, doc_count: u32) -> Result<(), String> {
+    // Every dictionary term occurs somewhere (queries take a known term for a present one).
+    if df == 0 {
+        return Err("a term without postings".into());
+    }
     let mut dr = Reader::new(docs);
     let mut pr = Reader::new(positions);
     let mut doc: u64 = 0;
@@ -506,5 +510,18 @@ impl FieldBuilder {
             }
         }
         per_doc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postings_validation_rejects_a_term_without_postings() {
+        assert!(validate_postings(&[], &[], 0, 5).is_err());
+        // Document 2, one occurrence at position 3.
+        assert_eq!(validate_postings(&[2, 1], &[3], 1, 5), Ok(()));
+        assert!(validate_postings(&[2, 1], &[3], 1, 2).is_err());
     }
 }

@@ -323,7 +323,10 @@ export interface Snippet {
 export interface Hit {
   /** The document id. */
   id: string;
-  /** Relevance; higher is better; comparable within one query only. */
+  /**
+   * Relevance; higher is better; comparable within one query only. The engine's
+   * single-precision value, exactly (so it may print as `0.10000000149011612`).
+   */
   score: number;
   /** Full-text (BM25) score, when the text retriever found it. */
   textScore?: number;
