@@ -15,6 +15,20 @@ fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap()
 }
 
+/// The text of a snippet's first highlight (its range is in UTF-16 code units, as `slice` takes).
+fn first_highlight(snippet: &JsValue) -> String {
+    let text: js_sys::JsString = get(snippet, "text").dyn_into().unwrap();
+    let r: Array = Array::from(&get(snippet, "highlights"))
+        .get(0)
+        .dyn_into()
+        .unwrap();
+    let (s, t) = (
+        r.get(0).as_f64().unwrap() as u32,
+        r.get(1).as_f64().unwrap() as u32,
+    );
+    String::from(text.slice(s, t))
+}
+
 fn sample_engine() -> Engine {
     let parsed = js_sys::JSON::parse(SAMPLE).unwrap();
     let mut e = Engine::new(JsValue::UNDEFINED).unwrap();
@@ -68,16 +82,7 @@ fn highlights_are_utf16_offsets_for_astral_text() {
         .dyn_into()
         .unwrap();
     let snippet = get(&hits.get(0), "snippet");
-    let text: js_sys::JsString = get(&snippet, "text").dyn_into().unwrap();
-    let r: Array = Array::from(&get(&snippet, "highlights"))
-        .get(0)
-        .dyn_into()
-        .unwrap();
-    let (s, t) = (
-        r.get(0).as_f64().unwrap() as u32,
-        r.get(1).as_f64().unwrap() as u32,
-    );
-    assert_eq!(String::from(text.slice(s, t)), "stream");
+    assert_eq!(first_highlight(&snippet), "stream");
 }
 
 /// Every field of a hit survives the packing into one text and numbers (`unpackHits`):
@@ -161,20 +166,9 @@ fn hits_carry_every_field_through_the_packing() {
         keys(&snippet),
         ["text", "highlights", "truncatedStart", "truncatedEnd"]
     );
-    let text: js_sys::JsString = get(&snippet, "text").dyn_into().unwrap();
-    assert_eq!(
-        String::from(text.clone()),
-        "😀 first, then a stream of 𝔟ytes"
-    );
-    let r: Array = Array::from(&get(&snippet, "highlights"))
-        .get(0)
-        .dyn_into()
-        .unwrap();
-    let (s, t) = (
-        r.get(0).as_f64().unwrap() as u32,
-        r.get(1).as_f64().unwrap() as u32,
-    );
-    assert_eq!(String::from(text.slice(s, t)), "stream");
+    let text = get(&snippet, "text").as_string().unwrap();
+    assert_eq!(text, "😀 first, then a stream of 𝔟ytes");
+    assert_eq!(first_highlight(&snippet), "stream");
     assert_eq!(get(&snippet, "truncatedStart"), JsValue::FALSE);
     assert_eq!(get(&snippet, "truncatedEnd"), JsValue::FALSE);
 
@@ -191,16 +185,7 @@ fn hits_carry_every_field_through_the_packing() {
     let long = get(&by_id("long"), "snippet");
     assert_eq!(get(&long, "truncatedStart"), JsValue::TRUE);
     assert_eq!(get(&long, "truncatedEnd"), JsValue::TRUE);
-    let text: js_sys::JsString = get(&long, "text").dyn_into().unwrap();
-    let r: Array = Array::from(&get(&long, "highlights"))
-        .get(0)
-        .dyn_into()
-        .unwrap();
-    let (s, t) = (
-        r.get(0).as_f64().unwrap() as u32,
-        r.get(1).as_f64().unwrap() as u32,
-    );
-    assert_eq!(String::from(text.slice(s, t)), "stream");
+    assert_eq!(first_highlight(&long), "stream");
 }
 
 #[wasm_bindgen_test]
