@@ -70,8 +70,7 @@ def build_wasm(cfg: dict, profile: dict) -> None:
         shutil.rmtree(os.path.join(out_dir, "snippets"), ignore_errors=True)
         with trim_tract.lock_kept(ROOT):
             run(cmd, env=env)
-        if target == "nodejs":
-            commonjs_snippets(out_dir)
+        inline_snippets(out_dir, f"{out_name}.js")
         wasm = os.path.join(out_dir, f"{out_name}_bg.wasm")
         opt = profile.get("wasm-opt", [])
         if opt:
@@ -80,27 +79,42 @@ def build_wasm(cfg: dict, profile: dict) -> None:
             print(f"   wasm-opt: {before} -> {os.path.getsize(wasm)} bytes")
 
 
-def commonjs_snippets(out_dir: str) -> None:
-    """wasm-bindgen's nodejs glue `require`s the crate's JS snippets (crates/scry-wasm/js/),
-    which are ES modules for the web target: rewrites each `export function NAME(` as a plain
-    function exported through `module.exports` (Node 20 cannot `require` an ES module)."""
-    pattern = re.compile(r"^export function (\w+)\(", re.MULTILINE)
-    for base, _, names in os.walk(os.path.join(out_dir, "snippets")):
-        for name in names:
-            if not name.endswith(".js"):
-                continue
-            path = os.path.join(base, name)
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            if "module.exports" in text:
-                continue  # converted already
-            exported = pattern.findall(text)
-            if "export " in pattern.sub("", text) or "import " in text:
-                sys.exit(f"{path}: only `export function` snippets can be made CommonJS")
-            text = pattern.sub(r"function \1(", text)
-            text += "\nmodule.exports = { " + ", ".join(exported) + " };\n"
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text)
+def inline_snippets(out_dir: str, glue_name: str) -> None:
+    """Puts the crate's JS snippets (crates/scry-wasm/js/, wasm-bindgen copies them to
+    snippets/) into the glue itself, so that the package stays one JS file beside the wasm:
+    bundlers that take the glue for an asset (Vite's `new URL(..., import.meta.url)`) copy it
+    without the files it imports, and Node 20 cannot `require` an ES module. Each import of a
+    snippet (`import { f } from './snippets/…'` on the web, `const { f } = require(…)` for
+    nodejs) is replaced by the snippet's `export function`s, unexported."""
+    snippets = os.path.join(out_dir, "snippets")
+    glue_path = os.path.join(out_dir, glue_name)
+    with open(glue_path, encoding="utf-8") as f:
+        glue = f.read()
+    imports = re.compile(
+        r"^(?:import \{ ([\w, ]+) \} from '(\./snippets/[^']+)';"
+        r"|const \{ ([\w, ]+) \} = require\(String\.raw`(\./snippets/[^`]+)`\);)$",
+        re.MULTILINE,
+    )
+    exported = re.compile(r"^export function (\w+)\(", re.MULTILINE)
+
+    def inline(m: re.Match) -> str:
+        names = [n.strip() for n in (m.group(1) or m.group(3)).split(",")]
+        rel = m.group(2) or m.group(4)
+        with open(os.path.join(out_dir, rel), encoding="utf-8") as f:
+            code = f.read()
+        if "import " in code or set(names) - set(exported.findall(code)):
+            sys.exit(f"{rel}: snippets must be plain `export function`s of the imported names")
+        body = exported.sub(r"function \1(", code)
+        if "export " in body:
+            sys.exit(f"{rel}: only `export function` can be inlined")
+        return f"// {rel[2:]}, inlined by scripts/build.py\n{body.rstrip()}"
+
+    glue = imports.sub(inline, glue)
+    if "./snippets/" in glue:
+        sys.exit(f"{glue_path}: a snippet import was not inlined")
+    with open(glue_path, "w", encoding="utf-8") as f:
+        f.write(glue)
+    shutil.rmtree(snippets, ignore_errors=True)
 
 
 def copy_tree(src: str, dst: str) -> None:
