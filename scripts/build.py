@@ -3,7 +3,8 @@
 
 Reads the build profile from wasm-pack.toml (wasm-pack does not read that file itself):
   1. wasm-pack build of the wasm crate for every target in the profile -> pkg/<target>/, with
-     tract-onnx and tract-nnef trimmed of code scry's wasm never runs (scripts/trim_tract.py)
+     tract-onnx and tract-nnef trimmed of code scry's wasm never runs (scripts/trim_tract.py),
+     and the crate's JS snippets inlined into the glue (`inline_snippets`)
   2. wasm-opt (npm binaryen) with the profile's flags
   3. the npm package web/packages/scry: TypeScript compiled and types emitted into dist/,
      the wasm outputs copied into dist/wasm/<target>/
