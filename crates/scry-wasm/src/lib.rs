@@ -550,32 +550,22 @@ impl PackedHits {
             self.string(image);
         }
         self.string(&s.text);
-        let highlights: Vec<[usize; 2]> = s
-            .highlights
-            .iter()
-            .filter_map(|r| {
-                let start = utf16_len(s.text.get(..r.start)?);
-                Some([start, start + utf16_len(s.text.get(r.clone())?)])
-            })
-            .collect();
-        self.nums.push(highlights.len() as f64);
-        for [a, b] in highlights {
-            self.nums.extend([a as f64, b as f64]);
+        // The count goes first; it is written once the valid ranges are known.
+        let count_at = self.nums.len();
+        self.nums.push(0.0);
+        for r in &s.highlights {
+            if let (Some(before), Some(inside)) = (s.text.get(..r.start), s.text.get(r.clone())) {
+                let start = utf16_len(before);
+                self.nums
+                    .extend([start as f64, (start + utf16_len(inside)) as f64]);
+            }
         }
+        self.nums[count_at] = ((self.nums.len() - count_at - 1) / 2) as f64;
     }
 }
 
 fn hits_to_js(engine: &scry_core::Engine, hits: Vec<scry_core::Hit>) -> JsValue {
     let mut packed = PackedHits::default();
-    let (mut bytes, mut nums) = (0, 1);
-    for h in &hits {
-        bytes += h.id.len() + h.title.len() + h.snippet.text.len();
-        bytes += h.url.as_ref().map_or(0, String::len);
-        bytes += h.headings.iter().map(String::len).sum::<usize>();
-        nums += 10 + h.headings.len() + 2 * h.snippet.highlights.len();
-    }
-    packed.text.reserve(bytes);
-    packed.nums.reserve(nums);
     packed.nums.push(hits.len() as f64);
     for h in &hits {
         let image = engine.get(&h.id).and_then(image_of);
