@@ -27,11 +27,23 @@ pub const MAX_QUERY_BYTES: usize = 4096;
 pub const MAX_K: usize = 1000;
 /// Storage key of the manifest.
 pub const MANIFEST_KEY: &str = "manifest";
+/// Storage key of the manifest's backup: the same bytes, written in the same atomic batch, so
+/// that a lost or damaged manifest record can be restored exactly ([`Engine::repair`]).
+pub const MANIFEST_BACKUP_KEY: &str = "manifest.bak";
 /// Storage key prefix of segment blobs.
 pub const SEGMENT_PREFIX: &str = "seg/";
 /// Storage key prefix of the documents store: one record per segment, under the segment's id
 /// ([`Segment::encode_docstore`]), from which [`Engine::repair`] rebuilds a damaged segment.
 pub const DOCSTORE_PREFIX: &str = "docstore/";
+
+/// Whether `key` names a record of an index's segments (a segment blob or meta file, a chunk,
+/// a documents-store record): the only kinds of record garbage collection may delete.
+pub fn is_index_record(key: &str) -> bool {
+    crate::storage::check_key(key).is_ok()
+        && [SEGMENT_PREFIX, DOCSTORE_PREFIX, STORED_CHUNK_PREFIX]
+            .iter()
+            .any(|p| key.len() > p.len() && key.starts_with(p))
+}
 
 /// The storage keys of a stored segment: its blob and its documents-store record.
 fn segment_keys(id: &str) -> [String; 2] {
@@ -46,10 +58,38 @@ fn segment_keys(id: &str) -> [String; 2] {
 pub struct RepairInfo {
     /// Segments rebuilt from the documents store.
     pub segments: usize,
-    /// Documents those segments hold (removed ones included until a merge drops them).
+    /// Documents those segments hold (removed ones included until a merge drops them); when
+    /// the manifest itself was restored, the live documents of the whole restored index.
     pub documents: usize,
     /// The generation committed by the repair (unchanged when nothing needed repair).
     pub generation: u64,
+    /// What happened to the manifest.
+    pub manifest: ManifestRepair,
+}
+
+/// How [`Engine::repair`] found the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ManifestRepair {
+    /// Present and intact (or no index at all).
+    #[default]
+    Intact,
+    /// Missing or damaged; restored from its backup record (exactly what was committed).
+    FromBackup,
+    /// Missing or damaged, and so was its backup: rebuilt from the documents store's records.
+    /// Documents removed before the damage may be back, and where an id was stored in several
+    /// records one of them was kept.
+    Rebuilt,
+}
+
+impl ManifestRepair {
+    /// A stable name: `intact`, `backup`, `rebuilt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestRepair::Intact => "intact",
+            ManifestRepair::FromBackup => "backup",
+            ManifestRepair::Rebuilt => "rebuilt",
+        }
+    }
 }
 
 /// Engine-wide settings.
@@ -317,6 +357,8 @@ pub struct PendingCommit {
     fresh: Vec<(Arc<Segment>, String, Vec<String>)>,
     /// Storage keys of the segments the new manifest references.
     pub live_keys: HashSet<String>,
+    /// Storage keys the new manifest retires: what [`collect_garbage`] deletes.
+    pub retired: HashSet<String>,
     /// Filled in by [`collect_garbage`] callers.
     pub segments_removed: usize,
 }
@@ -333,21 +375,23 @@ impl PendingCommit {
     }
 }
 
-/// Deletes segment blobs that `live_keys` (the current manifest's) does not reference; returns
-/// how many. Safe to run any time after a commit; readers of older manifests must have
-/// reloaded (IndexedDB: other tabs are told through BroadcastChannel first).
-pub async fn collect_garbage<S: Storage>(
-    storage: &S,
-    live_keys: &HashSet<String>,
-) -> Result<usize> {
+/// Deletes the records that a committed manifest `retired` (keys a manifest before it
+/// referenced and it does not); returns how many were there. Nothing else is ever deleted:
+/// records that no manifest accounts for — left by someone else, or by a commit whose manifest
+/// was lost — stay. Safe to run any time after the commit; readers of older manifests must
+/// have reloaded (IndexedDB: other tabs are told through BroadcastChannel first).
+pub async fn collect_garbage<S: Storage>(storage: &S, retired: &HashSet<String>) -> Result<usize> {
     let mut stale: Vec<String> = Vec::new();
+    if retired.is_empty() {
+        return Ok(0);
+    }
     for prefix in [SEGMENT_PREFIX, DOCSTORE_PREFIX, STORED_CHUNK_PREFIX] {
         stale.extend(
             storage
                 .list(prefix)
                 .await?
                 .into_iter()
-                .filter(|k| !live_keys.contains(k)),
+                .filter(|k| retired.contains(k)),
         );
     }
     let n = stale.len();
@@ -374,6 +418,12 @@ pub struct Engine {
     /// Ids removed from static indexes (by meta file), committed with the manifest and applied
     /// when the index is attached again.
     pub(crate) static_deletes: crate::static_index::StaticDeletes,
+    /// Storage keys the last manifest this engine opened or committed references.
+    live_keys: HashSet<String>,
+    /// Storage keys retired by a manifest this engine opened or committed and not yet known to
+    /// be deleted: the next commit retires them again, so a collection that never ran (a crash
+    /// after the commit) happens later.
+    retired: HashSet<String>,
 }
 
 impl Engine {
@@ -388,6 +438,8 @@ impl Engine {
             ids: HashMap::new(),
             generation: 0,
             static_deletes: Default::default(),
+            live_keys: HashSet::new(),
+            retired: HashSet::new(),
         })
     }
 
@@ -1336,8 +1388,15 @@ impl Engine {
         let (batch, pending) = self.prepare_commit();
         storage.commit(batch).await?;
         let mut info = self.finish_commit(pending);
-        info.segments_removed = collect_garbage(storage, &info.live_keys).await?;
+        info.segments_removed = collect_garbage(storage, &info.retired).await?;
+        self.garbage_collected(&info.retired);
         Ok(info.into_info())
+    }
+
+    /// Records that [`collect_garbage`] deleted `retired` (a commit's): later manifests stop
+    /// listing them.
+    pub fn garbage_collected(&mut self, retired: &HashSet<String>) {
+        self.retired.retain(|k| !retired.contains(k));
     }
 
     /// The first, synchronous half of a commit: the batch to write (new segment blobs and the
@@ -1379,7 +1438,19 @@ impl Engine {
         // The model is recorded when stored vectors need it; one only a static index brought
         // is the static index's business (it may change with the next deploy).
         let stored_vectors = persisted.iter().any(|s| s.vector_rows() > 0);
+        // What the last manifest referenced (or retired without a confirmed deletion) and
+        // this one does not: a content-named chunk shared with a new segment stays live.
+        let retired: HashSet<String> = self
+            .live_keys
+            .iter()
+            .chain(&self.retired)
+            .filter(|k| !live_keys.contains(*k))
+            .cloned()
+            .collect();
+        let mut retired_sorted: Vec<String> = retired.iter().cloned().collect();
+        retired_sorted.sort();
         let manifest = Manifest {
+            retired: retired_sorted,
             generation: self.generation + 1,
             analyzer: self.config.analyzer.clone(),
             metric: self.config.vectors.metric,
@@ -1401,7 +1472,8 @@ impl Engine {
                 .collect(),
         };
         let m = manifest.encode();
-        bytes += m.len();
+        bytes += 2 * m.len();
+        batch.puts.push((MANIFEST_BACKUP_KEY.to_owned(), m.clone()));
         batch.puts.push((MANIFEST_KEY.to_owned(), m));
         if let Some(d) = self.encode_static_deletes() {
             bytes += d.len();
@@ -1415,6 +1487,7 @@ impl Engine {
             bytes,
             fresh,
             live_keys,
+            retired,
             segments_removed: 0,
         };
         (batch, pending)
@@ -1426,6 +1499,8 @@ impl Engine {
     /// [`collect_garbage`]).
     pub fn finish_commit(&mut self, pending: PendingCommit) -> PendingCommit {
         self.generation = self.generation.max(pending.generation);
+        self.live_keys = pending.live_keys.clone();
+        self.retired = pending.retired.clone();
         for (seg, id, chunks) in &pending.fresh {
             if let Some(s) = self.segments.iter_mut().find(|s| Arc::ptr_eq(&s.seg, seg)) {
                 s.stored = Some(id.clone());
@@ -1455,9 +1530,13 @@ impl Engine {
     async fn open_with<S: Storage>(storage: &S, config: EngineConfig, whole: bool) -> Result<Self> {
         let mut engine = Engine::new(config)?;
         let Some(bytes) = storage.get(MANIFEST_KEY).await? else {
+            // Nothing committed, unless records of an index are there without their manifest:
+            // then opening empty would let the next commit write over them.
+            crate::recover::check_no_orphans(storage).await?;
             return Ok(engine);
         };
         let manifest = Manifest::decode(&bytes)?;
+        engine.retired = manifest.retired.iter().cloned().collect();
         if let Some(d) = storage.get(crate::static_index::STATIC_DELETES_KEY).await? {
             engine.static_deletes = crate::static_index::decode_static_deletes(&d)?;
         }
@@ -1472,6 +1551,8 @@ impl Engine {
             for &d in &entry.deleted {
                 deleted[d as usize] = true;
             }
+            engine.live_keys.extend(segment_keys(&entry.id));
+            engine.live_keys.extend(loaded.chunks.iter().cloned());
             engine.segments.push(SegState {
                 seg: Arc::new(loaded.seg),
                 stored: Some(entry.id.clone()),
@@ -1625,15 +1706,29 @@ impl Engine {
     /// damaged when it is missing, fails its checksum or decoding, or is not the content its
     /// manifest entry names. Intact indexes are left alone (`segments: 0`, no write).
     ///
-    /// Fails with `CORRUPT_DATA` naming what cannot be repaired: the manifest itself, or a
-    /// damaged segment whose documents-store record is missing (segments written before the
-    /// documents store existed) or damaged too. Nothing is written then. The caller serialises
-    /// repairs with commits (the package holds the index's lock).
+    /// A missing or damaged manifest is restored from its backup record (the same bytes, each
+    /// commit writes both), or when that is gone too, rebuilt from the documents store
+    /// ([`ManifestRepair`] says which). Only the records it replaces are deleted afterwards.
+    ///
+    /// Fails with `CORRUPT_DATA` naming what cannot be repaired: a damaged segment whose
+    /// documents-store record is missing (segments written before the documents store
+    /// existed) or damaged too, or a lost manifest with nothing to rebuild it from. Nothing is
+    /// written then. The caller serialises repairs with commits (the package holds the
+    /// index's lock).
     pub async fn repair<S: Storage>(storage: &S, config: EngineConfig) -> Result<RepairInfo> {
-        let Some(bytes) = storage.get(MANIFEST_KEY).await? else {
+        let found = match storage.get(MANIFEST_KEY).await? {
+            Some(bytes) => match Manifest::decode(&bytes) {
+                Ok(m) => Some((m, ManifestRepair::Intact)),
+                Err(CoreError::Corrupt { .. }) => {
+                    crate::recover::lost_manifest(storage, &config).await?
+                }
+                Err(e) => return Err(e),
+            },
+            None => crate::recover::lost_manifest(storage, &config).await?,
+        };
+        let Some((mut manifest, how)) = found else {
             return Ok(RepairInfo::default());
         };
-        let mut manifest = Manifest::decode(&bytes)?;
         // The stored analyzer and metric win, as in `open`.
         let config = EngineConfig {
             analyzer: manifest.analyzer.clone(),
@@ -1648,6 +1743,7 @@ impl Engine {
         let dims = manifest.model.as_ref().map_or(0, |m| m.dims);
         let mut info = RepairInfo {
             generation: manifest.generation,
+            manifest: how,
             ..RepairInfo::default()
         };
         let header = Manifest::header(
@@ -1657,6 +1753,8 @@ impl Engine {
         );
         let mut batch = Batch::default();
         let mut live: HashSet<String> = HashSet::new();
+        // Keys of the records a rebuilt segment replaces.
+        let mut replaced: HashSet<String> = HashSet::new();
         for entry in &mut manifest.segments {
             match load_segment(storage, entry, dims, true).await {
                 Ok(loaded) => {
@@ -1683,21 +1781,37 @@ impl Engine {
             batch.puts.extend(puts);
             live.extend(chunks);
             live.extend(segment_keys(&id));
+            replaced.extend(segment_keys(&entry.id));
             info.segments += 1;
             info.documents += seg.doc_count() as usize;
             entry.id = id;
         }
-        if info.segments == 0 {
+        if info.segments == 0 && how == ManifestRepair::Intact {
             return Ok(info);
+        }
+        if how != ManifestRepair::Intact {
+            info.documents = manifest
+                .segments
+                .iter()
+                .map(|s| (s.doc_count as usize).saturating_sub(s.deleted.len()))
+                .sum::<usize>();
         }
         manifest.generation += 1;
         info.generation = manifest.generation;
-        batch
-            .puts
-            .push((MANIFEST_KEY.to_owned(), manifest.encode()));
+        let retired: HashSet<String> = replaced
+            .into_iter()
+            .chain(manifest.retired.iter().cloned())
+            .filter(|k| !live.contains(k))
+            .collect();
+        manifest.retired = retired.iter().cloned().collect();
+        manifest.retired.sort();
+        let m = manifest.encode();
+        batch.puts.push((MANIFEST_BACKUP_KEY.to_owned(), m.clone()));
+        batch.puts.push((MANIFEST_KEY.to_owned(), m));
         storage.commit(batch).await?;
-        // The repair is committed; damaged blobs left behind are collected by a later commit.
-        let _ = collect_garbage(storage, &live).await;
+        // The repair is committed; what it retired and a failed collection leaves behind is
+        // collected by a later commit (the manifest lists it).
+        let _ = collect_garbage(storage, &retired).await;
         Ok(info)
     }
 }

@@ -35,6 +35,7 @@ pub mod hybrid;
 pub mod manifest;
 pub mod migrate;
 pub mod passage;
+mod recover;
 pub mod segment;
 pub mod snippet;
 pub mod static_index;

@@ -14,8 +14,12 @@ pub const MANIFEST_MAGIC: &[u8; 8] = b"SCRYMAN\0";
 /// Newest manifest format this build writes and reads. Version 2: segments may be stored in
 /// the chunked layout (a meta file under `seg/<id>`, chunks under `chunk/…`), which builds
 /// that read version 1 cannot open; the record itself is unchanged, so version 1 is read as
-/// before.
-pub const MANIFEST_VERSION: u16 = 2;
+/// before. Version 3 appends the retired keys ([`Manifest::retired`]); a manifest without any
+/// is still written as version 2, byte for byte as before (meta files head with one, so their
+/// content ids do not change).
+pub const MANIFEST_VERSION: u16 = 3;
+/// The version written when there are no retired keys.
+const MANIFEST_VERSION_PLAIN: u16 = 2;
 
 /// One live segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +46,11 @@ pub struct Manifest {
     pub model: Option<ModelTag>,
     /// Live segments.
     pub segments: Vec<SegmentEntry>,
+    /// Storage keys of records that a manifest before this one referenced and this one does
+    /// not, whose deletion is not known to have happened: the only records garbage collection
+    /// may delete ([`crate::engine::collect_garbage`]). Records no manifest ever listed as live
+    /// or retired are never deleted, whoever put them there.
+    pub retired: Vec<String>,
 }
 
 const LANGUAGES: [Language; 18] = [
@@ -75,6 +84,7 @@ impl Manifest {
             metric,
             model,
             segments: Vec::new(),
+            retired: Vec::new(),
         }
     }
 
@@ -121,12 +131,19 @@ impl Manifest {
                 prev = d;
             }
         }
+        if self.retired.is_empty() {
+            return format::seal(MANIFEST_MAGIC, MANIFEST_VERSION_PLAIN, &b);
+        }
+        put_varint(&mut b, self.retired.len() as u64);
+        for k in &self.retired {
+            put_str(&mut b, k);
+        }
         format::seal(MANIFEST_MAGIC, MANIFEST_VERSION, &b)
     }
 
     /// Decodes and validates a manifest blob.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
-        let (_v, body) = format::open(bytes, MANIFEST_MAGIC, MANIFEST_VERSION, "manifest")?;
+        let (version, body) = format::open(bytes, MANIFEST_MAGIC, MANIFEST_VERSION, "manifest")?;
         let corrupt = |reason: String| CoreError::Corrupt {
             what: "manifest".into(),
             reason,
@@ -197,6 +214,18 @@ impl Manifest {
                 deleted,
             });
         }
+        let mut retired = Vec::new();
+        if version >= 3 {
+            let n = r.count(1).map_err(e)?;
+            retired.reserve(n);
+            for _ in 0..n {
+                let key = r.str().map_err(e)?;
+                if !crate::engine::is_index_record(key) {
+                    return Err(corrupt(format!("bad retired key {key:?}")));
+                }
+                retired.push(key.to_owned());
+            }
+        }
         if !r.is_empty() {
             return Err(corrupt("trailing bytes".into()));
         }
@@ -211,6 +240,7 @@ impl Manifest {
             metric,
             model,
             segments,
+            retired,
         })
     }
 }

@@ -561,6 +561,18 @@ impl Engine {
         Some(format::seal(STATIC_DELETES_MAGIC, STATIC_VERSION, &body))
     }
 
+    /// Documents and passage vectors of the attached static indexes, as their meta files hold
+    /// them (what a `scry.json`'s counts must say).
+    pub fn static_counts(&self) -> (usize, usize) {
+        self.segments
+            .iter()
+            .filter_map(|s| {
+                let l = s.lazy.as_deref().filter(|l| l.owner.is_none())?;
+                Some((s.seg.doc_count() as usize, l.vector_rows()))
+            })
+            .fold((0, 0), |(d, v), (sd, sv)| (d + sd, v + sv))
+    }
+
     /// Whether a static index is attached.
     pub fn has_static(&self) -> bool {
         self.segments
@@ -832,6 +844,13 @@ fn fill(
 pub(crate) fn open_stored(id: &str, bytes: &[u8]) -> Result<(Segment, Lazy)> {
     let (_, segment, lazy) = decode_meta(&format!("meta/{id}.bin"), bytes, Some(id))?;
     Ok((segment, lazy))
+}
+
+/// The header (analyzer, metric, model) a stored segment's meta file was written with, if the
+/// file is intact: how an index was built, for rebuilding a lost manifest.
+pub(crate) fn stored_header(id: &str, bytes: &[u8]) -> Result<Manifest> {
+    let (header, _, _) = decode_meta(&format!("meta/{id}.bin"), bytes, Some(id))?;
+    Ok(header)
 }
 
 /// Loads every chunk of a stored segment opened by [`open_stored`] from `storage` (checking

@@ -5,6 +5,7 @@
 mod common;
 
 use common::sample_docs;
+use scry_core::engine::ManifestRepair;
 use scry_core::manifest::Manifest;
 use scry_core::segment::Segment;
 use scry_core::segment::format::{content_id, crc32};
@@ -573,6 +574,152 @@ async fn damaged_segments_are_rebuilt_from_the_documents_store() {
     assert!(err.to_string().contains("no copy"), "{err}");
 }
 
+/// Issue 24, defect 2: a missing manifest record silently wiped the index (the engine opened
+/// empty and its next commit collected every segment). Now: reported as `CORRUPT_DATA` with
+/// nothing changed, a commit over it deletes nothing, and repair restores it exactly.
+async fn a_lost_manifest_is_reported_and_restored_never_wiped() {
+    let storage = MemoryStorage::new();
+    let mut emb = HashEmbedder::new(64).unwrap();
+    let (e, config) = two_segments(&storage, &mut emb).await;
+    let expected = answers(&e, &mut emb);
+    for damage in ["missing", "flipped"] {
+        if damage == "missing" {
+            storage.delete("manifest").await.unwrap();
+        } else {
+            let mut b = storage.get("manifest").await.unwrap().unwrap();
+            let mid = b.len() / 2;
+            b[mid] ^= 0x04;
+            storage.put("manifest", &b).await.unwrap();
+        }
+        let stored = snapshot(&storage).await;
+        for lazy in [false, true] {
+            let err = if lazy {
+                Engine::open_lazy(&storage, config.clone()).await
+            } else {
+                Engine::open(&storage, config.clone()).await
+            }
+            .unwrap_err();
+            assert_eq!(err.code(), "CORRUPT_DATA", "{damage}: {err}");
+            assert!(err.to_string().contains("manifest"), "{err}");
+        }
+        assert_eq!(
+            snapshot(&storage).await,
+            stored,
+            "{damage}: opening changed nothing"
+        );
+
+        let info = Engine::repair(&storage, config.clone()).await.unwrap();
+        assert_eq!(info.manifest, ManifestRepair::FromBackup, "{damage}");
+        assert_eq!(info.segments, 0, "{damage}: every segment was intact");
+        assert_eq!(info.documents, e.len(), "{damage}");
+        let back = Engine::open(&storage, config.clone()).await.unwrap();
+        assert_eq!(back.len(), e.len(), "{damage}");
+        assert_eq!(answers(&back, &mut emb), expected, "{damage}");
+        assert!(
+            back.get("zlib").is_none(),
+            "{damage}: removals stay removed"
+        );
+        // Nothing of the index was deleted by the repair.
+        for (k, _) in &stored {
+            assert!(
+                storage.get(k).await.unwrap().is_some(),
+                "{damage}: {k} deleted"
+            );
+        }
+    }
+
+    // A caller that commits a new index over the orphaned records without opening them (a
+    // fresh engine) deletes none of them: no manifest it read retired them.
+    storage.delete("manifest").await.unwrap();
+    let orphans = snapshot(&storage).await;
+    let mut fresh = Engine::new(config.clone()).unwrap();
+    fresh
+        .add(vec![scry_core::Document {
+            id: "new".into(),
+            title: "A new document".into(),
+            ..Default::default()
+        }])
+        .unwrap();
+    let c = fresh.commit(&storage).await.unwrap();
+    assert_eq!(c.segments_removed, 0);
+    for (k, v) in &orphans {
+        if !k.starts_with("manifest") {
+            assert_eq!(storage.get(k).await.unwrap().as_ref(), Some(v), "{k}");
+        }
+    }
+}
+
+/// The manifest and its backup both gone: repair rebuilds the index from the documents store.
+async fn a_manifest_lost_with_its_backup_is_rebuilt_from_the_documents_store() {
+    let storage = MemoryStorage::new();
+    let mut emb = HashEmbedder::new(64).unwrap();
+    let (e, config) = two_segments(&storage, &mut emb).await;
+    storage.delete("manifest").await.unwrap();
+    storage.delete("manifest.bak").await.unwrap();
+    let err = Engine::open(&storage, config.clone()).await.unwrap_err();
+    assert_eq!(err.code(), "CORRUPT_DATA");
+    let info = Engine::repair(&storage, config.clone()).await.unwrap();
+    assert_eq!(info.manifest, ManifestRepair::Rebuilt);
+    let back = Engine::open(&storage, config.clone()).await.unwrap();
+    // Every live document is back, with the model; the one removed before the damage comes
+    // back too (the removal was only in the lost manifest).
+    for d in e.documents() {
+        assert_eq!(back.get(&d.id), Some(d), "{}", d.id);
+    }
+    assert_eq!(back.len(), e.len() + 1);
+    assert!(back.get("zlib").is_some());
+    assert_eq!(back.model(), e.model());
+    let hits = back
+        .search_embedded("gzip compression", &mut emb, &SearchOptions::top(3))
+        .unwrap();
+    assert!(!hits.is_empty());
+}
+
+/// Garbage collection deletes only what a manifest retired: records nobody listed stay, and a
+/// collection that never ran (a crash after the commit) happens at a later commit.
+async fn garbage_collection_deletes_only_what_a_manifest_retired() {
+    let storage = MemoryStorage::new();
+    let mut emb = HashEmbedder::new(64).unwrap();
+    let (mut e, _config) = two_segments(&storage, &mut emb).await;
+    // Records under the index's prefixes that no manifest ever listed.
+    let foreign = format!("seg/{}", "f".repeat(32));
+    storage.put(&foreign, b"not ours").await.unwrap();
+    storage
+        .put("docstore/mine", b"not ours either")
+        .await
+        .unwrap();
+    let before: Vec<String> = storage.list("seg/").await.unwrap();
+    // Merge and commit, but "crash" before collecting: the merged-away segments stay.
+    e.maintain();
+    let (batch, pending) = e.prepare_commit();
+    storage.commit(batch).await.unwrap();
+    let pending = e.finish_commit(pending);
+    assert!(!pending.retired.is_empty());
+    for k in &before {
+        assert!(storage.get(k).await.unwrap().is_some());
+    }
+    // A later process opens the index and commits a change: the retired records go.
+    let mut later = Engine::open(&storage, EngineConfig::default())
+        .await
+        .unwrap();
+    later.remove(&["fs"]);
+    let c = later.commit(&storage).await.unwrap();
+    assert!(c.segments_removed >= pending.retired.len(), "{c:?}");
+    for k in &pending.retired {
+        assert!(storage.get(k).await.unwrap().is_none(), "{k} was retired");
+    }
+    assert_eq!(
+        storage.get(&foreign).await.unwrap().as_deref(),
+        Some(&b"not ours"[..])
+    );
+    assert!(storage.get("docstore/mine").await.unwrap().is_some());
+    // Once collected, the next manifest no longer lists them.
+    later.remove(&["zlib", "http"]);
+    later.commit(&storage).await.unwrap();
+    let m = Manifest::decode(&storage.get("manifest").await.unwrap().unwrap()).unwrap();
+    assert!(m.retired.iter().all(|k| !pending.retired.contains(k)));
+}
+
 async fn memory_storage_contract() {
     scry_core::storage::contract::run_all(&MemoryStorage::new()).await;
 }
@@ -609,6 +756,21 @@ mod native {
     #[test]
     fn damaged_segments_are_rebuilt_from_the_documents_store() {
         block_on(super::damaged_segments_are_rebuilt_from_the_documents_store());
+    }
+
+    #[test]
+    fn a_lost_manifest_is_reported_and_restored_never_wiped() {
+        block_on(super::a_lost_manifest_is_reported_and_restored_never_wiped());
+    }
+
+    #[test]
+    fn a_manifest_lost_with_its_backup_is_rebuilt_from_the_documents_store() {
+        block_on(super::a_manifest_lost_with_its_backup_is_rebuilt_from_the_documents_store());
+    }
+
+    #[test]
+    fn garbage_collection_deletes_only_what_a_manifest_retired() {
+        block_on(super::garbage_collection_deletes_only_what_a_manifest_retired());
     }
 
     #[test]
@@ -661,5 +823,20 @@ mod browser {
     #[wasm_bindgen_test]
     async fn damaged_segments_are_rebuilt_from_the_documents_store() {
         super::damaged_segments_are_rebuilt_from_the_documents_store().await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_lost_manifest_is_reported_and_restored_never_wiped() {
+        super::a_lost_manifest_is_reported_and_restored_never_wiped().await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_manifest_lost_with_its_backup_is_rebuilt_from_the_documents_store() {
+        super::a_manifest_lost_with_its_backup_is_rebuilt_from_the_documents_store().await;
+    }
+
+    #[wasm_bindgen_test]
+    async fn garbage_collection_deletes_only_what_a_manifest_retired() {
+        super::garbage_collection_deletes_only_what_a_manifest_retired().await;
     }
 }

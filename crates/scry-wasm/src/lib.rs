@@ -290,6 +290,14 @@ impl Engine {
         self.inner.stored_chunks_missing()
     }
 
+    /// Documents and passage vectors of the attached static indexes as their meta files hold
+    /// them: `[documents, vectors]`.
+    #[wasm_bindgen(js_name = staticCounts)]
+    pub fn static_counts(&self) -> Vec<f64> {
+        let (documents, vectors) = self.inner.static_counts();
+        vec![documents as f64, vectors as f64]
+    }
+
     /// The chunks of the attached static indexes: `[{ name, loaded }]`.
     #[wasm_bindgen(js_name = staticChunks)]
     pub fn static_chunks(&self) -> Result<JsValue, JsValue> {

@@ -193,7 +193,8 @@ impl Storage for JsStorage {
 pub struct CommitBatch {
     batch: Option<Batch>,
     pending: Option<PendingCommit>,
-    live_keys: HashSet<String>,
+    /// What the written manifest retires (garbage collection deletes these, nothing else).
+    retired: HashSet<String>,
 }
 
 #[wasm_bindgen]
@@ -267,8 +268,10 @@ impl Store {
 
     /// Rebuilds the segments that fail their checks from the documents store and commits the
     /// repaired index (scry-core's `Engine::repair`); resolves to `{ segments, documents,
-    /// generation }` (`segments: 0` when nothing was damaged). What cannot be repaired rejects
-    /// with `CORRUPT_DATA` and changes nothing. The caller holds the index's lock.
+    /// generation, manifest }` (`segments: 0` when nothing was damaged; `manifest`: `'intact'`,
+    /// `'backup'` when a lost manifest was restored from its backup, `'rebuilt'` when it was
+    /// rebuilt from the documents store). What cannot be repaired rejects with `CORRUPT_DATA`
+    /// and changes nothing. The caller holds the index's lock.
     pub fn repair(&self, options: JsValue) -> Result<js_sys::Promise, JsValue> {
         let config: scry_core::EngineConfig =
             from_js(options, "engine options", ENGINE_OPTION_KEYS)?;
@@ -277,11 +280,17 @@ impl Store {
             let info = scry_core::Engine::repair(&*storage, config)
                 .await
                 .map_err(js)?;
-            numbers(&[
+            let out = numbers(&[
                 ("segments", info.segments as f64),
                 ("documents", info.documents as f64),
                 ("generation", info.generation as f64),
-            ])
+            ])?;
+            js_sys::Reflect::set(
+                &out,
+                &JsValue::from_str("manifest"),
+                &JsValue::from_str(info.manifest.as_str()),
+            )?;
+            Ok(out)
         }))
     }
 
@@ -336,13 +345,15 @@ impl Store {
         }))
     }
 
-    /// Deletes segment blobs the finished commit no longer references; resolves to how many.
+    /// Deletes the records the finished commit retired (nothing else: records no manifest
+    /// accounts for stay); resolves to how many there were. Then tell the engine
+    /// (`engine.garbageCollected(batch)`), so later manifests stop listing them.
     #[wasm_bindgen(js_name = collectGarbage)]
     pub fn collect_garbage(&self, batch: &CommitBatch) -> js_sys::Promise {
         let storage = Rc::clone(&self.inner);
-        let live = batch.live_keys.clone();
+        let retired = batch.retired.clone();
         future_to_promise(async move {
-            let n = collect_garbage(&*storage, &live).await.map_err(js)?;
+            let n = collect_garbage(&*storage, &retired).await.map_err(js)?;
             Ok(JsValue::from_f64(n as f64))
         })
     }
@@ -357,7 +368,7 @@ impl Engine {
         CommitBatch {
             batch: Some(batch),
             pending: Some(pending),
-            live_keys: HashSet::new(),
+            retired: HashSet::new(),
         }
     }
 
@@ -378,13 +389,19 @@ impl Engine {
             ))
         })?;
         let pending = self.inner.finish_commit(pending);
-        batch.live_keys = pending.live_keys.clone();
+        batch.retired = pending.retired.clone();
         let info = pending.into_info();
         numbers(&[
             ("generation", info.generation as f64),
             ("segmentsWritten", info.segments_written as f64),
             ("bytesWritten", info.bytes_written as f64),
         ])
+    }
+
+    /// Records that `store.collectGarbage(batch)` succeeded.
+    #[wasm_bindgen(js_name = garbageCollected)]
+    pub fn garbage_collected(&mut self, batch: &CommitBatch) {
+        self.inner.garbage_collected(&batch.retired);
     }
 
     /// Forgets which segments are stored, so that the next commit writes all of them (a
