@@ -20,6 +20,13 @@ pub struct Snippet {
     pub truncated_end: bool,
 }
 
+/// Characters a snippet may hold per word of its window: words are measured by their
+/// boundaries, so one "word" can be a 200,000-character token, a run of ideographs or a line of
+/// punctuation; the window is then cut to this many characters around its first match.
+pub const SNIPPET_CHARS_PER_WORD: usize = 20;
+/// The least characters a snippet is cut to (windows of very few words).
+const SNIPPET_MIN_CHARS: usize = 80;
+
 /// Picks the window of at most `max_words` words of `text` covering the most distinct query
 /// `terms` (then the most matches, then the earliest), analysing `text` with `analyzer` so that
 /// stems, folded accents and identifier parts match as they do in search.
@@ -195,7 +202,7 @@ fn window_of(
     }
     let first = best.2;
     let last = first + width - 1;
-    let (start, end) = widen(
+    let (wide_start, wide_end) = widen(
         text,
         words[first].0,
         words[last].0 + words[last].1.len(),
@@ -207,6 +214,17 @@ fn window_of(
         .filter(|m| (first..=last).contains(&m.0))
         .map(|(_, _, r)| r.clone())
         .collect();
+    let budget = max_words
+        .saturating_mul(SNIPPET_CHARS_PER_WORD)
+        .max(SNIPPET_MIN_CHARS);
+    let focus = ranges.iter().map(|r| r.start).min().unwrap_or(wide_start);
+    let (start, end) = cut_to_chars(text, wide_start, wide_end, focus, budget);
+    // Highlights cut with the window keep what is left of them.
+    ranges.retain_mut(|r| {
+        r.start = r.start.max(start);
+        r.end = r.end.min(end);
+        r.start < r.end
+    });
     ranges.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
     let mut highlights: Vec<Range<usize>> = Vec::new();
     for r in ranges {
@@ -221,9 +239,50 @@ fn window_of(
             .into_iter()
             .map(|r| (r.start - start)..(r.end - start))
             .collect(),
-        truncated_start: first > 0,
-        truncated_end: last + 1 < words.len(),
+        truncated_start: first > 0 || start > wide_start,
+        truncated_end: last + 1 < words.len() || end < wide_end,
     }
+}
+
+/// `start..end` of `text` cut to at most `budget` characters (on character boundaries) that
+/// begin a quarter of the budget before `focus` where they can, so the match has context.
+fn cut_to_chars(
+    text: &str,
+    start: usize,
+    end: usize,
+    focus: usize,
+    budget: usize,
+) -> (usize, usize) {
+    // A character is at least one byte: a range of `budget` bytes or fewer fits.
+    if end - start <= budget {
+        return (start, end);
+    }
+    let focus = focus.clamp(start, end);
+    let lead = budget / 4;
+    let mut from = focus;
+    for (taken, (i, _)) in text[start..focus].char_indices().rev().enumerate() {
+        if taken == lead {
+            break;
+        }
+        from = start + i;
+    }
+    let to = |from: usize| {
+        text[from..end]
+            .char_indices()
+            .nth(budget)
+            .map_or(end, |(i, _)| from + i)
+    };
+    let mut upto = to(from);
+    if upto == end {
+        // The focus is near the end: take the budget's last characters instead.
+        from = text[start..end]
+            .char_indices()
+            .rev()
+            .nth(budget - 1)
+            .map_or(start, |(i, _)| start + i);
+        upto = end;
+    }
+    (from, upto)
 }
 
 /// Widens the byte range of a window of words over the punctuation that belongs to it: to the
@@ -594,6 +653,45 @@ mod tests {
                 assert_eq!(s, best_window(body, &terms, 24, &a), "{query}");
             }
             assert!(highlighted > 10, "{query}: {highlighted}");
+        }
+    }
+
+    #[test]
+    fn snippets_are_bounded_by_characters_not_only_words() {
+        let a = Analyzer::english();
+        // One 200,000-character word (issue 24: it gave a 200,009-character snippet), then a
+        // match; a run of ideographs (one "word"); a huge run of spaces between two words.
+        let long = "x".repeat(200_000);
+        let cases = [
+            format!("{long} needle after it"),
+            format!("needle {long}"),
+            format!("start {} needle", "日本語".repeat(50_000)),
+            format!("needle{}end", " ".repeat(100_000)),
+            format!("{} needle", "é".repeat(100_000)),
+        ];
+        for text in &cases {
+            for words in [1, 24, 200] {
+                let s = best_window(text, &q(&a, "needle"), words, &a);
+                let budget = (words * SNIPPET_CHARS_PER_WORD).max(SNIPPET_MIN_CHARS);
+                let chars = s.text.chars().count();
+                assert!(chars <= budget, "{words} words: {chars} chars");
+                assert!(text.contains(&s.text));
+                let marked: Vec<_> = s.highlights.iter().map(|r| &s.text[r.clone()]).collect();
+                assert!(
+                    marked.contains(&"needle") || !s.text.contains("needle"),
+                    "{marked:?}"
+                );
+                if text.len() > budget * 4 {
+                    assert!(s.truncated_start || s.truncated_end);
+                }
+            }
+            // Short windows keep the match itself in view.
+            let s = best_window(text, &q(&a, "needle"), 24, &a);
+            assert!(
+                s.text.contains("needle"),
+                "{:?}",
+                &s.text[..40.min(s.text.len())]
+            );
         }
     }
 
