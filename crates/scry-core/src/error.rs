@@ -117,9 +117,10 @@ pub(crate) fn check_range<T: PartialOrd + std::fmt::Display>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn codes_are_stable_screaming_case() {
-        let all = [
+    /// One value of every variant. The `match` has no wildcard, so a new variant does not
+    /// compile until it is listed here (and so checked below).
+    fn every_variant() -> Vec<CoreError> {
+        let all = vec![
             CoreError::InvalidDocument {
                 id: String::new(),
                 reason: String::new(),
@@ -144,25 +145,48 @@ mod tests {
                 code: "STORAGE_FAILED",
                 message: String::new(),
             },
+            CoreError::ChunksNeeded(vec!["post/x.bin".into()]),
             CoreError::InvalidParameter {
                 name: "k1",
                 reason: String::new(),
             },
         ];
-        let codes: Vec<_> = all.iter().map(CoreError::code).collect();
-        assert_eq!(
-            codes,
-            [
-                "INVALID_DOCUMENT",
-                "DUPLICATE_ID",
-                "INVALID_QUERY",
-                "INVALID_INPUT",
-                "CORRUPT_DATA",
-                "UNSUPPORTED_VERSION",
-                "MODEL_MISMATCH",
-                "STORAGE_FAILED",
-                "INVALID_PARAMETER"
-            ]
-        );
+        for e in &all {
+            match e {
+                CoreError::InvalidDocument { .. }
+                | CoreError::DuplicateId(_)
+                | CoreError::InvalidQuery(_)
+                | CoreError::InvalidInput(_)
+                | CoreError::Corrupt { .. }
+                | CoreError::UnsupportedVersion { .. }
+                | CoreError::ModelMismatch { .. }
+                | CoreError::Storage { .. }
+                | CoreError::ChunksNeeded(_)
+                | CoreError::InvalidParameter { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_code_is_distinct_screaming_case_and_known_to_the_package() {
+        // The TypeScript package's list of codes: what JavaScript callers can branch on.
+        let package = include_str!("../../../web/packages/scry/src/public/errors.ts");
+        let mut seen = std::collections::HashSet::new();
+        for e in every_variant() {
+            let code = e.code();
+            assert!(
+                !code.is_empty()
+                    && code
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit()),
+                "{code} is not SCREAMING_CASE"
+            );
+            assert!(seen.insert(code), "{code} is the code of two variants");
+            assert!(
+                package.contains(&format!("'{code}'")),
+                "{code} is missing from the package's SCRY_ERROR_CODES (errors.ts)"
+            );
+        }
     }
 }

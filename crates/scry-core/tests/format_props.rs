@@ -97,9 +97,22 @@ proptest! {
         let end = bad.len() - 4;
         let crc = crc32(&bad[..end]);
         bad[end..].copy_from_slice(&crc.to_le_bytes());
-        let _ = Segment::decode(&bad, "p");
-        // Truncated.
-        let _ = Segment::decode(&blob[..cut.index(blob.len())], "p");
+        match Segment::decode(&bad, "p") {
+            // What decodes is exactly what the bytes say: encoding it again gives them back.
+            Ok(back) => prop_assert_eq!(back.encode(), bad.clone()),
+            Err(e) => prop_assert!(
+                matches!(e.code(), "CORRUPT_DATA" | "UNSUPPORTED_VERSION"),
+                "{e}"
+            ),
+        }
+        // The same change without the checksum repaired is always caught.
+        if bad[i] != blob[i] {
+            bad[end..].copy_from_slice(&blob[end..]);
+            prop_assert_eq!(Segment::decode(&bad, "p").unwrap_err().code(), "CORRUPT_DATA");
+        }
+        // Truncated: always an error.
+        let short = &blob[..cut.index(blob.len())];
+        prop_assert_eq!(Segment::decode(short, "p").unwrap_err().code(), "CORRUPT_DATA");
     }
 
     #[test]
@@ -110,6 +123,7 @@ proptest! {
         stop in prop::option::of(prop::collection::vec("[a-z]{1,8}", 0..5)),
         metric in 0u8..3,
         fold in any::<bool>(),
+        retired in prop::collection::btree_set("(seg|docstore|chunk/post)/[0-9a-f]{32}", 0..4),
     ) {
         let m = Manifest {
             generation,
@@ -120,6 +134,7 @@ proptest! {
                 .into_iter()
                 .map(|(id, doc_count, del)| SegmentEntry { id, doc_count, deleted: del.into_iter().filter(|d| *d < doc_count).collect() })
                 .collect(),
+            retired: retired.into_iter().collect(),
         };
         let blob = m.encode();
         prop_assert_eq!(Manifest::decode(&blob).unwrap(), m);
