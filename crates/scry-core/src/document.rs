@@ -6,10 +6,13 @@ use crate::error::{CoreError, Result};
 
 /// Longest accepted document id, in bytes.
 pub const MAX_ID_BYTES: usize = 1024;
-/// Longest accepted text per document (all fields together), in bytes.
+/// Longest accepted text per document (all fields together: title, headings, body, tags, url,
+/// metadata keys and texts), in bytes.
 pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
 /// Most metadata entries per document.
 pub const MAX_METADATA: usize = 256;
+/// Longest accepted metadata key, in bytes.
+pub const MAX_METADATA_KEY_BYTES: usize = 1024;
 
 /// A metadata value: filters compare against these.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -87,10 +90,21 @@ impl Document {
         if self.title.trim().is_empty() && self.body.trim().is_empty() {
             return Err(invalid("title and body are both empty".into()));
         }
+        let meta_bytes = |v: &MetaValue| match v {
+            MetaValue::Text(t) => t.len(),
+            MetaValue::List(l) => l.iter().map(String::len).sum(),
+            MetaValue::Bool(_) | MetaValue::Number(_) => 8,
+        };
         let size = self.title.len()
             + self.body.len()
             + self.headings.iter().map(String::len).sum::<usize>()
-            + self.tags.iter().map(String::len).sum::<usize>();
+            + self.tags.iter().map(String::len).sum::<usize>()
+            + self.url.as_ref().map_or(0, String::len)
+            + self
+                .metadata
+                .iter()
+                .map(|(k, v)| k.len() + meta_bytes(v))
+                .sum::<usize>();
         if size > MAX_TEXT_BYTES {
             return Err(invalid(format!(
                 "text is {size} bytes; the limit is {MAX_TEXT_BYTES}"
@@ -102,6 +116,11 @@ impl Document {
             )));
         }
         for (k, v) in &self.metadata {
+            if k.is_empty() || k.len() > MAX_METADATA_KEY_BYTES {
+                return Err(invalid(format!(
+                    "a metadata key must be 1 to {MAX_METADATA_KEY_BYTES} bytes"
+                )));
+            }
             if let MetaValue::Number(x) = v
                 && !x.is_finite()
             {
