@@ -26,6 +26,9 @@ enum CliError {
     /// A model error.
     #[error(transparent)]
     Embed(#[from] scry_embed::EmbedError),
+    /// `--strict`: input files or sections were skipped.
+    #[error("{count} input(s) skipped under --strict (first: {first}); nothing was written")]
+    Skipped { count: usize, first: String },
 }
 
 impl CliError {
@@ -35,6 +38,7 @@ impl CliError {
             CliError::Format { .. } => "INVALID_INPUT_FILE",
             CliError::Core(e) => e.code(),
             CliError::Embed(e) => e.code(),
+            CliError::Skipped { .. } => "SKIPPED_INPUT",
         }
     }
 }
@@ -96,6 +100,16 @@ enum Command {
         /// Threads embedding in parallel (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Follow links to folders, and to files outside the input folder (link loops are
+        /// skipped with a warning). Default: a link to a folder is not entered, and a link to
+        /// a file is read only when the file is inside the input folder.
+        #[arg(long)]
+        follow_links: bool,
+        /// Fail when any input is skipped: unreadable, over the 8 MiB limit of a document, a
+        /// special file, a dangling link or link loop, a section that makes an invalid
+        /// document. Default: skip it with a warning, counted in the summary.
+        #[arg(long)]
+        strict: bool,
     },
     /// Search an index.
     Search {
@@ -390,38 +404,35 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     futures::executor::block_on(f)
 }
 
+/// The documents of `folder`; what was skipped is printed (and fails the run if `strict`).
 fn collect_documents(
     folder: &Path,
     url_prefix: &str,
     url_ext: Option<&str>,
-) -> Result<Vec<Document>, CliError> {
+    walk: &ingest::WalkOptions,
+    strict: bool,
+) -> Result<(Vec<Document>, usize), CliError> {
     let rule = ingest::UrlRule {
         prefix: url_prefix.to_owned(),
         extension: url_ext.map(str::to_owned),
     };
-    let files = ingest::find_files(folder).map_err(|e| read_err(folder, e))?;
-    let mut docs = Vec::new();
-    for path in files {
-        let Some(kind) = ingest::kind(&path) else {
-            continue;
-        };
-        let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let rel = path.strip_prefix(folder).unwrap_or(&path);
-        let ext = rel
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_owned();
-        let page = rel.with_extension("").to_string_lossy().replace('\\', "/");
-        docs.extend(ingest::page_documents(
-            &page,
-            &ext,
-            ingest::sections(kind, &text),
-            &rule,
-        ));
+    let collected = ingest::read_folder(folder, &rule, walk).map_err(|e| read_err(folder, e))?;
+    for link in &collected.links_not_followed {
+        eprintln!(
+            "note: not following {}, a link to a folder (--follow-links follows it)",
+            link.display()
+        );
     }
-    Ok(docs)
+    for skip in &collected.skipped {
+        eprintln!("warning: skipped {}: {}", skip.path.display(), skip.reason);
+    }
+    if strict && let Some(first) = collected.skipped.first() {
+        return Err(CliError::Skipped {
+            count: collected.skipped.len(),
+            first: format!("{}: {}", first.path.display(), first.reason),
+        });
+    }
+    Ok((collected.docs, collected.skipped.len()))
 }
 
 fn load_embedder(dir: &Path) -> Result<scry_embed::TextEmbedder, CliError> {
@@ -572,6 +583,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             dump,
             model,
             threads,
+            follow_links,
+            strict,
         } => {
             let t0 = Instant::now();
             if out.exists() {
@@ -589,9 +602,20 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     ));
                 }
             }
-            let docs = collect_documents(&folder, &url_prefix, url_ext.as_deref())?;
+            if !std::fs::metadata(&folder)
+                .map_err(|e| read_err(&folder, e))?
+                .is_dir()
+            {
+                return Err(read_err(&folder, "not a folder"));
+            }
+            let walk = ingest::WalkOptions {
+                follow_links,
+                exclude: vec![out.clone()],
+            };
+            let (docs, skipped) =
+                collect_documents(&folder, &url_prefix, url_ext.as_deref(), &walk, strict)?;
             eprintln!(
-                "read {} sections from {} in {:.1?}",
+                "read {} sections from {} in {:.1?}; {skipped} skipped",
                 docs.len(),
                 folder.display(),
                 t0.elapsed()
@@ -671,7 +695,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             eprintln!(
                 "indexed {} documents in {:.1?}: {} segment(s), {} bytes in {}; static index: \
-                 {} files, {web_bytes} bytes ({})",
+                 {} files, {web_bytes} bytes ({}); {skipped} skipped",
                 engine.len(),
                 t0.elapsed(),
                 info.segments_written,

@@ -21,7 +21,10 @@ fn node_engine() -> Engine {
         extension: Some("html".into()),
     };
     let mut docs = Vec::new();
-    for path in ingest::find_files(&folder).unwrap() {
+    for path in ingest::find_files(&folder, &ingest::WalkOptions::default())
+        .unwrap()
+        .files
+    {
         let kind = ingest::kind(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let page = path

@@ -1,13 +1,17 @@
 //! Turning a folder of documentation (Markdown, HTML, plain text) into documents: one per
 //! section, with its title, heading path, anchor and URL.
 
+pub mod folder;
 pub mod html;
 pub mod markdown;
 pub mod slug;
+pub mod walk;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+pub use folder::{Collected, read_folder};
 use scry_core::{Document, MetaValue};
+pub use walk::{Skip, Walk, WalkOptions, find_files};
 
 /// One section of a page, before it becomes a [`Document`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,28 +33,6 @@ pub struct UrlRule {
     pub prefix: String,
     /// Extension pages are served with (`html`); `None` keeps the source extension.
     pub extension: Option<String>,
-}
-
-/// Files under `root` that can be indexed, sorted.
-pub fn find_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else if kind(&path).is_some() {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// What kind of source a file is, by extension.
