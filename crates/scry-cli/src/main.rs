@@ -1,47 +1,16 @@
 //! `scry`: the native command line — build an index from a documentation folder, search it,
 //! and measure its quality.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use scry_cli::{eval, ingest, site, suggest_eval};
+use scry_cli::open::{IndexKind, kind_of, open_index};
+use scry_cli::owned::{self, Owned};
+use scry_cli::{CliError, eval, ingest, lock, site, state, suggest_eval};
 use scry_core::file_storage::FileStorage;
 use scry_core::{Document, Engine, EngineConfig, Mode, SearchOptions};
-
-/// Errors of the CLI, each with a stable code.
-#[derive(Debug, thiserror::Error)]
-enum CliError {
-    /// Reading an input failed.
-    #[error("cannot read {path}: {reason}")]
-    Read { path: String, reason: String },
-    /// An input file is malformed.
-    #[error("{path}: {reason}")]
-    Format { path: String, reason: String },
-    /// An engine error.
-    #[error(transparent)]
-    Core(#[from] scry_core::CoreError),
-    /// A model error.
-    #[error(transparent)]
-    Embed(#[from] scry_embed::EmbedError),
-    /// `--strict`: input files or sections were skipped.
-    #[error("{count} input(s) skipped under --strict (first: {first}); nothing was written")]
-    Skipped { count: usize, first: String },
-}
-
-impl CliError {
-    fn code(&self) -> &'static str {
-        match self {
-            CliError::Read { .. } => "IO_ERROR",
-            CliError::Format { .. } => "INVALID_INPUT_FILE",
-            CliError::Core(e) => e.code(),
-            CliError::Embed(e) => e.code(),
-            CliError::Skipped { .. } => "SKIPPED_INPUT",
-        }
-    }
-}
 
 #[derive(Parser)]
 #[command(
@@ -73,23 +42,50 @@ impl From<ModeArg> for Mode {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Index a folder of Markdown, HTML and text files (one document per section). Writes the
-    /// index for the other commands and, for web sites, a static index browsers load chunk by
-    /// chunk (`scry.json` + `meta/`, `post/`, `docs/`, `vec/`: what to publish). A rebuild
-    /// into the same folder embeds only passages whose text changed.
+    /// Index a folder of Markdown, HTML and text files (one document per section): a static
+    /// index to publish, and a private build state.
+    ///
+    /// `--out` receives only what to publish: the static index browsers load chunk by chunk
+    /// (`scry.json` + `meta/`, `post/`, `docs/`, `vec/`). The private build state (the index
+    /// `scry search`, `eval`, `suggest`, `repair` and the npm package's `storage: 'file'` open,
+    /// and the embedding cache that lets a rebuild embed only passages whose text changed) goes
+    /// to `--state`. scry deletes or replaces only files it wrote itself (checked by name and
+    /// content); a folder holding anything else is refused unless `--force`.
     Index {
-        /// The folder to index.
+        /// The folder to index. Hidden files and folders are skipped, and so are `--out` and
+        /// `--state` when they are inside it.
         folder: PathBuf,
-        /// Where to write the index (created; a previous index there is replaced).
+        /// Where to publish the static index (created if needed).
         #[arg(long)]
         out: PathBuf,
+        /// Where to keep the build state [default: .scry-cache/<out's name>-<8 hex digits of a
+        /// hash of out's absolute path>, under the current folder]. Must not be inside --out.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Build beside files scry did not write in --out, --state or --dump: those files are
+        /// kept untouched; only scry's own stale files are deleted, and each one deleted is
+        /// printed. A file scry did not write at a path scry must write (its own scry.json, a
+        /// chunk name, manifest, ...) is never overwritten: the run is refused.
+        #[arg(long)]
+        force: bool,
+        /// Follow links to folders, and to files outside the input folder (link loops are
+        /// skipped with a warning). Default: a link to a folder is not entered, and a link to
+        /// a file is read only when the file is inside the input folder.
+        #[arg(long)]
+        follow_links: bool,
+        /// Fail (writing nothing) when any input is skipped: unreadable, over the 8 MiB limit
+        /// of a document, a special file, a dangling link or link loop, a section that makes
+        /// an invalid document. Default: skip it with a warning, counted in the summary.
+        #[arg(long)]
+        strict: bool,
         /// Prefix of the URLs given to pages.
         #[arg(long, default_value = "")]
         url_prefix: String,
         /// Extension of the served pages (`html`); default: the source's.
         #[arg(long)]
         url_ext: Option<String>,
-        /// Also write the documents as JSON lines to this file.
+        /// Also write the documents as JSON lines to this file (not inside --out or --state;
+        /// an existing file is replaced only if it holds such lines, or with --force).
         #[arg(long)]
         dump: Option<PathBuf>,
         /// Embed every passage with the model in this folder (model.onnx + tokenizer.json of
@@ -100,20 +96,12 @@ enum Command {
         /// Threads embedding in parallel (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
-        /// Follow links to folders, and to files outside the input folder (link loops are
-        /// skipped with a warning). Default: a link to a folder is not entered, and a link to
-        /// a file is read only when the file is inside the input folder.
-        #[arg(long)]
-        follow_links: bool,
-        /// Fail when any input is skipped: unreadable, over the 8 MiB limit of a document, a
-        /// special file, a dangling link or link loop, a section that makes an invalid
-        /// document. Default: skip it with a warning, counted in the summary.
-        #[arg(long)]
-        strict: bool,
     },
     /// Search an index.
     Search {
-        /// The index folder (from `scry index`), or a JSON collection `{"documents": [...]}`.
+        /// The index: a published folder (`--out` of `scry index`), a state folder (its
+        /// `--state`, or the package's `storage: 'file'`), or a JSON collection
+        /// `{"documents": [...]}` (`.jsonl`: one document per line).
         index: PathBuf,
         /// The query.
         query: String,
@@ -131,15 +119,16 @@ enum Command {
         model: Option<PathBuf>,
     },
     /// Rebuild the damaged segments of an index folder from its documents store (what a
-    /// damaged index reports as CORRUPT_DATA); an intact index is left alone.
+    /// damaged index reports as CORRUPT_DATA); an intact index is left alone. A published
+    /// static index is not repaired: rebuild it with `scry index`.
     Repair {
-        /// The index folder (from `scry index`, or the package's `storage: 'file'`).
+        /// The state folder (`--state` of `scry index`, or the package's `storage: 'file'`).
         index: PathBuf,
     },
     /// "Maybe you are looking for…": cluster a query's results and suggest a refined query
     /// per cluster (CroQS-style; scry-core's `suggest`).
     Suggest {
-        /// The index folder (from `scry index`), or a JSON collection `{"documents": [...]}`.
+        /// The index: a published folder, a state folder or a JSON collection (as `search`).
         index: PathBuf,
         /// The query.
         query: String,
@@ -159,7 +148,7 @@ enum Command {
     /// Measure nDCG@10, MRR@10 and recall@10 over judged queries (JSON lines
     /// `{"query": "...", "relevant": ["id", ...]}`).
     Eval {
-        /// The index folder.
+        /// The index: a published folder, a state folder or a JSON collection (as `search`).
         index: PathBuf,
         /// The judged queries.
         queries: PathBuf,
@@ -184,7 +173,7 @@ enum Command {
     /// similarity to the query) for the initial query, human references and scry, over groups
     /// of results (JSON lines `{"query", "groups": [{"name", "prefixes", "reference"}]}`).
     EvalSuggest {
-        /// The index folder.
+        /// The index: a published folder, a state folder or a JSON collection (as `search`).
         index: PathBuf,
         /// The evaluation set.
         cases: PathBuf,
@@ -220,8 +209,8 @@ enum Command {
 enum Bench {
     /// Full-text query latency over an index (p50/p95 per query, snippets included).
     Text {
-        /// The index folder, or documents to index in memory first (a `.json` collection or
-        /// `.jsonl` lines, one document each).
+        /// The index (a published or state folder), or documents to index in memory first (a
+        /// `.json` collection or `.jsonl` lines, one document each).
         index: PathBuf,
         /// Queries (JSON lines with a "query" field).
         queries: PathBuf,
@@ -279,12 +268,14 @@ fn bench(b: Bench) -> Result<(), CliError> {
             queries,
             repeat,
         } => {
-            let engine = open_index(&index)?;
-            let text = std::fs::read_to_string(&queries).map_err(|e| read_err(&queries, e))?;
-            let qs: Vec<String> = text
-                .lines()
-                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .filter_map(|v| v["query"].as_str().map(str::to_owned))
+            let engine = open_index(&index, EngineConfig::default())?;
+            #[derive(serde::Deserialize)]
+            struct Query {
+                query: String,
+            }
+            let qs: Vec<String> = parse_lines::<Query>(&queries)?
+                .into_iter()
+                .map(|q| q.query)
                 .collect();
             let opts = SearchOptions {
                 k: 10,
@@ -394,45 +385,11 @@ fn rayon_threads() -> usize {
 }
 
 fn read_err(path: &Path, e: impl std::fmt::Display) -> CliError {
-    CliError::Read {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    }
+    CliError::read(path, e)
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     futures::executor::block_on(f)
-}
-
-/// The documents of `folder`; what was skipped is printed (and fails the run if `strict`).
-fn collect_documents(
-    folder: &Path,
-    url_prefix: &str,
-    url_ext: Option<&str>,
-    walk: &ingest::WalkOptions,
-    strict: bool,
-) -> Result<(Vec<Document>, usize), CliError> {
-    let rule = ingest::UrlRule {
-        prefix: url_prefix.to_owned(),
-        extension: url_ext.map(str::to_owned),
-    };
-    let collected = ingest::read_folder(folder, &rule, walk).map_err(|e| read_err(folder, e))?;
-    for link in &collected.links_not_followed {
-        eprintln!(
-            "note: not following {}, a link to a folder (--follow-links follows it)",
-            link.display()
-        );
-    }
-    for skip in &collected.skipped {
-        eprintln!("warning: skipped {}: {}", skip.path.display(), skip.reason);
-    }
-    if strict && let Some(first) = collected.skipped.first() {
-        return Err(CliError::Skipped {
-            count: collected.skipped.len(),
-            first: format!("{}: {}", first.path.display(), first.reason),
-        });
-    }
-    Ok((collected.docs, collected.skipped.len()))
 }
 
 fn load_embedder(dir: &Path) -> Result<scry_embed::TextEmbedder, CliError> {
@@ -497,79 +454,337 @@ fn embed_parallel(
         .collect()
 }
 
-fn parse_config(json: Option<&str>) -> Result<EngineConfig, CliError> {
-    match json {
-        None => Ok(EngineConfig::default()),
-        Some(j) => serde_json::from_str(j).map_err(|e| CliError::Format {
-            path: "--config".into(),
-            reason: e.to_string(),
-        }),
+/// Reads a JSON-lines file: its non-blank lines with their numbers (from 1), a byte-order mark
+/// and Windows line ends allowed.
+fn json_lines(path: &Path) -> Result<Vec<(usize, String)>, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| read_err(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| CliError::format(path, None, e))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l.to_owned()))
+        .collect())
+}
+
+/// Parses every line of a JSON-lines file as `T`.
+fn parse_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, CliError> {
+    json_lines(path)?
+        .into_iter()
+        .map(|(n, l)| serde_json::from_str(&l).map_err(|e| CliError::format(path, Some(n), e)))
+        .collect()
+}
+
+/// Whether `path` holds what `--dump` writes (JSON lines of documents; empty counts).
+fn is_dump(path: &Path) -> bool {
+    use std::io::BufRead;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    std::io::BufReader::new(file).lines().all(|line| {
+        line.is_ok_and(|l| l.trim().is_empty() || serde_json::from_str::<Document>(&l).is_ok())
+    })
+}
+
+/// The `scry index` command line.
+struct IndexArgs {
+    folder: PathBuf,
+    out: PathBuf,
+    state: Option<PathBuf>,
+    force: bool,
+    follow_links: bool,
+    strict: bool,
+    url_prefix: String,
+    url_ext: Option<String>,
+    dump: Option<PathBuf>,
+    model: Option<PathBuf>,
+    threads: Option<usize>,
+}
+
+/// Refuses paths of `scry index` that overlap or are of the wrong kind (nothing written yet).
+fn check_index_paths(a: &IndexArgs, state: &Path) -> Result<(), CliError> {
+    let arg = |m: String| Err(CliError::Argument(m));
+    let folder_meta = std::fs::metadata(&a.folder).map_err(|e| read_err(&a.folder, e))?;
+    if !folder_meta.is_dir() {
+        return arg(format!("{} is not a folder", a.folder.display()));
     }
-}
-
-fn open_index(path: &Path) -> Result<Engine, CliError> {
-    open_index_with(path, EngineConfig::default())
-}
-
-fn open_index_with(path: &Path, config: EngineConfig) -> Result<Engine, CliError> {
-    if path.is_file() {
-        #[derive(serde::Deserialize)]
-        struct Collection {
-            documents: Vec<Document>,
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| read_err(path, e))?;
-        let format_err = |e: serde_json::Error| CliError::Format {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let mut engine = Engine::new(config)?;
-        if path.extension().is_some_and(|e| e == "jsonl") {
-            // One document per line (what `scry index --dump` writes), added in batches of
-            // 1,000 and merged as the benchmark page does, so both measure the same segments.
-            let docs: Vec<Document> = text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(serde_json::from_str)
-                .collect::<Result<_, _>>()
-                .map_err(format_err)?;
-            let mut docs = docs.into_iter().peekable();
-            while docs.peek().is_some() {
-                engine.add(docs.by_ref().take(1000).collect())?;
+    for (flag, p) in [("--out", &a.out), ("--state", &state.to_path_buf())] {
+        let exists = std::fs::symlink_metadata(p).is_ok();
+        match std::fs::metadata(p) {
+            Ok(m) if !m.is_dir() => {
+                return arg(format!("{flag} {} is a file, not a folder", p.display()));
             }
-            engine.maintain();
-        } else {
-            let c: Collection = serde_json::from_str(&text).map_err(format_err)?;
-            engine.add(c.documents)?;
+            Err(_) if exists => {
+                return arg(format!("{flag} {} is a dangling link", p.display()));
+            }
+            _ => {}
         }
-        return Ok(engine);
     }
-    if !path.join(scry_core::engine::MANIFEST_KEY).is_file() {
-        return Err(read_err(path, "not a scry index (no manifest)"));
+    let resolve = |p: &Path| state::resolve(p).map_err(|e| read_err(p, e));
+    let (folder, out, st) = (resolve(&a.folder)?, resolve(&a.out)?, resolve(state)?);
+    if out == folder {
+        return arg("--out is the input folder: choose another folder for the index".into());
     }
-    // Read what is committed, leaving a commit in progress (the npm package's `storage:
-    // 'file'` writing this folder) to its writer.
-    let storage = FileStorage::open_reader(path);
-    Ok(block_on(Engine::open(&storage, config))?)
+    if st == out || st.starts_with(&out) || out.starts_with(&st) {
+        return arg(format!(
+            "the state folder {} and --out {} overlap: the state is private and must not be \
+             published (pass --state outside --out)",
+            state.display(),
+            a.out.display()
+        ));
+    }
+    if st == folder || folder.starts_with(&st) {
+        return arg(format!(
+            "the state folder {} holds the input folder",
+            state.display()
+        ));
+    }
+    if let Some(dump) = &a.dump {
+        let d = resolve(dump)?;
+        if d.starts_with(&out) || d.starts_with(&st) {
+            return arg("--dump must not be inside --out or the state folder".into());
+        }
+        if std::fs::metadata(dump).is_ok_and(|m| m.is_dir()) {
+            return arg(format!("--dump {} is a folder", dump.display()));
+        }
+        check_dump(dump, a.force)?;
+    }
+    Ok(())
 }
 
-/// The holder of an index folder's `.lock` (the npm package's `storage: 'file'` writes it) when
-/// that process is alive on this host, or the lock's contents when they cannot be checked.
-fn live_writer(index: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(index.join(".lock")).ok()?;
-    let holder: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    let pid = holder.get("pid").and_then(serde_json::Value::as_u64);
-    let host = holder.get("host").and_then(serde_json::Value::as_str);
-    let this_host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_owned());
-    match (pid, host, this_host) {
-        // Linux: a process of this host is alive while /proc/<pid> exists.
-        (Some(pid), Some(host), Some(this)) if host == this => std::path::Path::new("/proc")
-            .join(pid.to_string())
-            .exists()
-            .then(|| format!("process {pid}")),
-        _ => Some(text.trim().to_owned()),
+/// Refuses to replace `dump` unless it is missing, a previous dump, or `force`.
+fn check_dump(dump: &Path, force: bool) -> Result<(), CliError> {
+    let exists = std::fs::symlink_metadata(dump).is_ok();
+    let regular = std::fs::metadata(dump).is_ok_and(|m| m.is_file());
+    if exists && !force && !(regular && is_dump(dump)) {
+        return Err(CliError::ForeignFiles {
+            dir: dump.display().to_string(),
+            entries: vec![format!(
+                "{} (not a dump of documents: it is replaced only with --force)",
+                dump.display()
+            )],
+        });
     }
+    Ok(())
+}
+
+/// Lists `dir` for `scry index` and refuses what would touch files scry did not write, or a
+/// folder a live process writes (`needed`: paths that will be written).
+fn scan_checked(dir: &Path, force: bool, needed: &[String]) -> Result<owned::Scan, CliError> {
+    let scan = owned::scan(dir).map_err(|e| read_err(dir, e))?;
+    if scan.owned(lock::LOCK_FILE) == Some(Owned::Lock) {
+        lock::check_free(dir)?;
+    }
+    scan.check(dir, force, needed)?;
+    Ok(scan)
+}
+
+fn index(a: IndexArgs) -> Result<(), CliError> {
+    let t0 = Instant::now();
+    let state_dir = match &a.state {
+        Some(s) => s.clone(),
+        None => state::default_dir(&a.out).map_err(|e| read_err(&a.out, e))?,
+    };
+    check_index_paths(&a, &state_dir)?;
+    // Refused before anything is read or written; checked again before writing.
+    let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    scan_checked(&a.out, a.force, &strs(&[site::ENTRY_FILE, "meta/"]))?;
+    let mut state_needed = strs(&["manifest", "seg/", "docstore/", "chunk/", ".journal"]);
+    if a.model.is_some() {
+        state_needed.push(site::CACHE_FILE.into());
+    }
+    scan_checked(&state_dir, a.force, &state_needed)?;
+
+    let rule = ingest::UrlRule {
+        prefix: a.url_prefix.clone(),
+        extension: a.url_ext.clone(),
+    };
+    let walk = ingest::WalkOptions {
+        follow_links: a.follow_links,
+        exclude: vec![a.out.clone(), state_dir.clone()],
+    };
+    let collected =
+        ingest::read_folder(&a.folder, &rule, &walk).map_err(|e| read_err(&a.folder, e))?;
+    for link in &collected.links_not_followed {
+        eprintln!(
+            "note: not following {}, a link to a folder (--follow-links follows it)",
+            link.display()
+        );
+    }
+    for skip in &collected.skipped {
+        eprintln!("warning: skipped {}: {}", skip.path.display(), skip.reason);
+    }
+    let skipped = collected.skipped.len();
+    eprintln!(
+        "read {} sections from {} in {:.1?}; {skipped} skipped",
+        collected.docs.len(),
+        a.folder.display(),
+        t0.elapsed()
+    );
+    if a.strict
+        && let Some(first) = collected.skipped.first()
+    {
+        return Err(CliError::Skipped {
+            count: skipped,
+            first: format!("{}: {}", first.path.display(), first.reason),
+        });
+    }
+    let docs = collected.docs;
+    // Written last, with the index: a refused run writes nothing.
+    let dump_text = match &a.dump {
+        None => None,
+        Some(dump) => {
+            let mut text = String::new();
+            for d in &docs {
+                text.push_str(&serde_json::to_string(d).map_err(|e| read_err(dump, e))?);
+                text.push('\n');
+            }
+            Some(text)
+        }
+    };
+    let mut engine = Engine::new(EngineConfig::default())?;
+    let mut new_cache = None;
+    match &a.model {
+        None => engine.add(docs)?,
+        Some(dir) => {
+            let embedder = load_embedder(dir)?;
+            let tag = scry_core::Embedder::model(&embedder).clone();
+            let per_doc: Vec<Vec<String>> = docs.iter().map(|d| engine.passages(d)).collect();
+            let flat: Vec<String> = per_doc.iter().flatten().cloned().collect();
+            // Passages embedded by an earlier build are reused: from the state folder, or
+            // from --out where an older version of scry kept its cache.
+            let mut cache = site::EmbeddingCache::load(&state_dir.join(site::CACHE_FILE), &tag);
+            if cache.is_empty() {
+                cache = site::EmbeddingCache::load(&a.out.join(site::CACHE_FILE), &tag);
+            }
+            let todo: Vec<String> = flat
+                .iter()
+                .filter(|p| cache.get(p).is_none())
+                .cloned()
+                .collect();
+            let threads = a.threads.unwrap_or_else(rayon_threads);
+            let t = Instant::now();
+            let fresh = embed_parallel(&embedder, &todo, threads)?;
+            eprintln!(
+                "embedded {} passages of {} documents in {:.1?} on {threads} threads \
+                 ({} reused from the previous build)",
+                todo.len(),
+                docs.len(),
+                t.elapsed(),
+                flat.len() - todo.len()
+            );
+            let mut next = site::EmbeddingCache::new(&tag);
+            for (p, v) in todo.iter().zip(fresh) {
+                cache.insert(p, v);
+            }
+            let mut grouped: Vec<Vec<Vec<f32>>> = Vec::with_capacity(per_doc.len());
+            for passages in &per_doc {
+                let mut vs = Vec::with_capacity(passages.len());
+                for p in passages {
+                    let v = cache.get(p).cloned().ok_or_else(|| {
+                        read_err(Path::new("embedding"), "a passage was not embedded")
+                    })?;
+                    next.insert(p, v.clone());
+                    vs.push(v);
+                }
+                grouped.push(vs);
+            }
+            engine.add_with_vectors(docs, grouped, &tag)?;
+            new_cache = Some(next);
+        }
+    }
+    let t = Instant::now();
+    engine.maintain();
+    eprintln!("merged and built graphs in {:.1?}", t.elapsed());
+    let bundle = engine.export_static(&scry_core::ExportParams::default())?;
+    let (batch, pending) = engine.prepare_commit();
+
+    // What is there now (the build took a while): every path to write checked again.
+    let out_scan = scan_checked(&a.out, a.force, &site::paths(&bundle))?;
+    let state_scan = scan_checked(
+        &state_dir,
+        a.force,
+        &state::paths(&batch, new_cache.is_some()),
+    )?;
+    let committed = state::commit(
+        &state_dir,
+        &mut engine,
+        batch,
+        pending,
+        &state_scan,
+        new_cache.as_ref(),
+        |rel| eprintln!("removed {rel} from {} (stale)", state_dir.display()),
+    )?;
+    let published = site::publish(&a.out, &bundle, engine.model(), &out_scan, |rel| {
+        eprintln!("removed {rel} from {} (stale)", a.out.display())
+    })
+    .map_err(|e| read_err(&a.out, e))?;
+    eprintln!(
+        "state (for scry search/eval/suggest/repair and storage: 'file'): {} ({} records, \
+         {} bytes)",
+        state_dir.display(),
+        committed.records,
+        committed.bytes
+    );
+    eprintln!(
+        "indexed {} documents in {:.1?}: static index in {}: {} files, {} bytes ({} written, \
+         {} stale removed; {}); {skipped} skipped",
+        engine.len(),
+        t0.elapsed(),
+        a.out.display(),
+        published.files,
+        published.bytes,
+        published.written,
+        published.removed.len(),
+        site::ENTRY_FILE,
+    );
+    if let (Some(dump), Some(text)) = (&a.dump, dump_text) {
+        check_dump(dump, a.force)?;
+        let name = dump.file_name().map(|n| n.to_string_lossy().into_owned());
+        let temp = dump.with_file_name(owned::temp_name(&name.unwrap_or_default()));
+        site::write_atomic(dump, &temp, text.as_bytes(), false).map_err(|e| read_err(dump, e))?;
+    }
+    let foreign = out_scan.foreign.len() + state_scan.foreign.len();
+    if foreign > 0 {
+        eprintln!("kept {foreign} file(s) scry did not write (--force), untouched");
+    }
+    Ok(())
+}
+
+/// The first key of `given` (a path like `.bm25.k`) that `known` (the same settings as scry
+/// writes them) does not have: serde would silently ignore a misspelt setting.
+fn unknown_key(given: &serde_json::Value, known: &serde_json::Value, at: &str) -> Option<String> {
+    let (serde_json::Value::Object(g), serde_json::Value::Object(k)) = (given, known) else {
+        return None;
+    };
+    g.iter().find_map(|(key, v)| {
+        let path = format!("{at}.{key}");
+        match k.get(key) {
+            None => Some(path),
+            Some(kv) => unknown_key(v, kv, &path),
+        }
+    })
+}
+
+/// `--config`: a JSON object of scry-core `EngineConfig` settings (camelCase); unknown keys,
+/// wrong types and values out of range are refused.
+fn parse_config(json: Option<&str>) -> Result<EngineConfig, CliError> {
+    let Some(json) = json else {
+        return Ok(EngineConfig::default());
+    };
+    let err = |e: String| CliError::Argument(format!("--config: {e}"));
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
+    if !value.is_object() {
+        return Err(err("not a JSON object".into()));
+    }
+    let config: EngineConfig =
+        serde_json::from_value(value.clone()).map_err(|e| err(e.to_string()))?;
+    let known = serde_json::to_value(&config).map_err(|e| err(e.to_string()))?;
+    if let Some(key) = unknown_key(&value, &known, "") {
+        return Err(err(format!("unknown setting {key}")));
+    }
+    Ok(config.validate()?)
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -578,134 +793,28 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Index {
             folder,
             out,
+            state,
+            force,
+            follow_links,
+            strict,
             url_prefix,
             url_ext,
             dump,
             model,
             threads,
+        } => index(IndexArgs {
+            folder,
+            out,
+            state,
+            force,
             follow_links,
             strict,
-        } => {
-            let t0 = Instant::now();
-            if out.exists() {
-                // Only a folder holding a previous index (or nothing) is replaced.
-                let empty = std::fs::read_dir(&out)
-                    .map_err(|e| read_err(&out, e))?
-                    .next()
-                    .is_none();
-                let ours = out.join(scry_core::engine::MANIFEST_KEY).is_file()
-                    || out.join(site::ENTRY_FILE).is_file();
-                if !empty && !ours {
-                    return Err(read_err(
-                        &out,
-                        "exists and is not a scry index; refusing to replace it",
-                    ));
-                }
-            }
-            if !std::fs::metadata(&folder)
-                .map_err(|e| read_err(&folder, e))?
-                .is_dir()
-            {
-                return Err(read_err(&folder, "not a folder"));
-            }
-            let walk = ingest::WalkOptions {
-                follow_links,
-                exclude: vec![out.clone()],
-            };
-            let (docs, skipped) =
-                collect_documents(&folder, &url_prefix, url_ext.as_deref(), &walk, strict)?;
-            eprintln!(
-                "read {} sections from {} in {:.1?}; {skipped} skipped",
-                docs.len(),
-                folder.display(),
-                t0.elapsed()
-            );
-            if let Some(dump) = dump {
-                let mut f = std::fs::File::create(&dump).map_err(|e| read_err(&dump, e))?;
-                for d in &docs {
-                    let line = serde_json::to_string(d).map_err(|e| read_err(&dump, e))?;
-                    writeln!(f, "{line}").map_err(|e| read_err(&dump, e))?;
-                }
-            }
-            let mut engine = Engine::new(EngineConfig::default())?;
-            let mut new_cache = None;
-            match model {
-                None => engine.add(docs)?,
-                Some(dir) => {
-                    let embedder = load_embedder(&dir)?;
-                    let tag = scry_core::Embedder::model(&embedder).clone();
-                    let per_doc: Vec<Vec<String>> =
-                        docs.iter().map(|d| engine.passages(d)).collect();
-                    let flat: Vec<String> = per_doc.iter().flatten().cloned().collect();
-                    // Passages embedded by an earlier build into this folder are reused.
-                    let cache_path = out.join(site::CACHE_FILE);
-                    let mut cache = site::EmbeddingCache::load(&cache_path, &tag);
-                    let todo: Vec<String> = flat
-                        .iter()
-                        .filter(|p| cache.get(p).is_none())
-                        .cloned()
-                        .collect();
-                    let threads = threads.unwrap_or_else(rayon_threads);
-                    let t = Instant::now();
-                    let fresh = embed_parallel(&embedder, &todo, threads)?;
-                    eprintln!(
-                        "embedded {} passages of {} documents in {:.1?} on {threads} threads \
-                         ({} reused from the previous build)",
-                        todo.len(),
-                        docs.len(),
-                        t.elapsed(),
-                        flat.len() - todo.len()
-                    );
-                    let mut next = site::EmbeddingCache::new(&tag);
-                    for (p, v) in todo.iter().zip(fresh) {
-                        cache.insert(p, v);
-                    }
-                    let mut grouped: Vec<Vec<Vec<f32>>> = Vec::with_capacity(per_doc.len());
-                    for passages in &per_doc {
-                        let mut vs = Vec::with_capacity(passages.len());
-                        for p in passages {
-                            let v = cache.get(p).cloned().ok_or_else(|| {
-                                read_err(Path::new("embedding"), "a passage was not embedded")
-                            })?;
-                            next.insert(p, v.clone());
-                            vs.push(v);
-                        }
-                        grouped.push(vs);
-                    }
-                    cache = next;
-                    engine.add_with_vectors(docs, grouped, &tag)?;
-                    new_cache = Some(cache);
-                }
-            }
-            let t = Instant::now();
-            engine.maintain();
-            eprintln!("merged and built graphs in {:.1?}", t.elapsed());
-            if out.exists() {
-                std::fs::remove_dir_all(&out).map_err(|e| read_err(&out, e))?;
-            }
-            let storage = FileStorage::open(&out)?;
-            let info = block_on(engine.commit(&storage))?;
-            let bundle = engine.export_static(&scry_core::ExportParams::default())?;
-            let web_bytes =
-                site::write_bundle(&out, &bundle, engine.model()).map_err(|e| read_err(&out, e))?;
-            if let Some(cache) = new_cache {
-                cache
-                    .save(&out.join(site::CACHE_FILE))
-                    .map_err(|e| read_err(&out, e))?;
-            }
-            eprintln!(
-                "indexed {} documents in {:.1?}: {} segment(s), {} bytes in {}; static index: \
-                 {} files, {web_bytes} bytes ({}); {skipped} skipped",
-                engine.len(),
-                t0.elapsed(),
-                info.segments_written,
-                info.bytes_written,
-                out.display(),
-                bundle.files.len(),
-                site::ENTRY_FILE,
-            );
-            Ok(())
-        }
+            url_prefix,
+            url_ext,
+            dump,
+            model,
+            threads,
+        }),
         Command::Search {
             index,
             query,
@@ -714,7 +823,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             json,
             model,
         } => {
-            let engine = open_index(&index)?;
+            let engine = open_index(&index, EngineConfig::default())?;
             let opts = SearchOptions {
                 k,
                 mode: mode.into(),
@@ -736,18 +845,20 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Repair { index } => {
-            if !index.join(scry_core::engine::MANIFEST_KEY).is_file() {
-                return Err(read_err(&index, "not a scry index (no manifest)"));
+            match kind_of(&index)? {
+                IndexKind::State => {}
+                IndexKind::Static => {
+                    return Err(CliError::StaticIndex {
+                        path: index.display().to_string(),
+                    });
+                }
+                IndexKind::Collection => {
+                    return Err(CliError::NotAnIndex {
+                        path: index.display().to_string(),
+                    });
+                }
             }
-            if let Some(writer) = live_writer(&index) {
-                return Err(read_err(
-                    &index,
-                    format!(
-                        "being written by {writer} (its .lock); stop it first, or delete the \
-                         .lock if no such process uses the folder"
-                    ),
-                ));
-            }
+            lock::check_free(&index)?;
             let storage = FileStorage::open(&index)?;
             let info = block_on(Engine::repair(&storage, EngineConfig::default()))?;
             if info.segments == 0 {
@@ -774,19 +885,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             verbose,
             json,
         } => {
-            let engine = open_index(&index)?;
-            let text = std::fs::read_to_string(&cases).map_err(|e| read_err(&cases, e))?;
-            let mut set: Vec<suggest_eval::SuggestCase> = Vec::new();
-            for (n, line) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                set.push(serde_json::from_str(line).map_err(|e| CliError::Format {
-                    path: format!("{}:{}", cases.display(), n + 1),
-                    reason: e.to_string(),
-                })?);
-            }
+            let engine = open_index(&index, EngineConfig::default())?;
+            let set: Vec<suggest_eval::SuggestCase> = parse_lines(&cases)?;
             let params = scry_core::SuggestParams {
                 top_n,
                 max_clusters,
@@ -904,7 +1004,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             model,
             repeat,
         } => {
-            let engine = open_index(&index)?;
+            let engine = open_index(&index, EngineConfig::default())?;
             let params = scry_core::SuggestParams {
                 top_n,
                 ..Default::default()
@@ -959,20 +1059,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             config,
             model,
         } => {
-            let engine = open_index_with(&index, parse_config(config.as_deref())?)?;
+            let engine = open_index(&index, parse_config(config.as_deref())?)?;
             let mut embedder = model.map(|dir| load_embedder(&dir)).transpose()?;
-            let text = std::fs::read_to_string(&queries).map_err(|e| read_err(&queries, e))?;
-            let judged: Vec<eval::Judged> = text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .enumerate()
-                .map(|(i, l)| {
-                    serde_json::from_str(l).map_err(|e| CliError::Format {
-                        path: format!("{}:{}", queries.display(), i + 1),
-                        reason: e.to_string(),
-                    })
-                })
-                .collect::<Result<_, _>>()?;
+            let judged: Vec<eval::Judged> = parse_lines(&queries)?;
             let opts = SearchOptions {
                 k,
                 mode: mode.into(),
@@ -1012,7 +1101,28 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            // Usage errors carry a code like every other error.
+            let text = e.render().to_string();
+            eprint!(
+                "error [INVALID_ARGUMENT]: {}",
+                text.strip_prefix("error: ").unwrap_or(&text)
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error [{}]: {e}", e.code());

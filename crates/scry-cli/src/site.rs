@@ -2,12 +2,14 @@
 //! its entry file `scry.json`, and the embedding cache that lets a rebuild embed only the
 //! passages whose text changed.
 
-use std::collections::HashMap;
-use std::io;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Write};
 use std::path::Path;
 
 use scry_core::segment::format::content_id;
-use scry_core::{ModelTag, StaticBundle};
+use scry_core::{ModelTag, StaticBundle, StaticFile};
+
+use crate::owned::{self, Owned, Scan};
 
 /// Name of the entry file browsers fetch first.
 pub const ENTRY_FILE: &str = "scry.json";
@@ -15,20 +17,42 @@ pub const ENTRY_FILE: &str = "scry.json";
 pub const CACHE_FILE: &str = "embeddings.cache";
 const CACHE_MAGIC: &[u8; 8] = b"SCRYEMB1";
 
-/// Writes the bundle's files and `scry.json` under `dir`; returns the bytes written.
-pub fn write_bundle(
-    dir: &Path,
-    bundle: &StaticBundle,
-    model: Option<&ModelTag>,
-) -> io::Result<u64> {
+/// What [`publish`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Files of the static index (`scry.json` not counted).
+    pub files: usize,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Files written (the others were there already, identical).
+    pub written: usize,
+    /// scry's stale files deleted (relative paths).
+    pub removed: Vec<String>,
+}
+
+/// The distinct files of `bundle` (a chunk whose content repeats is one file).
+fn distinct(bundle: &StaticBundle) -> Vec<&StaticFile> {
+    let mut seen = HashSet::new();
+    bundle
+        .files
+        .iter()
+        .filter(|f| seen.insert(f.name.as_str()))
+        .collect()
+}
+
+/// Every path [`publish`] writes for `bundle`, relative to the folder.
+pub fn paths(bundle: &StaticBundle) -> Vec<String> {
+    let mut out: Vec<String> = distinct(bundle).iter().map(|f| f.name.clone()).collect();
+    out.push(ENTRY_FILE.to_owned());
+    out
+}
+
+/// The `scry.json` of `bundle`: the format, the meta file, what the index holds, and the
+/// files and bytes of each kind of chunk (what `scry search` checks the files against).
+pub fn entry(bundle: &StaticBundle, model: Option<&ModelTag>) -> serde_json::Value {
     let mut total = 0u64;
-    let mut kinds: HashMap<&str, (usize, u64)> = HashMap::new();
-    for f in &bundle.files {
-        let path = dir.join(&f.name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, &f.bytes)?;
+    let mut kinds: BTreeMap<&str, (usize, u64)> = BTreeMap::new();
+    for f in distinct(bundle) {
         total += f.bytes.len() as u64;
         let kind = f.name.split('/').next().unwrap_or("");
         let e = kinds.entry(kind).or_default();
@@ -39,7 +63,7 @@ pub fn write_bundle(
         .into_iter()
         .map(|(k, (n, b))| (k.to_owned(), serde_json::json!({"files": n, "bytes": b})))
         .collect();
-    let entry = serde_json::json!({
+    serde_json::json!({
         "format": scry_core::static_index::STATIC_VERSION,
         "meta": bundle.meta,
         "documents": bundle.documents,
@@ -48,10 +72,83 @@ pub fn write_bundle(
         "dims": model.map(|m| m.dims),
         "bytes": total,
         "chunks": chunks,
-    });
-    let text = serde_json::to_string_pretty(&entry).map_err(io::Error::other)?;
-    std::fs::write(dir.join(ENTRY_FILE), text + "\n")?;
-    Ok(total)
+    })
+}
+
+/// Writes `bytes` at `path` through a new temporary file `temp` and a rename (a reader sees
+/// the old file or the new one, never part of one). `temp` must not exist.
+pub fn write_atomic(path: &Path, temp: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
+    let result = (|| {
+        let mut f = std::fs::File::create_new(temp)?;
+        f.write_all(bytes)?;
+        if sync {
+            f.sync_all()?;
+        }
+        drop(f);
+        std::fs::rename(temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(temp);
+    }
+    result
+}
+
+/// Publishes `bundle` in `dir`, whose contents `scan` lists (and the caller has checked: no
+/// foreign entry is at or in the way of a path of [`paths`]). In this order: scry's leftover
+/// temporary files go; each new chunk is written (one already there is identical, being named
+/// by its content, and is kept); `scry.json` is replaced atomically; scry's files that the new
+/// index does not use are deleted (each passed to `removed` first), checked again just before;
+/// scry's folders left empty are removed. Foreign files are never touched.
+pub fn publish(
+    dir: &Path,
+    bundle: &StaticBundle,
+    model: Option<&ModelTag>,
+    scan: &Scan,
+    mut removed: impl FnMut(&str),
+) -> io::Result<Published> {
+    let mut out = Published::default();
+    let mut remove = |rel: &str, kind: Owned, out: &mut Published| -> io::Result<()> {
+        if owned::remove_owned(dir, rel, kind)? {
+            removed(rel);
+            out.removed.push(rel.to_owned());
+        }
+        Ok(())
+    };
+    for (rel, kind) in &scan.owned {
+        if *kind == Owned::Temporary {
+            remove(rel, *kind, &mut out)?;
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    let files = distinct(bundle);
+    for f in &files {
+        out.files += 1;
+        out.bytes += f.bytes.len() as u64;
+        if scan.owned(&f.name) == Some(Owned::Chunk) {
+            continue;
+        }
+        let path = dir.join(&f.name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        write_atomic(&path, &dir.join(owned::temp_name(&f.name)), &f.bytes, false)?;
+        out.written += 1;
+    }
+    let text = serde_json::to_string_pretty(&entry(bundle, model)).map_err(io::Error::other)?;
+    write_atomic(
+        &dir.join(ENTRY_FILE),
+        &dir.join(owned::temp_name(ENTRY_FILE)),
+        (text + "\n").as_bytes(),
+        true,
+    )?;
+    let keep: HashSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    for (rel, kind) in &scan.owned {
+        if *kind != Owned::Entry && *kind != Owned::Temporary && !keep.contains(rel.as_str()) {
+            remove(rel, *kind, &mut out)?;
+        }
+    }
+    owned::remove_empty_dirs(dir);
+    Ok(out)
 }
 
 /// Passage embeddings of an earlier build, by passage text, for one model.
@@ -114,6 +211,21 @@ impl EmbeddingCache {
         cache
     }
 
+    /// Whether `bytes` is an embedding cache as [`EmbeddingCache::save`] writes it (magic,
+    /// header, whole entries), for any model.
+    pub fn is_cache(bytes: &[u8]) -> bool {
+        if bytes.len() < 14 || &bytes[..8] != CACHE_MAGIC {
+            return false;
+        }
+        let fp = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+        let head = 10 + fp + 4;
+        let Some(d) = bytes.get(10 + fp..head) else {
+            return false;
+        };
+        let dims = u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as usize;
+        (1..=65_536).contains(&dims) && (bytes.len() - head).is_multiple_of(16 + 4 * dims)
+    }
+
     /// The cached vector of `text`.
     pub fn get(&self, text: &str) -> Option<&Vec<f32>> {
         self.vectors.get(&key(text))
@@ -136,7 +248,8 @@ impl EmbeddingCache {
         self.vectors.is_empty()
     }
 
-    /// Writes the cache (entries in key order, so equal caches give equal files).
+    /// Writes the cache (entries in key order, so equal caches give equal files), through a
+    /// temporary file and a rename.
     pub fn save(&self, path: &Path) -> io::Result<()> {
         let fp = self.fingerprint.as_bytes();
         let mut out = Vec::with_capacity(16 + self.vectors.len() * (16 + 4 * self.dims));
@@ -152,7 +265,11 @@ impl EmbeddingCache {
                 out.extend_from_slice(&x.to_le_bytes());
             }
         }
-        std::fs::write(path, out)
+        let temp = match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) => dir.join(owned::temp_name(&name.to_string_lossy())),
+            _ => return Err(io::Error::other("the cache path has no file name")),
+        };
+        write_atomic(path, &temp, &out, false)
     }
 }
 
@@ -185,8 +302,16 @@ mod tests {
         assert!(EmbeddingCache::load(&path, &tag(4)).is_empty());
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.pop();
-        std::fs::write(&path, bytes).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
         assert!(EmbeddingCache::load(&path, &tag(3)).is_empty());
+        assert!(!EmbeddingCache::is_cache(&bytes));
+        c.save(&path).unwrap();
+        assert!(EmbeddingCache::is_cache(&std::fs::read(&path).unwrap()));
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "a temporary file left"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -52,6 +52,7 @@ fn index_a_markdown_folder_then_search_and_eval_it() {
     let dir = std::env::temp_dir().join(format!("scry-cli-{}", std::process::id()));
     let src = dir.join("docs");
     let out = dir.join("index");
+    let state = dir.join("state");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(src.join("api")).unwrap();
     std::fs::write(
@@ -70,6 +71,8 @@ fn index_a_markdown_folder_then_search_and_eval_it() {
         src.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
         "--url-ext",
         "html",
     ]);
@@ -78,7 +81,23 @@ fn index_a_markdown_folder_then_search_and_eval_it() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    assert!(out.join("manifest").is_file());
+    // The published folder holds the static index; the state folder the stored one.
+    assert!(out.join("scry.json").is_file());
+    assert!(!out.join("manifest").exists());
+    assert!(state.join("manifest").is_file());
+    // Both answer the same.
+    for index in [&out, &state] {
+        let res = scry(&[
+            "search",
+            index.to_str().unwrap(),
+            "zlib",
+            "--json",
+            "--mode",
+            "text",
+        ]);
+        let hits: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+        assert_eq!(hits[0]["id"], "notes", "{}", index.display());
+    }
     let res = scry(&[
         "search",
         out.to_str().unwrap(),
@@ -143,6 +162,7 @@ fn index_writes_a_static_index_and_a_rebuild_embeds_only_changed_passages() {
     let dir = std::env::temp_dir().join(format!("scry-cli-static-{}", std::process::id()));
     let src = dir.join("docs");
     let out = dir.join("site");
+    let state = dir.join("state");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&src).unwrap();
     std::fs::write(
@@ -161,6 +181,8 @@ fn index_writes_a_static_index_and_a_rebuild_embeds_only_changed_passages() {
             src.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
             "--model",
             MODEL,
             "--threads",
@@ -177,7 +199,7 @@ fn index_writes_a_static_index_and_a_rebuild_embeds_only_changed_passages() {
     );
     // The static index answers like the native one, vectors included.
     let native = {
-        let storage = scry_core::file_storage::FileStorage::open(&out).unwrap();
+        let storage = scry_core::file_storage::FileStorage::open(&state).unwrap();
         futures::executor::block_on(scry_core::Engine::open(
             &storage,
             scry_core::EngineConfig::default(),
@@ -225,7 +247,8 @@ fn index_writes_a_static_index_and_a_rebuild_embeds_only_changed_passages() {
         precious.to_str().unwrap(),
     ]);
     assert!(!res.status.success());
-    assert!(String::from_utf8_lossy(&res.stderr).contains("refusing to replace"));
-    assert!(precious.join("keep.txt").is_file());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("[FOREIGN_FILES]"));
+    assert_eq!(std::fs::read(precious.join("keep.txt")).unwrap(), b"mine");
+    assert_eq!(std::fs::read_dir(&precious).unwrap().count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
