@@ -590,7 +590,7 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
     // Refused before anything is read or written; checked again before writing.
     let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     scan_checked(&a.out, a.force, &strs(&[site::ENTRY_FILE, "meta/"]))?;
-    let mut state_needed = strs(&["manifest", "seg/", "docstore/", "chunk/", ".journal"]);
+    let mut state_needed = strs(&["manifest", "seg/", "docstore/", "chunk/", state::JOURNAL]);
     if a.model.is_some() {
         state_needed.push(site::CACHE_FILE.into());
     }

@@ -323,9 +323,23 @@ impl Scan {
     }
 
     /// Foreign entries at `rel` or in the way of creating it (a foreign file or link where a
-    /// folder on its path must be).
+    /// folder on its path must be). `rel` ending in `/**` is a folder scry replaces whole (a
+    /// storage's journal): anything foreign inside it is in the way too.
     pub fn blocking(&self, rel: &str) -> Vec<String> {
         let mut out = Vec::new();
+        let rel = match rel.strip_suffix("/**") {
+            Some(dir) => {
+                let inside = format!("{dir}/");
+                out.extend(
+                    self.foreign
+                        .iter()
+                        .filter(|f| f.starts_with(&inside) && **f != inside)
+                        .cloned(),
+                );
+                dir
+            }
+            None => rel,
+        };
         let mut prefix = String::new();
         for part in rel.split('/') {
             if !prefix.is_empty() {
@@ -522,5 +536,12 @@ mod tests {
         assert_eq!(scan.blocking("scry.json"), ["scry.json"]);
         assert!(scan.blocking("meta/x.bin").is_empty());
         assert!(scan.blocking("img").len() == 1);
+        let scan = Scan {
+            owned: Vec::new(),
+            foreign: vec![".journal/notes.txt".into(), "seg/mine".into()],
+        };
+        assert_eq!(scan.blocking(".journal/**"), [".journal/notes.txt"]);
+        assert!(scan.blocking(".journal").is_empty());
+        assert!(scan.blocking("seg/abc").is_empty());
     }
 }

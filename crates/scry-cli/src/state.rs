@@ -16,6 +16,9 @@ use crate::lock::{LOCK_FILE, Lock};
 use crate::owned::{self, Owned, Scan};
 use crate::site::{CACHE_FILE, EmbeddingCache};
 
+/// The journal of `FileStorage`: a folder it removes whole (nothing foreign may be inside).
+pub const JOURNAL: &str = ".journal/**";
+
 /// The folder, under the current one, that holds default state folders.
 pub const CACHE_DIR: &str = ".scry-cache";
 
@@ -80,10 +83,11 @@ pub fn default_dir(out: &Path) -> std::io::Result<PathBuf> {
 }
 
 /// Every path relative to the state folder that committing `batch` writes: its records and
-/// their folders, the journal, the lock, and the embedding cache when one is saved.
+/// their folders, the journal (which `FileStorage` creates and removes whole), the lock, and
+/// the embedding cache when one is saved.
 pub fn paths(batch: &Batch, cache: bool) -> Vec<String> {
     let mut out: Vec<String> = batch.puts.iter().map(|(k, _)| k.clone()).collect();
-    out.push(".journal".into());
+    out.push(JOURNAL.into());
     out.push(LOCK_FILE.into());
     if cache {
         out.push(CACHE_FILE.into());
