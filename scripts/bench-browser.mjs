@@ -6,9 +6,10 @@
 // the profile is written to FILE (open it in DevTools) and its top functions by self time are
 // printed. Build with --profile bench-names so that wasm functions keep their names.
 // Needs: scripts/build.py --profile bench --wasm-only; for `text`, target/bench/python-docs.jsonl
-// (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl);
-// for `suggest`, target/bench/node-idx-dense (scry index corpora/nodejs/api --out
-// target/bench/node-idx-dense --model models/cache/all-MiniLM-L6-v2-int8).
+// (scry index corpora/python/html --out target/bench/python-site --state target/bench/python-idx
+// --dump target/bench/python-docs.jsonl); for `suggest`, the state folder
+// target/bench/node-idx-dense (scry index corpora/nodejs/api --out target/bench/node-site-dense
+// --state target/bench/node-idx-dense --model models/cache/all-MiniLM-L6-v2-int8).
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +25,8 @@ const profileFile = profileAt >= 0 ? argv.splice(profileAt, 2)[1] : undefined;
 const shapesAt = argv.indexOf('--shapes');
 const shapes = shapesAt >= 0 ? argv.splice(shapesAt, 2)[1] : undefined;
 const suites = argv[0] ?? 'vectors10k';
-// The page cannot list a folder over HTTP: name the dense index's files for it.
+// The page cannot list a folder over HTTP: name the dense index's files for it, in a file beside
+// the state folder (a file of ours inside it would make `scry index` refuse the folder).
 const dense = `${root}target/bench/node-idx-dense/`;
 if (suites.split(',').includes('suggest') && existsSync(dense)) {
   // Segment meta files (`seg/`) and their chunks (`chunk/<kind>/`), not the documents store.
@@ -35,7 +37,7 @@ if (suites.split(',').includes('suggest') && existsSync(dense)) {
           .map((f) => `${dir}/${f}`)
       : [];
   const files = ['manifest', ...under('seg'), ...under('chunk')];
-  writeFileSync(`${dense}files.json`, JSON.stringify(files));
+  writeFileSync(`${root}target/bench/node-idx-dense.files.json`, JSON.stringify(files));
 }
 const server = await startServer({ root, port: 0 });
 const browser = await chromium.launch({

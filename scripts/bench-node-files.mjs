@@ -4,7 +4,8 @@
 // (the difference is what the commits cost), then the directory's size, the time to open it
 // again and its first query. Prints JSON.
 // Needs: scripts/build.py (the package with the nodejs wasm build) and target/bench/python-docs.jsonl
-// (scry index corpora/python/html --out target/bench/python-idx --dump target/bench/python-docs.jsonl).
+// (scry index corpora/python/html --out target/bench/python-site --state target/bench/python-idx
+// --dump target/bench/python-docs.jsonl).
 // Usage: node scripts/bench-node-files.mjs [--docs N] [--batch N]
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

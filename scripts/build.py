@@ -185,20 +185,25 @@ def build_demo() -> None:
     write_precache(dist)
 
 
-# Folders of a static index that browsers load (the rest of `scry index`'s output is for the CLI).
+# Folders of a static index that browsers load: `scry index --out` writes only these and
+# `scry.json`; its build state (the stored index, the embedding cache) goes to NODE_STATE.
 STATIC_DIRS = ["meta", "post", "docs", "vec"]
 NODE_INDEX = os.path.join(ROOT, "target", "site", "node")
+NODE_STATE = os.path.join(ROOT, "target", "site", "node-state")
 
 
 def build_node_index() -> str:
-    """`scry index` over Debian's Node.js docs with the model (the folder keeps an embedding
-    cache, so a rebuild embeds only passages that changed). Returns the index folder."""
+    """`scry index` over Debian's Node.js docs with the model: the static index in NODE_INDEX,
+    the build state in NODE_STATE (its embedding cache makes a rebuild embed only passages that
+    changed; the first build after the state moved out of NODE_INDEX reuses the cache left
+    there and removes it). Returns the static index folder."""
     run(["cargo", "build", "--release", "--locked", "-p", "scry-cli"])
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     run([
         os.path.join(target, "release", "scry"), "index",
         os.path.join(ROOT, "corpora", "nodejs", "api"),
         "--out", NODE_INDEX,
+        "--state", NODE_STATE,
         "--model", os.path.join(ROOT, "models", "cache", "all-MiniLM-L6-v2-int8"),
         "--url-prefix", "https://nodejs.org/docs/latest-v18.x/api/",
         "--url-ext", "html",

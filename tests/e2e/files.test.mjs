@@ -130,9 +130,10 @@ test('an index in a directory outlives the engine and matches the CLI', async ()
 });
 
 test('Node opens an index the CLI built, and adds to it', async () => {
-  // The Node.js docs indexed by `scry index` (scripts/build.py builds it).
+  // The Node.js docs indexed by `scry index`: its state folder, the stored index
+  // (scripts/build.py builds it with `--state target/site/node-state`).
   const dir = join(TMP, 'from-cli');
-  cpSync(join(ROOT, 'target/site/node'), dir, { recursive: true });
+  cpSync(join(ROOT, 'target/site/node-state'), dir, { recursive: true });
   const engine = await createEngine({ storage: 'file', path: dir });
   const info = await engine.info();
   assert.ok(info.documents > 4000, `${info.documents} documents`);
@@ -150,8 +151,8 @@ test('Node opens an index the CLI built, and adds to it', async () => {
   await engine.dispose();
   const cli = cliSearch(dir, 'glacier survey');
   assert.equal(cli[0]?.id, 'local-note');
-  // The static bundle next to it is not the engine's: garbage collection left it alone.
-  assert.ok(existsSync(join(dir, 'scry.json')));
+  // The CLI's embedding cache beside the stored index is not the engine's: left alone.
+  assert.ok(existsSync(join(dir, 'embeddings.cache')));
 });
 
 test('one writer per directory: a second engine is refused until the first is gone', async () => {

@@ -338,9 +338,12 @@ async function idbSuite() {
 // Query suggestions (N = 100) after a hybrid search, on the Node.js docs indexed natively with
 // the model (the same index format the browser stores).
 async function suggestSuite() {
+  // The state folder of `scry index --state` (the stored index), and the list of its files
+  // that bench-browser.mjs writes beside it.
   const dir = '/target/bench/node-idx-dense/';
-  const res = await fetch(`${dir}files.json`);
-  if (!res.ok) throw new Error(`${dir}files.json: HTTP ${res.status} (see bench-browser.mjs)`);
+  const list = '/target/bench/node-idx-dense.files.json';
+  const res = await fetch(list);
+  if (!res.ok) throw new Error(`${list}: HTTP ${res.status} (see bench-browser.mjs)`);
   const files = await Promise.all(
     (await res.json()).map(async (f) => [
       f,
