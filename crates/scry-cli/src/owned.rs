@@ -13,6 +13,7 @@
 
 use std::path::Path;
 
+use scry_core::engine::{MANIFEST_BACKUP_KEY, MANIFEST_KEY};
 use scry_core::manifest::Manifest;
 use scry_core::segment::format::{self, content_id};
 use scry_core::segment::{DOCSTORE_MAGIC, DOCSTORE_VERSION, SEGMENT_MAGIC, SEGMENT_VERSION};
@@ -179,7 +180,7 @@ pub fn classify(rel: &str, read: impl FnOnce() -> Option<Vec<u8>>) -> Option<Own
     type Check = Box<dyn FnOnce(&[u8]) -> bool>;
     let (owned, check): (Owned, Check) = match parts.as_slice() {
         ["scry.json"] => (Owned::Entry, Box::new(is_entry)),
-        ["manifest" | "manifest.bak"] => (
+        [name] if *name == MANIFEST_KEY || *name == MANIFEST_BACKUP_KEY => (
             Owned::Manifest,
             Box::new(|b: &[u8]| Manifest::decode(b).is_ok()),
         ),
