@@ -71,7 +71,8 @@ setup_main() {
   fi
 
   # 4. Model files, pinned by sha256 (models/manifest.json), and the documentation corpora
-  #    (Debian's nodejs-doc and python3.11-doc, unpacked into corpora/).
+  #    (Debian's nodejs-doc, python3.11-doc, debian-faq and git-doc, unpacked into corpora/,
+  #    and the evaluation corpora scripts/eval/make_sets.py builds from them in corpora/eval/).
   python3 "$SCRY_ROOT/models/fetch.py"
   python3 "$SCRY_ROOT/scripts/corpora.py"
 
