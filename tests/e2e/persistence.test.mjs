@@ -109,6 +109,8 @@ test('the browser killed during commits: always exactly one whole commit, 20 tim
   const dir = mkdtempSync(join(tmpdir(), 'scry-crash-'));
   try {
     let committed = 0; // batches known to be complete
+    // The previous round's add resolved before the kill: its batch must have landed.
+    let mustLand = false;
     // Round 20 only checks what round 19 left.
     for (let round = 0; round <= 20; round++) {
       const context = await chromium.launchPersistentContext(dir, {
@@ -118,11 +120,20 @@ test('the browser killed during commits: always exactly one whole commit, 20 tim
       });
       const page = await openPage(context);
       const count = await open(page, 'crash');
-      // The previous round's batch either landed whole or not at all.
-      assert.ok(
-        count === committed * 100 || count === (committed + 1) * 100,
-        `round ${round}: ${count} documents, expected ${committed * 100} or ${(committed + 1) * 100}`,
-      );
+      if (mustLand) {
+        // A commit that resolved is durable, kill or no kill.
+        assert.equal(
+          count,
+          (committed + 1) * 100,
+          `round ${round}: the previous round's add resolved before the kill, but is lost`,
+        );
+      } else {
+        // The previous round's batch either landed whole or not at all.
+        assert.ok(
+          count === committed * 100 || count === (committed + 1) * 100,
+          `round ${round}: ${count} documents, expected ${committed * 100} or ${(committed + 1) * 100}`,
+        );
+      }
       if (count === (committed + 1) * 100) committed++;
       const last = await page.evaluate(async (n) => {
         if (n === 0) return [];
@@ -137,6 +148,8 @@ test('the browser killed during commits: always exactly one whole commit, 20 tim
       // Start a large commit and kill the browser at a different moment each round: at once in
       // the first two rounds (nothing can have landed), after the commit resolved in the last
       // two (it must have), and 20–445 ms in between (wherever the commit happens to be).
+      // The add fails when the kill interrupts it; one that resolved first must land.
+      let resolved = false;
       const adding = page
         .evaluate(
           (batch) => window.engine.add(batch),
@@ -145,9 +158,18 @@ test('the browser killed during commits: always exactly one whole commit, 20 tim
             body: `batch${committed} ${d.body}`,
           })),
         )
-        .catch(() => {});
-      if (round >= 18) await adding;
-      else if (round >= 2) await new Promise((r) => setTimeout(r, 20 + (round - 2) * 25));
+        .then(
+          () => {
+            resolved = true;
+          },
+          () => {},
+        );
+      if (round >= 18) {
+        await adding;
+        assert.ok(resolved, `round ${round}: the add failed without a kill`);
+      } else if (round >= 2) await new Promise((r) => setTimeout(r, 20 + (round - 2) * 25));
+      // Read before the kill starts: an add resolving while the browser closes is not counted.
+      mustLand = resolved;
       await context.close();
     }
     console.log(`# crash test: ${committed} of 20 killed commits had landed`);

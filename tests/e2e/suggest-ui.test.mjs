@@ -273,8 +273,7 @@ describe('text collection', () => {
     const typed = await typeQuery(page, 'buffer');
     assert.equal(typed.ids[0], 'buffer');
     const calls = await page.evaluate(() => window.__calls);
-    assert.equal(calls.at(-1), 'buffer');
-    assert.ok(calls.length < 'buffer'.length, `engine calls: ${JSON.stringify(calls)}`);
+    assert.deepEqual(calls, ['buffer'], `engine calls: ${JSON.stringify(calls)}`);
     await widget.evaluate((el) => {
       el.debounce = 150;
       el.engine = window.engine;

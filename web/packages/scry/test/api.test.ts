@@ -22,9 +22,14 @@ function currentApi(): string {
   return `// runtime exports: ${exports.join(', ')}\n\n${dts}`;
 }
 
-test('the exported API matches api-snapshot.txt', () => {
+test('the exported API matches api-snapshot.txt', (t) => {
   const snapshot = new URL('api-snapshot.txt', root);
   const now = currentApi();
-  if (process.env['UPDATE_API_SNAPSHOT']) writeFileSync(snapshot, now);
+  if (process.env['UPDATE_API_SNAPSHOT']) {
+    // Comparing the file with what was just written into it would prove nothing: not a pass.
+    writeFileSync(snapshot, now);
+    t.skip('api-snapshot.txt rewritten; run again without UPDATE_API_SNAPSHOT to check it');
+    return;
+  }
   assert.equal(now, readFileSync(snapshot, 'utf8'), 'public API changed; see the header comment');
 });

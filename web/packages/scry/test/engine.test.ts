@@ -77,7 +77,7 @@ test('remove, abort and dispose', async () => {
   assert.equal(await codeOf(engine.search('stream')), 'DISPOSED');
 });
 
-test('engine options reach the core and are validated there too', async () => {
+test('engine options reach the core; out-of-range ones are INVALID_OPTIONS', async () => {
   assert.equal(await codeOf(createEngine({ k1: 99 })), 'INVALID_OPTIONS');
   const engine = await createEngine({ boosts: { title: 0, body: 1 } });
   await engine.add([

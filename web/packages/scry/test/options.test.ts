@@ -111,11 +111,18 @@ test('storage: memory or indexeddb, named after the index; anything else is reje
     (e: unknown) => (e as { code?: string }).code === 'INVALID_OPTIONS',
   );
   assert.equal(resolveEngineOptions({ memoryFallback: true }).storage.memoryFallback, true);
+  // Each option on its own, so that one rejecting a bad value cannot hide the other accepting it.
   for (const bad of ['localStorage', 1, true]) {
-    assert.throws(
-      () => resolveEngineOptions({ storage: bad, memoryFallback: bad }),
-      (e: unknown) => (e as { code?: string }).code === 'INVALID_OPTIONS',
-    );
+    assert.throws(() => resolveEngineOptions({ storage: bad }), {
+      code: 'INVALID_OPTIONS',
+      message: /storage must be/,
+    });
+  }
+  for (const bad of ['localStorage', 1, 0, 'true']) {
+    assert.throws(() => resolveEngineOptions({ storage: 'indexeddb', memoryFallback: bad }), {
+      code: 'INVALID_OPTIONS',
+      message: /memoryFallback must be a boolean/,
+    });
   }
 });
 
