@@ -205,7 +205,8 @@ pub mod contract {
             ".hidden",
             &"x".repeat(201),
         ] {
-            assert!(s.put(k, b"v").await.is_err(), "key {k:?}");
+            let err = s.put(k, b"v").await.unwrap_err();
+            assert_eq!(err.code(), "INVALID_PARAMETER", "key {k:?}: {err}");
         }
     }
 

@@ -75,13 +75,33 @@ async fn round_trip() {
     // Nothing changed: a commit writes no segment.
     let mut again = reopened.clone();
     assert_eq!(again.commit(&storage).await.unwrap().segments_written, 0);
-    // Merging everything leaves one segment; the old blobs are collected.
-    again.maintain();
-    let before = storage.list("seg/").await.unwrap().len();
-    let c = again.commit(&storage).await.unwrap();
-    let after = storage.list("seg/").await.unwrap().len();
-    assert_eq!(after, again.segment_count());
-    assert!(c.segments_removed + after >= before);
+    // With a merge factor of 2 the two segments (30 and 22 live documents, one tier) merge
+    // into one; its commit writes it and collects the two it replaced.
+    let mut config = EngineConfig::default();
+    config.limits.merge_factor = 2;
+    let mut merging = Engine::open(&storage, config).await.unwrap();
+    let before = storage.list("seg/").await.unwrap();
+    assert_eq!(before.len(), 2, "{before:?}");
+    assert_eq!(merging.segment_count(), 2);
+    merging.maintain();
+    assert_eq!(merging.segment_count(), 1);
+    let c = merging.commit(&storage).await.unwrap();
+    assert_eq!(c.segments_written, 1);
+    let after = storage.list("seg/").await.unwrap();
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert!(
+        !before.contains(&after[0]),
+        "the merged segment is new: {after:?}"
+    );
+    // Each replaced segment's blob and record at least (with their chunks, any kind counts).
+    assert!(c.segments_removed >= 2, "{c:?}");
+    assert_eq!(merging.len(), e.len());
+    assert_eq!(ids(&merging, "module"), ids(&e, "module"));
+    let merged = Engine::open(&storage, EngineConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(merged.segment_count(), 1);
+    assert_eq!(ids(&merged, "module"), ids(&e, "module"));
 }
 
 /// Runs `search` on a lazily opened engine, loading from `storage` the chunks it asks for
@@ -261,7 +281,12 @@ async fn lazy_open_reads_only_what_queries_need() {
     assert!(lazy.stored_chunks_missing().is_empty());
     lazy.need_stored().unwrap();
     assert_eq!(lazy.segment_count(), 3);
+    assert_eq!(lazy.graph_segment_count(), 1);
+    // The flat segment of 22 live documents is past the HNSW threshold (16): it gets a graph;
+    // the one-document segment stays flat.
     lazy.maintain();
+    assert_eq!(lazy.segment_count(), 3);
+    assert_eq!(lazy.graph_segment_count(), 2);
     lazy.commit(&storage).await.unwrap();
     let eager = Engine::open(&storage, config.clone()).await.unwrap();
     assert_eq!(eager.len(), e.len() + 1);
@@ -320,7 +345,9 @@ async fn damage_is_reported_and_never_served() {
 
     // A damaged chunk: opening whole fails; opening lazily does not, but the first query
     // that reads it does, naming the segment; queries never see its bytes.
-    for chunk in storage.list("chunk/").await.unwrap() {
+    let chunks = storage.list("chunk/").await.unwrap();
+    assert!(!chunks.is_empty(), "the segment is stored in chunks");
+    for chunk in chunks {
         let good = storage.get(&chunk).await.unwrap().unwrap();
         let mut bad = good.clone();
         let mid = bad.len() / 2;

@@ -225,7 +225,9 @@ fn export_is_deterministic_and_typed_at_the_edges() {
     let names: BTreeSet<&str> = a.files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names.len(), a.files.len(), "names are content hashes");
     let (e, _) = attached(&a);
-    assert!(e.export_static(&ExportParams::default()).is_err());
+    // An engine holding a static index cannot export one.
+    let err = e.export_static(&ExportParams::default()).unwrap_err();
+    assert_eq!(err.code(), "INVALID_INPUT", "{err}");
 }
 
 #[test]
