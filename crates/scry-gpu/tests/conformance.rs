@@ -219,6 +219,11 @@ async fn kmeans_steps_match_the_cpu() {
             kmeans_update(&points, &a, &mut cent, dims, spherical);
         }
         let want = kmeans_assign(&points, &cent, dims, metric);
+        assert_eq!(want.len(), 300);
+        assert_eq!(got.assignment.len(), 300, "{metric:?}");
+        assert_eq!(got.scores.len(), 300, "{metric:?}");
+        assert_eq!(got.centroids.len(), cent.len(), "{metric:?}");
+        assert_eq!(cent.len(), 4 * dims);
         for (i, (a, w)) in got.assignment.iter().zip(&want).enumerate() {
             assert_eq!(*a, w.0, "seed {seed} {metric:?} point {i}");
             assert!((got.scores[i] - w.1).abs() <= tol(w.1));
@@ -258,6 +263,8 @@ async fn device_loss_falls_back_to_the_cpu() {
     let after = scanner.search(&queries, 10).await.unwrap();
     assert_eq!(scanner.last_used(), Some(Used::Cpu));
     assert_eq!(scanner.gpu_failure().unwrap().code(), "GPU_DEVICE_LOST");
+    assert_eq!(before.len(), queries.len());
+    assert_eq!(after.len(), queries.len());
     for (qi, (b, a)) in before.iter().zip(&after).enumerate() {
         let prepared = scanner.flat().query(&queries[qi]).unwrap();
         assert_same_top_k(
@@ -267,6 +274,7 @@ async fn device_loss_falls_back_to_the_cpu() {
             &scanner.flat().search(&prepared, 10),
         );
         // The row added after the loss may enter; otherwise the answer is unchanged.
+        assert_eq!(b.len(), 10, "q {qi}");
         let ids_b: Vec<u32> = b.iter().map(|h| h.0).collect();
         let ids_a: Vec<u32> = a.iter().filter(|h| h.0 != 500).map(|h| h.0).collect();
         assert!(ids_b.starts_with(&ids_a), "q {qi}: {ids_b:?} vs {ids_a:?}");

@@ -196,14 +196,20 @@ async fn filters_lost_devices_and_auto_stay_on_the_cpu() {
         .await
         .unwrap();
     auto.sync(&engine).unwrap();
-    let software = auto
-        .scanner()
-        .gpu_context()
-        .is_none_or(|ctx| ctx.adapter().is_software());
-    if software {
-        let found = auto.candidates(&c.queries[0].1, 30).await.unwrap();
-        assert!(found.is_none(), "auto used a software adapter");
-    }
+    // Below the crossover, so the CPU answers on any adapter, hardware or software.
+    let values = auto.scanner().flat().live_count() * DIMS;
+    assert!(values > 0, "the collection is copied");
+    assert!(
+        values < auto.scanner().crossover_values(),
+        "{values} values, crossover {}",
+        auto.scanner().crossover_values()
+    );
+    assert!(!auto.scanner().uses_gpu());
+    let found = auto.candidates(&c.queries[0].1, 30).await.unwrap();
+    assert!(
+        found.is_none(),
+        "auto used the GPU below the crossover or on a software adapter"
+    );
 
     // A lost device: the scan gives up the GPU and leaves the search to the engine's CPU scan.
     let mut scan = EngineScan::new(Backend::WebGpu, DIMS, Metric::Cosine)
