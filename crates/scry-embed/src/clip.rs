@@ -717,7 +717,11 @@ mod tests {
         };
         clip.batch_size = 2;
         let padded = clip.embed_texts(&texts).unwrap();
+        assert_eq!(single.len(), texts.len());
+        assert_eq!(padded.len(), texts.len());
         for (a, b) in single.iter().zip(&padded) {
+            assert_eq!(a.len(), 64);
+            assert_eq!(b.len(), 64);
             let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
             assert!(dot > 0.99999, "{dot}");
         }

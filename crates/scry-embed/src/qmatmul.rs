@@ -877,8 +877,18 @@ mod tests {
         x[k + 2] = f32::NAN;
         x[2 * k] = f32::INFINITY;
         let out = product(&q, k, n, &[0.5], None, &x);
+        assert_eq!(out.len(), 3 * n);
         assert!(out[..n].iter().all(|v| v.is_finite()));
         assert!(out[n..].iter().all(|v| v.is_nan()));
+        // Row 0 is what it is on its own.
+        let alone = product(&q, k, n, &[0.5], None, &x[..k]);
+        assert_eq!(alone.len(), n);
+        for (j, (a, b)) in out[..n].iter().zip(&alone).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-6 * b.abs().max(f32::MIN_POSITIVE),
+                "column {j}: {a} with the other rows, {b} alone"
+            );
+        }
     }
 
     // Natively and in the browser (there with the SIMD128 tile).

@@ -128,6 +128,7 @@ fn every_golden_input_matches_onnxruntime() {
     let e = embedder();
     let texts: Vec<&str> = g.cases.iter().map(|c| c.text.as_str()).collect();
     let vectors = e.embed_texts(&texts).unwrap();
+    assert_eq!(vectors.len(), g.cases.len());
     let mut worst = (f32::INFINITY, "");
     for (case, v) in g.cases.iter().zip(&vectors) {
         assert_eq!(v.len(), 384);

@@ -251,6 +251,7 @@ fn image_embeddings_equal_onnxruntime() {
     let clip = embedder();
     let images: Vec<RgbaImage<'static>> = r.images.iter().map(|c| decode(file(&c.file))).collect();
     let vectors = clip.embed_images(&images).unwrap();
+    assert_eq!(vectors.len(), r.images.len());
     // The vision tower alone, on the reference crops (no decoder or resampler involved).
     let pre = clip.preprocessor();
     let mut values = vec![0f32; r.images.len() * pre.values_per_image()];
@@ -262,6 +263,7 @@ fn image_embeddings_equal_onnxruntime() {
         pre.normalize_into(&expected_crop(case), slot).unwrap();
     }
     let from_values = clip.embed_pixel_values(&values).unwrap();
+    assert_eq!(from_values.len(), r.images.len());
     let (mut min_cos, mut max_diff) = (1f32, 0f32);
     for ((case, v), w) in r.images.iter().zip(&vectors).zip(&from_values) {
         assert_eq!(v.len(), 64);
@@ -298,6 +300,7 @@ fn text_embeddings_equal_onnxruntime() {
     assert_eq!(clip.max_tokens(), r.max_tokens);
     let texts: Vec<&str> = r.captions.iter().map(|c| c.text.as_str()).collect();
     let vectors = clip.embed_texts(&texts).unwrap();
+    assert_eq!(vectors.len(), r.captions.len());
     let (mut min_cos, mut max_diff) = (1f32, 0f32);
     for (case, v) in r.captions.iter().zip(&vectors) {
         assert_eq!(
@@ -352,8 +355,11 @@ fn batches_of_any_size_give_the_same_vectors() {
             small.embed_texts(&texts).unwrap(),
         ),
     ];
+    assert_eq!(pairs[0].0.len(), images.len());
+    assert_eq!(pairs[1].0.len(), texts.len());
     let mut worst = 1f32;
     for (all, batched) in &pairs {
+        assert_eq!(batched.len(), all.len());
         for (a, b) in all.iter().zip(batched) {
             worst = worst.min(cos(a, b));
         }
@@ -391,7 +397,26 @@ fn blank_text_is_an_error_and_the_trait_embeds_text() {
     assert!(cos(&v[0], &reference().captions[0].embedding) >= 0.9999);
     assert_eq!(clip.model().dims, 64);
     assert_eq!(clip.model().fingerprint.len(), 64);
-    assert_eq!(clip.model(), clip.tag());
+    // The tag is the spec's: its id, and a fingerprint of the spec at this token limit, which
+    // covers the image preprocessing too (the same files preprocessed otherwise are another
+    // embedding space).
+    let spec = spec();
+    assert_eq!(clip.model().id, spec.id);
+    assert_eq!(
+        clip.model().fingerprint,
+        spec.fingerprint(clip.max_tokens())
+    );
+    let mut other = spec.clone();
+    other.image.as_mut().unwrap().mean[0] += 0.01;
+    let other = ClipEmbedder::from_bytes(
+        file("vision.onnx"),
+        file("text.onnx"),
+        file("tokenizer.json"),
+        &other,
+    )
+    .unwrap();
+    assert_eq!(other.model().id, clip.model().id);
+    assert_ne!(other.model().fingerprint, clip.model().fingerprint);
 }
 
 #[test]
