@@ -69,10 +69,7 @@ impl FileStorage {
         if j.join(COMMITTED).exists() {
             self.apply_journal()?;
         }
-        if j.exists() {
-            fs::remove_dir_all(&j).map_err(|e| io("removing the journal", e))?;
-        }
-        Ok(())
+        clear_journal(&j)
     }
 
     fn apply_journal(&self) -> Result<()> {
@@ -113,6 +110,34 @@ impl FileStorage {
             }
         }
         Ok(())
+    }
+}
+
+/// Deletes the journal's own files (numbered values, `ops`, `COMMITTED`), then the folder if that
+/// left it empty: anything else someone put there is kept, never deleted.
+fn clear_journal(j: &Path) -> Result<()> {
+    let entries = match fs::read_dir(j) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io("reading the journal", e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| io("reading the journal", e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name == "ops"
+            || name == COMMITTED
+            || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()));
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            fs::remove_file(entry.path()).map_err(|e| io("clearing the journal", e))?;
+        }
+    }
+    match fs::remove_dir(j) {
+        Ok(()) => Ok(()),
+        // Something of someone else's is in it: it stays, and so does the folder.
+        Err(_) if fs::read_dir(j).is_ok_and(|mut d| d.next().is_some()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io("removing the journal", e)),
     }
 }
 
@@ -165,9 +190,7 @@ impl Storage for FileStorage {
             check_key(k)?;
         }
         let j = self.journal();
-        if j.exists() {
-            fs::remove_dir_all(&j).map_err(|e| io("clearing the journal", e))?;
-        }
+        clear_journal(&j)?;
         fs::create_dir_all(&j).map_err(|e| io("creating the journal", e))?;
         let mut ops = String::new();
         for (i, (key, value)) in batch.puts.iter().enumerate() {
@@ -181,7 +204,7 @@ impl Storage for FileStorage {
         // The commit point: an atomic rename.
         fs::rename(j.join("ops"), j.join(COMMITTED)).map_err(|e| io("committing", e))?;
         self.apply_journal()?;
-        fs::remove_dir_all(&j).map_err(|e| io("removing the journal", e))
+        clear_journal(&j)
     }
 }
 
@@ -193,6 +216,31 @@ mod tests {
         let d = std::env::temp_dir().join(format!("scry-fs-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         d
+    }
+
+    #[test]
+    fn commits_never_delete_foreign_files_in_the_journal_folder() {
+        let d = tmp("journal-foreign");
+        std::fs::create_dir_all(d.join(JOURNAL)).unwrap();
+        std::fs::write(d.join(JOURNAL).join("notes.txt"), b"precious").unwrap();
+        let s = FileStorage::open(&d).unwrap();
+        futures::executor::block_on(s.put("manifest", b"v1")).unwrap();
+        futures::executor::block_on(s.put("seg/a", b"1")).unwrap();
+        let s = FileStorage::open(&d).unwrap();
+        assert_eq!(
+            std::fs::read(d.join(JOURNAL).join("notes.txt")).unwrap(),
+            b"precious"
+        );
+        assert_eq!(
+            futures::executor::block_on(s.get("seg/a"))
+                .unwrap()
+                .as_deref(),
+            Some(&b"1"[..])
+        );
+        // Without anything foreign, the journal folder goes once a commit is applied.
+        std::fs::remove_file(d.join(JOURNAL).join("notes.txt")).unwrap();
+        futures::executor::block_on(s.put("seg/b", b"2")).unwrap();
+        assert!(!d.join(JOURNAL).exists());
     }
 
     #[test]

@@ -15,6 +15,8 @@ import { errorCode } from './error-code.js';
 
 const JOURNAL = '.journal';
 const COMMITTED = 'COMMITTED';
+/** Names of the files a commit writes in the journal (nothing else there is deleted). */
+const JOURNAL_FILE = /^(\d+|ops|COMMITTED)$/;
 const LOCK = '.lock';
 
 /** The slice of `node:fs/promises` used here. */
@@ -26,8 +28,8 @@ interface Fs {
   link(existing: string, path: string): Promise<void>;
   readdir(path: string, options: { withFileTypes: true }): Promise<DirEntry[]>;
   rename(from: string, to: string): Promise<void>;
-  rm(path: string, options: { recursive: true; force: true }): Promise<void>;
   unlink(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
   open(path: string, flags: string): Promise<FileHandle>;
 }
 
@@ -282,9 +284,34 @@ export class FileBackend {
     }
     if (ops !== undefined) await this.#apply(ops);
     try {
-      await fs.rm(journal, { recursive: true, force: true });
+      await this.#clearJournal();
     } catch (e) {
       throw storageError('removing the journal', e);
+    }
+  }
+
+  /**
+   * Deletes the journal's own files (numbered values, `ops`, `COMMITTED`) and then the folder if
+   * that left it empty: anything else someone put there is kept.
+   */
+  async #clearJournal(): Promise<void> {
+    const { fs, join } = this.#node;
+    const journal = join(this.#root, JOURNAL);
+    let entries: DirEntry[];
+    try {
+      entries = await fs.readdir(journal, { withFileTypes: true });
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return;
+      throw e;
+    }
+    for (const entry of entries) {
+      if (entry.isFile() && JOURNAL_FILE.test(entry.name))
+        await fs.unlink(join(journal, entry.name));
+    }
+    try {
+      await fs.rmdir(journal);
+    } catch (e) {
+      if (errno(e) !== 'ENOTEMPTY' && errno(e) !== 'EEXIST' && errno(e) !== 'ENOENT') throw e;
     }
   }
 
@@ -378,7 +405,7 @@ export class FileBackend {
     const dirs = new Set(keys.map((k) => dirname(join(this.#root, k))));
     let ops = '';
     try {
-      await fs.rm(journal, { recursive: true, force: true });
+      await this.#clearJournal();
       await fs.mkdir(journal, { recursive: true });
       for (const dir of dirs) await fs.mkdir(dir, { recursive: true });
       for (let i = 0; i < keys.length; i++) {
