@@ -1716,15 +1716,19 @@ impl Engine {
     /// written then. The caller serialises repairs with commits (the package holds the
     /// index's lock).
     pub async fn repair<S: Storage>(storage: &S, config: EngineConfig) -> Result<RepairInfo> {
-        let found = match storage.get(MANIFEST_KEY).await? {
-            Some(bytes) => match Manifest::decode(&bytes) {
+        let found = match storage.get(MANIFEST_KEY).await {
+            Ok(Some(bytes)) => match Manifest::decode(&bytes) {
                 Ok(m) => Some((m, ManifestRepair::Intact)),
                 Err(CoreError::Corrupt { .. }) => {
                     crate::recover::lost_manifest(storage, &config).await?
                 }
                 Err(e) => return Err(e),
             },
-            None => crate::recover::lost_manifest(storage, &config).await?,
+            // Missing, or a record that is not even bytes.
+            Ok(None) | Err(CoreError::Corrupt { .. }) => {
+                crate::recover::lost_manifest(storage, &config).await?
+            }
+            Err(e) => return Err(e),
         };
         let Some((mut manifest, how)) = found else {
             return Ok(RepairInfo::default());

@@ -14,6 +14,16 @@ use crate::static_index::STORED_CHUNK_PREFIX;
 use crate::storage::Storage;
 use crate::text::Analyzer;
 
+/// The record under `key`; `None` when it is missing or damaged beyond reading (a value that
+/// is not bytes); other failures (the storage itself) are errors.
+async fn readable<S: Storage>(storage: &S, key: &str) -> Result<Option<Vec<u8>>> {
+    match storage.get(key).await {
+        Ok(v) => Ok(v),
+        Err(CoreError::Corrupt { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// `Ok` when `storage` holds no record of an index (nothing committed yet); else
 /// `CORRUPT_DATA`: its manifest is gone, and opening it as empty would let the next commit
 /// write a new index over the records (which `repair` can bring back).
@@ -48,7 +58,7 @@ pub(crate) async fn lost_manifest<S: Storage>(
     storage: &S,
     config: &EngineConfig,
 ) -> Result<Option<(Manifest, ManifestRepair)>> {
-    if let Some(bytes) = storage.get(MANIFEST_BACKUP_KEY).await?
+    if let Some(bytes) = readable(storage, MANIFEST_BACKUP_KEY).await?
         && let Ok(m) = Manifest::decode(&bytes)
     {
         return Ok(Some((m, ManifestRepair::FromBackup)));
@@ -69,7 +79,7 @@ pub(crate) async fn lost_manifest<S: Storage>(
     let mut header = None;
     for key in storage.list(SEGMENT_PREFIX).await? {
         let id = &key[SEGMENT_PREFIX.len()..];
-        if let Some(bytes) = storage.get(&key).await?
+        if let Some(bytes) = readable(storage, &key).await?
             && let Ok(h) = crate::static_index::stored_header(id, &bytes)
         {
             header = Some(h);
@@ -89,7 +99,8 @@ pub(crate) async fn lost_manifest<S: Storage>(
     let mut segments = Vec::new();
     for key in records {
         let id = key[DOCSTORE_PREFIX.len()..].to_owned();
-        let Some(record) = storage.get(&key).await? else {
+        // A damaged record (not even bytes, say) is left where it is.
+        let Some(record) = readable(storage, &key).await? else {
             continue;
         };
         // A damaged record cannot be read: it is left where it is, and its documents are lost

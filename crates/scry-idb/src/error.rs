@@ -24,6 +24,9 @@ pub enum IdbError {
     /// The browser closed the connection: the database was deleted or evicted.
     #[error("the index's IndexedDB database is gone: {0}")]
     Evicted(String),
+    /// A record holds something other than bytes: not written by scry, or damaged.
+    #[error("the record {0:?} holds something other than bytes")]
+    NotBytes(String),
 }
 
 impl IdbError {
@@ -35,6 +38,7 @@ impl IdbError {
             IdbError::QuotaExceeded(_) => "STORAGE_QUOTA_EXCEEDED",
             IdbError::Transaction(_) => "STORAGE_TRANSACTION_FAILED",
             IdbError::Evicted(_) => "STORAGE_EVICTED",
+            IdbError::NotBytes(_) => "CORRUPT_DATA",
         }
     }
 }

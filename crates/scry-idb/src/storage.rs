@@ -15,9 +15,16 @@ pub struct IdbStorage {
 }
 
 fn core(e: IdbError) -> CoreError {
-    CoreError::Storage {
-        code: e.code(),
-        message: e.to_string(),
+    match e {
+        // Damage, as a checksum failure would be: reported as such, and repair can rebuild.
+        IdbError::NotBytes(key) => CoreError::Corrupt {
+            what: key,
+            reason: "the record holds something other than bytes".into(),
+        },
+        e => CoreError::Storage {
+            code: e.code(),
+            message: e.to_string(),
+        },
     }
 }
 

@@ -188,7 +188,7 @@ impl IdbStore {
         }
         let bytes = value
             .dyn_into::<Uint8Array>()
-            .map_err(|_| IdbError::Transaction(format!("value under {key:?} is not bytes")))?;
+            .map_err(|_| IdbError::NotBytes(key.to_owned()))?;
         Ok(Some(bytes.to_vec()))
     }
 
