@@ -9,6 +9,7 @@ import {
   resolveSearchOptions,
   resolveSuggestOptions,
 } from './internal/options.js';
+import { readDocuments } from './internal/documents.js';
 import { ScryError } from './public/errors.js';
 import type {
   AddOptions,
@@ -77,15 +78,20 @@ class EngineImpl implements Engine {
       throw new ScryError('INVALID_DOCUMENT', `${method}() takes an array of documents`);
     }
     const { signal, onProgress } = resolveAddOptions(options);
-    // Images and vectors move to the worker instead of being copied.
+    // Checked and copied here, so that what cannot be sent to the worker (functions, cycles,
+    // values nested too deep, getters that throw) is INVALID_DOCUMENT, and fields scry does not
+    // read are not copied to it. Images and vectors move to the worker instead of being copied.
     const transfer = new Set<Transferable>();
-    for (const d of documents as { image?: unknown; vector?: unknown }[]) {
-      if (typeof ImageBitmap !== 'undefined' && d?.image instanceof ImageBitmap) {
-        transfer.add(d.image);
-      }
-      if (d?.vector instanceof Float32Array && ownsBuffer(d.vector)) transfer.add(d.vector.buffer);
-    }
-    await this.#live().call(method, [documents as unknown[]], {
+    const clean = readDocuments(documents).map(({ doc, image, vector }) => {
+      if (typeof ImageBitmap !== 'undefined' && image instanceof ImageBitmap) transfer.add(image);
+      if (vector instanceof Float32Array && ownsBuffer(vector)) transfer.add(vector.buffer);
+      return {
+        ...doc,
+        ...(image !== undefined ? { image } : {}),
+        ...(vector !== undefined ? { vector } : {}),
+      };
+    });
+    await this.#live().call(method, [clean], {
       signal,
       transfer: [...transfer],
       settle: true,
@@ -156,7 +162,10 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
     const started = await backend.call(
       'init',
       [{ ...resolved.core }, resolved.model, resolved.storage, resolved.staticIndex, resolved.gpu],
-      { onProgress: onModelProgress && ((p) => onModelProgress(p as ModelProgress)) },
+      {
+        signal: resolved.signal,
+        onProgress: onModelProgress && ((p) => onModelProgress(p as ModelProgress)),
+      },
     );
     return new EngineImpl(backend, started);
   } catch (e) {

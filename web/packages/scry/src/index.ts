@@ -20,6 +20,7 @@ export type {
   ImageInput,
   RawImage,
   RepairInfo,
+  IntegrityInfo,
   HnswOptions,
   MetaValue,
   ModelProgress,

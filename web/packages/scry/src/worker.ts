@@ -8,23 +8,30 @@ const core = new Core();
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 /** Requests the page aborted (checked by adds and updates between embedding batches). */
 const cancelled = new Set<number>();
+/** Each running request's abort signal (model downloads stop at once). */
+const controllers = new Map<number, AbortController>();
 
 scope.addEventListener('message', (event: MessageEvent<Request | Cancel>) => {
   if ('cancel' in event.data) {
     cancelled.add(event.data.id);
+    controllers.get(event.data.id)?.abort();
     return;
   }
   const { id, method, args } = event.data;
   const progress = (p: ModelProgress | AddProgress) =>
     scope.postMessage({ id, progress: p } satisfies Progress);
   core.onProgress = progress;
+  const controller = new AbortController();
+  controllers.set(id, controller);
   void core
     .handle(id, method, args, {
       progress: (p) => progress(p as ModelProgress | AddProgress),
       cancelled: () => cancelled.has(id),
+      signal: controller.signal,
     })
     .then((response) => {
       cancelled.delete(id);
+      controllers.delete(id);
       scope.postMessage(response);
     });
 });

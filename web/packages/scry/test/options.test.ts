@@ -193,3 +193,47 @@ test('search options: k bounds, signal type, unknown keys', () => {
     );
   }
 });
+
+test('issue 24, defect 5: opaque and script URLs are INVALID_OPTIONS, not INTERNAL', () => {
+  const urls = [
+    'data:,x',
+    'data:application/octet-stream;base64,AAAA',
+    'javascript:alert(1)',
+    'JavaScript://%0Aalert(1)',
+    'blob:https://example.com/0b1c',
+    'about:blank',
+    'mailto:a@b.c',
+    'not a url',
+  ];
+  for (const url of urls) {
+    assert.equal(
+      code(() => resolveEngineOptions({ model: { url } })),
+      'INVALID_OPTIONS',
+      url,
+    );
+    assert.equal(
+      code(() => resolveEngineOptions({ staticIndex: { url } })),
+      'INVALID_OPTIONS',
+      url,
+    );
+    assert.equal(
+      code(() => resolveEngineOptions({ model: { url: 'http://x.test/m/', manifest: url } })),
+      'INVALID_OPTIONS',
+      url,
+    );
+  }
+  // Folders of files keep working: http(s) and file URLs.
+  for (const url of ['https://x.test/models/m', 'http://127.0.0.1:8080/m/', 'file:///srv/m/']) {
+    assert.equal(resolveEngineOptions({ model: { url } }).model?.url.endsWith('/'), true, url);
+  }
+});
+
+test('createEngine takes an AbortSignal, kept on the page side', () => {
+  const signal = new AbortController().signal;
+  const o = resolveEngineOptions({ signal });
+  assert.equal(o.signal, signal);
+  assert.equal(
+    code(() => resolveEngineOptions({ signal: 'stop' })),
+    'INVALID_OPTIONS',
+  );
+});

@@ -55,6 +55,7 @@ export class InThreadBackend implements Backend {
     const response = await this.#core.handle(0, method, args, {
       progress: (p) => onProgress?.(p),
       cancelled: () => signal?.aborted === true,
+      ...(signal ? { signal } : {}),
     });
     this.#core.onProgress = undefined;
     if (signal?.aborted && !options.settle) throw aborted();

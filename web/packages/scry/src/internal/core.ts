@@ -4,6 +4,7 @@ import { ScryError, isErrorCode } from '../public/errors.js';
 import type { CoreMethods, Method, Response } from './protocol.js';
 import type {
   GpuInfo,
+  IntegrityInfo,
   ImageInput,
   ModelProgress,
   StaticIndexInfo,
@@ -16,6 +17,7 @@ import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } f
 import { StaticIndex, withChunks } from './static.js';
 import type { FileBackend } from './file-store.js';
 import { errorCode } from './error-code.js';
+import { checkIds, readDocuments } from './documents.js';
 import { isImageInput } from './options.js';
 import {
   loadWasm,
@@ -58,6 +60,8 @@ export function toWireError(e: unknown): { code: ScryError['code']; message: str
 export interface CallContext {
   progress(progress: unknown): void;
   cancelled(): boolean;
+  /** Aborts when the caller aborts (downloads stop at once). */
+  signal?: AbortSignal;
 }
 
 const NO_CONTEXT: CallContext = { progress: () => undefined, cancelled: () => false };
@@ -145,8 +149,10 @@ export class Core {
     },
     staticIndex?: ResolvedStaticIndex,
     gpu: GpuChoice = 'auto',
+    ctx: CallContext = NO_CONTEXT,
   ): Promise<{ version: string; model?: string; storage: StorageKind; repaired?: RepairInfo }> {
     const wasm = await loadWasm();
+    if (ctx.cancelled()) throw abortedError();
     this.dispose();
     this.#options = options;
     let engine: WasmEngine;
@@ -183,7 +189,8 @@ export class Core {
       engine = new wasm.Engine(options);
     }
     try {
-      if (model) await this.#loadModel(wasm, model);
+      if (model) await this.#loadModel(wasm, model, ctx.signal);
+      if (ctx.cancelled()) throw abortedError();
       if (staticIndex) {
         const index = await StaticIndex.open(staticIndex);
         const wanted = this.#model?.modelId;
@@ -197,6 +204,7 @@ export class Core {
         this.#static = index;
       }
       await this.#openGpu(wasm, gpu, engine);
+      if (ctx.cancelled()) throw abortedError();
     } catch (e) {
       engine.free();
       throw e;
@@ -242,10 +250,11 @@ export class Core {
   /** Rebuilds the damaged segments of the stored index (under its lock, like a commit). */
   async #repairStored(store: WasmStore): Promise<void> {
     const report = await withLock(this.#lockName, () => store.repair(this.#options));
-    if (report.segments > 0) {
+    if (report.segments > 0 || report.manifest !== 'intact') {
       this.#repaired = {
         segments: (this.#repaired?.segments ?? 0) + report.segments,
         documents: (this.#repaired?.documents ?? 0) + report.documents,
+        ...(report.manifest !== 'intact' ? { manifest: report.manifest } : {}),
       };
     }
   }
@@ -254,13 +263,18 @@ export class Core {
    * Loads the model: one of the built-in manifest, or an image-text model with its own
    * manifest (files checked against it here and again in wasm).
    */
-  async #loadModel(wasm: WasmModule, model: ResolvedModel): Promise<void> {
+  async #loadModel(
+    wasm: WasmModule,
+    model: ResolvedModel,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const manifest = model.manifest
       ? await fetchManifest(model.manifest, model.cache)
       : wasm.modelManifest();
     const entry = manifestEntry(manifest, model.id);
     const files = await loadModelFiles(entry, model.url, {
       cache: model.cache,
+      ...(signal ? { signal } : {}),
       ...(this.onProgress ? { onProgress: this.onProgress } : {}),
     });
     const byRole = (role: string, name: string) =>
@@ -360,7 +374,9 @@ export class Core {
   }
 
   #get(): WasmEngine {
-    if (!this.#engine) throw new ScryError('INTERNAL', 'engine used before init');
+    // Calls reach the core only after init resolved: without an engine, it was disposed (an
+    // in-flight call whose engine went away meanwhile).
+    if (!this.#engine) throw new ScryError('DISPOSED', 'the engine was disposed');
     return this.#engine;
   }
 
@@ -385,12 +401,7 @@ export class Core {
     // Images are embedded here and vectors checked; the documents go to the core without them.
     const images: (ImageInput | undefined)[] = [];
     const given = new Map<number, Float32Array>();
-    const documents = input.map((d, i) => {
-      if (typeof d !== 'object' || d === null) {
-        images.push(undefined);
-        return d; // the core rejects it
-      }
-      const { image, vector, ...rest } = d as { image?: unknown; vector?: unknown };
+    const documents = readDocuments(input).map(({ doc, image, vector }, i) => {
       if (image !== undefined && vector !== undefined) {
         throw new ScryError('INVALID_DOCUMENT', 'a document has an image or a vector, not both');
       }
@@ -403,8 +414,8 @@ export class Core {
           'a document image must be an ImageBitmap, a Blob, an ImageData or RGBA pixels',
         );
       }
-      images.push(image);
-      return rest;
+      images.push(image as ImageInput | undefined);
+      return doc;
     });
     const imageCount = images.filter((i) => i !== undefined).length;
     if (imageCount > 0 && !this.#clip) {
@@ -477,6 +488,7 @@ export class Core {
   }
 
   remove(ids: string[]): Promise<number> {
+    if (Array.isArray(ids)) checkIds(ids);
     this.#maintenanceHeld = false;
     return this.#mutate((engine) => engine.remove(ids));
   }
@@ -545,7 +557,13 @@ export class Core {
       this.#channel?.postMessage({ generation });
       // The change is committed: blobs left behind by a failed collection are collected by a
       // later commit, and the caller is not told of a failure that lost nothing.
-      await store.collectGarbage(batch).catch(() => undefined);
+      // Only what the new manifest retired is deleted; once it is, later manifests stop
+      // listing it.
+      const collected = await store.collectGarbage(batch).then(
+        () => true,
+        () => false,
+      );
+      if (collected) engine.garbageCollected(batch);
     } finally {
       batch.free();
     }
@@ -907,6 +925,7 @@ export class Core {
     vectors: number;
     evictions: number;
     repaired?: RepairInfo;
+    integrity?: IntegrityInfo;
   } {
     const e = this.#get();
     return {
@@ -916,6 +935,15 @@ export class Core {
       vectors: e.vectorCount,
       evictions: this.#evictions,
       ...(this.#repaired ? { repaired: this.#repaired } : {}),
+      ...(this.#store
+        ? {
+            integrity: {
+              checkedAtOpen: ['manifest', 'segment-meta-files'],
+              chunksUnchecked: e.storedChunksMissing().length,
+              documentsStoreChecked: false,
+            },
+          }
+        : {}),
     };
   }
 
@@ -953,8 +981,13 @@ export class Core {
     try {
       const fn = this[method] as (...a: unknown[]) => unknown;
       if (typeof fn !== 'function') throw new ScryError('INTERNAL', `unknown method ${method}`);
-      // Adds and updates take the call context after their one argument.
-      const full = method === 'add' || method === 'update' ? [args[0], ctx] : args;
+      // Adds and updates take the call context after their one argument, init after its five.
+      const full =
+        method === 'add' || method === 'update'
+          ? [args[0], ctx]
+          : method === 'init'
+            ? [args[0], args[1], args[2], args[3], args[4], ctx]
+            : args;
       const value = await fn.apply(this, full as unknown[]);
       return { id, ok: true, value };
     } catch (e) {

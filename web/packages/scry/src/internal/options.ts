@@ -65,6 +65,8 @@ export interface ResolvedEngineOptions {
   staticIndex?: ResolvedStaticIndex;
   gpu: GpuChoice;
   onProgress?: (progress: ModelProgress) => void;
+  /** Aborts the start (the model download); page side only, never sent to the worker. */
+  signal?: AbortSignal;
 }
 
 /** Where vector scans may run ({@link EngineOptions.gpu}). */
@@ -73,28 +75,46 @@ export type GpuChoice = 'auto' | 'webgpu' | 'cpu';
 /** Default embedding model id. */
 export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2-int8';
 
-/** A folder URL, absolute (against the page) and ending in `/`. */
-function folderUrl(url: unknown, name: string): URL {
+/**
+ * Schemes a model or static index cannot be fetched from as a folder of files: opaque URLs
+ * (`data:`, `blob:`, `javascript:`, `about:`, …) have no path to put file names under, and
+ * scripts are never fetched.
+ */
+const REFUSED_SCHEMES = new Set(['javascript:', 'vbscript:', 'data:', 'blob:', 'about:']);
+
+/** `url` resolved against the page (or as is, where there is no page), checked. */
+function absoluteUrl(url: unknown, name: string): URL {
   if (typeof url !== 'string' || url.length === 0) fail(`${name} must be a non-empty string`);
   let absolute: URL;
   try {
     const base = (globalThis as { location?: { href?: string } }).location?.href;
     absolute = base === undefined ? new URL(url) : new URL(url, base);
   } catch {
-    fail(`${name} is not a valid URL: ${url}`);
+    fail(`${name} is not a valid URL: ${JSON.stringify(url.slice(0, 200))}`);
   }
+  // A hierarchical URL (`scheme://authority/path`): file names resolve under it.
+  if (
+    REFUSED_SCHEMES.has(absolute.protocol) ||
+    !absolute.href.startsWith(`${absolute.protocol}//`)
+  ) {
+    fail(
+      `${name} must be an http(s) or file URL of a folder (or a path on this site), ` +
+        `not ${absolute.protocol}`,
+    );
+  }
+  return absolute;
+}
+
+/** A folder URL, absolute (against the page) and ending in `/`. */
+function folderUrl(url: unknown, name: string): URL {
+  const absolute = absoluteUrl(url, name);
   if (!absolute.pathname.endsWith('/')) absolute.pathname += '/';
   return absolute;
 }
 
 /** A file URL, absolute (against the page). */
 function fileUrl(url: string, name: string): string {
-  try {
-    const base = (globalThis as { location?: { href?: string } }).location?.href;
-    return (base === undefined ? new URL(url) : new URL(url, base)).href;
-  } catch {
-    fail(`${name} is not a valid URL: ${url}`);
-  }
+  return absoluteUrl(url, name).href;
 }
 
 function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
@@ -205,6 +225,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'gpu',
       'hnsw',
       'onProgress',
+      'signal',
       ...Object.keys(ENGINE_NUMBERS),
     ],
     'engine',
@@ -298,6 +319,8 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     if (typeof o['onProgress'] !== 'function') fail('onProgress must be a function');
     resolved.onProgress = o['onProgress'] as (progress: ModelProgress) => void;
   }
+  const signal = checkSignal(o['signal']);
+  if (signal) resolved.signal = signal;
   return resolved;
 }
 
@@ -328,11 +351,45 @@ export function resolveSearchOptions(options: unknown): {
     }
     core.mode = o.mode;
   }
-  if (o.filter !== undefined) core.filter = asObject(o.filter, 'filter');
+  if (o.filter !== undefined) core.filter = checkFilter(o.filter);
   if (o.diversify !== undefined) {
     core.diversify = checkNumber(o.diversify, 'diversify', { min: 0, max: 1 });
   }
   return { core, signal: checkSignal(o.signal), vector: o.vector };
+}
+
+/** Deepest nesting of objects and arrays a filter may have (the core allows 32 levels of
+ * `and`/`or`/`not`, each with a field object under it). */
+const FILTER_MAX_DEPTH = 70;
+/** Most values (objects, arrays, scalars) in one filter. */
+const FILTER_MAX_NODES = 100_000;
+
+/**
+ * A filter, checked before it reaches wasm: plain objects, arrays and JSON scalars only, nested
+ * at most {@link FILTER_MAX_DEPTH} deep, no cycles, at most {@link FILTER_MAX_NODES} values. The
+ * core checks the meaning; this keeps a hostile value (a cycle, 100,000 levels) from exhausting
+ * the stack inside the wasm module.
+ */
+function checkFilter(filter: unknown): Record<string, unknown> {
+  const root = asObject(filter, 'filter');
+  const stack: [unknown, number][] = [[root, 1]];
+  const seen = new Set<object>();
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (++nodes > FILTER_MAX_NODES) fail(`filter has more than ${FILTER_MAX_NODES} values`);
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) continue;
+    if (typeof v !== 'object') fail(`filter holds a ${typeof v}; only JSON values are allowed`);
+    if (depth > FILTER_MAX_DEPTH) fail(`filter is nested more than ${FILTER_MAX_DEPTH} deep`);
+    if (seen.has(v)) fail('filter refers to itself (a cycle)');
+    seen.add(v);
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
+      fail('filter holds an object that is not plain data');
+    }
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return root;
 }
 
 /** Suggestion options as sent to the core. */

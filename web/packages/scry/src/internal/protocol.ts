@@ -6,6 +6,7 @@ import type {
   StorageKind,
   AddProgress,
   GpuInfo,
+  IntegrityInfo,
   ImageInput,
   ModelProgress,
   StaticIndexInfo,
@@ -45,6 +46,7 @@ export interface CoreMethods {
       vectors: number;
       evictions: number;
       repaired?: RepairInfo;
+      integrity?: IntegrityInfo;
     };
   };
   staticInfo: { args: []; result: StaticIndexInfo | undefined };

@@ -115,6 +115,19 @@ export class StaticIndex {
     if (typeof entry.meta !== 'string' || !/^meta\/[0-9a-f]{32}\.bin$/.test(entry.meta)) {
       throw new ScryError('CORRUPT_DATA', `${entryUrl} names no valid meta file`);
     }
+    // Numbers are checked here for their shape, and against the meta file once it is read.
+    for (const key of ['documents', 'vectors', 'bytes'] as const) {
+      const v: unknown = entry[key];
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+        throw new ScryError(
+          'CORRUPT_DATA',
+          `${entryUrl}: "${key}" must be a whole number of at least 0, not ${JSON.stringify(v)}`,
+        );
+      }
+    }
+    if (entry.model !== null && entry.model !== undefined && typeof entry.model !== 'string') {
+      throw new ScryError('CORRUPT_DATA', `${entryUrl}: "model" must be a string or null`);
+    }
     const index = new StaticIndex(spec.url, cache, entry);
     const meta = await index.#fetch(entry.meta);
     index.#meta = meta.bytes;
@@ -139,8 +152,26 @@ export class StaticIndex {
       this.#metaCached = false;
       engine.attachStatic(this.#entry.meta, this.#meta);
     }
+    this.#checkCounts(engine);
     if (!this.#metaCached) await this.#keep(this.#entry.meta, this.#meta);
     await this.#prune(engine);
+  }
+
+  /** `scry.json`'s counts must be what the meta file holds (they are shown in `info()`). */
+  #checkCounts(engine: WasmEngine): void {
+    const [documents, vectors] = engine.staticCounts();
+    const entry = this.#entry;
+    const wrong =
+      entry.documents !== documents
+        ? `"documents" says ${entry.documents}; the meta file holds ${documents}`
+        : entry.vectors !== vectors
+          ? `"vectors" says ${entry.vectors}; the meta file holds ${vectors}`
+          : entry.bytes < this.#meta.byteLength
+            ? `"bytes" says ${entry.bytes}, less than the meta file alone`
+            : undefined;
+    if (wrong !== undefined) {
+      throw new ScryError('CORRUPT_DATA', `${new URL('scry.json', this.#base).href}: ${wrong}`);
+    }
   }
 
   /**

@@ -40,6 +40,7 @@ export interface WasmEngine {
   attachStatic(name: string, bytes: Uint8Array): void;
   loadChunk(name: string, bytes: Uint8Array): void;
   staticChunks(): { name: string; loaded: boolean }[];
+  staticCounts(): Float64Array;
   storedChunksMissing(): string[];
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
   searchWithCandidates(
@@ -63,6 +64,7 @@ export interface WasmEngine {
   prepareCommit(): WasmCommitBatch;
   forgetStored(): void;
   finishCommit(batch: WasmCommitBatch): { generation: number; bytesWritten: number };
+  garbageCollected(batch: WasmCommitBatch): void;
   free(): void;
 }
 
@@ -101,7 +103,12 @@ export interface WasmStore {
   read(key: string): Promise<Uint8Array | undefined>;
   write(batch: WasmCommitBatch): Promise<void>;
   collectGarbage(batch: WasmCommitBatch): Promise<number>;
-  repair(options: unknown): Promise<{ segments: number; documents: number; generation: number }>;
+  repair(options: unknown): Promise<{
+    segments: number;
+    documents: number;
+    generation: number;
+    manifest: 'intact' | 'backup' | 'rebuilt';
+  }>;
   /** The browser took the database away (`STORAGE_EVICTED` since). */
   readonly lost: boolean;
   free(): void;

@@ -3,7 +3,14 @@
 /** A metadata value; filters compare against these. */
 export type MetaValue = boolean | number | string | string[];
 
-/** A text document to index. */
+/**
+ * A document to index. Limits (beyond them `INVALID_DOCUMENT`, and nothing of the call is
+ * added): the id is 1 to 1024 bytes of UTF-8; all its text together (title, headings, body,
+ * tags, url, metadata keys and texts) is at most 8 MiB of UTF-8; at most 256 metadata entries,
+ * keys of 1 to 1024 bytes. Ids, urls and metadata must be well-formed Unicode (no lone UTF-16
+ * surrogate: two such ids could not be told apart); in text fields a lone surrogate becomes
+ * U+FFFD.
+ */
 export interface Document {
   /** Unique id, 1 to 1024 bytes of UTF-8. Adding an existing id fails with `DUPLICATE_ID`. */
   id: string;
@@ -209,6 +216,12 @@ export interface EngineOptions {
   model?: ModelSpec;
   /** Called as the model's files arrive. */
   onProgress?: (progress: ModelProgress) => void;
+  /**
+   * Aborts the start: the model download stops at once and `createEngine` rejects with
+   * `ABORTED`. Only files downloaded whole and verified are ever cached, so an abort leaves no
+   * partial copy behind.
+   */
+  signal?: AbortSignal;
   /**
    * A prebuilt static index to search (loaded lazily, chunk by chunk). Documents `add`ed to
    * the engine are searched together with it (and, with `storage: 'indexeddb'`, persisted;
@@ -427,16 +440,48 @@ export interface EngineInfo {
   staticIndex?: StaticIndexInfo;
   /** What `repair: true` rebuilt when the engine started, if anything was damaged. */
   repaired?: RepairInfo;
+  /** With stored indexes (`'indexeddb'`, `'file'`): what has been verified so far, and what not. */
+  integrity?: IntegrityInfo;
   /** Where vector scans run ({@link EngineOptions.gpu}). */
   gpu: GpuInfo;
 }
 
-/** Segments rebuilt from the documents store ({@link EngineOptions.repair}). */
+/**
+ * What of a stored index has been verified ({@link EngineInfo.integrity}). Opening reads only
+ * what the first query needs; the rest is checked as it is read.
+ */
+export interface IntegrityInfo {
+  /**
+   * Read and verified when the engine opened (checksums, structure, content ids): the
+   * manifest and every segment's meta file (document ids, metadata, term dictionaries).
+   */
+  checkedAtOpen: ['manifest', 'segment-meta-files'];
+  /**
+   * Parts of stored segments (postings, stored text, vectors) not read yet. Each is verified
+   * when it loads (for a query, or in the background a moment after opening), so damage there
+   * shows then: `CORRUPT_DATA`, or a rebuild with `repair: true`. `0` once all are read.
+   */
+  chunksUnchecked: number;
+  /**
+   * The documents store, the copy `repair` rebuilds damaged segments from, is read only by a
+   * repair: damage to it shows only when a repair needs it. Always `false`.
+   */
+  documentsStoreChecked: false;
+}
+
+/** What `repair` rebuilt or restored ({@link EngineOptions.repair}). */
 export interface RepairInfo {
-  /** Segments rebuilt. */
+  /** Segments rebuilt from the documents store. */
   segments: number;
-  /** Documents they hold. */
+  /** Documents they hold; when the manifest was restored, every live document it lists. */
   documents: number;
+  /**
+   * Set when the index's manifest (the record listing its segments) was missing or damaged:
+   * `'backup'` when it was restored exactly from the backup each commit writes beside it,
+   * `'rebuilt'` when that was lost too and it was rebuilt from the documents store (documents
+   * removed before the damage may be back).
+   */
+  manifest?: 'backup' | 'rebuilt';
 }
 
 /** The GPU side of an engine ({@link EngineInfo.gpu}). */
@@ -469,7 +514,8 @@ export interface Engine {
   /** Full-text search. */
   /**
    * Searches with text, or (with an image-text model) with an image: documents whose images
-   * or texts are nearest to it. An image query needs mode `'vector'` or `'hybrid'`.
+   * or texts are nearest to it. An image query needs mode `'vector'` or `'hybrid'`. A text
+   * query is at most 4 KiB of UTF-8 (`INVALID_QUERY` beyond).
    */
   search(query: string | ImageInput, options?: SearchOptions): Promise<Hit[]>;
   /**

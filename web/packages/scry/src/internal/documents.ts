@@ -1,0 +1,132 @@
+/**
+ * Documents as the core takes them: every field checked for its type here, before anything
+ * reaches wasm, and copied into a plain object of the known fields (others are ignored). So a
+ * getter that throws, a proxy, a cycle or a value nested 100,000 deep is a typed error, never a
+ * trap inside the wasm module (which would leave every engine sharing it unusable).
+ *
+ * Lone UTF-16 surrogates in what identifies a document (id, url, metadata) are refused: the wasm
+ * boundary turns each into U+FFFD, so `'a\uD800'` and `'a\uDBFF'` would become one id and
+ * overwrite each other. Text fields (title, body, headings, tags) carry no identity: their lone
+ * surrogates become U+FFFD, as everywhere text is decoded.
+ */
+
+import { ScryError } from '../public/errors.js';
+
+/** A lone surrogate (paired ones form one code point in `u` mode and do not match). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether `s` is well-formed UTF-16 (no lone surrogate). */
+export function wellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+function invalid(message: string, cause?: unknown): ScryError {
+  return new ScryError('INVALID_DOCUMENT', message, cause === undefined ? undefined : { cause });
+}
+
+function identity(what: string, value: string): string {
+  if (!wellFormed(value)) {
+    throw invalid(
+      `${what} ${JSON.stringify(value.slice(0, 200))} holds a lone UTF-16 surrogate (not valid ` +
+        'Unicode); it would not survive as itself, so it is refused',
+    );
+  }
+  return value;
+}
+
+/** The document fields the core reads (scry-core's `Document`). */
+export interface CoreDocument {
+  id: string;
+  title?: string;
+  headings?: string[];
+  body?: string;
+  tags?: string[];
+  url?: string;
+  metadata?: Record<string, boolean | number | string | string[]>;
+}
+
+/** A document as given, split: what goes to the core, and its image or vector if any. */
+export interface ReadDocument {
+  doc: CoreDocument;
+  image: unknown;
+  vector: unknown;
+}
+
+function texts(value: unknown, what: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw invalid(`${what} must be an array of strings`);
+  }
+  return [...value] as string[];
+}
+
+function readOne(d: unknown, i: number): ReadDocument {
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) {
+    throw invalid(`document ${i} is not an object of {id, title, body, ...}`);
+  }
+  const o = d as Record<string, unknown>;
+  const id = o['id'];
+  if (typeof id !== 'string') throw invalid(`document ${i}'s id must be a string`);
+  const name = `document ${JSON.stringify(id.slice(0, 64))}`;
+  const doc: CoreDocument = { id: identity('document id', id) };
+  for (const key of ['title', 'body'] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') throw invalid(`${name}: ${key} must be a string`);
+    doc[key] = v;
+  }
+  for (const key of ['headings', 'tags'] as const) {
+    const v = o[key];
+    if (v !== undefined) doc[key] = texts(v, `${name}: ${key}`);
+  }
+  const url = o['url'];
+  if (url !== undefined) {
+    if (typeof url !== 'string') throw invalid(`${name}: url must be a string`);
+    doc.url = identity(`${name}'s url`, url);
+  }
+  const metadata = o['metadata'];
+  if (metadata !== undefined) {
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+      throw invalid(`${name}: metadata must be an object`);
+    }
+    const out: Record<string, boolean | number | string | string[]> = {};
+    for (const [key, value] of Object.entries(metadata)) {
+      identity(`${name}'s metadata key`, key);
+      if (typeof value === 'string') out[key] = identity(`${name}'s metadata ${key}`, value);
+      else if (typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+      else if (Array.isArray(value)) {
+        out[key] = texts(value, `${name}: metadata ${key}`).map((t) =>
+          identity(`${name}'s metadata ${key}`, t),
+        );
+      } else {
+        throw invalid(
+          `${name}: metadata ${key} must be a boolean, a number, a string or a list of strings`,
+        );
+      }
+    }
+    doc.metadata = out;
+  }
+  return { doc, image: o['image'], vector: o['vector'] };
+}
+
+/**
+ * Reads documents for `add`/`update`: each checked and copied (see the module comment). A
+ * document that cannot even be read (a getter or proxy that throws) is `INVALID_DOCUMENT` too.
+ */
+export function readDocuments(input: unknown): ReadDocument[] {
+  if (!Array.isArray(input)) throw invalid('add() and update() take an array of documents');
+  return input.map((d, i) => {
+    try {
+      return readOne(d, i);
+    } catch (e) {
+      if (e instanceof ScryError) throw e;
+      throw invalid(`document ${i} could not be read: ${String(e)}`, e);
+    }
+  });
+}
+
+/** Refuses ids (of `remove`) holding a lone surrogate: they could name another document. */
+export function checkIds(ids: readonly unknown[]): void {
+  for (const id of ids) {
+    if (typeof id === 'string') identity('id', id);
+  }
+}
