@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every scry test suite after installing what is missing (scripts/setup.sh).
 # Suites: formatting + lints, native Rust tests, browser wasm tests (headless Chrome, WebGPU on
-# SwiftShader), the build, TypeScript unit tests, Playwright end-to-end tests.
+# SwiftShader), the build, TypeScript unit tests, the adversarial suite (tests/adversarial: every
+# public entry point given hostile input, in Node and in Chromium), Playwright end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -62,6 +63,7 @@ suite "browser: wasm-pack test --headless --chrome" browser_tests
 free_debug_builds
 suite "build: scripts/build.py (wasm, npm package, demo)" python3 scripts/build.py
 suite "typescript: unit tests (node --test)" npm test --workspace scry
+suite "adversarial: hostile input in Node + Chromium" npm run test:adversarial
 suite "end-to-end: Playwright + Chromium" npm run test:e2e
 
 printf '\n\033[1;32mall test suites passed\033[0m\n'

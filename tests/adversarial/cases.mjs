@@ -1,0 +1,1024 @@
+// The adversarial suite: every public entry point of the `scry` package given hostile input, run
+// in Node (node.test.mjs, the engine on the calling thread, `storage: 'file'`) and in headless
+// Chromium (browser.test.mjs, the engine in its Web Worker, IndexedDB, Cache Storage). Each case
+// asserts the exact outcome — a typed error with its code and the engine still answering a
+// normal query afterwards, or the correct behaviour — and, where it touches storage, that no
+// stored document was lost. Cases are written per category; `env` limits a case to one runtime.
+//
+// A case is `{ category, name, env?, run(ctx) }`; `ctx` holds `scry` (the package), `env`
+// ('node' | 'browser'), `site` (the URL the repository root is served at) and, per runtime,
+// `node` helpers (files) or `idb` helpers (raw IndexedDB access).
+
+export class CaseFailure extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'CaseFailure';
+  }
+}
+
+export function check(condition, message) {
+  if (!condition) throw new CaseFailure(message);
+}
+
+function describe(e) {
+  return e && typeof e === 'object' ? `${e.name} ${e.code ?? ''}: ${e.message}` : String(e);
+}
+
+/** Awaits `promise` (or calls `fn`), which must reject with a ScryError of `code`. */
+export async function rejects(promise, code, what = 'the call') {
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (e) {
+    check(
+      e?.name === 'ScryError' && e.code === code,
+      `${what}: expected ScryError ${code}, got ${describe(e)}`,
+    );
+    check(typeof e.message === 'string' && e.message.length > 0, `${what}: empty message`);
+    return e;
+  }
+  throw new CaseFailure(`${what}: expected ScryError ${code}, but it succeeded`);
+}
+
+/** The documents every engine of the suite starts with. */
+export const BASE = [
+  { id: 'base-0', title: 'Alpha streams', body: 'Streams move data through pipes in chunks.' },
+  { id: 'base-1', title: 'Beta files', body: 'Read and write files on disk with handles.' },
+  { id: 'base-2', title: 'Gamma crypto', body: 'Hashes, ciphers and random bytes.', tags: ['x'] },
+];
+
+/** The engine still answers a normal query, with every base document still there. */
+export async function alive(engine, documents = BASE.length) {
+  const hits = await engine.search('alpha streams', { k: 3, mode: 'text' });
+  check(hits[0]?.id === 'base-0', `the engine no longer answers: ${JSON.stringify(hits)}`);
+  const info = await engine.info();
+  check(info.documents === documents, `expected ${documents} documents, found ${info.documents}`);
+}
+
+/** A memory engine holding {@link BASE}. */
+export async function fresh(ctx, options = {}) {
+  const engine = await ctx.scry.createEngine(options);
+  await engine.add(BASE);
+  return engine;
+}
+
+/** Runs `fn(engine)` on a fresh engine, then checks it still answers, then disposes it. */
+async function withEngine(ctx, fn, { documents = BASE.length, options = {} } = {}) {
+  const engine = await fresh(ctx, options);
+  try {
+    await fn(engine);
+    await alive(engine, documents);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+let serial = 0;
+/** A name no other case uses (IndexedDB databases, directories). */
+export function unique(prefix) {
+  serial += 1;
+  return `${prefix}-${Date.now().toString(36)}-${serial}`;
+}
+
+const LONE = ['\uD800', '\uDBFF', '\uDFFF', 'a\uDC00b'];
+const MiB = 1024 * 1024;
+
+/** Builds a deeply nested filter (`{ not: { not: … } }`). */
+function nested(depth) {
+  let f = { lang: 'x' };
+  for (let i = 0; i < depth; i++) f = { not: f };
+  return f;
+}
+
+export const CASES = [];
+function add(category, name, run, env) {
+  CASES.push({ category, name, run, ...(env ? { env } : {}) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// createEngine: options
+// ---------------------------------------------------------------------------------------------
+for (const [name, options] of [
+  ['options not an object (string)', 'fast'],
+  ['options an array', [1, 2]],
+  ['unknown option (typo)', { modle: {} }],
+  ['storage unknown', { storage: 'localStorage' }],
+  ['name empty', { name: '' }],
+  ['name of 129 characters', { name: 'n'.repeat(129) }],
+  ['name a number', { name: 7 }],
+  ['k1 NaN', { k1: NaN }],
+  ['k1 Infinity', { k1: Infinity }],
+  ['k1 negative', { k1: -1 }],
+  ['b above 1', { b: 1.5 }],
+  ['b a string', { b: '0.5' }],
+  ['boosts unknown field', { boosts: { author: 2 } }],
+  ['boosts.title negative', { boosts: { title: -3 } }],
+  ['snippetWords 0', { snippetWords: 0 }],
+  ['snippetWords fractional', { snippetWords: 2.5 }],
+  ['hnsw.m huge', { hnsw: { m: 1e9 } }],
+  ['hnsw not an object', { hnsw: 5 }],
+  ['gpu unknown', { gpu: 'cuda' }],
+  ['repair with memory storage', { repair: true }],
+  ['repair a string', { storage: 'indexeddb', repair: 'yes' }],
+  ['path without file storage', { path: '/tmp/x' }],
+  ['onProgress not a function', { onProgress: 'log' }],
+  ['signal not an AbortSignal', { signal: { aborted: false } }],
+  ['model not an object', { model: 'minilm' }],
+  ['model without url', { model: {} }],
+  ['model url empty', { model: { url: '' } }],
+  ['model url data:', { model: { url: 'data:,x' } }],
+  ['model url javascript:', { model: { url: 'javascript:alert(1)' } }],
+  ['model url blob:', { model: { url: 'blob:https://example.com/1234' } }],
+  ['model url about:', { model: { url: 'about:blank' } }],
+  ['model manifest javascript:', { model: { url: '/m/', manifest: 'javascript:alert(1)' } }],
+  ['model batchSize 0', { model: { url: '/m/', batchSize: 0 } }],
+  ['model unknown key', { model: { url: '/m/', weights: 'x' } }],
+  ['staticIndex url javascript:', { staticIndex: { url: 'javascript:alert(1)' } }],
+  ['staticIndex url data:', { staticIndex: { url: 'data:application/json,{}' } }],
+  ['staticIndex url not a string', { staticIndex: { url: 42 } }],
+  ['staticIndex prefetch a string', { staticIndex: { url: '/s/', prefetch: 'yes' } }],
+]) {
+  add('createEngine options', name, async (ctx) => {
+    await rejects(ctx.scry.createEngine(options), 'INVALID_OPTIONS', name);
+  });
+}
+
+add('createEngine options', 'an AbortSignal already aborted', async (ctx) => {
+  await rejects(ctx.scry.createEngine({ signal: AbortSignal.abort() }), 'ABORTED');
+  // Nothing was left half-started: a new engine starts normally.
+  const engine = await fresh(ctx);
+  await alive(engine);
+  await engine.dispose();
+});
+
+add('createEngine options', 'aborting the model download: ABORTED, nothing partial cached', async (ctx) => {
+  const url = `${ctx.site}models/cache/all-MiniLM-L6-v2-int8/`;
+  const controller = new AbortController();
+  let events = 0;
+  await rejects(
+    ctx.scry.createEngine({
+      model: { url },
+      signal: controller.signal,
+      // Aborted once the first bytes of the download arrived.
+      onProgress: ({ fromCache }) => {
+        events += 1;
+        if (!fromCache) controller.abort();
+      },
+    }),
+    'ABORTED',
+  );
+  check(events > 0, 'no progress before the abort');
+  if (typeof caches !== 'undefined') {
+    // Whatever is cached is whole: scry caches a file only after its size and sha256 match.
+    const cache = await caches.open('scry-models-v1');
+    for (const request of await cache.keys()) {
+      const bytes = (await (await cache.match(request)).arrayBuffer()).byteLength;
+      const name = request.url.split('/').pop();
+      const expected = { 'model.onnx': 22928619, 'tokenizer.json': 466247 }[name];
+      check(bytes === expected, `${name}: ${bytes} bytes cached`);
+    }
+  }
+  // Nothing was left half-started: the same model loads in full afterwards.
+  const engine = await ctx.scry.createEngine({ model: { url } });
+  await engine.add(BASE);
+  const [hit] = await engine.search('alpha streams');
+  check(hit?.id === 'base-0', `hybrid answer ${hit?.id}`);
+  await engine.dispose();
+});
+
+add('createEngine options', 'a model folder that does not exist', async (ctx) => {
+  await rejects(
+    ctx.scry.createEngine({ model: { url: `${ctx.site}target/no-such-model/` } }),
+    'MODEL_FETCH',
+  );
+});
+
+add('createEngine options', 'a model folder holding the wrong files', async (ctx) => {
+  // The tokenizer served as the model: refused by size and sha256 before it reaches tract.
+  await rejects(
+    ctx.scry.createEngine({ model: { url: `${ctx.site}target/adversarial/wrong-model/` } }),
+    'MODEL_INTEGRITY',
+  );
+});
+
+add('createEngine options', 'a static index folder without scry.json', async (ctx) => {
+  await rejects(
+    ctx.scry.createEngine({ staticIndex: { url: `${ctx.site}target/no-such-index/` } }),
+    'INDEX_FETCH',
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// add / update: malformed and hostile documents
+// ---------------------------------------------------------------------------------------------
+for (const [name, docs, code] of [
+  ['not an array', { id: 'x', title: 't' }, 'INVALID_DOCUMENT'],
+  ['a string', 'documents', 'INVALID_DOCUMENT'],
+  ['null in the list', [null], 'INVALID_DOCUMENT'],
+  ['a number in the list', [42], 'INVALID_DOCUMENT'],
+  ['no id', [{ title: 'No id' }], 'INVALID_DOCUMENT'],
+  ['empty id', [{ id: '', title: 'Empty id' }], 'INVALID_DOCUMENT'],
+  ['id a number', [{ id: 7, title: 'Numeric id' }], 'INVALID_DOCUMENT'],
+  ['id of 1025 bytes', [{ id: 'é'.repeat(513), title: 'Long id' }], 'INVALID_DOCUMENT'],
+  ['no title and blank body', [{ id: 'blank', title: ' ', body: '\n\t ' }], 'INVALID_DOCUMENT'],
+  ['title an object', [{ id: 'obj', title: { toString: () => 'x' } }], 'INVALID_DOCUMENT'],
+  ['headings not an array', [{ id: 'h', title: 't', headings: 'one' }], 'INVALID_DOCUMENT'],
+  ['tags with a number', [{ id: 't', title: 't', tags: ['a', 3] }], 'INVALID_DOCUMENT'],
+  ['metadata NaN', [{ id: 'm', title: 't', metadata: { n: NaN } }], 'INVALID_DOCUMENT'],
+  ['metadata -Infinity', [{ id: 'm', title: 't', metadata: { n: -Infinity } }], 'INVALID_DOCUMENT'],
+  [
+    'metadata nested object',
+    [{ id: 'm', title: 't', metadata: { o: { a: 1 } } }],
+    'INVALID_DOCUMENT',
+  ],
+  ['metadata null', [{ id: 'm', title: 't', metadata: { n: null } }], 'INVALID_DOCUMENT'],
+  ['metadata empty key', [{ id: 'm', title: 't', metadata: { '': 'x' } }], 'INVALID_DOCUMENT'],
+  [
+    '257 metadata entries',
+    [
+      {
+        id: 'm',
+        title: 't',
+        metadata: Object.fromEntries([...Array(257)].map((_, i) => [`k${i}`, i])),
+      },
+    ],
+    'INVALID_DOCUMENT',
+  ],
+  [
+    'vector without a model',
+    [{ id: 'v', title: 't', vector: new Float32Array(4) }],
+    'MODEL_UNSUPPORTED',
+  ],
+  [
+    'metadata nested 100,000 deep',
+    [{ id: 'deep', title: 't', metadata: { m: nested(100_000) } }],
+    'INVALID_DOCUMENT',
+  ],
+  [
+    'headings nested arrays',
+    [{ id: 'deep', title: 't', headings: [['a', ['b']]] }],
+    'INVALID_DOCUMENT',
+  ],
+  [
+    'a Proxy whose traps throw',
+    [
+      new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw new Error('trap');
+          },
+          get() {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ],
+    'INVALID_DOCUMENT',
+  ],
+  [
+    'image and vector together',
+    [{ id: 'iv', title: 't', image: new Blob([]), vector: new Float32Array(2) }],
+    'INVALID_DOCUMENT',
+  ],
+  ['image of the wrong type', [{ id: 'img', title: 't', image: 'cat.jpg' }], 'INVALID_DOCUMENT'],
+  [
+    'image without an image-text model',
+    [{ id: 'img', title: 't', image: { width: 1, height: 1, data: new Uint8Array(4) } }],
+    'MODEL_UNSUPPORTED',
+  ],
+  [
+    'body over 8 MiB',
+    [{ id: 'big', title: 't', body: 'a '.repeat(4 * MiB + 1) }],
+    'INVALID_DOCUMENT',
+  ],
+  [
+    'url over 8 MiB',
+    [{ id: 'bigurl', title: 't', url: `https://x/${'a'.repeat(8 * MiB)}` }],
+    'INVALID_DOCUMENT',
+  ],
+  [
+    'metadata text over 8 MiB',
+    [{ id: 'bigmeta', title: 't', metadata: { m: 'a'.repeat(8 * MiB + 1) } }],
+    'INVALID_DOCUMENT',
+  ],
+  [
+    'the same id twice in one call',
+    [
+      { id: 'twin', title: 'a' },
+      { id: 'twin', title: 'b' },
+    ],
+    'DUPLICATE_ID',
+  ],
+  ['an id already in the index', [{ id: 'base-1', title: 'again' }], 'DUPLICATE_ID'],
+  [
+    'one bad among good ones',
+    [
+      { id: 'good-1', title: 'ok' },
+      { id: '', title: 'bad' },
+    ],
+    'INVALID_DOCUMENT',
+  ],
+]) {
+  add('add: malformed documents', name, async (ctx) => {
+    // All or nothing: a rejected add leaves the index as it was.
+    await withEngine(ctx, (engine) => rejects(engine.add(docs), code, name));
+  });
+}
+
+for (const [i, lone] of LONE.entries()) {
+  add('add: lone surrogates', `an id holding ${JSON.stringify(lone)} (${i})`, async (ctx) => {
+    await withEngine(ctx, async (engine) => {
+      await rejects(engine.add([{ id: `report${lone}`, title: 'Report' }]), 'INVALID_DOCUMENT');
+    });
+  });
+}
+
+add(
+  'add: lone surrogates',
+  'two ids differing only in lone surrogates never collide',
+  async (ctx) => {
+    // Issue 24, defect 3: 'report\uD800' and 'report\uDBFF' became one id (U+FFFD) and the
+    // second replaced the first. Now both are refused, and nothing is overwritten or removed.
+    await withEngine(
+      ctx,
+      async (engine) => {
+        await engine.add([{ id: 'report\uFFFD', title: 'A real report with U+FFFD in its id' }]);
+        await rejects(engine.update([{ id: 'report\uD800', title: 'x' }]), 'INVALID_DOCUMENT');
+        await rejects(engine.update([{ id: 'report\uDBFF', title: 'y' }]), 'INVALID_DOCUMENT');
+        await rejects(engine.remove(['report\uDFFF']), 'INVALID_DOCUMENT');
+        const hits = await engine.search('real report', { mode: 'text' });
+        check(hits[0]?.id === 'report\uFFFD', `the document was touched: ${hits[0]?.id}`);
+        check(hits[0]?.title.startsWith('A real report'), 'its title changed');
+      },
+      { documents: BASE.length + 1 },
+    );
+  },
+);
+
+add('add: lone surrogates', 'a url or metadata holding a lone surrogate', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    await rejects(engine.add([{ id: 'u', title: 't', url: '/x\uD800' }]), 'INVALID_DOCUMENT');
+    await rejects(
+      engine.add([{ id: 'm', title: 't', metadata: { 'k\uDC00': 1 } }]),
+      'INVALID_DOCUMENT',
+    );
+    await rejects(
+      engine.add([{ id: 'm', title: 't', metadata: { k: ['a', 'b\uD800'] } }]),
+      'INVALID_DOCUMENT',
+    );
+  });
+});
+
+add('add: lone surrogates', 'lone surrogates in text fields become U+FFFD', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      await engine.add([
+        { id: 'lossy', title: 'Lossy \uD800 title', body: 'Body \uDFFF text zebra' },
+      ]);
+      const [hit] = await engine.search('zebra', { mode: 'text' });
+      check(hit?.id === 'lossy', 'not found');
+      check(hit.title === 'Lossy \uFFFD title', `title ${JSON.stringify(hit.title)}`);
+    },
+    { documents: BASE.length + 1 },
+  );
+});
+
+add(
+  'add: hostile content',
+  'HTML, scripts and javascript: URLs are stored as text, never run',
+  async (ctx) => {
+    await withEngine(
+      ctx,
+      async (engine) => {
+        globalThis.__scryPwned = false;
+        const evil =
+          '<img src=x onerror="globalThis.__scryPwned=true"><script>globalThis.__scryPwned=true</script>';
+        await engine.add([
+          {
+            id: 'xss',
+            title: `${evil} zebra`,
+            body: `${evil} zebra body`,
+            url: 'javascript:globalThis.__scryPwned=true',
+          },
+        ]);
+        const [hit] = await engine.search('zebra', { mode: 'text' });
+        check(hit?.id === 'xss', 'not found');
+        check(hit.title === `${evil} zebra`, 'the title was changed');
+        check(
+          hit.snippet.text.includes('<script>'),
+          'snippets carry the text verbatim (the UI escapes it)',
+        );
+        check(hit.url === 'javascript:globalThis.__scryPwned=true', 'url carried as data');
+        await new Promise((r) => setTimeout(r, 50));
+        check(globalThis.__scryPwned === false, 'something ran');
+      },
+      { documents: BASE.length + 1 },
+    );
+  },
+);
+
+add('add: hostile content', 'control characters, NUL bytes and odd whitespace', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      const text =
+        'zero\u0000width\u200b joiner\u200d bell\u0007 tab\tline\u2028para\u2029 rtl\u202e evil';
+      await engine.add([{ id: 'ctrl\u0001id', title: text, body: text }]);
+      const [hit] = await engine.search('bell', { mode: 'text' });
+      check(hit?.id === 'ctrl\u0001id', `found ${hit?.id}`);
+      check(hit.title === text, 'title changed');
+    },
+    { documents: BASE.length + 1 },
+  );
+});
+
+add('add: hostile content', 'a 200,000-character word gives a bounded snippet', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      await engine.add([
+        { id: 'long', title: 'Long word', body: `${'w'.repeat(200_000)} needle after` },
+      ]);
+      const [hit] = await engine.search('needle', { mode: 'text' });
+      check(hit?.id === 'long', 'not found');
+      check(hit.snippet.text.length <= 24 * 20, `snippet of ${hit.snippet.text.length} characters`);
+      check(hit.snippet.text.includes('needle'), 'the match is not in the snippet');
+    },
+    { documents: BASE.length + 1 },
+  );
+});
+
+add('add: hostile content', 'prototype keys in metadata stay data', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      const metadata = JSON.parse('{"__proto__": "polluted", "constructor": "c", "toString": "t"}');
+      await engine.add([{ id: 'proto', title: 'Prototype zebra', metadata }]);
+      const hits = await engine.search('zebra', { mode: 'text', filter: { toString: 't' } });
+      check(hits.length === 1 && hits[0].id === 'proto', JSON.stringify(hits));
+      check({}.polluted === undefined, 'Object.prototype polluted');
+    },
+    { documents: BASE.length + 1 },
+  );
+});
+
+add('add: hostile content', 'fields scry does not know are ignored, not stored', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      await engine.add([{ id: 'extra', title: 'Extra zebra', author: 'me', date: new Date() }]);
+      const [hit] = await engine.search('zebra', { mode: 'text' });
+      check(hit?.id === 'extra' && !('author' in hit), JSON.stringify(hit));
+    },
+    { documents: BASE.length + 1 },
+  );
+});
+
+add('add: hostile content', 'a document whose getter throws', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    const doc = { id: 'getter' };
+    Object.defineProperty(doc, 'title', {
+      enumerable: true,
+      get: () => {
+        throw new Error('boom');
+      },
+    });
+    // Structured clone (worker) or reading it (in thread) fails: a typed error either way.
+    const e = await engine.add([doc]).then(
+      () => undefined,
+      (err) => err,
+    );
+    check(
+      e?.name === 'ScryError' && ['INVALID_OPTIONS', 'INVALID_DOCUMENT'].includes(e.code),
+      describe(e),
+    );
+  });
+});
+
+add('add: hostile content', '5,000 small documents in one call, then each removed', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      id: `many-${i}`,
+      title: `Item ${i}`,
+      body: `number ${i}`,
+    }));
+    await engine.add(many);
+    check((await engine.info()).documents === BASE.length + 5000, 'not all added');
+    check((await engine.remove(many.map((d) => d.id))) === 5000, 'not all removed');
+  });
+});
+
+add('add: hostile content', 'an exactly 8 MiB document is accepted', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      const body = 'ab '.repeat((8 * MiB - 10) / 3);
+      await engine.add([{ id: 'max', title: 'Max', body }]);
+    },
+    { documents: BASE.length + 1 },
+  );
+});
+
+add('add: options', 'bad add options', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    await rejects(engine.add([{ id: 'o', title: 't' }], { signal: 'stop' }), 'INVALID_OPTIONS');
+    await rejects(engine.add([{ id: 'o', title: 't' }], { onProgress: 3 }), 'INVALID_OPTIONS');
+    await rejects(engine.add([{ id: 'o', title: 't' }], { batch: 2 }), 'INVALID_OPTIONS');
+    await rejects(engine.add([{ id: 'o', title: 't' }], 'fast'), 'INVALID_OPTIONS');
+  });
+});
+
+add('add: options', 'an add aborted before it starts adds nothing', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    await rejects(
+      engine.add([{ id: 'ab', title: 'Aborted' }], { signal: AbortSignal.abort() }),
+      'ABORTED',
+    );
+    check((await engine.search('aborted', { mode: 'text' })).length === 0, 'it was added');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// update / remove
+// ---------------------------------------------------------------------------------------------
+add(
+  'update / remove',
+  'remove of ids that do not exist, empty and duplicated lists',
+  async (ctx) => {
+    await withEngine(ctx, async (engine) => {
+      check((await engine.remove(['nope', 'nada'])) === 0, 'removed something');
+      check((await engine.remove([])) === 0, 'empty list');
+      await engine.add([{ id: 'dup', title: 'Dup' }]);
+      check((await engine.remove(['dup', 'dup'])) === 1, 'a duplicate id counted twice');
+    });
+  },
+);
+
+for (const [name, ids] of [
+  ['not an array', 'base-0'],
+  ['numbers', [1, 2]],
+  ['null', null],
+  ['an object', { id: 'base-0' }],
+]) {
+  add('update / remove', `remove() given ${name}`, async (ctx) => {
+    await withEngine(ctx, (engine) => rejects(engine.remove(ids), 'INVALID_OPTIONS', name));
+  });
+}
+
+add('update / remove', 'update with an invalid document keeps the old versions', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    await rejects(
+      engine.update([
+        { id: 'base-0', title: 'Replaced' },
+        { id: 'base-1', title: '', body: '' },
+      ]),
+      'INVALID_DOCUMENT',
+    );
+    const [hit] = await engine.search('alpha', { mode: 'text' });
+    check(hit?.title === 'Alpha streams', 'base-0 was replaced');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// search / suggest: hostile queries and options
+// ---------------------------------------------------------------------------------------------
+for (const [name, query, code] of [
+  ['a number', 42, 'INVALID_QUERY'],
+  ['empty', '', 'INVALID_QUERY'],
+  ['only whitespace', ' \n\t ', 'INVALID_QUERY'],
+  ['null', null, 'INVALID_QUERY'],
+  ['an object', { q: 'x' }, 'INVALID_QUERY'],
+  ['4,097 bytes', 'a'.repeat(4097), 'INVALID_QUERY'],
+  ['4 KiB of 3-byte characters plus one', '語'.repeat(1366), 'INVALID_QUERY'],
+  ['one million characters', 'x '.repeat(500_000), 'INVALID_QUERY'],
+]) {
+  add('search: hostile queries', `a query that is ${name}`, async (ctx) => {
+    await withEngine(ctx, (engine) => rejects(engine.search(query), code, name));
+  });
+}
+
+for (const [name, query] of [
+  ['punctuation only', '!!! ??? ...'],
+  ['lone surrogates', '\uD800\uDFFF\uDBFF stream'],
+  ['control characters', '\u0000\u0001 stream \u0007'],
+  ['regex metacharacters', '.*+?^${}()|[]\\ stream'],
+  ['HTML', '<script>alert(1)</script> stream'],
+  ['SQL', "' OR 1=1; DROP TABLE docs; -- stream"],
+  ['exactly 4,096 bytes', 'stream '.repeat(585) + 'x'],
+  ['emoji and combining marks', '👩‍👩‍👧 e\u0301 stream'],
+  ['right-to-left override', '\u202estream'],
+]) {
+  add('search: hostile queries', `a query of ${name} answers without error`, async (ctx) => {
+    await withEngine(ctx, async (engine) => {
+      const hits = await engine.search(query, { mode: 'text' });
+      check(Array.isArray(hits), 'not an array');
+      for (const h of hits)
+        check(
+          BASE.some((d) => d.id === h.id),
+          `unknown hit ${h.id}`,
+        );
+      const sugg = await engine.suggest(query);
+      check(Array.isArray(sugg), 'suggest did not answer');
+    });
+  });
+}
+
+for (const [name, options] of [
+  ['k 0', { k: 0 }],
+  ['k negative', { k: -1 }],
+  ['k fractional', { k: 1.5 }],
+  ['k NaN', { k: NaN }],
+  ['k Infinity', { k: Infinity }],
+  ['k 1001', { k: 1001 }],
+  ['k a string', { k: '10' }],
+  ['mode unknown', { mode: 'semantic' }],
+  ['unknown option', { limit: 5 }],
+  ['diversify 2', { diversify: 2 }],
+  ['filter an array', { filter: [1] }],
+  ['filter unknown operator', { filter: { lang: { like: 'x' } } }],
+  ['filter in not a list', { filter: { lang: { in: 'x' } } }],
+  ['filter with NaN', { filter: { n: { gt: NaN } } }],
+  ['filter nested 40 deep', { filter: nested(40) }],
+  ['filter nested 100,000 deep', { filter: nested(100_000) }],
+  ['vector not a Float32Array', { vector: [0.1, 0.2] }],
+  ['vector without a model', { vector: new Float32Array(384), mode: 'vector' }],
+  ['signal not an AbortSignal', { signal: true }],
+]) {
+  add('search: hostile options', name, async (ctx) => {
+    const code = name.startsWith('vector without') ? 'MODEL_UNSUPPORTED' : 'INVALID_OPTIONS';
+    await withEngine(ctx, (engine) => rejects(engine.search('stream', options), code, name));
+  });
+}
+
+add('search: hostile options', 'a filter that is a cycle', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    const f = { or: [] };
+    f.or.push(f);
+    await rejects(engine.search('stream', { filter: f }), 'INVALID_OPTIONS');
+  });
+});
+
+add('search: hostile options', 'an image query without an image-text model', async (ctx) => {
+  await withEngine(ctx, async (engine) => {
+    const e = await engine.search({ width: 2, height: 2, data: new Uint8Array(16) }).then(
+      () => undefined,
+      (err) => err,
+    );
+    check(
+      e?.name === 'ScryError' && ['MODEL_UNSUPPORTED', 'INVALID_QUERY'].includes(e.code),
+      describe(e),
+    );
+  });
+});
+
+for (const [name, options] of [
+  ['max 0', { max: 0 }],
+  ['max 13', { max: 13 }],
+  ['topN 3', { topN: 3 }],
+  ['maxClusters 1', { maxClusters: 1 }],
+  ['unknown option', { clusters: 3 }],
+  ['options a number', 5],
+]) {
+  add('suggest: hostile options', name, async (ctx) => {
+    await withEngine(ctx, (engine) =>
+      rejects(engine.suggest('stream', options), 'INVALID_OPTIONS', name),
+    );
+  });
+}
+
+add(
+  'suggest: hostile queries',
+  'suggest with a query that is not a string or too long',
+  async (ctx) => {
+    await withEngine(ctx, async (engine) => {
+      await rejects(engine.suggest(7), 'INVALID_QUERY');
+      await rejects(engine.suggest('s'.repeat(5000)), 'INVALID_QUERY');
+    });
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency, aborts and the engine's life cycle
+// ---------------------------------------------------------------------------------------------
+add('concurrency', '50 searches and 10 adds at once', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      const adds = Array.from({ length: 10 }, (_, i) =>
+        engine.add([{ id: `c-${i}`, title: `Concurrent ${i}`, body: 'stream' }]),
+      );
+      const searches = Array.from({ length: 50 }, () => engine.search('stream', { mode: 'text' }));
+      const results = await Promise.all([...adds, ...searches]);
+      check(results.slice(10).every(Array.isArray), 'a search failed');
+    },
+    { documents: BASE.length + 10 },
+  );
+});
+
+add('concurrency', 'the same id added by two calls at once: exactly one wins', async (ctx) => {
+  await withEngine(
+    ctx,
+    async (engine) => {
+      const outcomes = await Promise.allSettled([
+        engine.add([{ id: 'race', title: 'First zebra' }]),
+        engine.add([{ id: 'race', title: 'Second zebra' }]),
+      ]);
+      const failed = outcomes.filter((o) => o.status === 'rejected');
+      check(
+        failed.length === 1 && failed[0].reason.code === 'DUPLICATE_ID',
+        JSON.stringify(outcomes),
+      );
+    },
+    { documents: BASE.length + 1 },
+  );
+});
+
+add(
+  'concurrency',
+  'a search aborted while it runs rejects ABORTED; the next answers',
+  async (ctx) => {
+    await withEngine(ctx, async (engine) => {
+      const controller = new AbortController();
+      const p = engine.search('stream', { signal: controller.signal });
+      controller.abort();
+      const e = await p.then(
+        () => undefined,
+        (err) => err,
+      );
+      // Either it finished first or it reports the abort; never anything else.
+      check(e === undefined || e.code === 'ABORTED', describe(e));
+      await rejects(engine.search('stream', { signal: AbortSignal.abort() }), 'ABORTED');
+    });
+  },
+);
+
+add(
+  'life cycle',
+  'every call after dispose rejects DISPOSED; dispose twice is fine',
+  async (ctx) => {
+    const engine = await fresh(ctx);
+    await engine.dispose();
+    await engine.dispose();
+    await rejects(engine.search('x'), 'DISPOSED');
+    await rejects(engine.add([{ id: 'late', title: 'Late' }]), 'DISPOSED');
+    await rejects(engine.update([{ id: 'late', title: 'Late' }]), 'DISPOSED');
+    await rejects(engine.remove(['base-0']), 'DISPOSED');
+    await rejects(engine.suggest('x'), 'DISPOSED');
+    await rejects(engine.info(), 'DISPOSED');
+  },
+);
+
+add('life cycle', 'dispose while calls are in flight', async (ctx) => {
+  const engine = await fresh(ctx);
+  const pending = [
+    engine.search('stream'),
+    engine.add([{ id: 'inflight', title: 'In flight' }]),
+    engine.info(),
+  ];
+  await engine.dispose();
+  for (const o of await Promise.allSettled(pending)) {
+    check(o.status === 'fulfilled' || o.reason?.code === 'DISPOSED', describe(o.reason));
+  }
+  // Other engines are not affected.
+  const other = await fresh(ctx);
+  await alive(other);
+  await other.dispose();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Static indexes (served from the repository by the runner: target/adversarial/…)
+// ---------------------------------------------------------------------------------------------
+for (const [name, entry, code] of [
+  ['documents 1e308', { documents: 1e308 }, 'CORRUPT_DATA'],
+  ['documents -5', { documents: -5 }, 'CORRUPT_DATA'],
+  ['documents one more than stored', { documents: 'plus-one' }, 'CORRUPT_DATA'],
+  ['documents a string', { documents: '5' }, 'CORRUPT_DATA'],
+  ['vectors fractional', { vectors: 0.5 }, 'CORRUPT_DATA'],
+  ['bytes negative', { bytes: -1 }, 'CORRUPT_DATA'],
+  ['bytes null', { bytes: null }, 'CORRUPT_DATA'],
+  ['meta a path outside', { meta: '../../../etc/passwd' }, 'CORRUPT_DATA'],
+  ['meta another file', { meta: 'meta/00000000000000000000000000000000.bin' }, 'INDEX_FETCH'],
+  ['format 99', { format: 99 }, 'UNSUPPORTED_VERSION'],
+  ['format missing', { format: undefined }, 'CORRUPT_DATA'],
+  ['model a number', { model: 5 }, 'CORRUPT_DATA'],
+]) {
+  add('static index: tampered scry.json', name, async (ctx) => {
+    const url = await ctx.staticIndex((e) => {
+      const out = { ...e, ...entry };
+      if (entry.documents === 'plus-one') out.documents = e.documents + 1;
+      return out;
+    });
+    await rejects(ctx.scry.createEngine({ staticIndex: { url, cache: false } }), code, name);
+  });
+}
+
+add('static index: tampered scry.json', 'not JSON at all', async (ctx) => {
+  const url = await ctx.staticIndex(() => '{"format": 1, "meta": ');
+  await rejects(ctx.scry.createEngine({ staticIndex: { url, cache: false } }), 'CORRUPT_DATA');
+});
+
+add('static index: intact', 'the untampered copy opens and reports true counts', async (ctx) => {
+  const url = await ctx.staticIndex((e) => e);
+  const engine = await ctx.scry.createEngine({ staticIndex: { url, cache: false } });
+  const info = await engine.info();
+  check(info.staticIndex.documents === info.documents, JSON.stringify(info.staticIndex));
+  const [hit] = await engine.search('zebra stripes', { mode: 'text' });
+  check(hit?.id.startsWith('static-zebra#') === true, `no answer: ${JSON.stringify(hit)}`);
+  await engine.dispose();
+});
+
+add(
+  'static index: damaged chunks',
+  'a damaged or missing chunk: typed error, other queries still work',
+  async (ctx) => {
+    const url = await ctx.staticIndex((e) => e, { damage: 'docs' });
+    const engine = await ctx.scry.createEngine({ staticIndex: { url, cache: false } });
+    try {
+      // The query reads the damaged stored text: refused, never served.
+      await rejects(engine.search('zebra', { mode: 'text' }), 'CORRUPT_DATA');
+      // The engine goes on: local documents are added and found, and queries that need no
+      // damaged chunk answer.
+      await engine.add(BASE);
+      const [hit] = await engine.search('ciphers hashes', { mode: 'text' });
+      check(hit?.id === 'base-2', `found ${hit?.id}`);
+      await rejects(engine.search('zebra', { mode: 'text' }), 'CORRUPT_DATA');
+    } finally {
+      await engine.dispose();
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Stored indexes: damaged and missing records, foreign records, repair — IndexedDB (browser)
+// and files (Node) through the same cases: `ctx.stored` gives the storage options and raw access.
+// ---------------------------------------------------------------------------------------------
+const STORED = Array.from({ length: 50 }, (_, i) => ({
+  id: `doc-${i}`,
+  title: `Stored document ${i}`,
+  body: `kept body ${i} `.repeat(8),
+}));
+
+/** An index holding {@link STORED}, disposed; returns its options and raw access. */
+async function storedIndex(ctx) {
+  const store = await ctx.stored(unique('adv'));
+  const engine = await ctx.scry.createEngine(store.options);
+  await engine.add(STORED.slice(0, 30));
+  await engine.add(STORED.slice(30));
+  await engine.dispose();
+  return store;
+}
+
+async function storedAnswers(ctx, options, expected = STORED.length) {
+  const engine = await ctx.scry.createEngine(options);
+  try {
+    const info = await engine.info();
+    check(info.documents === expected, `${info.documents} documents, expected ${expected}`);
+    const [hit] = await engine.search('kept body 37', { k: 1, mode: 'text' });
+    check(hit?.id === 'doc-37', `top hit ${hit?.id}`);
+    return info;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+add(
+  'stored index: damage',
+  'a missing manifest: CORRUPT_DATA, nothing deleted, repair restores all',
+  async (ctx) => {
+    // Issue 24, defect 2: the engine opened with 0 documents and its next add deleted the rest.
+    const store = await storedIndex(ctx);
+    await store.remove('manifest');
+    const before = await store.snapshot();
+    await rejects(ctx.scry.createEngine(store.options), 'CORRUPT_DATA');
+    check(
+      JSON.stringify(await store.snapshot()) === JSON.stringify(before),
+      'opening changed records',
+    );
+    const info = await storedAnswers(ctx, { ...store.options, repair: true });
+    check(info.repaired?.manifest === 'backup', JSON.stringify(info.repaired));
+    await storedAnswers(ctx, store.options);
+  },
+);
+
+add(
+  'stored index: damage',
+  'manifest and its backup both gone: rebuilt from the documents store',
+  async (ctx) => {
+    const store = await storedIndex(ctx);
+    await store.remove('manifest');
+    await store.remove('manifest.bak');
+    await rejects(ctx.scry.createEngine(store.options), 'CORRUPT_DATA');
+    const info = await storedAnswers(ctx, { ...store.options, repair: true });
+    check(info.repaired?.manifest === 'rebuilt', JSON.stringify(info.repaired));
+  },
+);
+
+add(
+  'stored index: damage',
+  'a manifest that is garbage (wrong type, empty, random)',
+  async (ctx) => {
+    const store = await storedIndex(ctx);
+    for (const value of [new Uint8Array(0), new Uint8Array([1, 2, 3]), 'a string', 12]) {
+      await store.put('manifest', value);
+      const e = await ctx.scry.createEngine(store.options).then(
+        (engine) => engine.dispose().then(() => undefined),
+        (err) => err,
+      );
+      check(e?.code === 'CORRUPT_DATA' || e?.code === 'STORAGE_FAILED', describe(e));
+    }
+    const info = await storedAnswers(ctx, { ...store.options, repair: true });
+    check(info.repaired?.manifest === 'backup', JSON.stringify(info.repaired));
+  },
+);
+
+add(
+  'stored index: damage',
+  'a missing segment record: CORRUPT_DATA; repair rebuilds it',
+  async (ctx) => {
+    const store = await storedIndex(ctx);
+    const seg = (await store.keys()).find((k) => k.startsWith('seg/'));
+    await store.remove(seg);
+    await rejects(ctx.scry.createEngine(store.options), 'CORRUPT_DATA');
+    const info = await storedAnswers(ctx, { ...store.options, repair: true });
+    check(info.repaired?.segments >= 1, JSON.stringify(info.repaired));
+  },
+);
+
+add(
+  'stored index: damage',
+  'every chunk flipped: queries refuse them; repair brings all back',
+  async (ctx) => {
+    const store = await storedIndex(ctx);
+    for (const k of (await store.keys()).filter((k) => k.startsWith('chunk/'))) {
+      const b = new Uint8Array(await store.get(k));
+      b[b.length >> 1] ^= 0x20;
+      await store.put(k, b);
+    }
+    const engine = await ctx.scry.createEngine(store.options);
+    await rejects(engine.search('kept body 37', { mode: 'text' }), 'CORRUPT_DATA');
+    await engine.dispose();
+    await storedAnswers(ctx, { ...store.options, repair: true });
+  },
+);
+
+add(
+  'stored index: damage',
+  'a damaged documents-store record is reported by info() as unchecked',
+  async (ctx) => {
+    const store = await storedIndex(ctx);
+    const key = (await store.keys()).find((k) => k.startsWith('docstore/'));
+    await store.put(key, new Uint8Array([9, 9, 9]));
+    const engine = await ctx.scry.createEngine(store.options);
+    const { integrity } = await engine.info();
+    check(integrity?.documentsStoreChecked === false, JSON.stringify(integrity));
+    check(integrity.checkedAtOpen.includes('manifest'), JSON.stringify(integrity));
+    await engine.dispose();
+  },
+);
+
+add(
+  'stored index: foreign records',
+  'records scry did not write survive commits and merges',
+  async (ctx) => {
+    const store = await storedIndex(ctx);
+    const foreign = [
+      `seg/${'f'.repeat(32)}`,
+      'docstore/mine',
+      'chunk/post/notes.bin',
+      'user-notes',
+    ];
+    for (const k of foreign) await store.put(k, new Uint8Array([1, 2, 3]));
+    const engine = await ctx.scry.createEngine(store.options);
+    await engine.add([{ id: 'more', title: 'More', body: 'kept' }]);
+    await engine.remove(['doc-1', 'doc-2']);
+    await engine.update([{ id: 'doc-3', title: 'Updated', body: 'kept body 3' }]);
+    // Merges and graph builds run a moment after the last change.
+    await new Promise((r) => setTimeout(r, 1500));
+    await engine.dispose();
+    const keys = await store.keys();
+    for (const k of foreign) check(keys.includes(k), `${k} was deleted`);
+    await storedAnswers(ctx, store.options, STORED.length - 1);
+  },
+);
+
+add('stored index: concurrency', 'two engines on one index: no document lost', async (ctx) => {
+  const store = await storedIndex(ctx);
+  const a = await ctx.scry.createEngine(store.options);
+  const b = await ctx.scry.createEngine(store.options).catch((e) => e);
+  if (b?.code === 'STORAGE_LOCKED') {
+    // A directory has one writer: the second is refused, the first goes on.
+    await a.add([{ id: 'from-a', title: 'From A' }]);
+    await a.dispose();
+    await storedAnswers(ctx, store.options, STORED.length + 1);
+    return;
+  }
+  check(typeof b?.add === 'function', describe(b));
+  await Promise.all([
+    a.add([{ id: 'from-a', title: 'From A' }]),
+    b.add([{ id: 'from-b', title: 'From B' }]),
+  ]);
+  await a.dispose();
+  await b.dispose();
+  await storedAnswers(ctx, store.options, STORED.length + 2);
+});
