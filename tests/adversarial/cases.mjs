@@ -150,40 +150,44 @@ add('createEngine options', 'an AbortSignal already aborted', async (ctx) => {
   await engine.dispose();
 });
 
-add('createEngine options', 'aborting the model download: ABORTED, nothing partial cached', async (ctx) => {
-  const url = `${ctx.site}models/cache/all-MiniLM-L6-v2-int8/`;
-  const controller = new AbortController();
-  let events = 0;
-  await rejects(
-    ctx.scry.createEngine({
-      model: { url },
-      signal: controller.signal,
-      // Aborted once the first bytes of the download arrived.
-      onProgress: ({ fromCache }) => {
-        events += 1;
-        if (!fromCache) controller.abort();
-      },
-    }),
-    'ABORTED',
-  );
-  check(events > 0, 'no progress before the abort');
-  if (typeof caches !== 'undefined') {
-    // Whatever is cached is whole: scry caches a file only after its size and sha256 match.
-    const cache = await caches.open('scry-models-v1');
-    for (const request of await cache.keys()) {
-      const bytes = (await (await cache.match(request)).arrayBuffer()).byteLength;
-      const name = request.url.split('/').pop();
-      const expected = { 'model.onnx': 22928619, 'tokenizer.json': 466247 }[name];
-      check(bytes === expected, `${name}: ${bytes} bytes cached`);
+add(
+  'createEngine options',
+  'aborting the model download: ABORTED, nothing partial cached',
+  async (ctx) => {
+    const url = `${ctx.site}models/cache/all-MiniLM-L6-v2-int8/`;
+    const controller = new AbortController();
+    let events = 0;
+    await rejects(
+      ctx.scry.createEngine({
+        model: { url },
+        signal: controller.signal,
+        // Aborted once the first bytes of the download arrived.
+        onProgress: ({ fromCache }) => {
+          events += 1;
+          if (!fromCache) controller.abort();
+        },
+      }),
+      'ABORTED',
+    );
+    check(events > 0, 'no progress before the abort');
+    if (typeof caches !== 'undefined') {
+      // Whatever is cached is whole: scry caches a file only after its size and sha256 match.
+      const cache = await caches.open('scry-models-v1');
+      for (const request of await cache.keys()) {
+        const bytes = (await (await cache.match(request)).arrayBuffer()).byteLength;
+        const name = request.url.split('/').pop();
+        const expected = { 'model.onnx': 22928619, 'tokenizer.json': 466247 }[name];
+        check(bytes === expected, `${name}: ${bytes} bytes cached`);
+      }
     }
-  }
-  // Nothing was left half-started: the same model loads in full afterwards.
-  const engine = await ctx.scry.createEngine({ model: { url } });
-  await engine.add(BASE);
-  const [hit] = await engine.search('alpha streams');
-  check(hit?.id === 'base-0', `hybrid answer ${hit?.id}`);
-  await engine.dispose();
-});
+    // Nothing was left half-started: the same model loads in full afterwards.
+    const engine = await ctx.scry.createEngine({ model: { url } });
+    await engine.add(BASE);
+    const [hit] = await engine.search('alpha streams');
+    check(hit?.id === 'base-0', `hybrid answer ${hit?.id}`);
+    await engine.dispose();
+  },
+);
 
 add('createEngine options', 'a model folder that does not exist', async (ctx) => {
   await rejects(
