@@ -343,9 +343,23 @@ test('corrupt files are reported and left as they are, or repaired when asked', 
   await fixed.dispose();
 
   writeFileSync(join(dir, 'manifest'), 'not a manifest');
+  const damaged = snapshot(dir);
   await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
-  // A manifest is not rebuilt: repair refuses it the same way.
-  await rejects(createEngine({ storage: 'file', path: dir, repair: true }), 'CORRUPT_DATA');
+  assert.deepEqual(snapshot(dir), damaged, 'a failed open changes nothing');
+  // Repair restores the manifest exactly from the backup every commit writes beside it.
+  const restored = await createEngine({ storage: 'file', path: dir, repair: true });
+  const restoredInfo = await restored.info();
+  assert.deepEqual(restoredInfo.repaired, { segments: 0, documents: 50, manifest: 'backup' });
+  assert.equal(restoredInfo.documents, 50);
+  await restored.dispose();
+  // Both gone: refused, and repair rebuilds it from the documents store.
+  rmSync(join(dir, 'manifest'));
+  rmSync(join(dir, 'manifest.bak'));
+  await rejects(createEngine({ storage: 'file', path: dir }), 'CORRUPT_DATA');
+  const rebuilt = await createEngine({ storage: 'file', path: dir, repair: true });
+  assert.equal((await rebuilt.info()).repaired?.manifest, 'rebuilt');
+  assert.equal((await rebuilt.info()).documents, 50);
+  await rebuilt.dispose();
 });
 
 test('a full disk rejects the commit and keeps the previous one', async (t) => {
