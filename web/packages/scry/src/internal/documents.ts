@@ -11,6 +11,7 @@
  */
 
 import { ScryError } from '../public/errors.js';
+import type { Document, MetaValue } from '../public/types.js';
 
 /** A lone surrogate (paired ones form one code point in `u` mode and do not match). */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -35,15 +36,7 @@ function identity(what: string, value: string): string {
 }
 
 /** The document fields the core reads (scry-core's `Document`). */
-export interface CoreDocument {
-  id: string;
-  title?: string;
-  headings?: string[];
-  body?: string;
-  tags?: string[];
-  url?: string;
-  metadata?: Record<string, boolean | number | string | string[]>;
-}
+export type CoreDocument = Omit<Document, 'image' | 'vector'>;
 
 /** A document as given, split: what goes to the core, and its image or vector if any. */
 export interface ReadDocument {
@@ -88,7 +81,7 @@ function readOne(d: unknown, i: number): ReadDocument {
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
       throw invalid(`${name}: metadata must be an object`);
     }
-    const out: Record<string, boolean | number | string | string[]> = {};
+    const out: Record<string, MetaValue> = {};
     for (const [key, value] of Object.entries(metadata)) {
       identity(`${name}'s metadata key`, key);
       if (typeof value === 'string') out[key] = identity(`${name}'s metadata ${key}`, value);
