@@ -1424,7 +1424,7 @@ impl Engine {
                     id.clone()
                 }
                 None => {
-                    let (id, puts, chunks) = stored_writes(&s.seg, &header);
+                    let (id, puts, chunks) = stored_writes(&s.seg, &header, self.generation + 1);
                     bytes += puts.iter().map(|(_, b)| b.len()).sum::<usize>();
                     batch.puts.extend(puts);
                     live_keys.extend(chunks.iter().cloned());
@@ -1658,8 +1658,9 @@ type StoredWrites = (String, Vec<(String, Vec<u8>)>, Vec<String>);
 
 /// What storing `seg` writes, in the chunked layout: its id (the meta file's content id), the
 /// records (meta file under `seg/<id>`, every chunk under `chunk/<name>`, the documents-store
-/// record), and the chunks' keys.
-fn stored_writes(seg: &Segment, header: &Manifest) -> StoredWrites {
+/// record, which keeps `generation`: the commit that first stores the segment), and the chunks'
+/// keys.
+fn stored_writes(seg: &Segment, header: &Manifest, generation: u64) -> StoredWrites {
     let (meta, files) = crate::static_index::encode_chunked(seg, header, &STORED_CHUNKS);
     let id = meta.name["meta/".len()..meta.name.len() - ".bin".len()].to_owned();
     let [seg_key, doc_key] = segment_keys(&id);
@@ -1671,7 +1672,7 @@ fn stored_writes(seg: &Segment, header: &Manifest) -> StoredWrites {
         chunks.push(key.clone());
         puts.push((key, f.bytes));
     }
-    puts.push((doc_key, seg.encode_docstore()));
+    puts.push((doc_key, seg.encode_docstore(generation)));
     (id, puts, chunks)
 }
 
@@ -1781,7 +1782,9 @@ impl Engine {
                 })?;
             let seg = Segment::rebuild(&record, &entry.id, &analyzer, &config.vectors)?;
             check_rebuilt(&seg, entry, dims)?;
-            let (id, puts, chunks) = stored_writes(&seg, &header);
+            // The rebuilt segment keeps the generation it was first stored at: the same bytes.
+            let first = Segment::docstore_generation(&record, &entry.id)?;
+            let (id, puts, chunks) = stored_writes(&seg, &header, first);
             batch.puts.extend(puts);
             live.extend(chunks);
             live.extend(segment_keys(&id));

@@ -30,8 +30,14 @@ fn io(what: &str, e: std::io::Error) -> CoreError {
     }
 }
 
+/// Writes a new journal file: `create_new` refuses a file or link already there (a link planted
+/// in the journal would otherwise have scry write through it, outside the index).
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = fs::File::create(path).map_err(|e| io(&path.display().to_string(), e))?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| io(&path.display().to_string(), e))?;
     f.write_all(bytes)
         .map_err(|e| io(&path.display().to_string(), e))?;
     f.sync_all().map_err(|e| io(&path.display().to_string(), e))
@@ -66,6 +72,9 @@ impl FileStorage {
 
     fn recover(&self) -> Result<()> {
         let j = self.journal();
+        if !journal_is_ours(&j)? {
+            return Ok(());
+        }
         if j.join(COMMITTED).exists() {
             self.apply_journal()?;
         }
@@ -113,9 +122,31 @@ impl FileStorage {
     }
 }
 
-/// Deletes the journal's own files (numbered values, `ops`, `COMMITTED`), then the folder if that
-/// left it empty: anything else someone put there is kept, never deleted.
+/// Whether the journal exists as a real folder (`false`: there is none). Anything else at its
+/// name — a link (scry would read, write and delete through it, outside the index), a file —
+/// is refused: nothing is touched.
+fn journal_is_ours(j: &Path) -> Result<bool> {
+    match fs::symlink_metadata(j) {
+        Ok(m) if m.file_type().is_dir() => Ok(true),
+        Ok(_) => Err(CoreError::Storage {
+            code: "STORAGE_FAILED",
+            message: format!(
+                "{} is not a folder scry made (a link or a file): remove it to use this index",
+                j.display()
+            ),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io("reading the journal", e)),
+    }
+}
+
+/// Deletes the journal's own files (numbered values, `ops`, `COMMITTED`; a link under one of
+/// those names is removed itself, never its target), then the folder if that left it empty:
+/// anything else someone put there is kept, never deleted.
 fn clear_journal(j: &Path) -> Result<()> {
+    if !journal_is_ours(j)? {
+        return Ok(());
+    }
     let entries = match fs::read_dir(j) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -128,7 +159,7 @@ fn clear_journal(j: &Path) -> Result<()> {
         let ours = name == "ops"
             || name == COMMITTED
             || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()));
-        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+        if ours && entry.file_type().is_ok_and(|t| !t.is_dir()) {
             fs::remove_file(entry.path()).map_err(|e| io("clearing the journal", e))?;
         }
     }
@@ -241,6 +272,50 @@ mod tests {
         std::fs::remove_file(d.join(JOURNAL).join("notes.txt")).unwrap();
         futures::executor::block_on(s.put("seg/b", b"2")).unwrap();
         assert!(!d.join(JOURNAL).exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_planted_in_or_as_the_journal_are_never_followed() {
+        use std::os::unix::fs::symlink;
+        let d = tmp("journal-links");
+        let outside = tmp("journal-links-outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("precious"), b"mine").unwrap();
+        for name in ["0", "ops", "COMMITTED"] {
+            fs::write(outside.join(name), b"also mine").unwrap();
+        }
+        // A link named like a journal file: removed itself, its target untouched.
+        let s = FileStorage::open(&d).unwrap();
+        fs::create_dir_all(d.join(JOURNAL)).unwrap();
+        symlink(outside.join("precious"), d.join(JOURNAL).join("0")).unwrap();
+        futures::executor::block_on(s.put("seg/a", b"segment")).unwrap();
+        assert_eq!(fs::read(outside.join("precious")).unwrap(), b"mine");
+        assert_eq!(
+            futures::executor::block_on(s.get("seg/a"))
+                .unwrap()
+                .as_deref(),
+            Some(&b"segment"[..])
+        );
+        assert!(
+            !fs::symlink_metadata(d.join("seg/a"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // The journal itself a link to another folder: refused, nothing there deleted.
+        symlink(&outside, d.join(JOURNAL)).unwrap();
+        let err = futures::executor::block_on(s.put("seg/b", b"2")).unwrap_err();
+        assert_eq!(err.code(), "STORAGE_FAILED");
+        assert!(FileStorage::open(&d).is_err());
+        for name in ["0", "ops", "COMMITTED"] {
+            assert_eq!(
+                fs::read(outside.join(name)).unwrap(),
+                b"also mine",
+                "{name}"
+            );
+        }
+        assert_eq!(fs::read(outside.join("precious")).unwrap(), b"mine");
     }
 
     #[test]

@@ -51,17 +51,21 @@ pub(crate) async fn check_no_orphans<S: Storage>(storage: &S) -> Result<()> {
 }
 
 /// The manifest to repair from when the manifest record is missing or damaged: its backup if
-/// that is intact, else one rebuilt from the documents store (every intact record a segment,
-/// in key order; an id stored in several records is kept where it comes first). `None` when
-/// no record of an index is stored.
+/// that is intact, else one rebuilt from the documents store (every intact record a segment;
+/// an id stored in several records is kept in the newest, by the generation each record
+/// keeps). `None` when no record of an index is stored. Anything written by a newer format
+/// (`UNSUPPORTED_VERSION`) stops it, nothing written: an older build must not rebuild a newer
+/// build's index from the part it can read.
 pub(crate) async fn lost_manifest<S: Storage>(
     storage: &S,
     config: &EngineConfig,
 ) -> Result<Option<(Manifest, ManifestRepair)>> {
-    if let Some(bytes) = readable(storage, MANIFEST_BACKUP_KEY).await?
-        && let Ok(m) = Manifest::decode(&bytes)
-    {
-        return Ok(Some((m, ManifestRepair::FromBackup)));
+    if let Some(bytes) = readable(storage, MANIFEST_BACKUP_KEY).await? {
+        match Manifest::decode(&bytes) {
+            Ok(m) => return Ok(Some((m, ManifestRepair::FromBackup))),
+            Err(e @ CoreError::UnsupportedVersion { .. }) => return Err(e),
+            Err(_) => {}
+        }
     }
     let records = storage.list(DOCSTORE_PREFIX).await?;
     if records.is_empty() {
@@ -79,11 +83,15 @@ pub(crate) async fn lost_manifest<S: Storage>(
     let mut header = None;
     for key in storage.list(SEGMENT_PREFIX).await? {
         let id = &key[SEGMENT_PREFIX.len()..];
-        if let Some(bytes) = readable(storage, &key).await?
-            && let Ok(h) = crate::static_index::stored_header(id, &bytes)
-        {
-            header = Some(h);
-            break;
+        if let Some(bytes) = readable(storage, &key).await? {
+            match crate::static_index::stored_header(id, &bytes) {
+                Ok(h) => {
+                    header = Some(h);
+                    break;
+                }
+                Err(e @ CoreError::UnsupportedVersion { .. }) => return Err(e),
+                Err(_) => {}
+            }
         }
     }
     let found_header = header.is_some();
@@ -95,19 +103,34 @@ pub(crate) async fn lost_manifest<S: Storage>(
         )
     });
     let analyzer = Analyzer::new(header.analyzer.clone());
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut segments = Vec::new();
+    // Every intact record with the generation it was first stored at, newest first: where an
+    // id is in several (an update, or a merge whose sources were not collected yet), the newest
+    // version is the live one.
+    let mut intact = Vec::new();
     for key in records {
         let id = key[DOCSTORE_PREFIX.len()..].to_owned();
-        // A damaged record (not even bytes, say) is left where it is.
+        // A damaged record (not even bytes, say) is left where it is, and its documents are
+        // lost to this repair (the count of documents shows it).
         let Some(record) = readable(storage, &key).await? else {
             continue;
         };
-        // A damaged record cannot be read: it is left where it is, and its documents are lost
-        // to this repair (reported by the count of documents).
-        let Ok(seg) = Segment::rebuild(&record, &id, &analyzer, &config.vectors) else {
-            continue;
+        let generation = match Segment::docstore_generation(&record, &id) {
+            Ok(g) => g,
+            Err(e @ CoreError::UnsupportedVersion { .. }) => return Err(e),
+            Err(_) => continue,
         };
+        let seg = match Segment::rebuild(&record, &id, &analyzer, &config.vectors) {
+            Ok(seg) => seg,
+            Err(e @ CoreError::UnsupportedVersion { .. }) => return Err(e),
+            Err(_) => continue,
+        };
+        intact.push((generation, id, seg));
+    }
+    intact.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let newest = intact.first().map_or(0, |r| r.0);
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut segments = Vec::new();
+    for (_, id, seg) in intact {
         if seg.vectors().rows() > 0 && !found_header {
             return Err(CoreError::Corrupt {
                 what: "manifest".into(),
@@ -137,7 +160,8 @@ pub(crate) async fn lost_manifest<S: Storage>(
     }
     Ok(Some((
         Manifest {
-            generation: 0,
+            // Repair commits the next one: the sequence goes on from the newest record.
+            generation: newest,
             segments,
             ..header
         },

@@ -140,6 +140,8 @@ pub(crate) struct Lazy {
     docs: Vec<ChunkRef>,
     vectors: Option<ChunkRef>,
     vector_rows: usize,
+    /// The model the meta file says made its vectors.
+    model: Option<crate::embed::ModelTag>,
 }
 
 impl Lazy {
@@ -338,6 +340,7 @@ fn decode_meta(name: &str, bytes: &[u8], owner: Option<&str>) -> Result<(Manifes
         docs: doc_table,
         vectors,
         vector_rows,
+        model: manifest.model.clone(),
     };
     Ok((manifest, segment, lazy))
 }
@@ -571,6 +574,14 @@ impl Engine {
                 Some((s.seg.doc_count() as usize, l.vector_rows()))
             })
             .fold((0, 0), |(d, v), (sd, sv)| (d + sd, v + sv))
+    }
+
+    /// The model the attached static index's meta file names (its vectors'), if any.
+    pub fn static_model(&self) -> Option<&crate::embed::ModelTag> {
+        self.segments
+            .iter()
+            .filter_map(|s| s.lazy.as_deref().filter(|l| l.owner.is_none()))
+            .find_map(|l| l.model.as_ref())
     }
 
     /// Whether a static index is attached.

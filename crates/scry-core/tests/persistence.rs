@@ -155,7 +155,7 @@ async fn to_blob_layout(storage: &MemoryStorage, config: &EngineConfig) {
         storage.delete(&record_key).await.unwrap();
         storage.put(&format!("seg/{id}"), &blob).await.unwrap();
         storage
-            .put(&format!("docstore/{id}"), &seg.encode_docstore())
+            .put(&format!("docstore/{id}"), &seg.encode_docstore(1))
             .await
             .unwrap();
         entry.id = id;
@@ -680,19 +680,29 @@ async fn a_lost_manifest_is_reported_and_restored_never_wiped() {
 async fn a_manifest_lost_with_its_backup_is_rebuilt_from_the_documents_store() {
     let storage = MemoryStorage::new();
     let mut emb = HashEmbedder::new(64).unwrap();
-    let (e, config) = two_segments(&storage, &mut emb).await;
+    let (mut e, config) = two_segments(&storage, &mut emb).await;
+    // An id stored twice: the update's record (a later generation) must win, whichever record
+    // sorts first by key.
+    let mut fs = e.get("fs").unwrap().clone();
+    fs.title = "File system, updated".into();
+    e.update_embedded(vec![fs.clone()], &mut emb).unwrap();
+    e.commit(&storage).await.unwrap();
+    assert!(storage.list("docstore/").await.unwrap().len() >= 3);
     storage.delete("manifest").await.unwrap();
     storage.delete("manifest.bak").await.unwrap();
     let err = Engine::open(&storage, config.clone()).await.unwrap_err();
     assert_eq!(err.code(), "CORRUPT_DATA");
     let info = Engine::repair(&storage, config.clone()).await.unwrap();
     assert_eq!(info.manifest, ManifestRepair::Rebuilt);
+    // The generation goes on from the newest record's.
+    assert!(info.generation > 3, "{info:?}");
     let back = Engine::open(&storage, config.clone()).await.unwrap();
     // Every live document is back, with the model; the one removed before the damage comes
     // back too (the removal was only in the lost manifest).
     for d in e.documents() {
         assert_eq!(back.get(&d.id), Some(d), "{}", d.id);
     }
+    assert_eq!(back.get("fs").unwrap().title, "File system, updated");
     assert_eq!(back.len(), e.len() + 1);
     assert!(back.get("zlib").is_some());
     assert_eq!(back.model(), e.model());

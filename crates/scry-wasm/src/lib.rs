@@ -298,6 +298,20 @@ impl Engine {
         vec![documents as f64, vectors as f64]
     }
 
+    /// The model the attached static index's meta file names: `[id, dims]`, or `undefined`.
+    #[wasm_bindgen(js_name = staticModel)]
+    pub fn static_model(&self) -> JsValue {
+        match self.inner.static_model() {
+            Some(m) => {
+                let out = js_sys::Array::new();
+                out.push(&JsValue::from_str(&m.id));
+                out.push(&JsValue::from_f64(m.dims as f64));
+                out.into()
+            }
+            None => JsValue::UNDEFINED,
+        }
+    }
+
     /// The chunks of the attached static indexes: `[{ name, loaded }]`.
     #[wasm_bindgen(js_name = staticChunks)]
     pub fn static_chunks(&self) -> Result<JsValue, JsValue> {

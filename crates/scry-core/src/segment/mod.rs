@@ -21,7 +21,7 @@ pub const SEGMENT_VERSION: u16 = 2;
 /// from the segment so that a damaged segment can be rebuilt ([`Segment::rebuild`]).
 pub const DOCSTORE_MAGIC: &[u8; 8] = b"SCRYDOC\0";
 /// Newest documents-store format.
-pub const DOCSTORE_VERSION: u16 = 1;
+pub const DOCSTORE_VERSION: u16 = 2;
 
 /// One immutable segment.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,13 +119,37 @@ impl Segment {
 
     /// Encodes the segment's documents-store record: its documents and vector rows (not the
     /// text index or the graph, which are rebuilt from them; a flag says whether there was a
-    /// graph), sealed with its own checksum.
-    pub fn encode_docstore(&self) -> Vec<u8> {
+    /// graph) and the generation of the commit that first stored the segment (version 2: which
+    /// of two records holding one id is newer, for a manifest rebuilt without its deletions),
+    /// sealed with its own checksum.
+    pub fn encode_docstore(&self, generation: u64) -> Vec<u8> {
         let mut body = Vec::new();
         docs::encode(&self.docs, &mut body);
         self.vectors.encode_rows(&mut body);
         body.push(u8::from(self.vectors.has_graph()));
+        body.extend_from_slice(&generation.to_le_bytes());
         format::seal(DOCSTORE_MAGIC, DOCSTORE_VERSION, &body)
+    }
+
+    /// The generation a documents-store record was first stored at (0 for version-1 records,
+    /// which did not keep it); checks the envelope only.
+    pub fn docstore_generation(record: &[u8], name: &str) -> Result<u64> {
+        let what = format!("stored documents of segment {name}");
+        let (version, body) = format::open(record, DOCSTORE_MAGIC, DOCSTORE_VERSION, &what)?;
+        if version < 2 {
+            return Ok(0);
+        }
+        let tail = body
+            .len()
+            .checked_sub(8)
+            .and_then(|at| body.get(at..))
+            .ok_or_else(|| CoreError::Corrupt {
+                what,
+                reason: "too short for its generation".into(),
+            })?;
+        let mut g = [0u8; 8];
+        g.copy_from_slice(tail);
+        Ok(u64::from_le_bytes(g))
     }
 
     /// Rebuilds a segment from its documents-store record (`name` identifies it in errors):
@@ -139,7 +163,19 @@ impl Segment {
         params: &VectorParams,
     ) -> Result<Self> {
         let what = format!("stored documents of segment {name}");
-        let (_, body) = format::open(record, DOCSTORE_MAGIC, DOCSTORE_VERSION, &what)?;
+        let (version, body) = format::open(record, DOCSTORE_MAGIC, DOCSTORE_VERSION, &what)?;
+        // Version 2 ends with the generation (`docstore_generation` reads it).
+        let body = if version >= 2 {
+            body.len()
+                .checked_sub(8)
+                .and_then(|end| body.get(..end))
+                .ok_or_else(|| CoreError::Corrupt {
+                    what: what.clone(),
+                    reason: "too short for its generation".into(),
+                })?
+        } else {
+            body
+        };
         let corrupt = |reason: String| CoreError::Corrupt {
             what: what.clone(),
             reason,
