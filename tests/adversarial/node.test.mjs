@@ -1,7 +1,15 @@
 // The adversarial suite in Node.js: the built package (web/packages/scry/dist) with the engine
 // on the calling thread, stored indexes in directories (`storage: 'file'`), models and static
 // indexes over HTTP from the repository root. The cases are in cases.mjs.
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -40,6 +48,14 @@ function files(dir) {
 const ctx = {
   scry,
   env: 'node',
+  /** A folder outside every index, holding `files` ({ name: text }); returns its path. */
+  outside: async (files) => {
+    const dir = join(STORED, `outside-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return dir;
+  },
+  read: async (path) => readFileSync(path, 'utf8'),
   get site() {
     return server.url;
   },
@@ -56,7 +72,12 @@ const ctx = {
         mkdirSync(dirname(join(dir, k)), { recursive: true });
         writeFileSync(join(dir, k), bytes(v));
       },
-      remove: async (k) => rmSync(join(dir, k)),
+      remove: async (k) => rmSync(join(dir, k), { recursive: true, force: true }),
+      /** A link at `k` (relative to the index folder) to `target` (absolute). */
+      link: async (k, target) => {
+        mkdirSync(dirname(join(dir, k)), { recursive: true });
+        symlinkSync(target, join(dir, k));
+      },
       snapshot: async () =>
         files(dir)
           .filter((k) => !k.startsWith('.'))

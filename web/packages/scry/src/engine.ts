@@ -9,7 +9,7 @@ import {
   resolveSearchOptions,
   resolveSuggestOptions,
 } from './internal/options.js';
-import { readDocuments } from './internal/documents.js';
+import { readDocuments, readIds } from './internal/documents.js';
 import { ScryError } from './public/errors.js';
 import type {
   AddOptions,
@@ -100,10 +100,8 @@ class EngineImpl implements Engine {
   }
 
   async remove(ids: readonly string[]): Promise<number> {
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
-      throw new ScryError('INVALID_OPTIONS', 'remove() takes an array of string ids');
-    }
-    return this.#live().call('remove', [[...ids]]);
+    // Copied, then checked: the copy is what the core gets.
+    return this.#live().call('remove', [readIds(ids)]);
   }
 
   async search(query: string | ImageInput, options?: SearchOptions): Promise<Hit[]> {

@@ -17,8 +17,8 @@ import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } f
 import { StaticIndex, withChunks } from './static.js';
 import type { FileBackend } from './file-store.js';
 import { errorCode } from './error-code.js';
-import { checkIds, readDocuments } from './documents.js';
-import { isImageInput } from './options.js';
+import { readDocuments, readIds } from './documents.js';
+import { checkFilter, isImageInput } from './options.js';
 import {
   loadWasm,
   type WasmClipModel,
@@ -192,7 +192,7 @@ export class Core {
       if (model) await this.#loadModel(wasm, model, ctx.signal);
       if (ctx.cancelled()) throw abortedError();
       if (staticIndex) {
-        const index = await StaticIndex.open(staticIndex);
+        const index = await StaticIndex.open(staticIndex, ctx.signal);
         const wanted = this.#model?.modelId;
         if (index.model && wanted && index.model !== wanted) {
           throw new ScryError(
@@ -200,7 +200,15 @@ export class Core {
             `the static index holds vectors of ${index.model}; the engine's model is ${wanted}`,
           );
         }
+        // Attaching checks scry.json against the meta file, whose model then decides.
         await index.attach(engine);
+        const [held] = engine.staticModel() ?? [];
+        if (held !== undefined && wanted !== undefined && held !== wanted) {
+          throw new ScryError(
+            'MODEL_MISMATCH',
+            `the static index holds vectors of ${held}; the engine's model is ${wanted}`,
+          );
+        }
         this.#static = index;
       }
       await this.#openGpu(wasm, gpu, engine);
@@ -269,7 +277,7 @@ export class Core {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const manifest = model.manifest
-      ? await fetchManifest(model.manifest, model.cache)
+      ? await fetchManifest(model.manifest, model.cache, signal)
       : wasm.modelManifest();
     const entry = manifestEntry(manifest, model.id);
     const files = await loadModelFiles(entry, model.url, {
@@ -487,8 +495,8 @@ export class Core {
     );
   }
 
-  remove(ids: string[]): Promise<number> {
-    if (Array.isArray(ids)) checkIds(ids);
+  remove(input: string[]): Promise<number> {
+    const ids = readIds(input);
     this.#maintenanceHeld = false;
     return this.#mutate((engine) => engine.remove(ids));
   }
@@ -791,6 +799,10 @@ export class Core {
     options: Record<string, unknown>,
     given?: Float32Array,
   ): Promise<unknown[]> {
+    // Checked again here: what reaches wasm is this call's own copy.
+    if (options['filter'] !== undefined) {
+      options = { ...options, filter: checkFilter(options['filter']) };
+    }
     if (given !== undefined) {
       if (typeof query !== 'string') {
         throw new ScryError('INVALID_QUERY', 'a query is an image or a vector, not both');

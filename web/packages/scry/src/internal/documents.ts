@@ -12,6 +12,7 @@
 
 import { ScryError } from '../public/errors.js';
 import type { Document, MetaValue } from '../public/types.js';
+import { describe } from './options.js';
 
 /** A lone surrogate (paired ones form one code point in `u` mode and do not match). */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -82,13 +83,25 @@ function readOne(d: unknown, i: number): ReadDocument {
       throw invalid(`${name}: metadata must be an object`);
     }
     const out: Record<string, MetaValue> = {};
+    // Own properties defined, so that a key `__proto__` stays a key (assignment would set the
+    // object's prototype and drop it).
+    const set = (key: string, v: MetaValue) =>
+      Object.defineProperty(out, key, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     for (const [key, value] of Object.entries(metadata)) {
       identity(`${name}'s metadata key`, key);
-      if (typeof value === 'string') out[key] = identity(`${name}'s metadata ${key}`, value);
-      else if (typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+      if (typeof value === 'string') set(key, identity(`${name}'s metadata ${key}`, value));
+      else if (typeof value === 'number' || typeof value === 'boolean') set(key, value);
       else if (Array.isArray(value)) {
-        out[key] = texts(value, `${name}: metadata ${key}`).map((t) =>
-          identity(`${name}'s metadata ${key}`, t),
+        set(
+          key,
+          texts(value, `${name}: metadata ${key}`).map((t) =>
+            identity(`${name}'s metadata ${key}`, t),
+          ),
         );
       } else {
         throw invalid(
@@ -112,14 +125,31 @@ export function readDocuments(input: unknown): ReadDocument[] {
       return readOne(d, i);
     } catch (e) {
       if (e instanceof ScryError) throw e;
-      throw invalid(`document ${i} could not be read: ${String(e)}`, e);
+      throw invalid(`document ${i} could not be read: ${describe(e)}`, e);
     }
   });
 }
 
-/** Refuses ids (of `remove`) holding a lone surrogate: they could name another document. */
-export function checkIds(ids: readonly unknown[]): void {
-  for (const id of ids) {
-    if (typeof id === 'string') identity('id', id);
+/**
+ * The ids of `remove`, copied and checked: strings only (`INVALID_OPTIONS` otherwise), none
+ * holding a lone surrogate (`INVALID_DOCUMENT`: it could name another document).
+ */
+export function readIds(ids: unknown): string[] {
+  let copy: unknown[];
+  try {
+    if (!Array.isArray(ids)) throw new Error('not an array');
+    copy = Array.from({ length: ids.length }, (_, i) => (ids as unknown[])[i]);
+  } catch (e) {
+    throw new ScryError(
+      'INVALID_OPTIONS',
+      `remove() takes an array of string ids (${describe(e)})`,
+    );
   }
+  for (const id of copy) {
+    if (typeof id !== 'string') {
+      throw new ScryError('INVALID_OPTIONS', 'remove() takes an array of string ids');
+    }
+    identity('id', id);
+  }
+  return copy as string[];
 }

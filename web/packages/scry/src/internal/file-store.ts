@@ -30,6 +30,7 @@ interface Fs {
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
+  lstat(path: string): Promise<{ isDirectory(): boolean }>;
   open(path: string, flags: string): Promise<FileHandle>;
 }
 
@@ -273,9 +274,28 @@ export class FileBackend {
     }
   }
 
+  /**
+   * Whether the journal exists as a real folder (`false`: there is none). A link (scry would
+   * read, write and delete through it, outside the index) or a file at its name is refused.
+   */
+  async #journalIsOurs(): Promise<boolean> {
+    const journal = this.#node.join(this.#root, JOURNAL);
+    try {
+      if ((await this.#node.fs.lstat(journal)).isDirectory()) return true;
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return false;
+      throw e;
+    }
+    throw new ScryError(
+      'STORAGE_FAILED',
+      `${journal} is not a folder scry made (a link or a file): remove it to use this index`,
+    );
+  }
+
   async #recover(): Promise<void> {
     const { fs, join } = this.#node;
     const journal = join(this.#root, JOURNAL);
+    if (!(await this.#journalIsOurs())) return;
     let ops: string | undefined;
     try {
       ops = await fs.readFile(join(journal, COMMITTED), 'utf8');
@@ -291,12 +311,14 @@ export class FileBackend {
   }
 
   /**
-   * Deletes the journal's own files (numbered values, `ops`, `COMMITTED`) and then the folder if
-   * that left it empty: anything else someone put there is kept.
+   * Deletes the journal's own files (numbered values, `ops`, `COMMITTED`; a link under one of
+   * those names is removed itself, never its target) and then the folder if that left it
+   * empty: anything else someone put there is kept.
    */
   async #clearJournal(): Promise<void> {
     const { fs, join } = this.#node;
     const journal = join(this.#root, JOURNAL);
+    if (!(await this.#journalIsOurs())) return;
     let entries: DirEntry[];
     try {
       entries = await fs.readdir(journal, { withFileTypes: true });
@@ -305,8 +327,9 @@ export class FileBackend {
       throw e;
     }
     for (const entry of entries) {
-      if (entry.isFile() && JOURNAL_FILE.test(entry.name))
+      if (!entry.isDirectory() && JOURNAL_FILE.test(entry.name)) {
         await fs.unlink(join(journal, entry.name));
+      }
     }
     try {
       await fs.rmdir(journal);
@@ -441,7 +464,8 @@ export class FileBackend {
   }
 
   async #writeSynced(path: string, data: Uint8Array | string): Promise<void> {
-    const handle = await this.#node.fs.open(path, 'w');
+    // 'wx': a file or link already there is refused, never written through.
+    const handle = await this.#node.fs.open(path, 'wx');
     try {
       await handle.writeFile(data);
       await handle.sync();

@@ -100,11 +100,15 @@ async function readBody(
  * Fetches a model's own manifest (JSON text) from the network, keeping a copy in Cache Storage
  * (with `cache`) for when the network is gone: offline, the model then loads from the cache.
  */
-export async function fetchManifest(url: string, cache = true): Promise<string> {
+export async function fetchManifest(
+  url: string,
+  cache = true,
+  signal?: AbortSignal,
+): Promise<string> {
   const store = cache ? await openCache() : undefined;
   let failure: string;
   try {
-    const response = await fetch(url, { cache: 'no-cache' });
+    const response = await fetch(url, { cache: 'no-cache', ...(signal ? { signal } : {}) });
     if (response.ok) {
       const text = await response.text();
       try {
@@ -119,6 +123,7 @@ export async function fetchManifest(url: string, cache = true): Promise<string> 
     }
     failure = `HTTP ${response.status}`;
   } catch (e) {
+    if (signal?.aborted) throw new ScryError('ABORTED', 'the model download was aborted');
     failure = String(e);
   }
   const cached = await store?.match(url);

@@ -365,31 +365,64 @@ const FILTER_MAX_DEPTH = 70;
 const FILTER_MAX_NODES = 100_000;
 
 /**
- * A filter, checked before it reaches wasm: plain objects, arrays and JSON scalars only, nested
- * at most {@link FILTER_MAX_DEPTH} deep, no cycles, at most {@link FILTER_MAX_NODES} values. The
- * core checks the meaning; this keeps a hostile value (a cycle, 100,000 levels) from exhausting
- * the stack inside the wasm module.
+ * A filter, checked and copied before it reaches wasm: plain objects, arrays and JSON scalars
+ * only, nested at most {@link FILTER_MAX_DEPTH} deep, no cycles, at most
+ * {@link FILTER_MAX_NODES} values. Each value is read once, into a fresh plain copy (own
+ * properties defined, so a key `__proto__` stays data), and the copy is what wasm reads: a
+ * getter or proxy cannot hand wasm something else on a second read. The core checks the
+ * meaning; this keeps a hostile value from exhausting the stack inside the wasm module.
  */
-function checkFilter(filter: unknown): Record<string, unknown> {
-  const root = asObject(filter, 'filter');
-  const stack: [unknown, number][] = [[root, 1]];
-  const seen = new Set<object>();
+export function checkFilter(filter: unknown): Record<string, unknown> {
   let nodes = 0;
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+  const seen = new Set<object>();
+  const copy = (v: unknown, depth: number): unknown => {
     if (++nodes > FILTER_MAX_NODES) fail(`filter has more than ${FILTER_MAX_NODES} values`);
-    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) continue;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number') return v;
     if (typeof v !== 'object') fail(`filter holds a ${typeof v}; only JSON values are allowed`);
     if (depth > FILTER_MAX_DEPTH) fail(`filter is nested more than ${FILTER_MAX_DEPTH} deep`);
     if (seen.has(v)) fail('filter refers to itself (a cycle)');
     seen.add(v);
+    if (Array.isArray(v)) {
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) out.push(copy(v[i], depth + 1));
+      return out;
+    }
     const proto = Object.getPrototypeOf(v) as unknown;
-    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
+    if (proto !== Object.prototype && proto !== null) {
       fail('filter holds an object that is not plain data');
     }
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v)) {
+      const value = copy((v as Record<string, unknown>)[key], depth + 1);
+      Object.defineProperty(out, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  try {
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
+      fail('filter must be an object');
+    }
+    return copy(filter, 1) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof ScryError) throw e;
+    // A getter or proxy of the caller's that throws.
+    fail(`filter could not be read: ${describe(e)}`);
   }
-  return root;
+}
+
+/** A thrown value as text, whatever it is (`String()` itself throws on some objects). */
+export function describe(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e);
+  } catch {
+    return 'an unprintable value';
+  }
 }
 
 /** Suggestion options as sent to the core. */

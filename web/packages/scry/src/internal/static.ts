@@ -32,8 +32,14 @@ interface Entry {
   documents: number;
   vectors: number;
   model: string | null;
+  dims?: number | null;
   bytes: number;
+  chunks?: Record<string, { files: number; bytes: number }>;
 }
+
+/** The largest chunk a build writes, for the plausibility bound on `bytes` (a site's whole
+ * vector set is one chunk: about 675 B per passage, so 256 MiB is ~400,000 passages). */
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
 
 async function openCache(enabled: boolean): Promise<Cache | undefined> {
   if (!enabled || typeof caches === 'undefined') return undefined;
@@ -49,11 +55,16 @@ function fetchError(url: string, why: unknown): ScryError {
   return new ScryError('INDEX_FETCH', `cannot load ${url}: ${reason}`, { cause: why });
 }
 
-async function download(url: string): Promise<Uint8Array> {
+function aborted(): ScryError {
+  return new ScryError('ABORTED', 'loading the static index was aborted');
+}
+
+async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> {
   let res: Response;
   try {
-    res = await fetch(url);
+    res = await fetch(url, signal ? { signal } : {});
   } catch (e) {
+    if (signal?.aborted) throw aborted();
     throw fetchError(url, e);
   }
   if (!res.ok) throw fetchError(url, `HTTP ${res.status}`);
@@ -83,16 +94,17 @@ export class StaticIndex {
   }
 
   /** Fetches `scry.json` (fresh when online, the cached copy offline) and the meta file. */
-  static async open(spec: ResolvedStaticIndex): Promise<StaticIndex> {
+  static async open(spec: ResolvedStaticIndex, signal?: AbortSignal): Promise<StaticIndex> {
     const cache = await openCache(spec.cache);
     const entryUrl = new URL('scry.json', spec.url).href;
     let text: string;
     try {
-      const res = await fetch(entryUrl, { cache: 'no-cache' });
+      const res = await fetch(entryUrl, { cache: 'no-cache', ...(signal ? { signal } : {}) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       text = await res.text();
       await cache?.put(entryUrl, new Response(text)).catch(() => undefined);
     } catch (e) {
+      if (signal?.aborted) throw aborted();
       const cached = await cache?.match(entryUrl);
       if (!cached) throw fetchError(entryUrl, e);
       text = await cached.text();
@@ -129,7 +141,7 @@ export class StaticIndex {
       throw new ScryError('CORRUPT_DATA', `${entryUrl}: "model" must be a string or null`);
     }
     const index = new StaticIndex(spec.url, cache, entry);
-    const meta = await index.#fetch(entry.meta);
+    const meta = await index.#fetch(entry.meta, false, signal);
     index.#meta = meta.bytes;
     index.#metaCached = meta.cached;
     return index;
@@ -157,18 +169,52 @@ export class StaticIndex {
     await this.#prune(engine);
   }
 
-  /** `scry.json`'s counts must be what the meta file holds (they are shown in `info()`). */
+  /**
+   * Every number and name of `scry.json` must be what the meta file holds (they are shown in
+   * `info()` and decide the model check): counts, model and dimension, files per kind; the
+   * total size must be at least the meta file and at most what its chunks can hold.
+   */
   #checkCounts(engine: WasmEngine): void {
     const [documents, vectors] = engine.staticCounts();
+    const [model, dims] = engine.staticModel() ?? [null, null];
     const entry = this.#entry;
+    const chunks = engine.staticChunks();
+    const perKind = new Map<string, number>([['meta', 1]]);
+    for (const c of chunks) {
+      const kind = c.name.split('/')[0] ?? '';
+      perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+    }
+    const listed = entry.chunks;
+    const listedWrong =
+      listed === undefined
+        ? undefined
+        : typeof listed !== 'object' || listed === null
+          ? '"chunks" is not an object'
+          : [...new Set([...Object.keys(listed), ...perKind.keys()])].find((kind) => {
+              const l = listed[kind];
+              return (
+                l === undefined ||
+                l.files !== (perKind.get(kind) ?? 0) ||
+                !Number.isSafeInteger(l.bytes) ||
+                l.bytes < 0
+              );
+            });
     const wrong =
       entry.documents !== documents
         ? `"documents" says ${entry.documents}; the meta file holds ${documents}`
         : entry.vectors !== vectors
           ? `"vectors" says ${entry.vectors}; the meta file holds ${vectors}`
-          : entry.bytes < this.#meta.byteLength
-            ? `"bytes" says ${entry.bytes}, less than the meta file alone`
-            : undefined;
+          : (entry.model ?? null) !== model
+            ? `"model" says ${JSON.stringify(entry.model)}; the meta file names ${JSON.stringify(model)}`
+            : entry.dims !== undefined && entry.dims !== dims
+              ? `"dims" says ${JSON.stringify(entry.dims)}; the meta file holds ${String(dims)}`
+              : entry.bytes < this.#meta.byteLength
+                ? `"bytes" says ${entry.bytes}, less than the meta file alone`
+                : entry.bytes > this.#meta.byteLength + chunks.length * MAX_CHUNK_BYTES
+                  ? `"bytes" says ${entry.bytes}, more than its ${chunks.length} chunks can hold`
+                  : listedWrong !== undefined
+                    ? `"chunks" does not list the meta file's chunks (${listedWrong})`
+                    : undefined;
     if (wrong !== undefined) {
       throw new ScryError('CORRUPT_DATA', `${new URL('scry.json', this.#base).href}: ${wrong}`);
     }
@@ -217,7 +263,7 @@ export class StaticIndex {
   }
 
   /** Fetches one file: Cache Storage first (names are content hashes), then the network. */
-  async #fetch(name: string, network = false): Promise<Fetched> {
+  async #fetch(name: string, network = false, signal?: AbortSignal): Promise<Fetched> {
     const url = new URL(name, this.#base).href;
     const hit = network ? undefined : await this.#cache?.match(url).catch(() => undefined);
     if (hit) {
@@ -225,7 +271,7 @@ export class StaticIndex {
       return { bytes: new Uint8Array(await hit.arrayBuffer()), cached: true };
     }
     this.#requests++;
-    const bytes = await download(url);
+    const bytes = await download(url, signal);
     this.#bytes += bytes.byteLength;
     return { bytes, cached: false };
   }

@@ -41,6 +41,7 @@ export interface WasmEngine {
   loadChunk(name: string, bytes: Uint8Array): void;
   staticChunks(): { name: string; loaded: boolean }[];
   staticCounts(): Float64Array;
+  staticModel(): [string, number] | undefined;
   storedChunksMissing(): string[];
   search(query: string, options: unknown, vector: Float32Array | undefined): unknown;
   searchWithCandidates(
