@@ -55,6 +55,15 @@ pub enum CliError {
         /// The paths, relative to `dir`.
         entries: Vec<String>,
     },
+    /// A folder scry would write holds a stored index that rebuilding would delete, and it may
+    /// be the only copy of its documents; nothing was changed.
+    #[error("{dir}: {reason}; nothing was changed (pass --force to delete it and rebuild)")]
+    IndexAtRisk {
+        /// The folder.
+        dir: String,
+        /// What is there and why it matters.
+        reason: String,
+    },
     /// `--strict`: input files or sections were skipped.
     #[error("{} input(s) skipped under --strict (first: {first}); nothing was written", .count)]
     Skipped {
@@ -132,6 +141,7 @@ impl CliError {
             CliError::Argument(_) => "INVALID_ARGUMENT",
             CliError::ForeignFiles { .. } => "FOREIGN_FILES",
             CliError::OutputConflict { .. } => "OUTPUT_CONFLICT",
+            CliError::IndexAtRisk { .. } => "INDEX_AT_RISK",
             CliError::Skipped { .. } => "SKIPPED_INPUT",
             CliError::NotAnIndex { .. } => "NOT_AN_INDEX",
             CliError::StaticIndex { .. } => "STATIC_INDEX",

@@ -580,6 +580,51 @@ fn scan_checked(dir: &Path, force: bool, needed: &[String]) -> Result<owned::Sca
     Ok(scan)
 }
 
+/// Refuses, unless `force`, to rebuild over a stored index whose documents may exist nowhere
+/// else: in `--out`, the state an older scry kept there (the npm package's `storage: 'file'`
+/// may be adding documents to it); in `--state`, records whose manifest is missing (`scry
+/// repair` restores it; a rebuild would delete them as stale).
+fn check_stored_index(
+    out: &owned::Scan,
+    out_dir: &Path,
+    state: &owned::Scan,
+    state_dir: &Path,
+    force: bool,
+) -> Result<(), CliError> {
+    if force {
+        return Ok(());
+    }
+    let records = |scan: &owned::Scan| {
+        scan.owned.iter().any(|(_, o)| {
+            matches!(
+                o,
+                Owned::Segment | Owned::Docstore | Owned::StoredChunk | Owned::Manifest
+            )
+        })
+    };
+    if records(out) {
+        return Err(CliError::IndexAtRisk {
+            dir: out_dir.display().to_string(),
+            reason: "it holds a stored index (manifest, seg/, docstore/: the layout of older \
+                     versions, where the build state lived beside the published files, and what \
+                     the npm package's storage: 'file' opens); documents added to it since the \
+                     last build exist only there. The build state now goes to --state: move \
+                     that index away first"
+                .into(),
+        });
+    }
+    if records(state) && state.owned(scry_core::engine::MANIFEST_KEY) != Some(Owned::Manifest) {
+        return Err(CliError::IndexAtRisk {
+            dir: state_dir.display().to_string(),
+            reason: "it holds the records of an index whose manifest is missing; they may be \
+                     the only copy of documents added with storage: 'file' (`scry repair` \
+                     restores the manifest)"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
 fn index(a: IndexArgs) -> Result<(), CliError> {
     let t0 = Instant::now();
     let state_dir = match &a.state {
@@ -589,12 +634,13 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
     check_index_paths(&a, &state_dir)?;
     // Refused before anything is read or written; checked again before writing.
     let strs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-    scan_checked(&a.out, a.force, &strs(&[site::ENTRY_FILE, "meta/"]))?;
+    let out_scan = scan_checked(&a.out, a.force, &strs(&[site::ENTRY_FILE, "meta/"]))?;
     let mut state_needed = strs(&["manifest", "seg/", "docstore/", "chunk/", state::JOURNAL]);
     if a.model.is_some() {
         state_needed.push(site::CACHE_FILE.into());
     }
-    scan_checked(&state_dir, a.force, &state_needed)?;
+    let state_scan = scan_checked(&state_dir, a.force, &state_needed)?;
+    check_stored_index(&out_scan, &a.out, &state_scan, &state_dir, a.force)?;
 
     let rule = ingest::UrlRule {
         prefix: a.url_prefix.clone(),
@@ -707,6 +753,7 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
         a.force,
         &state::paths(&batch, new_cache.is_some()),
     )?;
+    check_stored_index(&out_scan, &a.out, &state_scan, &state_dir, a.force)?;
     let committed = state::commit(
         &state_dir,
         &mut engine,
@@ -858,14 +905,26 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     });
                 }
             }
-            lock::check_free(&index)?;
+            // Held for the whole repair: a package engine opening the folder meanwhile waits for
+            // it (STORAGE_LOCKED) instead of committing over it.
+            let _lock = lock::Lock::acquire(&index)?;
             let storage = FileStorage::open(&index)?;
             let info = block_on(Engine::repair(&storage, EngineConfig::default()))?;
-            if info.segments == 0 {
+            let manifest = match info.manifest {
+                scry_core::engine::ManifestRepair::Intact => "",
+                scry_core::engine::ManifestRepair::FromBackup => {
+                    "; the lost manifest was restored from its backup"
+                }
+                scry_core::engine::ManifestRepair::Rebuilt => {
+                    "; the lost manifest was rebuilt from the documents store (documents \
+                     removed before the damage may be back)"
+                }
+            };
+            if info.segments == 0 && manifest.is_empty() {
                 println!("{}: intact, nothing to repair", index.display());
             } else {
                 println!(
-                    "{}: rebuilt {} segment(s) holding {} documents (generation {})",
+                    "{}: rebuilt {} segment(s), {} documents (generation {}){manifest}",
                     index.display(),
                     info.segments,
                     info.documents,

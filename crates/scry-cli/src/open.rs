@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use scry_core::engine::MANIFEST_KEY;
+use scry_core::engine::{MANIFEST_BACKUP_KEY, MANIFEST_KEY};
 use scry_core::file_storage::FileStorage;
 use scry_core::static_index::STATIC_VERSION;
 use scry_core::{CoreError, Document, Engine, EngineConfig};
@@ -27,13 +27,19 @@ pub enum IndexKind {
 }
 
 /// What `path` holds; `NotAnIndex` (or `Read` when it does not exist) otherwise. A folder with
-/// both a manifest and `scry.json` (the layout of older versions) opens as a state folder.
+/// both a manifest and `scry.json` (the layout of older versions) opens as a state folder, as
+/// does one holding index records without a manifest (lost: the core reports it).
 pub fn kind_of(path: &Path) -> Result<IndexKind, CliError> {
     let meta = std::fs::metadata(path).map_err(|e| CliError::read(path, e))?;
     if meta.is_file() {
         return Ok(IndexKind::Collection);
     }
-    if path.join(MANIFEST_KEY).is_file() {
+    // A state folder, also when its manifest is lost: the records of an index are there (the
+    // core then reports CORRUPT_DATA, and `scry repair` restores it).
+    let state = path.join(MANIFEST_KEY).is_file()
+        || path.join(MANIFEST_BACKUP_KEY).is_file()
+        || ["seg", "docstore"].iter().any(|d| path.join(d).is_dir());
+    if state {
         Ok(IndexKind::State)
     } else if path.join(ENTRY_FILE).is_file() {
         Ok(IndexKind::Static)

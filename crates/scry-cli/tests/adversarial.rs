@@ -528,7 +528,7 @@ fn the_default_state_folder_is_named_after_out() {
 }
 
 #[test]
-fn an_out_folder_of_the_old_layout_is_migrated() {
+fn an_out_folder_of_the_old_layout_is_refused_then_migrated_with_force() {
     let c = Case::new("out-legacy");
     c.docs("docs");
     c.index("docs", "out", &["--state", "st"]).ok();
@@ -540,7 +540,15 @@ fn an_out_folder_of_the_old_layout_is_migrated() {
     }
     assert!(c.path("out/manifest").is_file());
     std::fs::remove_dir_all(c.path("st")).unwrap();
-    let run = c.index("docs", "out", &["--state", "st"]);
+    // That index may be a storage: 'file' index with documents added since: refused, nothing
+    // changed, unless --force says to delete it.
+    let before = snapshot(&c.path("out"));
+    c.index("docs", "out", &["--state", "st"])
+        .fails("INDEX_AT_RISK")
+        .says("stored index");
+    assert_untouched(&c.path("out"), &before);
+    assert!(!c.path("st").exists());
+    let run = c.index("docs", "out", &["--state", "st", "--force"]);
     run.ok().says("removed manifest");
     for gone in ["manifest", "seg", "docstore", "chunk"] {
         assert!(!c.path("out").join(gone).exists(), "{gone} left in out");
@@ -1018,16 +1026,43 @@ fn a_damaged_manifest_is_corrupt_data_everywhere() {
             .fails("OUTPUT_CONFLICT")
             .says("manifest");
         assert_untouched(&c.path("st"), &before);
-        // Repair restores it from the backup each commit writes beside it (scry-core), or,
-        // without one, refuses and leaves it as it was.
-        if c.path("st/manifest.bak").is_file() {
-            c.scry(&["repair", "st"]).ok();
-            assert_eq!(c.ids("st", "watch"), ["fs#watching"], "{what}");
-        } else {
-            c.scry(&["repair", "st"]).fails("CORRUPT_DATA");
-            assert_eq!(std::fs::read(&m).unwrap(), bytes, "{what}");
-        }
+        // Repair restores it exactly from the backup each commit writes beside it, and says
+        // so.
+        assert!(c.path("st/manifest.bak").is_file());
+        c.scry(&["repair", "st"])
+            .ok()
+            .says("restored from its backup");
+        assert_eq!(c.ids("st", "watch"), ["fs#watching"], "{what}");
+        c.scry(&["repair", "st"]).ok().says("intact");
     }
+}
+
+#[test]
+fn a_missing_manifest_is_reported_never_rebuilt_over() {
+    // Issue 24, defect 2 through the CLI: the records of an index without its manifest.
+    let c = built("lost-manifest");
+    std::fs::remove_file(c.path("st/manifest")).unwrap();
+    let before = snapshot(&c.path("st"));
+    c.search("st", "watch")
+        .fails("CORRUPT_DATA")
+        .says("manifest");
+    // A rebuild would delete the records as stale: refused unless --force.
+    c.index("docs", "out", &["--state", "st"])
+        .fails("INDEX_AT_RISK")
+        .says("manifest is missing");
+    assert_untouched(&c.path("st"), &before);
+    c.scry(&["repair", "st"])
+        .ok()
+        .says("restored from its backup");
+    assert_eq!(c.ids("st", "watch"), ["fs#watching"]);
+    // Both gone: rebuilt from the documents store.
+    std::fs::remove_file(c.path("st/manifest")).unwrap();
+    std::fs::remove_file(c.path("st/manifest.bak")).unwrap();
+    c.search("st", "watch").fails("CORRUPT_DATA");
+    c.scry(&["repair", "st"])
+        .ok()
+        .says("rebuilt from the documents store");
+    assert_eq!(c.ids("st", "watch"), ["fs#watching"]);
 }
 
 #[test]
