@@ -10,7 +10,7 @@ use crate::document::Document;
 use crate::embed::{Embedder, ModelTag};
 use crate::error::{CoreError, Result};
 use crate::filter::Filter;
-use crate::hybrid::{Fused, HybridParams, fuse};
+use crate::hybrid::{Fused, Fusion, HybridParams, fuse};
 use crate::manifest::{Manifest, SegmentEntry};
 use crate::passage::{PassageParams, split};
 use crate::segment::Segment;
@@ -186,6 +186,19 @@ impl SearchOptions {
             ..Default::default()
         }
     }
+}
+
+/// The full-text and vector rankings of one query before fusion ([`Engine::retrieve`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retrieved {
+    /// `(document id, BM25 score)`, best first.
+    pub text: Vec<(String, f32)>,
+    /// `(document id, similarity of its best passage)`, best first; empty without a query
+    /// vector or an index without vectors.
+    pub vector: Vec<(String, f32)>,
+    /// The most a document could score for the full-text query ([`bm25::ceiling`]), which
+    /// [`crate::hybrid::fuse`] takes.
+    pub text_ceiling: f32,
 }
 
 /// Vector candidates of flat segments found outside the engine (scry-gpu's exact scan), by
@@ -1125,6 +1138,66 @@ impl Engine {
             .collect())
     }
 
+    /// The two rankings a hybrid search fuses, each best first as `(document id, score)`: the
+    /// full-text one (BM25 scores) and, with `vector`, the vector one (each document's best
+    /// passage similarity), `depth` candidates each. They are the lists [`Mode::Text`] and
+    /// [`Mode::Vector`] searches with `k = depth` rank, and with `depth` =
+    /// `HybridParams::candidates` (≥ `k`) what a hybrid search passes to
+    /// [`crate::hybrid::fuse`]. Evaluations fuse them many ways without searching again.
+    pub fn retrieve(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        vector: Option<&[f32]>,
+        depth: usize,
+    ) -> Result<Retrieved> {
+        let list = |scratch: &mut Scratch, mode: Mode| -> Result<(Vec<(String, f32)>, TextQuery)> {
+            let options = SearchOptions {
+                k: depth,
+                mode,
+                ..Default::default()
+            };
+            let (fused, tquery) = self.rank(scratch, query, vector, &options, None, None)?;
+            Ok((
+                fused
+                    .iter()
+                    .map(|f| (self.doc_at(f.slot).id.clone(), f.score))
+                    .collect(),
+                tquery,
+            ))
+        };
+        let (text, text_ceiling) = if query.trim().is_empty() {
+            (Vec::new(), 0.0)
+        } else {
+            let (text, tquery) = list(scratch, Mode::Text)?;
+            (text, self.text_ceiling(&tquery))
+        };
+        let vector = match vector {
+            Some(_) if self.model.is_some() => list(scratch, Mode::Vector)?.0,
+            _ => Vec::new(),
+        };
+        Ok(Retrieved {
+            text,
+            vector,
+            text_ceiling,
+        })
+    }
+
+    /// [`bm25::ceiling`] of an analysed query over this engine's segments.
+    fn text_ceiling(&self, tquery: &TextQuery) -> f32 {
+        let scored: Vec<ScoredSegment<'_>> = self
+            .segments
+            .iter()
+            .map(|s| ScoredSegment {
+                text: &s.seg.text,
+                base: s.base,
+                deleted: &s.deleted,
+                deleted_count: s.deleted_count,
+            })
+            .collect();
+        bm25::ceiling(tquery, &scored, &self.config.bm25)
+    }
+
     /// The ranking of a search: fused candidates, best first, and the analysed query. With
     /// `reuse`, vector candidates are taken from it when filled, and left in it otherwise.
     fn rank(
@@ -1297,7 +1370,14 @@ impl Engine {
                     vector: Some(s),
                 })
                 .collect(),
-            Mode::Hybrid => fuse(&text_hits, &vec_hits, &self.config.hybrid),
+            Mode::Hybrid => {
+                let ceiling = if self.config.hybrid.fusion == Fusion::Coverage {
+                    self.text_ceiling(&tquery)
+                } else {
+                    0.0
+                };
+                fuse(&text_hits, &vec_hits, &self.config.hybrid, ceiling)
+            }
         };
 
         if let Some(lambda) = options.diversify {

@@ -1,16 +1,22 @@
 //! Fusing the full-text and vector rankings into one.
 //!
-//! Three ways, chosen by `HybridParams::fusion`:
-//! - reciprocal-rank fusion (Cormack et al. 2009): `Σ 1 / (rrf_k + rank)`;
-//! - weighted sum of normalised scores (the default): BM25 divided by the query's best BM25
-//!   score, cosine used as is (it is already on a fixed scale), `alpha · vector + (1 − alpha) ·
-//!   text`, a document missed by one retriever getting that retriever's floor;
-//! - adaptive: the weighted sum, with `alpha` moved per query towards the retriever that is more
-//!   confident on this query (how far its best score stands above its runner-up pack).
+//! The default, [`Fusion::Coverage`], is a convex combination on absolute scales:
+//! `alpha · cosine + (1 − alpha) · coverage²`, where coverage is the BM25 score divided by the
+//! query's ceiling ([`crate::bm25::ceiling`]: what a document matching every query term the
+//! index knows, each to saturation, would score). Cosine is already on a fixed scale; dividing
+//! BM25 by the query's best score instead (the earlier default, [`Fusion::Weighted`]) puts a
+//! weak lexical match at 1.0 and lets it outvote the vectors on paraphrased questions, where
+//! BM25's best document shares only a few of the query's words. With the ceiling, a document
+//! that matches most of the query's weight keeps a strong text vote (keyword and heading
+//! queries: BM25 decides), one that matches a few words keeps little (questions: the vectors
+//! decide); squaring sharpens that split. Missing from the text list counts 0, missing from
+//! the vector list the last vector candidate's cosine less 0.05.
 //!
-//! Chosen on the Node.js docs evaluation set (BENCHMARKS.md): RRF scores *below* BM25 alone
-//! there (nDCG@10 0.854 vs 0.884), the weighted sum above both inputs (0.902), adaptive no
-//! better (0.897).
+//! The other variants (reciprocal-rank fusion, the max-normalised weighted sum, its adaptive
+//! form, min-max, z-score and distribution-based normalisation) stay available; all were
+//! measured on the same tuning sets (BENCHMARKS.md, "Ranking across query styles"), where
+//! coverage with `alpha` 0.5 and power 2 had the best mean and worst-case difference from the
+//! better input. Scores of the other variants are what they always were.
 
 use std::collections::HashMap;
 
@@ -20,26 +26,70 @@ use crate::error::{CoreError, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Fusion {
-    /// Reciprocal-rank fusion.
+    /// Reciprocal-rank fusion: `Σ 1 / (rrf_k + rank)`.
     Rrf,
-    /// Fixed weighted sum of normalised scores.
-    #[default]
+    /// `alpha · cosine + (1 − alpha) · BM25 / the query's best BM25` (the default before
+    /// issue 25).
     Weighted,
-    /// Weighted sum with a per-query weight.
+    /// [`Fusion::Weighted`] with `alpha` moved per query towards the retriever whose best score
+    /// stands further above its runners-up.
     Adaptive,
+    /// Convex combination of both lists min-max normalised over their candidates (Weaviate's
+    /// `relativeScoreFusion`, OpenSearch's `min_max`); a document missing from a list gets 0.
+    MinMax,
+    /// Convex combination of z-scores (each list's mean and standard deviation over its
+    /// candidates); a document missing from a list gets that list's lowest z.
+    ZScore,
+    /// Distribution-based score fusion (Qdrant's DBSF): each list mapped linearly from
+    /// `mean − 3σ .. mean + 3σ` to `0..1` (clamped), then a convex combination; missing → 0.
+    Dbsf,
+    /// Convex combination on absolute scales: cosine as is, BM25 as a fraction of the query's
+    /// ceiling (what a document matching every query term that occurs in the index, each to
+    /// saturation, would score), raised to `coverage_power`; a document missing from the text
+    /// list gets 0, from the vector list the last candidate's cosine less 0.05. The default.
+    #[default]
+    Coverage,
+}
+
+impl Fusion {
+    /// Every variant.
+    pub const ALL: [Fusion; 7] = [
+        Fusion::Rrf,
+        Fusion::Weighted,
+        Fusion::Adaptive,
+        Fusion::MinMax,
+        Fusion::ZScore,
+        Fusion::Dbsf,
+        Fusion::Coverage,
+    ];
+
+    /// The name used in settings (`rrf`, `weighted`, `minMax`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fusion::Rrf => "rrf",
+            Fusion::Weighted => "weighted",
+            Fusion::Adaptive => "adaptive",
+            Fusion::MinMax => "minMax",
+            Fusion::ZScore => "zScore",
+            Fusion::Dbsf => "dbsf",
+            Fusion::Coverage => "coverage",
+        }
+    }
 }
 
 /// Parameters of hybrid search.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HybridParams {
-    /// Fusion method. Default weighted.
+    /// Fusion method. Default [`Fusion::Coverage`].
     pub fusion: Fusion,
     /// RRF's rank constant. Default 60; valid `1.0..=1000.0`.
     pub rrf_k: f32,
-    /// Weight of the vector score in the weighted sum (adaptive: its centre). Default 0.5;
-    /// valid `0.0..=1.0`.
+    /// Weight of the vector side in the score-based fusions (adaptive: its centre). Default
+    /// 0.5; valid `0.0..=1.0`.
     pub alpha: f32,
+    /// Exponent on the BM25 coverage of [`Fusion::Coverage`]. Default 2; valid `0.25..=4.0`.
+    pub coverage_power: f32,
     /// Candidates taken from each retriever before fusion. Default 100; valid `1..=1000`.
     pub candidates: usize,
 }
@@ -47,9 +97,10 @@ pub struct HybridParams {
 impl Default for HybridParams {
     fn default() -> Self {
         Self {
-            fusion: Fusion::Weighted,
+            fusion: Fusion::Coverage,
             rrf_k: 60.0,
             alpha: 0.5,
+            coverage_power: 2.0,
             candidates: 100,
         }
     }
@@ -64,6 +115,12 @@ impl HybridParams {
         }
         if !(0.0..=1.0).contains(&self.alpha) {
             return bad("alpha", format!("{} is outside 0..=1", self.alpha));
+        }
+        if !(0.25..=4.0).contains(&self.coverage_power) {
+            return bad(
+                "coveragePower",
+                format!("{} is outside 0.25..=4", self.coverage_power),
+            );
         }
         if !(1..=1000).contains(&self.candidates) {
             return bad(
@@ -102,8 +159,63 @@ fn confidence(scores: &[f32]) -> f32 {
     ((top - mean) / top).clamp(0.0, 1.0)
 }
 
-/// Fuses two rankings (each sorted best first, `(slot, score)`), best first.
-pub fn fuse(text: &[(u32, f32)], vector: &[(u32, f32)], params: &HybridParams) -> Vec<Fused> {
+/// Mean and standard deviation of a list's scores (σ = 1 when they are all equal).
+fn moments(list: &[(u32, f32)]) -> (f32, f32) {
+    let n = list.len().max(1) as f32;
+    let mean = list.iter().map(|x| x.1).sum::<f32>() / n;
+    let var = list.iter().map(|x| (x.1 - mean).powi(2)).sum::<f32>() / n;
+    let sd = var.sqrt();
+    (mean, if sd > 1e-9 { sd } else { 1.0 })
+}
+
+/// A list's normalisation for a score-based fusion: `(low, scale, missing)` such that a score
+/// `s` becomes `(s − low) / scale` and a document not in the list `missing`.
+fn normaliser(list: &[(u32, f32)], fusion: Fusion, ceiling: f32, is_text: bool) -> (f32, f32, f32) {
+    let (Some(first), Some(last)) = (list.first(), list.last()) else {
+        return (0.0, 1.0, 0.0);
+    };
+    let (max, min) = (first.1, last.1);
+    match fusion {
+        Fusion::MinMax => {
+            let range = max - min;
+            if range > 1e-9 {
+                (min, range, 0.0)
+            } else {
+                // One score: every candidate is the best.
+                (min - 1.0, 1.0, 0.0)
+            }
+        }
+        Fusion::ZScore => {
+            let (mean, sd) = moments(list);
+            (mean, sd, (min - mean) / sd)
+        }
+        Fusion::Dbsf => {
+            let (mean, sd) = moments(list);
+            (mean - 3.0 * sd, 6.0 * sd, 0.0)
+        }
+        Fusion::Coverage if is_text => {
+            let c = if ceiling > 0.0 { ceiling.max(max) } else { max };
+            (0.0, c.max(1e-9), 0.0)
+        }
+        // Cosine as is (already on a fixed scale); the max-normalised BM25 of `Weighted` and
+        // `Adaptive`, a missing document at the floors they always had.
+        _ if !is_text => (0.0, 1.0, min - 0.05),
+        _ => {
+            let m = max.max(1e-9);
+            (0.0, m, min / m * 0.9)
+        }
+    }
+}
+
+/// Fuses two rankings (each sorted best first, `(slot, score)`), best first. `text_ceiling` is
+/// the most a document could score for the text query ([`crate::bm25::ceiling`]; only
+/// [`Fusion::Coverage`] uses it; 0 when unknown, then the best text score stands in).
+pub fn fuse(
+    text: &[(u32, f32)],
+    vector: &[(u32, f32)],
+    params: &HybridParams,
+    text_ceiling: f32,
+) -> Vec<Fused> {
     let mut map: HashMap<u32, Fused> = HashMap::with_capacity(text.len() + vector.len());
     for &(slot, s) in text {
         map.entry(slot)
@@ -142,10 +254,9 @@ pub fn fuse(text: &[(u32, f32)], vector: &[(u32, f32)], params: &HybridParams) -
                         .map_or(0.0, |r| 1.0 / (params.rrf_k + *r as f32));
             }
         }
-        Fusion::Weighted | Fusion::Adaptive => {
-            let max_text = text.first().map_or(1.0, |t| t.1).max(1e-9);
+        fusion => {
             let mut alpha = params.alpha;
-            if params.fusion == Fusion::Adaptive && !text.is_empty() && !vector.is_empty() {
+            if fusion == Fusion::Adaptive && !text.is_empty() && !vector.is_empty() {
                 let ts: Vec<f32> = text.iter().map(|t| t.1).collect();
                 let vs: Vec<f32> = vector.iter().map(|t| t.1).collect();
                 // Shift alpha by the difference in confidence, at most ±0.3.
@@ -157,13 +268,23 @@ pub fn fuse(text: &[(u32, f32)], vector: &[(u32, f32)], params: &HybridParams) -
             } else if vector.is_empty() {
                 alpha = 0.0;
             }
-            // A document one retriever missed gets that retriever's floor: its last candidate's
-            // score (it ranked below every candidate).
-            let text_floor = text.last().map_or(0.0, |t| t.1) / max_text;
-            let vec_floor = vector.last().map_or(0.0, |t| t.1);
+            let (t_low, t_scale, t_missing) = normaliser(text, fusion, text_ceiling, true);
+            let (v_low, v_scale, v_missing) = normaliser(vector, fusion, text_ceiling, false);
+            let norm = |s: f32, low: f32, scale: f32| {
+                let x = (s - low) / scale;
+                if fusion == Fusion::Dbsf {
+                    x.clamp(0.0, 1.0)
+                } else {
+                    x
+                }
+            };
+            let power = params.coverage_power;
             for f in map.values_mut() {
-                let t = f.text.map_or(text_floor * 0.9, |s| s / max_text);
-                let v = f.vector.map_or(vec_floor - 0.05, |s| s);
+                let mut t = f.text.map_or(t_missing, |s| norm(s, t_low, t_scale));
+                if fusion == Fusion::Coverage && power != 1.0 {
+                    t = t.max(0.0).powf(power);
+                }
+                let v = f.vector.map_or(v_missing, |s| norm(s, v_low, v_scale));
                 f.score = alpha * v + (1.0 - alpha) * t;
             }
         }
@@ -185,7 +306,7 @@ mod tests {
         };
         let text = [(1, 9.0), (2, 5.0), (3, 1.0)];
         let vec = [(2, 0.9), (4, 0.8), (3, 0.7)];
-        let out = fuse(&text, &vec, &p);
+        let out = fuse(&text, &vec, &p, 0.0);
         assert_eq!(out[0].slot, 2, "ranked high by both");
         assert_eq!(out.len(), 4);
         assert_eq!(out[0].text, Some(5.0));
@@ -206,11 +327,91 @@ mod tests {
             alpha: 1.0,
             ..Default::default()
         };
-        assert_eq!(fuse(&text, &vec, &all_text)[0].slot, 1);
-        assert_eq!(fuse(&text, &vec, &all_vec)[0].slot, 2);
+        assert_eq!(fuse(&text, &vec, &all_text, 0.0)[0].slot, 1);
+        assert_eq!(fuse(&text, &vec, &all_vec, 0.0)[0].slot, 2);
         // One side empty: the other decides.
-        assert_eq!(fuse(&text, &[], &HybridParams::default())[0].slot, 1);
-        assert_eq!(fuse(&[], &vec, &HybridParams::default())[0].slot, 2);
+        assert_eq!(fuse(&text, &[], &HybridParams::default(), 0.0)[0].slot, 1);
+        assert_eq!(fuse(&[], &vec, &HybridParams::default(), 0.0)[0].slot, 2);
+    }
+
+    fn ranked(text: &[(u32, f32)], vec: &[(u32, f32)], p: &HybridParams, ceiling: f32) -> Vec<u32> {
+        fuse(text, vec, p, ceiling).iter().map(|f| f.slot).collect()
+    }
+
+    #[test]
+    fn coverage_lets_a_full_lexical_match_win_and_a_partial_one_yield() {
+        let p = HybridParams::default();
+        assert_eq!(p.fusion, Fusion::Coverage);
+        // Document 1: the text list's best; document 2: the vector list's best.
+        let text = [(1, 8.0), (2, 2.0)];
+        let vec = [(2, 0.62), (1, 0.55)];
+        // The best text match has nearly all the query's weight (8 of 9): text decides.
+        assert_eq!(ranked(&text, &vec, &p, 9.0), [1, 2]);
+        // It has a fifth of it (8 of 40): 0.5 · 0.55 + 0.5 · 0.2² = 0.295 < 0.5 · 0.62 + 0.5 ·
+        // 0.05² ≈ 0.311: the vectors decide.
+        assert_eq!(ranked(&text, &vec, &p, 40.0), [2, 1]);
+        // Unknown ceiling: the best text score stands in (like the weighted sum).
+        assert_eq!(ranked(&text, &vec, &p, 0.0), [1, 2]);
+        // Missing from the text list: 0; missing from the vector list: last cosine − 0.05.
+        let out = fuse(&[(3, 9.0)], &[(4, 0.5)], &p, 9.0);
+        let score = |slot| {
+            out.iter()
+                .find(|f| f.slot == slot)
+                .map_or(-1.0, |f| f.score)
+        };
+        assert!(
+            (score(3) - (0.5 * 0.45 + 0.5 * 1.0)).abs() < 1e-6,
+            "{out:?}"
+        );
+        assert!((score(4) - 0.5 * 0.5).abs() < 1e-6, "{out:?}");
+    }
+
+    #[test]
+    fn normalising_fusions_put_both_lists_on_one_scale() {
+        let text = [(1, 30.0), (2, 20.0), (3, 10.0)];
+        let vec = [(3, 0.9), (2, 0.8), (1, 0.7)];
+        for fusion in [Fusion::MinMax, Fusion::ZScore, Fusion::Dbsf] {
+            let p = HybridParams {
+                fusion,
+                ..Default::default()
+            };
+            // Mirror-image lists with equal weights: every document scores the same.
+            let out = fuse(&text, &vec, &p, 0.0);
+            assert_eq!(out.len(), 3);
+            for f in &out {
+                assert!((f.score - out[0].score).abs() < 1e-5, "{fusion:?}: {out:?}");
+            }
+            // Weighted towards one side, that side's order wins.
+            let towards_text = HybridParams { alpha: 0.2, ..p };
+            assert_eq!(
+                ranked(&text, &vec, &towards_text, 0.0),
+                [1, 2, 3],
+                "{fusion:?}"
+            );
+            let towards_vec = HybridParams { alpha: 0.8, ..p };
+            assert_eq!(
+                ranked(&text, &vec, &towards_vec, 0.0),
+                [3, 2, 1],
+                "{fusion:?}"
+            );
+        }
+        // Min-max: the ends map to 0 and 1; a document missing from a list gets 0.
+        let p = HybridParams {
+            fusion: Fusion::MinMax,
+            alpha: 0.0,
+            ..Default::default()
+        };
+        let out = fuse(&text, &[(9, 0.5)], &p, 0.0);
+        let score = |slot| out.iter().find(|f| f.slot == slot).map(|f| f.score);
+        assert_eq!(
+            (score(1), score(3), score(9)),
+            (Some(1.0), Some(0.0), Some(0.0))
+        );
+        // Every variant names itself and appears once in ALL.
+        for f in Fusion::ALL {
+            let json = serde_json::to_string(&f).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", f.name()));
+        }
     }
 
     #[test]
@@ -234,6 +435,14 @@ mod tests {
         assert!(
             HybridParams {
                 rrf_k: 0.0,
+                ..Default::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            HybridParams {
+                coverage_power: 0.0,
                 ..Default::default()
             }
             .validate()

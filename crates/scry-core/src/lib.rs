@@ -48,7 +48,7 @@ pub use document::{Document, MetaValue};
 pub use embed::{Embedder, HashEmbedder, ModelTag};
 pub use engine::{
     CommitInfo, Engine, EngineConfig, FlatCandidates, FlatSegment, Hit, MergeOutput, MergeTask,
-    Mode, Scratch, SearchOptions,
+    Mode, Retrieved, Scratch, SearchOptions,
 };
 pub use error::{CoreError, Result};
 pub use filter::Filter;

@@ -10,5 +10,5 @@ pub mod segment;
 
 pub use params::{Bm25Params, FieldScoring};
 pub use query::{TermGroup, TextQuery, build_query};
-pub use scorer::{ScoredSegment, TextScratch, score};
+pub use scorer::{ScoredSegment, TextScratch, ceiling, score};
 pub use segment::{FIELD_COUNT, Field, FieldTexts, TextSegment, TextSegmentBuilder};

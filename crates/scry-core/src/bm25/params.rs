@@ -48,6 +48,9 @@ pub struct Bm25Params {
     /// Weight of a match with a typo (below 1 so exact matches rank first). Default 0.4;
     /// `0.0..=1.0`.
     pub typo_weight: f32,
+    /// Leave the words of [`super::query::QUERY_STOP_WORDS`] (how, what, do, I, can, …) out
+    /// of a query that has other words. Default true.
+    pub query_stop_words: bool,
 }
 
 impl Default for Bm25Params {
@@ -65,6 +68,7 @@ impl Default for Bm25Params {
             typos: true,
             typo_min_chars: 5,
             typo_weight: 0.4,
+            query_stop_words: true,
         }
     }
 }

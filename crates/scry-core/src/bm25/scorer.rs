@@ -68,6 +68,53 @@ fn idf(n: f32, df: f32) -> f32 {
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
+/// The query's ceiling: the most a document could score for `query` if it matched every term
+/// group that some document matches, each to saturation — per group, its best alternative's
+/// limit `weight · idf · (k1 + 1)` (per-field sums: each field's boosted limit added up), the
+/// idf from the term's largest field document frequency per segment (so never below a real
+/// score's). Hybrid search's [`crate::hybrid::Fusion::Coverage`] divides BM25 scores by it.
+pub fn ceiling(query: &TextQuery, segments: &[ScoredSegment<'_>], params: &Bm25Params) -> f32 {
+    let n = segments.iter().map(|s| s.text.doc_count()).sum::<u32>() as f32;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let k1 = params.k1;
+    let mut total = 0f32;
+    for group in &query.groups {
+        let mut best = 0f32;
+        for (term, weight) in &group.alternatives {
+            let mut per_field = [0u64; FIELD_COUNT];
+            let mut df = 0u64;
+            for seg in segments {
+                if !seg.text.may_contain(term) {
+                    continue;
+                }
+                let mut most = 0u32;
+                for (f, field) in seg.text.fields.iter().enumerate() {
+                    if let Some(t) = field.dict().get(term) {
+                        most = most.max(field.df(t));
+                        per_field[f] += u64::from(field.df(t));
+                    }
+                }
+                df += u64::from(most);
+            }
+            let limit = match params.scoring {
+                FieldScoring::Bm25f if df > 0 => weight * idf(n, df as f32) * (k1 + 1.0),
+                FieldScoring::PerFieldSum => per_field
+                    .iter()
+                    .zip(&params.boosts)
+                    .filter(|(df, _)| **df > 0)
+                    .map(|(df, boost)| weight * boost * idf(n, *df as f32) * (k1 + 1.0))
+                    .sum(),
+                _ => 0.0,
+            };
+            best = best.max(limit);
+        }
+        total += best;
+    }
+    total
+}
+
 /// Scores the live documents matching the query; returns `(global slot, score)` for documents
 /// with a positive score that `accept` admits, unordered, with exact scores.
 ///
