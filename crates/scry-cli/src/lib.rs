@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod lock;
 pub mod open;
 pub mod owned;
+pub mod sets;
 pub mod site;
 pub mod state;
 pub mod suggest_eval;

@@ -146,12 +146,57 @@ enum Command {
         repeat: usize,
     },
     /// Measure nDCG@10, MRR@10 and recall@10 over judged queries (JSON lines
-    /// `{"query": "...", "relevant": ["id", ...]}`).
+    /// `{"query": "...", "relevant": ["id", ...]}`): of one index, or (`--sets`) of every set
+    /// of a sets file × every mode in one table.
+    ///
+    /// With `--sets` (e.g. tests/eval/sets.json), each corpus is indexed with `scry index` into
+    /// `<work>/<index>/state` (embeddings reused from the last run), each query embedded once,
+    /// and text, vector, and every fusion (`--fusion`, default: each variant) measured from the
+    /// same candidate lists: nDCG@10, MRR@10, recall@10, recall@100, and each fusion's nDCG@10
+    /// minus the better of text's and vector's. Held-out sets only with `--held-out`.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["index", "sets"])))]
     Eval {
         /// The index: a published folder, a state folder or a JSON collection (as `search`).
-        index: PathBuf,
+        #[arg(requires = "queries")]
+        index: Option<PathBuf>,
         /// The judged queries.
-        queries: PathBuf,
+        queries: Option<PathBuf>,
+        /// A sets file (`{"sets": [{"name", "index", "corpus", "queries", "heldOut",
+        /// "urlExt"}]}`, paths relative to the current folder) instead of an index.
+        #[arg(long, conflicts_with_all = ["index", "queries", "verbose", "mode"])]
+        sets: Option<PathBuf>,
+        /// With --sets: where the indexes and query embeddings are kept.
+        #[arg(long, default_value = "target/eval")]
+        work: PathBuf,
+        /// With --sets: a fusion to measure, `variant[:key=value,...]` with the keys of the
+        /// hybrid settings (`rrf:rrfK=20`, `weighted:alpha=0.7`); repeatable. Default: every
+        /// variant with its default settings. The row `hybrid` is always the configured one.
+        #[arg(long = "fusion", requires = "sets")]
+        fusions: Vec<String>,
+        /// With --sets: also the held-out sets (confirmation only: never tune on them).
+        #[arg(long, requires = "sets")]
+        held_out: bool,
+        /// With --sets: only these sets (comma-separated names).
+        #[arg(long, requires = "sets", value_delimiter = ',')]
+        only: Vec<String>,
+        /// With --sets: open the indexes already in <work> instead of indexing again (after a
+        /// change to the analyzer or the readers, index again).
+        #[arg(long, requires = "sets")]
+        no_reindex: bool,
+        /// With --sets: write each set's candidate lists to <DIR>/<set>.jsonl.
+        #[arg(long, requires = "sets")]
+        dump: Option<PathBuf>,
+        /// With --sets: save each set's vector candidate lists to <DIR>/<set>.json, which
+        /// crates/scry-cli/tests/quality.rs fuses with live full-text lists (no model needed
+        /// there); needs --model.
+        #[arg(long, requires_all = ["sets", "model"])]
+        save_vectors: Option<PathBuf>,
+        /// With --sets: print the rows as JSON.
+        #[arg(long, requires = "sets")]
+        json: bool,
+        /// Threads embedding corpora and queries (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
         /// Retrievers to use.
         #[arg(long, value_enum, default_value = "text")]
         mode: ModeArg,
@@ -207,7 +252,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Bench {
-    /// Full-text query latency over an index (p50/p95 per query, snippets included).
+    /// Query latency over an index (p50/p95 per query, snippets included): full text, or with
+    /// `--model` hybrid or vector search (the queries embedded first, not timed).
     Text {
         /// The index (a published or state folder), or documents to index in memory first (a
         /// `.json` collection or `.jsonl` lines, one document each).
@@ -217,6 +263,15 @@ enum Bench {
         /// Passes over the query set.
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// Retrievers to use (vector and hybrid need --model).
+        #[arg(long, value_enum, default_value = "text")]
+        mode: ModeArg,
+        /// Model folder for embedding the queries.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Query-time engine settings as JSON (as `eval --config`).
+        #[arg(long)]
+        config: Option<String>,
     },
     /// HNSW build rate, query latency and recall@10 on synthetic clustered embeddings.
     Vectors {
@@ -267,8 +322,11 @@ fn bench(b: Bench) -> Result<(), CliError> {
             index,
             queries,
             repeat,
+            mode,
+            model,
+            config,
         } => {
-            let engine = open_index(&index, EngineConfig::default())?;
+            let engine = open_index(&index, parse_config(config.as_deref())?)?;
             #[derive(serde::Deserialize)]
             struct Query {
                 query: String,
@@ -277,24 +335,44 @@ fn bench(b: Bench) -> Result<(), CliError> {
                 .into_iter()
                 .map(|q| q.query)
                 .collect();
+            let vectors: Vec<Option<Vec<f32>>> = match (&model, mode) {
+                (Some(dir), ModeArg::Vector | ModeArg::Hybrid) => {
+                    let embedder = load_embedder(dir)?;
+                    embed_parallel(&embedder, &qs, rayon_threads())?
+                        .into_iter()
+                        .map(Some)
+                        .collect()
+                }
+                (None, ModeArg::Vector | ModeArg::Hybrid) => {
+                    return Err(CliError::Argument(
+                        "bench text --mode vector|hybrid needs --model".into(),
+                    ));
+                }
+                _ => vec![None; qs.len()],
+            };
             let opts = SearchOptions {
                 k: 10,
-                mode: Mode::Text,
+                mode: mode.into(),
                 ..Default::default()
             };
             let mut scratch = scry_core::Scratch::default();
             let mut times = Vec::with_capacity(qs.len() * repeat);
             for _ in 0..repeat {
-                for q in &qs {
+                for (q, v) in qs.iter().zip(&vectors) {
                     let t = Instant::now();
-                    let hits = engine.search_with(&mut scratch, q, None, &opts)?;
+                    let hits = engine.search_with(&mut scratch, q, v.as_deref(), &opts)?;
                     times.push(t.elapsed().as_secs_f64() * 1000.0);
                     std::hint::black_box(hits);
                 }
             }
             times.sort_by(f64::total_cmp);
+            let mode_name = match mode {
+                ModeArg::Text => "text",
+                ModeArg::Vector => "vector",
+                ModeArg::Hybrid => "hybrid",
+            };
             println!(
-                "{{\"bench\": \"text\", \"documents\": {}, \"queries\": {}, \"p50_ms\": {:.4}, \"p95_ms\": {:.4}, \"mean_ms\": {:.4}}}",
+                "{{\"bench\": \"text\", \"mode\": \"{mode_name}\", \"documents\": {}, \"queries\": {}, \"p50_ms\": {:.4}, \"p95_ms\": {:.4}, \"mean_ms\": {:.4}}}",
                 engine.len(),
                 times.len(),
                 percentile(&times, 0.5),
@@ -799,6 +877,220 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The `scry eval --sets` command line.
+struct EvalSetsArgs {
+    sets: PathBuf,
+    work: PathBuf,
+    fusions: Vec<String>,
+    held_out: bool,
+    only: Vec<String>,
+    no_reindex: bool,
+    dump: Option<PathBuf>,
+    save_vectors: Option<PathBuf>,
+    json: bool,
+    threads: Option<usize>,
+    config: EngineConfig,
+    model: Option<PathBuf>,
+}
+
+/// Queries checked against the engine's own hybrid search per set: the evaluation's fusion of
+/// the candidate lists must rank as the engine does.
+const FUSION_CHECKS: usize = 20;
+
+/// `scry eval --sets`: indexes every corpus, embeds every query once, and prints one table.
+fn eval_sets(a: EvalSetsArgs) -> Result<(), CliError> {
+    use scry_cli::sets::{self, FusionSpec, QueryLists};
+    let t0 = Instant::now();
+    let mut all = sets::load_sets(&a.sets)?;
+    for name in &a.only {
+        if !all.iter().any(|s| &s.name == name) {
+            return Err(CliError::Argument(format!("--only: no set named {name:?}")));
+        }
+    }
+    all.retain(|s| (a.held_out || !s.held_out) && (a.only.is_empty() || a.only.contains(&s.name)));
+    let base = a.config.hybrid;
+    let mut fusions = vec![FusionSpec {
+        label: "hybrid".into(),
+        params: base,
+    }];
+    if a.fusions.is_empty() {
+        fusions.extend(sets::default_fusions(&base));
+    } else {
+        for f in &a.fusions {
+            fusions.push(sets::parse_fusion(f, &base)?);
+        }
+    }
+    let depth = fusions
+        .iter()
+        .map(|f| f.params.candidates)
+        .max()
+        .unwrap_or(0)
+        .max(sets::DEPTH);
+    let embedder = a.model.as_deref().map(load_embedder).transpose()?;
+    let threads = a.threads.unwrap_or_else(rayon_threads);
+    let mut indexes: Vec<&str> = Vec::new();
+    for s in &all {
+        if !indexes.contains(&s.index.as_str()) {
+            indexes.push(&s.index);
+        }
+    }
+    let mut rows = Vec::new();
+    for key in indexes {
+        let group: Vec<&sets::EvalSet> = all.iter().filter(|s| s.index == key).collect();
+        let Some(first) = group.first() else { continue };
+        let state_dir = a.work.join(key).join("state");
+        if !first.corpus.is_dir() {
+            return Err(CliError::Argument(format!(
+                "set {}: the corpus {} is missing (scripts/corpora.py makes it)",
+                first.name,
+                first.corpus.display()
+            )));
+        }
+        if !(a.no_reindex && state_dir.join(scry_core::engine::MANIFEST_KEY).is_file()) {
+            eprintln!(
+                "indexing {} into {}",
+                first.corpus.display(),
+                state_dir.display()
+            );
+            index(IndexArgs {
+                folder: first.corpus.clone(),
+                out: a.work.join(key).join("site"),
+                state: Some(state_dir.clone()),
+                force: false,
+                follow_links: false,
+                strict: false,
+                url_prefix: String::new(),
+                url_ext: first.url_ext.clone(),
+                dump: None,
+                model: a.model.clone(),
+                threads: Some(threads),
+            })?;
+        }
+        let engine = open_index(&state_dir, a.config.clone())?;
+        if embedder.is_some() && engine.vector_count() == 0 {
+            return Err(CliError::Argument(format!(
+                "{} has no vectors: index it again without --no-reindex",
+                state_dir.display()
+            )));
+        }
+        let mut scratch = scry_core::Scratch::default();
+        for set in group {
+            let judged: Vec<eval::Judged> = parse_lines(&set.queries)?;
+            let texts: Vec<String> = judged.iter().map(|j| j.query.clone()).collect();
+            let vectors = match &embedder {
+                Some(e) => {
+                    let path = a.work.join(key).join("queries.cache");
+                    query_vectors(e, &texts, &path, threads)?
+                        .into_iter()
+                        .map(Some)
+                        .collect()
+                }
+                None => vec![None; texts.len()],
+            };
+            let mut lists = Vec::with_capacity(judged.len());
+            for (i, (j, v)) in judged.iter().zip(&vectors).enumerate() {
+                let r = engine.retrieve(&mut scratch, &j.query, v.as_deref(), depth)?;
+                let q = QueryLists {
+                    query: j.query.clone(),
+                    relevant: j.relevant.clone(),
+                    text: r.text,
+                    vector: r.vector,
+                    text_ceiling: r.text_ceiling,
+                };
+                if i < FUSION_CHECKS && v.is_some() {
+                    let opts = SearchOptions {
+                        k: 10,
+                        mode: Mode::Hybrid,
+                        ..Default::default()
+                    };
+                    let by_engine: Vec<String> = engine
+                        .search_with(&mut scratch, &j.query, v.as_deref(), &opts)?
+                        .into_iter()
+                        .map(|h| h.id)
+                        .collect();
+                    let mut ours = sets::fused_ids(&q, &base);
+                    ours.truncate(10);
+                    if by_engine != ours {
+                        return Err(CliError::Argument(format!(
+                            "set {}: query {:?}: the engine's hybrid ranking {by_engine:?} is not \
+                             the evaluation's {ours:?}",
+                            set.name, j.query
+                        )));
+                    }
+                }
+                lists.push(q);
+            }
+            if let Some(dir) = &a.dump {
+                std::fs::create_dir_all(dir).map_err(|e| read_err(dir, e))?;
+                let path = dir.join(format!("{}.jsonl", set.name));
+                let mut text = String::new();
+                for q in &lists {
+                    text.push_str(&serde_json::to_string(q).map_err(|e| read_err(&path, e))?);
+                    text.push('\n');
+                }
+                std::fs::write(&path, text).map_err(|e| read_err(&path, e))?;
+            }
+            if let (Some(dir), Some(tag)) = (&a.save_vectors, engine.model()) {
+                std::fs::create_dir_all(dir).map_err(|e| read_err(dir, e))?;
+                let path = dir.join(format!("{}.json", set.name));
+                let saved =
+                    sets::SavedVectors::save(&format!("{}@{}", tag.id, tag.fingerprint), &lists);
+                let text = serde_json::to_string(&saved).map_err(|e| read_err(&path, e))?;
+                std::fs::write(&path, text + "\n").map_err(|e| read_err(&path, e))?;
+            }
+            rows.extend(sets::evaluate_set(set, &lists, &fusions));
+        }
+    }
+    if a.json {
+        let out = serde_json::to_string_pretty(&rows).map_err(|e| read_err(&a.sets, e))?;
+        println!("{out}");
+    } else {
+        print!("{}", sets::format_table(&rows));
+        println!(
+            "({} sets, candidates {depth} deep, {:.1?}; * = held out)",
+            rows.iter()
+                .map(|r| r.set.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            t0.elapsed()
+        );
+    }
+    Ok(())
+}
+
+/// The embeddings of `texts` (queries), from the cache at `path` where it has them; the others
+/// are embedded on `threads` threads and the cache saved.
+fn query_vectors(
+    embedder: &scry_embed::TextEmbedder,
+    texts: &[String],
+    path: &Path,
+    threads: usize,
+) -> Result<Vec<Vec<f32>>, CliError> {
+    let tag = scry_core::Embedder::model(embedder).clone();
+    let mut cache = site::EmbeddingCache::load(path, &tag);
+    let todo: Vec<String> = texts
+        .iter()
+        .filter(|t| cache.get(t).is_none())
+        .cloned()
+        .collect();
+    if !todo.is_empty() {
+        let fresh = embed_parallel(embedder, &todo, threads)?;
+        for (t, v) in todo.iter().zip(fresh) {
+            cache.insert(t, v);
+        }
+        cache.save(path).map_err(|e| read_err(path, e))?;
+    }
+    texts
+        .iter()
+        .map(|t| {
+            cache
+                .get(t)
+                .cloned()
+                .ok_or_else(|| read_err(path, "a query was not embedded"))
+        })
+        .collect()
+}
+
 /// The first key of `given` (a path like `.bm25.k`) that `known` (the same settings as scry
 /// writes them) does not have: serde would silently ignore a misspelt setting.
 fn unknown_key(given: &serde_json::Value, known: &serde_json::Value, at: &str) -> Option<String> {
@@ -1112,13 +1404,43 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Eval {
             index,
             queries,
+            sets,
+            work,
+            fusions,
+            held_out,
+            only,
+            no_reindex,
+            dump,
+            save_vectors,
+            json,
+            threads,
             mode,
             k,
             verbose,
             config,
             model,
         } => {
-            let engine = open_index(&index, parse_config(config.as_deref())?)?;
+            let config = parse_config(config.as_deref())?;
+            if let Some(sets) = sets {
+                return eval_sets(EvalSetsArgs {
+                    sets,
+                    work,
+                    fusions,
+                    held_out,
+                    only,
+                    no_reindex,
+                    dump,
+                    save_vectors,
+                    json,
+                    threads,
+                    config,
+                    model,
+                });
+            }
+            let (Some(index), Some(queries)) = (index, queries) else {
+                return Err(CliError::Argument("eval needs an index and queries".into()));
+            };
+            let engine = open_index(&index, config)?;
             let mut embedder = model.map(|dir| load_embedder(&dir)).transpose()?;
             let judged: Vec<eval::Judged> = parse_lines(&queries)?;
             let opts = SearchOptions {
