@@ -332,7 +332,13 @@ pub fn evaluate_set(set: &EvalSet, queries: &[QueryLists], fusions: &[FusionSpec
 pub fn format_table(rows: &[Row]) -> String {
     use std::fmt::Write;
     let mode_width = rows.iter().map(|r| r.mode.len()).max().unwrap_or(4).max(4);
-    let set_width = rows.iter().map(|r| r.set.len()).max().unwrap_or(3).max(3);
+    // Held-out sets are marked with a `*`.
+    let set_width = rows
+        .iter()
+        .map(|r| r.set.len() + usize::from(r.held_out))
+        .max()
+        .unwrap_or(3)
+        .max(3);
     let mut out = String::new();
     let _ = writeln!(
         out,
