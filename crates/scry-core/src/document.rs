@@ -77,6 +77,12 @@ impl Document {
 
     /// Checks the document's shape; the error names the document.
     pub fn validate(&self) -> Result<()> {
+        self.validate_with_vectors(false)
+    }
+
+    /// [`Document::validate`] for a document that brings its own vectors (computed elsewhere,
+    /// or an image's): its title and body may then both be empty, since it is found by them.
+    pub fn validate_with_vectors(&self, has_vectors: bool) -> Result<()> {
         let invalid = |reason: String| CoreError::InvalidDocument {
             id: self.id.chars().take(64).collect(),
             reason,
@@ -87,7 +93,7 @@ impl Document {
         if self.id.len() > MAX_ID_BYTES {
             return Err(invalid(format!("id is longer than {MAX_ID_BYTES} bytes")));
         }
-        if self.title.trim().is_empty() && self.body.trim().is_empty() {
+        if !has_vectors && self.title.trim().is_empty() && self.body.trim().is_empty() {
             return Err(invalid("title and body are both empty".into()));
         }
         let meta_bytes = |v: &MetaValue| match v {

@@ -585,9 +585,15 @@ impl Engine {
     /// Checks that `docs` could be added now (valid, ids new and unique) without adding them:
     /// callers that embed before adding fail fast.
     pub fn check_new(&self, docs: &[Document]) -> Result<()> {
+        self.check_new_with(docs, |_| false)
+    }
+
+    /// [`Engine::check_new`] where `has_vectors(i)` says whether document `i` brings vectors
+    /// (then it needs no text: [`Document::validate_with_vectors`]).
+    fn check_new_with(&self, docs: &[Document], has_vectors: impl Fn(usize) -> bool) -> Result<()> {
         let mut seen = HashSet::with_capacity(docs.len());
-        for d in docs {
-            d.validate()?;
+        for (i, d) in docs.iter().enumerate() {
+            d.validate_with_vectors(has_vectors(i))?;
             if self.ids.contains_key(&d.id) || !seen.insert(d.id.as_str()) {
                 return Err(CoreError::DuplicateId(d.id.clone()));
             }
@@ -610,7 +616,6 @@ impl Engine {
         vectors: Vec<Vec<Vec<f32>>>,
         model: &ModelTag,
     ) -> Result<()> {
-        self.check_new(&docs)?;
         if vectors.len() != docs.len() {
             return Err(CoreError::InvalidInput(format!(
                 "{} vector lists for {} documents",
@@ -618,6 +623,7 @@ impl Engine {
                 docs.len()
             )));
         }
+        self.check_new_with(&docs, |i| !vectors[i].is_empty())?;
         self.check_model(model)?;
         let metric = self.config.vectors.metric;
         let mut rows = Vec::new();

@@ -356,6 +356,50 @@ fn vectors_from_another_model_are_refused() {
     assert_eq!(e.len(), 1);
 }
 
+#[test]
+fn documents_with_vectors_need_no_text() {
+    let mut e = Engine::new(EngineConfig::default()).unwrap();
+    let tag = ModelTag {
+        id: "external".into(),
+        dims: 4,
+        fingerprint: "external:4:external".into(),
+    };
+    let bare = |id: &str| Document {
+        id: id.into(),
+        ..Default::default()
+    };
+    // Only an id and a vector: indexed, found by the vector.
+    e.add_with_vectors(
+        vec![bare("a"), bare("b"), Document::new("c", "words", "")],
+        vec![
+            vec![vec![1.0, 0.0, 0.0, 0.0]],
+            vec![vec![0.0, 1.0, 0.0, 0.0]],
+            vec![],
+        ],
+        &tag,
+    )
+    .unwrap();
+    let options = SearchOptions {
+        mode: Mode::Vector,
+        ..Default::default()
+    };
+    let hits = e.search("", Some(&[0.1, 0.9, 0.0, 0.0]), &options).unwrap();
+    let ids: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["b", "a"]);
+    // Without a vector a document still needs a title or a body, and nothing is added.
+    let err = e.add_with_vectors(
+        vec![bare("d"), bare("e")],
+        vec![vec![vec![1.0, 1.0, 0.0, 0.0]], vec![]],
+        &tag,
+    );
+    assert_eq!(err.unwrap_err().code(), "INVALID_DOCUMENT");
+    assert_eq!(
+        e.add(vec![bare("f")]).unwrap_err().code(),
+        "INVALID_DOCUMENT"
+    );
+    assert_eq!(e.len(), 3);
+}
+
 trait TagOf {
     fn model_id(&self) -> String;
     fn model_tag(&self) -> ModelTag;
