@@ -7,7 +7,8 @@ Reads the build profile from wasm-pack.toml (wasm-pack does not read that file i
      and the crate's JS snippets inlined into the glue (`inline_snippets`)
   2. wasm-opt (npm binaryen) with the profile's flags
   3. the npm package web/packages/scry: TypeScript compiled and types emitted into dist/,
-     the wasm outputs copied into dist/wasm/<target>/
+     the wasm outputs copied into dist/wasm/<target>/ (the profile's `text-only` build, without
+     the embedders and WebGPU, into dist/wasm/<target>-text/)
   4. the suggestion UI web/packages/suggest-ui -> its dist/
   5. the demo web/demo -> web/demo/dist/ (static files, the package, the built-in collections:
      the Node.js docs as a static index built by `scry index`, with the model), precache.json
@@ -56,14 +57,23 @@ def build_wasm(cfg: dict, profile: dict) -> None:
     mode = {"release": ["--release"], "dev": ["--dev"]}.get(cargo_profile, ["--profile", cargo_profile])
     # Trimmed tract crates (once for every target).
     trimmed = trim_tract.prepare(ROOT)
-    for target in profile["targets"]:
-        out_dir = os.path.join(ROOT, profile.get("out-dir", "pkg"), target)
+    builds = [(target, os.path.join(ROOT, profile.get("out-dir", "pkg"), target), False)
+              for target in profile["targets"]]
+    # The text-only build (no embedders, no WebGPU), beside the full one: what the package
+    # loads where no model is used.
+    text_only = profile.get("text-only")
+    if text_only:
+        builds += [(target, os.path.join(ROOT, text_only["out-dir"], target), True)
+                   for target in text_only["targets"]]
+    for target, out_dir, text in builds:
         cmd = ["wasm-pack", "build", crate, "--target", target, "--out-dir", out_dir,
                "--out-name", out_name, "--no-opt", "--no-pack", *mode]
         if profile.get("weak-refs"):
             cmd.append("--weak-refs")
         cargo_args = list(trimmed)
-        features = profile.get("features", [])
+        features = [] if text else profile.get("features", [])
+        if text:
+            cargo_args.append("--no-default-features")
         if features:
             cargo_args += ["--features", ",".join(features)]
         cmd += ["--", *cargo_args]
@@ -129,6 +139,11 @@ def build_package(cfg: dict, profile: dict) -> None:
     if os.path.exists(dist):
         shutil.rmtree(dist)
     run(["tsc", "-p", "tsconfig.json"], cwd=PKG_DIR)
+    text_only = profile.get("text-only", {})
+    for target in text_only.get("targets", []):
+        name = {"web": "web", "nodejs": "node"}.get(target, target)
+        copy_tree(os.path.join(ROOT, text_only["out-dir"], target),
+                  os.path.join(dist, "wasm", f"{name}-text"))
     for target in profile["targets"]:
         name = {"web": "web", "nodejs": "node"}.get(target, target)
         copy_tree(os.path.join(ROOT, "pkg", target), os.path.join(dist, "wasm", name))

@@ -46,6 +46,7 @@ impl From<scry_core::CoreError> for ScryJsError {
     }
 }
 
+#[cfg(feature = "embed")]
 impl From<scry_embed::EmbedError> for ScryJsError {
     fn from(e: scry_embed::EmbedError) -> Self {
         Self {

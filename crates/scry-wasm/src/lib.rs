@@ -4,14 +4,16 @@
 #[cfg(all(feature = "bench", target_arch = "wasm32"))]
 pub mod bench;
 mod error;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "gpu"))]
 mod gpu;
+#[cfg(feature = "embed")]
 mod model;
 #[cfg(target_arch = "wasm32")]
 mod storage;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "gpu"))]
 pub use gpu::{Candidates, GpuScan};
+#[cfg(feature = "embed")]
 pub use model::{ClipModel, TextModel, model_manifest};
 #[cfg(target_arch = "wasm32")]
 pub use storage::{CommitBatch, Store};
@@ -173,6 +175,7 @@ impl Engine {
 
     /// Adds documents like `add`, embedding their passages with `model` (all or none). The
     /// index keeps the vectors of one model: another model is a `MODEL_MISMATCH` error.
+    #[cfg(feature = "embed")]
     #[wasm_bindgen(js_name = addEmbedded)]
     pub fn add_embedded(
         &mut self,
@@ -393,6 +396,7 @@ impl Engine {
 
     /// Searches like `search`, embedding the query with `model` (the index's model) for the
     /// vector and hybrid modes.
+    #[cfg(feature = "embed")]
     #[wasm_bindgen(js_name = searchEmbedded)]
     pub fn search_embedded(
         &self,
@@ -425,6 +429,7 @@ impl Engine {
     }
 
     /// Like `suggest`, with hybrid results and clusters of passage vectors from `model`.
+    #[cfg(feature = "embed")]
     #[wasm_bindgen(js_name = suggestEmbedded)]
     pub fn suggest_embedded(
         &self,
