@@ -132,6 +132,21 @@ for (const [name, options] of [
   ['model manifest javascript:', { model: { url: '/m/', manifest: 'javascript:alert(1)' } }],
   ['model batchSize 0', { model: { url: '/m/', batchSize: 0 } }],
   ['model unknown key', { model: { url: '/m/', weights: 'x' } }],
+  ['model files empty', { model: { files: {} } }],
+  ['model files an array', { model: { files: ['https://x.test/model.onnx'] } }],
+  ['model file name a path', { model: { files: { '../../etc/passwd': 'https://x.test/m' } } }],
+  ['model file name empty', { model: { files: { '': 'https://x.test/m' } } }],
+  ['model file url javascript:', { model: { files: { 'model.onnx': 'javascript:alert(1)' } } }],
+  ['model file url data:', { model: { files: { 'model.onnx': 'data:,x' } } }],
+  ['model file url a number', { model: { files: { 'model.onnx': 7 } } }],
+  ['model dims without id', { model: { dims: 384 } }],
+  ['model dims 0', { model: { id: 'ext', dims: 0 } }],
+  ['model dims a billion', { model: { id: 'ext', dims: 1e9 } }],
+  ['model dims fractional', { model: { id: 'ext', dims: 3.5 } }],
+  ['model dims with a url', { model: { id: 'ext', dims: 4, url: '/m/' } }],
+  ['model dims with files', { model: { id: 'ext', dims: 4, files: { 'model.onnx': '/m' } } }],
+  ['model dims id a lone surrogate', { model: { id: 'ext\uD800', dims: 4 } }],
+  ['model dims id 10,000 characters', { model: { id: 'x'.repeat(10_000), dims: 4 } }],
   ['staticIndex url javascript:', { staticIndex: { url: 'javascript:alert(1)' } }],
   ['staticIndex url data:', { staticIndex: { url: 'data:application/json,{}' } }],
   ['staticIndex url not a string', { staticIndex: { url: 42 } }],
@@ -139,6 +154,89 @@ for (const [name, options] of [
 ]) {
   add('createEngine options', name, async (ctx) => {
     await rejects(ctx.scry.createEngine(options), 'INVALID_OPTIONS', name);
+  });
+}
+
+add(
+  'createEngine options',
+  'a model without weights: hostile vectors and documents',
+  async (ctx) => {
+    const engine = await fresh(ctx, { model: { id: 'ext-model', dims: 4 } });
+    const v = (...x) => new Float32Array(x);
+    await engine.add([{ id: 'vec-0', vector: v(1, 0, 0, 0) }]);
+    for (const [what, docs] of [
+      ['a NaN vector', [{ id: 'n', vector: v(NaN, 0, 0, 0) }]],
+      ['an Infinity vector', [{ id: 'i', vector: v(Infinity, 0, 0, 0) }]],
+      ['a vector of the wrong dimension', [{ id: 'w', vector: v(1, 0, 0) }]],
+      ['a vector as a plain array', [{ id: 'p', vector: [1, 0, 0, 0] }]],
+      ['neither text nor a vector', [{ id: 'empty' }]],
+      ['a zero vector', [{ id: 'z', vector: v(0, 0, 0, 0) }]],
+    ]) {
+      await rejects(engine.add(docs), 'INVALID_DOCUMENT', what);
+    }
+    await rejects(
+      engine.search('', { mode: 'vector', vector: v(NaN, 0, 0, 0) }),
+      'INVALID_QUERY',
+      'a NaN query vector',
+    );
+    await rejects(engine.search('alpha', { mode: 'vector' }), 'INVALID_QUERY', 'no query vector');
+    const near = await engine.search('', { mode: 'vector', vector: v(1, 0.1, 0, 0), k: 1 });
+    check(near[0]?.id === 'vec-0', `vector search: ${JSON.stringify(near)}`);
+    await alive(engine, BASE.length + 1);
+    await engine.dispose();
+  },
+);
+
+add('embed', 'hostile texts: typed errors, nothing embedded, the engine answers', async (ctx) => {
+  // No model: refused before anything is read.
+  const plain = await fresh(ctx);
+  await rejects(plain.embed(['x']), 'MODEL_UNSUPPORTED', 'embed without a model');
+  await alive(plain);
+  await plain.dispose();
+  const engine = await fresh(ctx, { model: { id: 'ext-model', dims: 4 } });
+  await rejects(engine.embed(['x']), 'MODEL_UNSUPPORTED', 'embed with a model without weights');
+  await alive(engine);
+  await engine.dispose();
+});
+
+for (const [name, texts, code] of [
+  ['not an array', 'text', 'INVALID_INPUT'],
+  ['an empty array', [], 'INVALID_INPUT'],
+  ['10,001 texts', Array(10_001).fill('x'), 'INVALID_INPUT'],
+  [
+    'a sparse array of length 2^32 − 1',
+    Object.assign([], { length: 2 ** 32 - 1 }),
+    'INVALID_INPUT',
+  ],
+  ['a hole', [, 'x'], 'INVALID_INPUT'],
+  ['a number', ['x', 5], 'INVALID_INPUT'],
+  ['a blank text', ['x', ' \n\t'], 'EMPTY_INPUT'],
+  ['a text over 1 MiB', ['a'.repeat((1 << 20) + 1)], 'INVALID_INPUT'],
+  [
+    'a Proxy whose traps throw',
+    new Proxy([], {
+      get() {
+        throw new Error('trap');
+      },
+    }),
+    'INVALID_INPUT',
+  ],
+  [
+    'a getter that throws',
+    Object.defineProperty(['x'], 0, {
+      get() {
+        throw new Error('getter');
+      },
+    }),
+    'INVALID_INPUT',
+  ],
+]) {
+  add('embed', name, async (ctx) => {
+    // Checked before the model is asked: a plain engine answers with the input's error.
+    const engine = await fresh(ctx);
+    await rejects(engine.embed(texts), code, name);
+    await alive(engine);
+    await engine.dispose();
   });
 }
 

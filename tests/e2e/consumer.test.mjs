@@ -1,10 +1,10 @@
-// A real consumer: a fresh Vite app (tests/consumer) installs the packed npm tarball of
-// web/packages/scry (`npm pack`), is built by Vite, served under the strict CSP, and indexes and
+// A real consumer: a fresh Vite app (tests/consumer) installs the packed npm tarballs of
+// web/packages/scry and web/packages/model-minilm (`npm pack`), is built by Vite, served under the strict CSP, and indexes and
 // searches 1,000 documents in headless Chromium; the same installed package also runs in Node.
 // Needs the built package (scripts/build.py) and the npm registry (Vite).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
@@ -25,10 +25,16 @@ function run(cmd, args, cwd) {
 before(async () => {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
-  run('npm', ['pack', '--pack-destination', WORK], `${ROOT}web/packages/scry`);
-  const tarball = readdirSync(WORK).find((f) => f.endsWith('.tgz'));
-  assert.ok(tarball, 'npm pack wrote a tarball');
-  renameSync(`${WORK}${tarball}`, `${WORK}scry.tgz`);
+  for (const [folder, name] of [
+    ['scry', 'scry'],
+    ['model-minilm', 'scry-model-minilm'],
+  ]) {
+    const packed = JSON.parse(
+      run('npm', ['pack', '--json', '--pack-destination', WORK], `${ROOT}web/packages/${folder}`),
+    );
+    assert.equal(packed[0]?.name, name);
+    renameSync(`${WORK}${packed[0].filename}`, `${WORK}${name}.tgz`);
+  }
   cpSync(`${ROOT}tests/consumer/`, APP, { recursive: true });
   run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], APP);
   run('npx', ['vite', 'build'], APP);
@@ -45,6 +51,8 @@ test('a Vite app built on the packed package indexes and searches 1,000 document
   const context = await browser.newContext();
   const page = await context.newPage();
   const { problems, foreign } = watchPage(page, context, server.url);
+  const wasm = [];
+  context.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
   const response = await page.goto(server.url);
   assert.equal(response.headers()['content-security-policy'], CSP);
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
@@ -53,7 +61,9 @@ test('a Vite app built on the packed package indexes and searches 1,000 document
     'true',
     await page.textContent('#status'),
   );
-  assert.equal(await page.textContent('#status'), '1000 documents, worker: true');
+  assert.equal(await page.textContent('#status'), '1000 documents, worker: true, wasm: text');
+  // Full-text search fetched the text-only module, never the one with the embedders.
+  assert.equal(wasm.length, 1, JSON.stringify(wasm));
   const ids = await page.evaluate(() => window.search('photographing glacier', { k: 5 }));
   assert.equal(ids.length, 5);
   // Documents 5, 45, 85, … are the glacier ones photographed (i % 8 = 5, ⌊i / 8⌋ % 5 = 1).
@@ -63,6 +73,15 @@ test('a Vite app built on the packed package indexes and searches 1,000 document
     assert.equal(Math.floor(n / 8) % 5, 1, id);
   }
   assert.equal(await page.locator('#results li').count(), 5);
+  // The model package's files, copied by Vite under hashed names, load and embed, on the
+  // full module, fetched now.
+  assert.deepEqual(await page.evaluate(() => window.startSemantic()), {
+    model: 'all-MiniLM-L6-v2-int8',
+    wasm: 'full',
+  });
+  assert.deepEqual((await page.evaluate(() => window.semantic('kitten')))[0], 'cat');
+  assert.equal(wasm.length, 2, JSON.stringify(wasm));
+  assert.notEqual(wasm[0], wasm[1]);
   const filtered = await page.evaluate(() =>
     window.search('river', { k: 3, filter: { n: { lt: 100 } } }),
   );
@@ -75,5 +94,5 @@ test('a Vite app built on the packed package indexes and searches 1,000 document
 
 test('the installed package runs in Node', () => {
   const out = JSON.parse(run('node', ['node-check.mjs'], APP));
-  assert.deepEqual(out, { ids: ['a'], worker: false });
+  assert.deepEqual(out, { ids: ['a'], worker: false, semantic: ['cat'] });
 });

@@ -1,4 +1,4 @@
-// The suggestion UI (@scry/suggest-ui) against the real built package in a real browser, under
+// The suggestion UI (scry-ui) against the real built package in a real browser, under
 // the strict CSP of scripts/serve.mjs: search as you type, highlighted snippets, escaping of
 // hostile documents, "Maybe you are looking for…" chips (mouse and keyboard), stale answers,
 // themeing, and an image collection with thumbnails. Serves the repository root: the packages

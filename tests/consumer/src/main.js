@@ -1,6 +1,7 @@
 // A consumer of the published package: 1,000 generated documents indexed in the engine's
 // worker, then searched. Every piece of text goes into the page as text nodes.
 import { createEngine, isScryError } from 'scry';
+import minilm from 'scry-model-minilm';
 
 const TOPICS = ['river', 'mountain', 'forest', 'desert', 'ocean', 'glacier', 'valley', 'island'];
 const VERBS = ['mapping', 'photographing', 'measuring', 'protecting', 'crossing'];
@@ -28,7 +29,7 @@ async function main() {
   const engine = await createEngine({ name: 'consumer' });
   await engine.add(documents());
   const info = await engine.info();
-  status.textContent = `${info.documents} documents, worker: ${info.worker}`;
+  status.textContent = `${info.documents} documents, worker: ${info.worker}, wasm: ${info.wasm}`;
   window.search = async (query, options) => {
     const hits = await engine.search(query, options);
     results.replaceChildren(
@@ -40,6 +41,20 @@ async function main() {
       }),
     );
     return hits.map((h) => h.id);
+  };
+  // Semantic search with the model from npm (Vite copied its files, no configuration), started
+  // when the test asks: until then the page has loaded only the text-only wasm module.
+  window.startSemantic = async () => {
+    const semantic = await createEngine({ name: 'consumer-semantic', model: minilm });
+    await semantic.add([
+      { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
+      { id: 'car', title: 'Cars', body: 'An automobile with four wheels and an engine.' },
+      { id: 'tea', title: 'Tea', body: 'A hot drink brewed from dried leaves.' },
+    ]);
+    window.semantic = async (query) =>
+      (await semantic.search(query, { mode: 'vector', k: 3 })).map((h) => h.id);
+    const { model, wasm } = await semantic.info();
+    return { model, wasm };
   };
   document.body.dataset.ready = 'true';
 }

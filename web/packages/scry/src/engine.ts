@@ -9,11 +9,13 @@ import {
   resolveSearchOptions,
   resolveSuggestOptions,
 } from './internal/options.js';
-import { readDocuments, readIds } from './internal/documents.js';
+import { readDocuments, readIds, readTexts } from './internal/documents.js';
 import { ScryError } from './public/errors.js';
 import type {
   AddOptions,
   AddProgress,
+  EmbedOptions,
+  EmbedProgress,
   ModelProgress,
   Document,
   Engine,
@@ -112,6 +114,16 @@ class EngineImpl implements Engine {
     if (vector && ownsBuffer(vector)) transfer.push(vector.buffer);
     const hits = await this.#live().call('search', [q, { ...core }, vector], { signal, transfer });
     return hits as Hit[];
+  }
+
+  async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
+    const clean = readTexts(texts);
+    const { signal, onProgress } = resolveAddOptions<EmbedProgress>(options, 'embed');
+    const out = await this.#live().call('embed', [clean], {
+      signal,
+      onProgress: onProgress && ((p) => onProgress(p as EmbedProgress)),
+    });
+    return out as Float32Array[];
   }
 
   async suggest(query: string, options?: SuggestOptions): Promise<Suggestion[]> {

@@ -9,7 +9,10 @@ export type { ScryErrorCode } from './public/errors.js';
 export type {
   AddOptions,
   AddProgress,
+  DomGlobal,
   Document,
+  EmbedOptions,
+  EmbedProgress,
   Engine,
   EngineInfo,
   EngineOptions,

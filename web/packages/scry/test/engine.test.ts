@@ -1,9 +1,19 @@
 // The real wasm core (nodejs build) through the public API, on the Node.js docs sample.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { createEngine, type Document, type Engine } from '../dist/index.js';
+import {
+  createEngine,
+  type Document,
+  type EmbedProgress,
+  type Engine,
+  type ModelProgress,
+  type ModelSpec,
+} from '../dist/index.js';
 
 const sample = JSON.parse(
   readFileSync(
@@ -305,5 +315,200 @@ test('images without an image-text model are refused, and nothing is added', asy
     assert.equal((await engine.info()).documents, 1);
   } finally {
     await engine.dispose();
+  }
+});
+
+// Issue 27: in Node the model loads from disk (Node's fetch refuses file: URLs), given as a
+// folder path, a file: URL, or a URL per file (what the scry-model-minilm package exports).
+const MODEL_DIR = fileURLToPath(
+  new URL('../../../../models/cache/all-MiniLM-L6-v2-int8/', import.meta.url),
+);
+
+test('in Node a model loads from a folder path, a file: URL, or a URL per file', async () => {
+  const docs: Document[] = [
+    { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
+    { id: 'car', title: 'Cars', body: 'An automobile with four wheels and an engine.' },
+    { id: 'tea', title: 'Tea', body: 'A hot drink brewed from dried leaves.' },
+  ];
+  const specs: ModelSpec[] = [
+    { url: MODEL_DIR },
+    { url: relative(process.cwd(), MODEL_DIR) || '.' },
+    { url: pathToFileURL(MODEL_DIR) },
+    {
+      files: {
+        'model.onnx': pathToFileURL(`${MODEL_DIR}model.onnx`).href,
+        'tokenizer.json': pathToFileURL(`${MODEL_DIR}tokenizer.json`),
+      },
+    },
+  ];
+  let first: number[] | undefined;
+  for (const model of specs) {
+    const progress: ModelProgress[] = [];
+    const engine = await createEngine({ model, onProgress: (p) => progress.push(p) });
+    try {
+      assert.equal((await engine.info()).model, 'all-MiniLM-L6-v2-int8');
+      assert.deepEqual(
+        progress.map((p) => p.file),
+        ['model.onnx', 'tokenizer.json'],
+      );
+      assert.equal(progress.at(-1)?.loaded, progress.at(-1)?.total);
+      assert.ok((progress.at(-1)?.total ?? 0) > 20_000_000);
+      await engine.add(docs);
+      // No word in common with the answer: found by the vectors.
+      const hits = await engine.search('kitten', { mode: 'vector', k: 3 });
+      assert.equal(hits[0]?.id, 'cat', JSON.stringify(model));
+      const scores = hits.map((h) => h.score);
+      first ??= scores;
+      assert.deepEqual(scores, first, 'every way of naming the files loads the same model');
+    } finally {
+      await engine.dispose();
+    }
+  }
+});
+
+test('in Node a missing or wrong model file is a typed error', async () => {
+  const missing = await codeOf(createEngine({ model: { url: `${MODEL_DIR}no-such-folder/` } }));
+  assert.equal(missing, 'MODEL_FETCH');
+  const swapped = await codeOf(
+    createEngine({
+      model: {
+        files: {
+          'model.onnx': pathToFileURL(`${MODEL_DIR}tokenizer.json`).href,
+          'tokenizer.json': pathToFileURL(`${MODEL_DIR}tokenizer.json`).href,
+        },
+      },
+    }),
+  );
+  assert.equal(swapped, 'MODEL_INTEGRITY');
+  // A map without the model's other file and no folder to find it in.
+  const partial = await codeOf(
+    createEngine({ model: { files: { 'model.onnx': pathToFileURL(`${MODEL_DIR}model.onnx`) } } }),
+  );
+  assert.equal(partial, 'INVALID_OPTIONS');
+});
+
+test('a model without weights: vectors from elsewhere, recorded by name, never mixed', async () => {
+  const v = (...x: number[]) => new Float32Array(x);
+  const engine = await createEngine({ model: { id: 'ext-model', dims: 4 } });
+  try {
+    await engine.add([
+      { id: 'a', vector: v(1, 0, 0, 0) }, // no title or body: found by its vector
+      { id: 'b', vector: v(0, 1, 0, 0) },
+      { id: 'c', title: 'words only', body: 'a document without a vector' },
+    ]);
+    const info = await engine.info();
+    assert.deepEqual([info.model, info.documents, info.vectors], ['ext-model', 3, 2]);
+    const near = await engine.search('', { mode: 'vector', vector: v(0.2, 0.9, 0, 0) });
+    assert.deepEqual(
+      near.map((h) => h.id),
+      ['b', 'a'],
+    );
+    // A text query without a vector is full-text (nothing to embed it with).
+    assert.deepEqual(
+      (await engine.search('words')).map((h) => h.id),
+      ['c'],
+    );
+    assert.equal((await engine.search('words', { vector: v(1, 0, 0, 0) }))[0]?.id, 'a');
+    assert.equal(await codeOf(engine.search('words', { mode: 'vector' })), 'INVALID_QUERY');
+    assert.equal(await codeOf(engine.add([{ id: 'd', vector: v(1, 0, 0) }])), 'INVALID_DOCUMENT');
+    // Without a vector a document still needs text.
+    assert.equal(await codeOf(engine.add([{ id: 'e' } as Document])), 'INVALID_DOCUMENT');
+    assert.equal((await engine.info()).documents, 3);
+  } finally {
+    await engine.dispose();
+  }
+  // Stored, the index keeps the model's name: another model's vectors are refused.
+  const dir = mkdtempSync(join(tmpdir(), 'scry-external-'));
+  try {
+    const first = await createEngine({
+      storage: 'file',
+      path: dir,
+      model: { id: 'model-a', dims: 4 },
+    });
+    await first.add([{ id: 'a', vector: v(1, 0, 0, 0) }]);
+    await first.dispose();
+    for (const model of [
+      { id: 'model-b', dims: 4 },
+      { id: 'model-a', dims: 8 },
+    ]) {
+      const other = await createEngine({ storage: 'file', path: dir, model });
+      try {
+        const vector = new Float32Array(model.dims).fill(0.5);
+        assert.equal(await codeOf(other.add([{ id: 'x', vector }])), 'MODEL_MISMATCH');
+        assert.equal(await codeOf(other.search('', { mode: 'vector', vector })), 'MODEL_MISMATCH');
+      } finally {
+        await other.dispose();
+      }
+    }
+    const again = await createEngine({
+      storage: 'file',
+      path: dir,
+      model: { id: 'model-a', dims: 4 },
+    });
+    try {
+      const hits = await again.search('', { mode: 'vector', vector: v(1, 0, 0, 0) });
+      assert.deepEqual(
+        hits.map((h) => h.id),
+        ['a'],
+      );
+    } finally {
+      await again.dispose();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('embed(): the model’s vectors of texts, as onnxruntime computes them, with progress', async () => {
+  const golden = JSON.parse(
+    readFileSync(new URL('../../../../tests/fixtures/embed/golden.json', import.meta.url), 'utf8'),
+  ) as { cases: { text: string; vector: number[] }[] };
+  const cases = golden.cases.filter((c) => c.text.trim() !== '').slice(0, 12);
+  const engine = await createEngine({ model: { url: MODEL_DIR } });
+  try {
+    const progress: EmbedProgress[] = [];
+    const vectors = await engine.embed(
+      cases.map((c) => c.text),
+      { onProgress: (p) => progress.push(p) },
+    );
+    assert.equal(vectors.length, cases.length);
+    for (const [i, v] of vectors.entries()) {
+      assert.ok(v instanceof Float32Array && v.length === 384);
+      const want = cases[i]!.vector;
+      let dot = 0;
+      for (let j = 0; j < 384; j++) dot += v[j]! * want[j]!;
+      assert.ok(dot >= 0.999, `${JSON.stringify(cases[i]!.text)}: cosine ${dot}`);
+    }
+    assert.equal(progress.at(-1)?.embedded, cases.length);
+    assert.ok(progress.every((p) => p.total === cases.length));
+    // The same vector search finds for the text, given as a vector.
+    await engine.add([{ id: 'cat', title: 'Cats', body: 'A small domesticated feline.' }]);
+    const [kitten] = await engine.embed(['kitten']);
+    const byVector = await engine.search('', { mode: 'vector', vector: kitten! });
+    const byText = await engine.search('kitten', { mode: 'vector' });
+    assert.deepEqual(
+      byVector.map((h) => h.score),
+      byText.map((h) => h.score),
+    );
+    // Bad input is typed; an abort stops it.
+    assert.equal(await codeOf(engine.embed([])), 'INVALID_INPUT');
+    assert.equal(await codeOf(engine.embed(['ok', ' '])), 'EMPTY_INPUT');
+    assert.equal(await codeOf(engine.embed(['ok', 5 as unknown as string])), 'INVALID_INPUT');
+    assert.equal(await codeOf(engine.embed('text' as unknown as string[])), 'INVALID_INPUT');
+    assert.equal(await codeOf(engine.embed(['x'], { signal: AbortSignal.abort() })), 'ABORTED');
+  } finally {
+    await engine.dispose();
+  }
+  const plain = await createEngine();
+  try {
+    assert.equal(await codeOf(plain.embed(['x'])), 'MODEL_UNSUPPORTED');
+  } finally {
+    await plain.dispose();
+  }
+  const external = await createEngine({ model: { id: 'ext', dims: 4 } });
+  try {
+    assert.equal(await codeOf(external.embed(['x'])), 'MODEL_UNSUPPORTED');
+  } finally {
+    await external.dispose();
   }
 });

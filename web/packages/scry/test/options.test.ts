@@ -61,7 +61,8 @@ test('model: built-in by id, or a manifest of its own (its only model unless nam
     cache: true,
     manifest: 'http://x.test/clip/manifest.json',
   });
-  for (const manifest of ['', 3, 'not a url']) {
+  // (In Node, where this runs, a manifest that is not a URL is a path on disk: see issue 27.)
+  for (const manifest of ['', 3, 'javascript:x', 'data:,{}']) {
     assert.equal(
       code(() => resolveEngineOptions({ model: { url: 'http://x.test/', manifest } })),
       'INVALID_OPTIONS',
@@ -203,8 +204,11 @@ test('issue 24, defect 5: opaque and script URLs are INVALID_OPTIONS, not INTERN
     'blob:https://example.com/0b1c',
     'about:blank',
     'mailto:a@b.c',
-    'not a url',
   ];
+  assert.equal(
+    code(() => resolveEngineOptions({ staticIndex: { url: 'not a url' } })),
+    'INVALID_OPTIONS',
+  );
   for (const url of urls) {
     assert.equal(
       code(() => resolveEngineOptions({ model: { url } })),
@@ -224,7 +228,7 @@ test('issue 24, defect 5: opaque and script URLs are INVALID_OPTIONS, not INTERN
   }
   // Folders of files keep working: http(s) and file URLs.
   for (const url of ['https://x.test/models/m', 'http://127.0.0.1:8080/m/', 'file:///srv/m/']) {
-    assert.equal(resolveEngineOptions({ model: { url } }).model?.url.endsWith('/'), true, url);
+    assert.equal(resolveEngineOptions({ model: { url } }).model?.url?.endsWith('/'), true, url);
   }
 });
 
@@ -236,4 +240,43 @@ test('createEngine takes an AbortSignal, kept on the page side', () => {
     code(() => resolveEngineOptions({ signal: 'stop' })),
     'INVALID_OPTIONS',
   );
+});
+
+test('issue 27: in Node a model is a folder path, a file: URL, or a URL per file', () => {
+  const cwd = process.cwd().replace(/\/+$/, '');
+  const folder = (url: unknown) => resolveEngineOptions({ model: { url } }).model?.url;
+  assert.equal(folder('/srv/models/m'), 'file:///srv/models/m/');
+  assert.equal(folder('models/my model#1'), `file://${cwd}/models/my%20model%231/`);
+  assert.equal(folder('./m/'), `file://${cwd}/m/`);
+  assert.equal(folder(new URL('file:///srv/m/')), 'file:///srv/m/');
+  assert.equal(folder('C:\\models\\m'), 'file:///C:/models/m/');
+  // Per-file URLs (a bundler's renamed files, the scry-model-minilm package) need no folder.
+  const files = {
+    'model.onnx': new URL('file:///pkg/files/model.onnx'),
+    'tokenizer.json': 'https://cdn.test/t-1a2b.json',
+  };
+  assert.deepEqual(resolveEngineOptions({ model: { files } }).model, {
+    id: 'all-MiniLM-L6-v2-int8',
+    cache: true,
+    files: {
+      'model.onnx': 'file:///pkg/files/model.onnx',
+      'tokenizer.json': 'https://cdn.test/t-1a2b.json',
+    },
+  });
+  // File names are plain names; URLs are checked as a folder's are; the map is not empty.
+  for (const bad of [
+    { '../model.onnx': 'https://x.test/m' },
+    { 'model.onnx': 'javascript:alert(1)' },
+    { 'model.onnx': 'data:,x' },
+    { 'model.onnx': 7 },
+    {},
+    [],
+    'https://x.test/m/',
+  ]) {
+    assert.equal(
+      code(() => resolveEngineOptions({ model: { files: bad } })),
+      'INVALID_OPTIONS',
+      JSON.stringify(bad),
+    );
+  }
 });

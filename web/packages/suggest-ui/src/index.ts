@@ -1,5 +1,5 @@
 /**
- * @scry/suggest-ui: framework-free web components for scry. Importing this module defines
+ * scry-ui: framework-free web components for scry. Importing this module defines
  * `<scry-search>` (search box, results, suggestion chips) and `<scry-suggestions>` (the
  * "Maybe you are looking for…" chip row alone).
  */

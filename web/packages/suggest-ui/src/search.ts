@@ -98,7 +98,7 @@ function searchIcon(): SVGSVGElement {
  * followed), `scry-suggestion` {suggestion} (from the chip row), `scry-error` {error, phase}.
  *
  * @example
- * import '@scry/suggest-ui';
+ * import 'scry-ui';
  * const widget = document.querySelector('scry-search');
  * widget.engine = await createEngine({ model: { url: '/models/all-MiniLM-L6-v2-int8/' } });
  */

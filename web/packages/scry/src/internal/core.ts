@@ -17,10 +17,12 @@ import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } f
 import { StaticIndex, withChunks } from './static.js';
 import type { FileBackend } from './file-store.js';
 import { errorCode } from './error-code.js';
-import { readDocuments, readIds } from './documents.js';
+import { readDocuments, readIds, readTexts } from './documents.js';
 import { checkFilter, isImageInput } from './options.js';
 import {
   loadWasm,
+  wasmBuild,
+  type WasmBuild,
   type WasmClipModel,
   type WasmEmbedder,
   type WasmEngine,
@@ -100,6 +102,10 @@ export class Core {
   #model: WasmEmbedder | undefined;
   /** The same model when it embeds images. */
   #clip: WasmClipModel | undefined;
+  /** Whether the model has no weights: vectors come with the documents and queries. */
+  #external = false;
+  /** Which wasm module the engine runs on. */
+  #build: WasmBuild = 'full';
   #options: Record<string, unknown> = {};
   /** The index's database when `storage: 'indexeddb'`. */
   #store: WasmStore | undefined;
@@ -151,10 +157,16 @@ export class Core {
     gpu: GpuChoice = 'auto',
     ctx: CallContext = NO_CONTEXT,
   ): Promise<{ version: string; model?: string; storage: StorageKind; repaired?: RepairInfo }> {
-    const wasm = await loadWasm();
+    // The text-only module unless the model has weights (or WebGPU is insisted on): a page
+    // that only searches words, or vectors computed elsewhere, never downloads the embedders.
+    const build = wasmBuild(
+      model && (model.dims === undefined || gpu === 'webgpu') ? 'full' : 'text',
+    );
+    const wasm = await loadWasm(build);
     if (ctx.cancelled()) throw abortedError();
     this.dispose();
     this.#options = options;
+    this.#build = build;
     let engine: WasmEngine;
     if (storage.kind === 'indexeddb') {
       try {
@@ -276,11 +288,16 @@ export class Core {
     model: ResolvedModel,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    if (model.dims !== undefined && model.id !== undefined) {
+      this.#model = externalModel(model.id, model.dims);
+      this.#external = true;
+      return;
+    }
     const manifest = model.manifest
       ? await fetchManifest(model.manifest, model.cache, signal)
       : wasm.modelManifest();
     const entry = manifestEntry(manifest, model.id);
-    const files = await loadModelFiles(entry, model.url, {
+    const files = await loadModelFiles(entry, model, {
       cache: model.cache,
       ...(signal ? { signal } : {}),
       ...(this.onProgress ? { onProgress: this.onProgress } : {}),
@@ -324,7 +341,7 @@ export class Core {
 
   /** The text model, when the model is one (it remembers recent queries in wasm). */
   #textModel(): WasmTextModel | undefined {
-    return this.#clip ? undefined : (this.#model as WasmTextModel | undefined);
+    return this.#clip || this.#external ? undefined : (this.#model as WasmTextModel | undefined);
   }
 
   /**
@@ -343,7 +360,10 @@ export class Core {
     }
     const webgpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
     if (webgpu === undefined || !wasm.GpuScan) {
-      this.#gpuReason = 'WebGPU is not available here';
+      this.#gpuReason =
+        webgpu === undefined
+          ? 'WebGPU is not available here'
+          : 'the text-only module has no GPU scans (the model has no weights)';
       if (gpu === 'webgpu') {
         throw new ScryError('GPU_UNAVAILABLE', "gpu: 'webgpu' needs WebGPU (navigator.gpu)");
       }
@@ -436,10 +456,18 @@ export class Core {
       await this.#mutate((engine) => (replace ? engine.update(documents) : engine.add(documents)));
       return;
     }
-    // A document with an image or a vector has that one vector; the others, their passages'.
-    const passages = (this.#get().passages(documents, !replace) as string[][]).map((p, i) =>
-      images[i] === undefined && !given.has(i) ? p : [],
-    );
+    // A document with an image or a vector has that one vector (and needs no text: the core
+    // checks it when indexing); the others, their passages' (none without the model's weights:
+    // those are found by their words only).
+    const embedded = documents
+      .map((_, i) => i)
+      .filter((i) => images[i] === undefined && !given.has(i) && !this.#external);
+    const listed = this.#get().passages(
+      embedded.map((i) => documents[i]),
+      !replace,
+    ) as string[][];
+    const passages: string[][] = documents.map(() => []);
+    embedded.forEach((i, k) => (passages[i] = listed[k] ?? []));
     const texts = passages.flat();
     const dims = model.dims;
     const imageVectors = new Map<number, Float32Array>(given);
@@ -626,7 +654,7 @@ export class Core {
   async #restore(): Promise<'written' | 'adopted'> {
     this.#restorePending = true;
     if (!this.#store || this.#store.lost) {
-      const wasm = await loadWasm();
+      const wasm = await loadWasm(this.#build);
       const fresh = await wasm.Store.open(this.#dbName);
       if (!this.#engine) {
         fresh.free();
@@ -813,7 +841,8 @@ export class Core {
     if (typeof query !== 'string') return this.#searchImage(query, options);
     const model = this.#model;
     const text = this.#textModel();
-    const wantsVector = model !== undefined && options['mode'] !== 'text' && query.trim() !== '';
+    const wantsVector =
+      model !== undefined && !this.#external && options['mode'] !== 'text' && query.trim() !== '';
     // Embedded once, up front, unless the text model embeds it in wasm (remembering it).
     let vector: Float32Array | undefined;
     return this.#read((engine) => {
@@ -911,6 +940,37 @@ export class Core {
     return run;
   }
 
+  /**
+   * The model's vectors of `input` (checked again: this is the core's own copy), in batches of
+   * texts of similar length, with a progress report after each and a check for an abort between
+   * them (yielding to the event loop so that the abort message can arrive).
+   */
+  async embed(input: unknown, ctx: CallContext = NO_CONTEXT): Promise<Float32Array[]> {
+    const texts = readTexts(input);
+    const model = this.#model;
+    if (!model || this.#external) {
+      throw new ScryError(
+        'MODEL_UNSUPPORTED',
+        model
+          ? `model ${model.modelId} has no weights here: embed() needs a model with its files`
+          : "embed() needs the engine's model",
+      );
+    }
+    if (ctx.cancelled()) throw abortedError();
+    const dims = model.dims;
+    const out = new Array<Float32Array>(texts.length);
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+    for (let i = 0; i < order.length; i += EMBED_BATCH) {
+      const slots = order.slice(i, i + EMBED_BATCH);
+      const vectors = model.embed(slots.map((j) => texts[j]!));
+      slots.forEach((j, k) => (out[j] = vectors.slice(k * dims, (k + 1) * dims)));
+      ctx.progress({ embedded: i + slots.length, total: texts.length });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (ctx.cancelled()) throw abortedError();
+    }
+    return out;
+  }
+
   suggest(query: string, options: Record<string, unknown>): Promise<unknown[]> {
     const text = this.#textModel();
     // Suggestions compare texts: with an image-text model, they are full-text ones.
@@ -938,9 +998,11 @@ export class Core {
     evictions: number;
     repaired?: RepairInfo;
     integrity?: IntegrityInfo;
+    wasm: WasmBuild;
   } {
     const e = this.#get();
     return {
+      wasm: this.#build,
       documents: e.size,
       segments: e.segmentCount,
       graphSegments: e.graphSegmentCount,
@@ -993,9 +1055,10 @@ export class Core {
     try {
       const fn = this[method] as (...a: unknown[]) => unknown;
       if (typeof fn !== 'function') throw new ScryError('INTERNAL', `unknown method ${method}`);
-      // Adds and updates take the call context after their one argument, init after its five.
+      // Adds, updates and embeds take the call context after their one argument, init after
+      // its five.
       const full =
-        method === 'add' || method === 'update'
+        method === 'add' || method === 'update' || method === 'embed'
           ? [args[0], ctx]
           : method === 'init'
             ? [args[0], args[1], args[2], args[3], args[4], ctx]
@@ -1034,6 +1097,7 @@ export class Core {
     this.#model?.free();
     this.#model = undefined;
     this.#clip = undefined;
+    this.#external = false;
     this.#dropGpu('the engine was disposed');
     this.#gpuQueue = Promise.resolve();
     this.#maintenanceHeld = false;
@@ -1045,4 +1109,24 @@ export class Core {
     this.#static?.close();
     this.#static = undefined;
   }
+}
+
+/**
+ * A model without weights (`model: { id, dims }`): vectors computed elsewhere are indexed and
+ * searched under its id, which the index records, so vectors of different models never mix.
+ */
+function externalModel(id: string, dims: number): WasmEmbedder {
+  return {
+    dims,
+    modelId: id,
+    // What the index records beside the id: the same id and dimension are the same model.
+    fingerprint: `external:${dims}:${id}`,
+    embed(): Float32Array {
+      throw new ScryError(
+        'MODEL_UNSUPPORTED',
+        `model ${id} has no weights here: give documents and queries their vectors`,
+      );
+    },
+    free(): void {},
+  };
 }

@@ -153,3 +153,50 @@ export function readIds(ids: unknown): string[] {
   }
   return copy as string[];
 }
+
+/** Most texts one {@link Engine.embed} call takes. */
+export const MAX_EMBED_TEXTS = 10_000;
+/** Longest text it takes, in UTF-16 code units (the model reads its first 256 tokens). */
+export const MAX_EMBED_CHARS = 1 << 20;
+
+/**
+ * Texts to embed, checked and copied (on the page, and again in the core): an array of 1 to
+ * {@link MAX_EMBED_TEXTS} non-blank strings of at most {@link MAX_EMBED_CHARS} code units.
+ * Read by index, never through an iterator a hostile array could replace.
+ */
+export function readTexts(value: unknown): string[] {
+  try {
+    return readTextsOnce(value);
+  } catch (e) {
+    if (e instanceof ScryError) throw e;
+    // A hostile array (a Proxy whose traps throw, a getter that throws): its own error.
+    throw new ScryError('INVALID_INPUT', `embed() could not read its texts: ${String(e)}`);
+  }
+}
+
+function readTextsOnce(value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    throw new ScryError('INVALID_INPUT', 'embed() takes an array of strings');
+  }
+  const length = value.length;
+  if (length === 0 || length > MAX_EMBED_TEXTS) {
+    throw new ScryError(
+      'INVALID_INPUT',
+      `embed() takes 1 to ${MAX_EMBED_TEXTS} texts; got ${length}`,
+    );
+  }
+  const out: string[] = new Array<string>(length);
+  for (let i = 0; i < length; i++) {
+    const t: unknown = value[i];
+    if (typeof t !== 'string') throw new ScryError('INVALID_INPUT', `text ${i} is not a string`);
+    if (t.length > MAX_EMBED_CHARS) {
+      throw new ScryError(
+        'INVALID_INPUT',
+        `text ${i} is longer than ${MAX_EMBED_CHARS} characters`,
+      );
+    }
+    if (t.trim() === '') throw new ScryError('EMPTY_INPUT', `text ${i} is blank`);
+    out[i] = t;
+  }
+  return out;
+}

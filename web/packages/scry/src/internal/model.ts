@@ -7,6 +7,7 @@
 
 import { ScryError } from '../public/errors.js';
 import type { ModelProgress } from '../public/types.js';
+import { isNode } from './wasm.js';
 
 /** One file of a model, as the manifest lists it. */
 export interface ModelFile {
@@ -93,9 +94,49 @@ async function readBody(
 }
 
 /**
- * Fetches (or takes from the cache) every file of `model` from `baseUrl` (a folder URL ending in
- * `/`), verified. Progress counts bytes over all files; cached files count as received at once.
+ * Reads a `file:` URL from disk (Node only: `fetch` there refuses `file:`). Browsers cannot read
+ * files by URL; they get `MODEL_FETCH` as for any unreachable URL.
  */
+async function readFileUrl(url: string, what: string): Promise<Uint8Array> {
+  if (!isNode()) {
+    throw new ScryError(
+      'MODEL_FETCH',
+      `could not fetch ${what} ${url}: file: URLs are read only in Node; serve the files over http(s)`,
+    );
+  }
+  const fsName = 'node:fs/promises';
+  const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName)) as {
+    readFile: (path: URL) => Promise<Uint8Array>;
+  };
+  try {
+    const bytes = await fs.readFile(new URL(url));
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch (e) {
+    throw new ScryError('MODEL_FETCH', `could not read ${what} ${url}: ${String(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Where a model's files are: a folder URL, and/or each file's own URL (taking precedence). */
+export interface ModelLocation {
+  url?: string;
+  files?: Record<string, string>;
+}
+
+/** The URL of the model file `name` at `location`. */
+function fileLocation(location: ModelLocation, name: string): string {
+  const own = location.files?.[name];
+  if (own !== undefined) return own;
+  if (location.url === undefined) {
+    throw new ScryError(
+      'INVALID_OPTIONS',
+      `model.files does not name the model's file ${name} and there is no model.url`,
+    );
+  }
+  return new URL(name, location.url).href;
+}
+
 /**
  * Fetches a model's own manifest (JSON text) from the network, keeping a copy in Cache Storage
  * (with `cache`) for when the network is gone: offline, the model then loads from the cache.
@@ -105,6 +146,9 @@ export async function fetchManifest(
   cache = true,
   signal?: AbortSignal,
 ): Promise<string> {
+  if (new URL(url).protocol === 'file:') {
+    return new TextDecoder().decode(await readFileUrl(url, 'the model manifest'));
+  }
   const store = cache ? await openCache() : undefined;
   let failure: string;
   try {
@@ -131,9 +175,14 @@ export async function fetchManifest(
   throw new ScryError('MODEL_FETCH', `could not fetch the model manifest ${url}: ${failure}`);
 }
 
+/**
+ * Fetches (or takes from the cache) every file of `model` from `location`, verified. Progress
+ * counts bytes over all files; cached files count as received at once. `file:` URLs are read from
+ * disk in Node (never cached: they are local already).
+ */
 export async function loadModelFiles(
   model: ModelEntry,
-  baseUrl: string,
+  location: ModelLocation,
   options: {
     onProgress?: (p: ModelProgress) => void;
     signal?: AbortSignal;
@@ -153,7 +202,18 @@ export async function loadModelFiles(
   const cache = options.cache === false ? undefined : await openCache();
   const out = new Map<string, Uint8Array>();
   for (const file of model.files) {
-    const url = new URL(file.name, baseUrl).href;
+    const url = fileLocation(location, file.name);
+    if (new URL(url).protocol === 'file:') {
+      if (options.signal?.aborted) throw new ScryError('ABORTED', 'the model load was aborted');
+      const bytes = await readFileUrl(url, `model file ${file.name}`);
+      if (!(await verified(file, bytes))) {
+        throw integrityError(file, url, bytes.byteLength, await sha256Hex(bytes));
+      }
+      out.set(file.name, bytes);
+      done.set(file.name, file.bytes);
+      report(file.name, false);
+      continue;
+    }
     const cached = await cache?.match(url);
     if (cached) {
       const bytes = new Uint8Array(await cached.arrayBuffer());

@@ -28,8 +28,12 @@ export interface ResolvedModel {
   id?: string;
   /** Absolute URL of the model's own manifest, if not built in. */
   manifest?: string;
-  /** Absolute folder URL ending in `/`. */
-  url: string;
+  /** Absolute folder URL ending in `/`; unset when `files` names every file. */
+  url?: string;
+  /** Absolute URL of each file named in `files`. */
+  files?: Record<string, string>;
+  /** A model without weights (vectors computed elsewhere): its dimension. */
+  dims?: number;
   cache: boolean;
   batchSize?: number;
 }
@@ -82,14 +86,57 @@ export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2-int8';
  */
 const REFUSED_SCHEMES = new Set(['javascript:', 'vbscript:', 'data:', 'blob:', 'about:']);
 
-/** `url` resolved against the page (or as is, where there is no page), checked. */
-function absoluteUrl(url: unknown, name: string): URL {
-  if (typeof url !== 'string' || url.length === 0) fail(`${name} must be a non-empty string`);
-  let absolute: URL;
+/** The working directory where there is one (Node), else undefined. */
+function workingDirectory(): string | undefined {
+  const proc = (globalThis as { process?: { cwd?: () => string; versions?: { node?: string } } })
+    .process;
+  if (proc?.versions?.node === undefined || typeof proc.cwd !== 'function') return undefined;
   try {
-    const base = (globalThis as { location?: { href?: string } }).location?.href;
+    return proc.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A path on disk as a `file:` URL (Node, where there is no page): relative paths resolve against
+ * the working directory; `\` separators and drive letters (`C:\models`) are Windows paths.
+ * Undefined where `text` is not a path of this process.
+ */
+function pathUrl(text: string): URL | undefined {
+  const cwd = workingDirectory();
+  if (cwd === undefined || text.includes('\0')) return undefined;
+  const windows = /^[A-Za-z]:[\\/]/.test(text) || /^[A-Za-z]:[\\/]/.test(cwd);
+  const slashes = (p: string) => (windows ? p.replaceAll('\\', '/') : p);
+  let path = slashes(text);
+  const absolute = windows ? /^[A-Za-z]:\//.test(path) : path.startsWith('/');
+  if (!absolute) path = `${slashes(cwd).replace(/\/+$/, '')}/${path}`;
+  const url = new URL('file:///');
+  // The pathname setter percent-encodes what a URL path cannot hold (spaces, `#`, `?`, …).
+  url.pathname = windows ? `/${path}` : path;
+  return url;
+}
+
+/**
+ * `url` resolved against the page (or as is, where there is no page), checked. With `paths` (the
+ * model's files, which Node reads from disk), where there is no page a string that is not an
+ * absolute URL is a path on disk.
+ */
+function absoluteUrl(url: unknown, name: string, paths = false): URL {
+  if (url instanceof URL) url = url.href;
+  if (typeof url !== 'string' || url.length === 0) fail(`${name} must be a non-empty string`);
+  let absolute: URL | undefined;
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  try {
     absolute = base === undefined ? new URL(url) : new URL(url, base);
   } catch {
+    absolute = undefined;
+  }
+  // No page: `./models/`, `/srv/models`, `C:\models` are paths (a drive letter parses as a scheme).
+  if (paths && base === undefined && (absolute === undefined || /^[A-Za-z]:[\\/]/.test(url))) {
+    absolute = pathUrl(url) ?? absolute;
+  }
+  if (absolute === undefined) {
     fail(`${name} is not a valid URL: ${JSON.stringify(url.slice(0, 200))}`);
   }
   // A hierarchical URL (`scheme://authority/path`): file names resolve under it.
@@ -105,16 +152,16 @@ function absoluteUrl(url: unknown, name: string): URL {
   return absolute;
 }
 
-/** A folder URL, absolute (against the page) and ending in `/`. */
-function folderUrl(url: unknown, name: string): URL {
-  const absolute = absoluteUrl(url, name);
+/** A folder URL, absolute (against the page) and ending in `/`; `paths`: see `absoluteUrl`. */
+function folderUrl(url: unknown, name: string, paths = false): URL {
+  const absolute = absoluteUrl(url, name, paths);
   if (!absolute.pathname.endsWith('/')) absolute.pathname += '/';
   return absolute;
 }
 
 /** A file URL, absolute (against the page). */
-function fileUrl(url: string, name: string): string {
-  return absoluteUrl(url, name).href;
+function fileUrl(url: unknown, name: string, paths = false): string {
+  return absoluteUrl(url, name, paths).href;
 }
 
 function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
@@ -130,13 +177,47 @@ function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
 
 function resolveModel(value: unknown): ResolvedModel {
   const m = asObject(value, 'model');
-  checkKeys(m, ['url', 'id', 'manifest', 'cache', 'batchSize'], 'model');
-  const absolute = folderUrl(m['url'], 'model.url');
+  checkKeys(m, ['url', 'files', 'id', 'manifest', 'cache', 'batchSize', 'dims'], 'model');
+  if (m['dims'] !== undefined) {
+    // Vectors from elsewhere: a name and a dimension, no files.
+    for (const key of ['url', 'files', 'manifest', 'batchSize']) {
+      if (m[key] !== undefined) fail(`model.${key}: a model given by its dims has no files`);
+    }
+    const id = m['id'];
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256) {
+      fail('model.id: a model given by its dims needs its name (1 to 256 characters)');
+    }
+    if (/[\uD800-\uDFFF]/u.test(id.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) {
+      fail('model.id must be well-formed Unicode');
+    }
+    const dims = checkNumber(m['dims'], 'model.dims', { min: 1, max: 4096, integer: true });
+    const cache = m['cache'] ?? true;
+    if (typeof cache !== 'boolean') fail('model.cache must be a boolean');
+    return { id, dims, cache };
+  }
+  let files: Record<string, string> | undefined;
+  if (m['files'] !== undefined) {
+    const given = asObject(m['files'], 'model.files');
+    const names = Object.keys(given);
+    if (names.length === 0 || names.length > 16) fail('model.files must name 1 to 16 files');
+    files = {};
+    for (const file of names) {
+      // Manifest names: plain file names, never paths that could climb out of a folder.
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(file)) {
+        fail(`model.files: ${JSON.stringify(file.slice(0, 200))} is not a model file name`);
+      }
+      files[file] = fileUrl(given[file], `model.files[${JSON.stringify(file)}]`, true);
+    }
+  }
+  const absolute =
+    m['url'] === undefined && files !== undefined
+      ? undefined
+      : folderUrl(m['url'], 'model.url', true);
   let manifest: string | undefined;
   if (m['manifest'] !== undefined) {
     const url = m['manifest'];
     if (typeof url !== 'string' || url.length === 0) fail('model.manifest must be a URL');
-    manifest = fileUrl(url, 'model.manifest');
+    manifest = fileUrl(url, 'model.manifest', true);
   }
   const id = m['id'] ?? (manifest === undefined ? DEFAULT_MODEL_ID : undefined);
   if (id !== undefined && (typeof id !== 'string' || id.length === 0)) {
@@ -144,7 +225,9 @@ function resolveModel(value: unknown): ResolvedModel {
   }
   const cache = m['cache'] ?? true;
   if (typeof cache !== 'boolean') fail('model.cache must be a boolean');
-  const out: ResolvedModel = { url: absolute.href, cache };
+  const out: ResolvedModel = { cache };
+  if (absolute !== undefined) out.url = absolute.href;
+  if (files !== undefined) out.files = files;
   if (id !== undefined) out.id = id;
   if (manifest !== undefined) out.manifest = manifest;
   if (m['batchSize'] !== undefined) {
@@ -507,18 +590,21 @@ export function checkQuery(query: unknown): string {
 }
 
 /** Validates {@link AddOptions}. */
-export function resolveAddOptions(options: unknown): {
+export function resolveAddOptions<P = AddProgress>(
+  options: unknown,
+  what: 'add' | 'embed' = 'add',
+): {
   signal: AbortSignal | undefined;
-  onProgress: ((progress: AddProgress) => void) | undefined;
+  onProgress: ((progress: P) => void) | undefined;
 } {
-  const o = asObject(options, 'add options');
-  checkKeys(o, ['signal', 'onProgress'], 'add');
+  const o = asObject(options, `${what} options`);
+  checkKeys(o, ['signal', 'onProgress'], what);
   const onProgress = o['onProgress'];
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     fail('onProgress must be a function');
   }
   return {
     signal: checkSignal(o['signal']),
-    onProgress: onProgress as ((progress: AddProgress) => void) | undefined,
+    onProgress: onProgress as ((progress: P) => void) | undefined,
   };
 }

@@ -37,6 +37,7 @@ export interface CoreMethods {
     result: unknown[];
   };
   suggest: { args: [query: string, options: Record<string, unknown>]; result: unknown[] };
+  embed: { args: [texts: string[]]; result: Float32Array[] };
   counts: {
     args: [];
     result: {
@@ -47,6 +48,7 @@ export interface CoreMethods {
       evictions: number;
       repaired?: RepairInfo;
       integrity?: IntegrityInfo;
+      wasm: 'full' | 'text';
     };
   };
   staticInfo: { args: []; result: StaticIndexInfo | undefined };

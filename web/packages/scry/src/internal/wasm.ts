@@ -151,7 +151,13 @@ export interface WasmModule {
   version(): string;
 }
 
-let loading: Promise<WasmModule> | undefined;
+/**
+ * Which wasm module: `full` (the embedders, WebGPU scans) or `text` (full-text search and
+ * vectors given as numbers; a fraction of the size). Node always runs the full module.
+ */
+export type WasmBuild = 'full' | 'text';
+
+const loading = new Map<WasmBuild, Promise<WasmModule>>();
 
 /** Whether this is Node.js (the `nodejs` wasm build, file storage). */
 export function isNode(): boolean {
@@ -163,7 +169,7 @@ type WebGlue = WasmModule & {
   default: (input: { module_or_path: URL }) => Promise<unknown>;
 };
 
-async function load(): Promise<WasmModule> {
+async function load(build: WasmBuild): Promise<WasmModule> {
   if (isNode()) {
     // A variable specifier keeps browser bundlers from resolving a Node built-in.
     const nodeModule = 'node:module';
@@ -174,19 +180,37 @@ async function load(): Promise<WasmModule> {
   }
   // Both files are addressed with `new URL(..., import.meta.url)`, which works unbundled and
   // which bundlers (Vite, webpack 5) rewrite to the emitted assets.
+  if (build === 'text') {
+    const glue = new URL('../wasm/web-text/scry_wasm.js', import.meta.url);
+    const mod = (await import(/* @vite-ignore */ glue.href)) as WebGlue;
+    await mod.default({
+      module_or_path: new URL('../wasm/web-text/scry_wasm_bg.wasm', import.meta.url),
+    });
+    return mod;
+  }
   const glue = new URL('../wasm/web/scry_wasm.js', import.meta.url);
   const mod = (await import(/* @vite-ignore */ glue.href)) as WebGlue;
   await mod.default({ module_or_path: new URL('../wasm/web/scry_wasm_bg.wasm', import.meta.url) });
   return mod;
 }
 
-/** Loads (once) and returns the wasm module. */
-export function loadWasm(): Promise<WasmModule> {
-  loading ??= load().catch((e: unknown) => {
-    loading = undefined;
-    throw new ScryError('WASM_LOAD_FAILED', `could not load scry's WebAssembly: ${String(e)}`, {
-      cause: e,
+/** The build `build` comes as here: Node has the full one only. */
+export function wasmBuild(build: WasmBuild): WasmBuild {
+  return isNode() ? 'full' : build;
+}
+
+/** Loads (once per build) and returns the wasm module. */
+export function loadWasm(build: WasmBuild = 'full'): Promise<WasmModule> {
+  const which = wasmBuild(build);
+  let module = loading.get(which);
+  if (!module) {
+    module = load(which).catch((e: unknown) => {
+      loading.delete(which);
+      throw new ScryError('WASM_LOAD_FAILED', `could not load scry's WebAssembly: ${String(e)}`, {
+        cause: e,
+      });
     });
-  });
-  return loading;
+    loading.set(which, module);
+  }
+  return module;
 }

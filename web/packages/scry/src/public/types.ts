@@ -54,7 +54,19 @@ export interface RawImage {
  * file as a `Blob` (PNG, JPEG, WebP, GIF… whatever the browser decodes), an `ImageData`, or
  * plain RGBA pixels (which also work in Node.js, where there is no image decoder).
  */
-export type ImageInput = ImageBitmap | Blob | ImageData | RawImage;
+export type ImageInput =
+  DomGlobal<'ImageBitmap'> | DomGlobal<'Blob'> | DomGlobal<'ImageData'> | RawImage;
+
+/**
+ * The instance type of the global class `Name` where the consumer's TypeScript libraries declare
+ * it (`lib: ["dom"]`, or `@types/node` for `Blob`), `never` where they do not: a Node-only
+ * project type-checks these declarations without the DOM library or `skipLibCheck`.
+ */
+export type DomGlobal<Name extends string> = typeof globalThis extends {
+  [K in Name]: { prototype: infer T };
+}
+  ? T
+  : never;
 
 /** Weights of the text fields relative to the body. */
 export interface FieldBoosts {
@@ -86,9 +98,18 @@ export interface ModelProgress {
 export interface ModelSpec {
   /**
    * Folder URL holding the model's files (`model.onnx`, `tokenizer.json`), e.g.
-   * `'/models/all-MiniLM-L6-v2-int8/'`; relative URLs resolve against the page. Required.
+   * `'/models/all-MiniLM-L6-v2-int8/'`; relative URLs resolve against the page. In Node, also
+   * a `file:` URL or a path on disk (relative paths resolve against the working directory).
+   * Required unless `files` names every file of the model.
    */
-  url: string;
+  url?: string | URL;
+  /**
+   * Where each file of the model is, by its manifest name (`'model.onnx'`,
+   * `'tokenizer.json'`), taking precedence over `url`: for files a bundler renamed, as the
+   * `scry-model-minilm` package gives them (`new URL('./files/model.onnx', import.meta.url)`).
+   * URLs or (in Node) paths, like `url`.
+   */
+  files?: Readonly<Record<string, string | URL>>;
   /**
    * Model id: of scry's built-in manifest, or of `manifest`. Default `'all-MiniLM-L6-v2-int8'`,
    * or the only model of `manifest`.
@@ -105,6 +126,14 @@ export interface ModelSpec {
   cache?: boolean;
   /** Texts per model run. Default `32`; integer 1–1024. */
   batchSize?: number;
+  /**
+   * A model without weights: vectors computed elsewhere (an API, another library, a build
+   * step) come with the documents and queries (`vector`). Give its name as `id` (recorded in
+   * the index: vectors of another model are refused, never mixed) and no `url` or `files`.
+   * Documents without a vector are found by their words; a text query without a `vector` is
+   * full-text. Integer 1–4096.
+   */
+  dims?: number;
 }
 
 /**
@@ -320,6 +349,22 @@ export interface AddOptions {
   onProgress?: (progress: AddProgress) => void;
 }
 
+/** Progress of {@link Engine.embed}, after each batch of texts. */
+export interface EmbedProgress {
+  /** Texts embedded so far. */
+  embedded: number;
+  /** Texts in the call. */
+  total: number;
+}
+
+/** Options of {@link Engine.embed}. */
+export interface EmbedOptions {
+  /** Cancels the call: it rejects with `ABORTED` (the engine stops between batches). */
+  signal?: AbortSignal;
+  /** Called after each batch of texts is embedded. */
+  onProgress?: (progress: EmbedProgress) => void;
+}
+
 /** The best excerpt of a document's body for a query. Never HTML: escape `text` when showing it. */
 export interface Snippet {
   /** The excerpt, verbatim. */
@@ -405,6 +450,12 @@ export interface Suggestion {
 
 /** What an engine is running on. */
 export interface EngineInfo {
+  /**
+   * Which WebAssembly module the engine runs on: `text` (full-text search and vectors given as
+   * numbers; loaded where the engine has no model with weights) or `full` (the embedders and
+   * WebGPU scans as well; always in Node).
+   */
+  wasm: 'full' | 'text';
   /** Number of documents. */
   documents: number;
   /**
@@ -524,6 +575,15 @@ export interface Engine {
    * Hybrid with a model, full-text otherwise. Resolves to `[]` when the results do not split.
    */
   suggest(query: string, options?: SuggestOptions): Promise<Suggestion[]>;
+  /**
+   * The model's vectors of `texts` (one `Float32Array` of the model's dimension each, in
+   * order; unit length for the built-in model), computed in the engine's worker as documents
+   * are. Needs a model with weights (`MODEL_UNSUPPORTED` otherwise); an image-text model
+   * embeds them with its text tower. At most 10,000 texts per call, each a non-blank string of
+   * at most 1 MiB (the model reads its first 256 tokens); `INVALID_INPUT` / `EMPTY_INPUT`
+   * beyond.
+   */
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
   /** Counts and runtime details. */
   info(): Promise<EngineInfo>;
   /** Stops the worker and frees memory; later calls reject with `DISPOSED`. */
