@@ -38,6 +38,9 @@ lint() {
   # scry-cli is a native command line (files, threads); everything else must lint for wasm too.
   cargo clippy --workspace --exclude scry-cli --all-targets --locked --target wasm32-unknown-unknown \
     -- -D warnings
+  # The text-only module (scripts/build.py builds it without the embedders and WebGPU).
+  cargo clippy -p scry-wasm --no-default-features --locked --target wasm32-unknown-unknown \
+    -- -D warnings
   prettier --check .
   (cd web/packages/scry && tsc -p tsconfig.json --noEmit)
   (cd web/packages/suggest-ui && tsc -p tsconfig.json --noEmit)
