@@ -56,8 +56,9 @@ before(() => {
   }
 });
 
-/** Relative specifiers a module or declaration file refers to. */
-function references(text) {
+/** Relative specifiers a module or declaration file refers to (in code, not in comments). */
+function references(source) {
+  const text = source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|\s)\/\/.*$/gm, '$1');
   const out = [];
   const patterns = [
     /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]/g,

@@ -427,18 +427,24 @@ test('a model without weights: vectors from elsewhere, recorded by name, never m
     });
     await first.add([{ id: 'a', vector: v(1, 0, 0, 0) }]);
     await first.dispose();
-    for (const model of [
-      { id: 'model-b', dims: 4 },
-      { id: 'model-a', dims: 8 },
-    ]) {
-      const other = await createEngine({ storage: 'file', path: dir, model });
-      try {
-        const vector = new Float32Array(model.dims).fill(0.5);
-        assert.equal(await codeOf(other.add([{ id: 'x', vector }])), 'MODEL_MISMATCH');
-        assert.equal(await codeOf(other.search('', { mode: 'vector', vector })), 'MODEL_MISMATCH');
-      } finally {
-        await other.dispose();
-      }
+    // Another model's name: refused at the start, the index untouched.
+    assert.equal(
+      await codeOf(createEngine({ storage: 'file', path: dir, model: { id: 'model-b', dims: 4 } })),
+      'MODEL_MISMATCH',
+    );
+    // The same name with another dimension: its vectors are refused, its queries too.
+    const other = await createEngine({
+      storage: 'file',
+      path: dir,
+      model: { id: 'model-a', dims: 8 },
+    });
+    try {
+      const vector = new Float32Array(8).fill(0.5);
+      assert.equal(await codeOf(other.add([{ id: 'x', vector }])), 'MODEL_MISMATCH');
+      assert.equal(await codeOf(other.search('', { mode: 'vector', vector })), 'INVALID_INPUT');
+      assert.equal((await other.info()).documents, 1);
+    } finally {
+      await other.dispose();
     }
     const again = await createEngine({
       storage: 'file',

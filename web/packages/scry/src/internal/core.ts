@@ -203,6 +203,15 @@ export class Core {
     try {
       if (model) await this.#loadModel(wasm, model, ctx.signal);
       if (ctx.cancelled()) throw abortedError();
+      // A stored index keeps the vectors of one model: queries of another would be compared
+      // with them as if they were alike.
+      const stored = engine.modelId;
+      if (stored !== undefined && this.#model && stored !== this.#model.modelId) {
+        throw new ScryError(
+          'MODEL_MISMATCH',
+          `the index holds vectors of ${stored}; the engine's model is ${this.#model.modelId}`,
+        );
+      }
       if (staticIndex) {
         const index = await StaticIndex.open(staticIndex, ctx.signal);
         const wanted = this.#model?.modelId;

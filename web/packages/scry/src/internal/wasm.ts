@@ -23,6 +23,8 @@ export interface WasmClipModel extends WasmEmbedder {
 
 /** The slice of the wasm-bindgen `Engine` class the core uses. */
 export interface WasmEngine {
+  /** The id of the model whose vectors the index holds, if any. */
+  readonly modelId: string | undefined;
   add(documents: unknown): void;
   addEmbedded(documents: unknown, model: WasmTextModel): void;
   remove(ids: string[]): number;
