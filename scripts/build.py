@@ -139,11 +139,16 @@ def build_package(cfg: dict, profile: dict) -> None:
     if os.path.exists(dist):
         shutil.rmtree(dist)
     run(["tsc", "-p", "tsconfig.json"], cwd=PKG_DIR)
-    text_only = profile.get("text-only", {})
-    for target in text_only.get("targets", []):
+    # The package loads the text-only module in browsers wherever no model has weights.
+    text_only = profile.get("text-only")
+    if not text_only or "web" not in text_only.get("targets", []):
+        sys.exit("scripts/build.py: the package needs the profile's text-only build for `web`")
+    for target in text_only["targets"]:
         name = {"web": "web", "nodejs": "node"}.get(target, target)
-        copy_tree(os.path.join(ROOT, text_only["out-dir"], target),
-                  os.path.join(dist, "wasm", f"{name}-text"))
+        src = os.path.join(ROOT, text_only["out-dir"], target)
+        if not os.path.isdir(src):
+            sys.exit(f"scripts/build.py: {src} is missing: build without --skip-wasm first")
+        copy_tree(src, os.path.join(dist, "wasm", f"{name}-text"))
     for target in profile["targets"]:
         name = {"web": "web", "nodejs": "node"}.get(target, target)
         copy_tree(os.path.join(ROOT, "pkg", target), os.path.join(dist, "wasm", name))
@@ -166,6 +171,8 @@ def build_demo() -> None:
     # The package is copied in first: the demo's TypeScript resolves `./scry/index.js` against it.
     copy_tree(os.path.join(PKG_DIR, "dist"), os.path.join(dist, "scry"))
     shutil.rmtree(os.path.join(dist, "scry", "wasm", "node"), ignore_errors=True)
+    # Every engine of the demo has a model: the text-only module would only be precached.
+    shutil.rmtree(os.path.join(dist, "scry", "wasm", "web-text"), ignore_errors=True)
     copy_tree(os.path.join(UI_DIR, "dist"), os.path.join(dist, "suggest-ui"))
     run(["tsc", "-p", "tsconfig.json"], cwd=DEMO_DIR)
     collections = os.path.join(dist, "collections")

@@ -52,14 +52,21 @@ browser_tests() {
   # all of them, as `wasm-pack test --headless --chrome` runs per crate (cargo test with
   # wasm-bindgen-test-runner as the runner, which finds chromedriver through CHROMEDRIVER and
   # each crate's webdriver.json in the crate's folder, where cargo runs its tests): the
-  # dependencies are compiled once with one set of features instead of once per crate.
-  local crates=()
+  # dependencies are compiled once with one set of features (unified across the crates, as in
+  # the lint's wasm clippy) instead of once per crate.
+  local chromedriver crates=()
+  chromedriver=$(command -v chromedriver) || { echo "chromedriver is missing (scripts/setup.sh)"; return 1; }
   for config in crates/*/webdriver.json; do crates+=(-p "$(basename "$(dirname "$config")")"); done
-  # The shipped wasm uses SIMD128; test that code path.
-  CHROMEDRIVER=$(command -v chromedriver) \
+  # WASM_BINDGEN_TEST_TIMEOUT: a test binary gets 20 s by default; loading the real model and
+  # embedding the golden inputs takes longer. ONLY_WEB: a binary not configured for the browser
+  # is skipped, as under wasm-pack, rather than run in Node. The shipped wasm uses SIMD128; test
+  # that code path.
+  CHROMEDRIVER=$chromedriver \
+    WASM_BINDGEN_TEST_TIMEOUT=600 \
+    WASM_BINDGEN_TEST_ONLY_WEB=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS=-Ctarget-feature=+simd128 \
-    cargo test --target wasm32-unknown-unknown --locked "${crates[@]}"
+    cargo test --target wasm32-unknown-unknown --locked --no-fail-fast "${crates[@]}"
 }
 
 echo "disk free at start: $(disk_free)"

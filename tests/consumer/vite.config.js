@@ -5,5 +5,5 @@ import { defineConfig } from 'vite';
 
 export default defineConfig({
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['scry'] },
+  optimizeDeps: { exclude: ['scry', 'scry-model-minilm'] },
 });

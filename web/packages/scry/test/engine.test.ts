@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   createEngine,
   type Document,
+  type EmbedOptions,
   type EmbedProgress,
   type Engine,
   type ModelProgress,
@@ -385,6 +386,18 @@ test('in Node a missing or wrong model file is a typed error', async () => {
     createEngine({ model: { files: { 'model.onnx': pathToFileURL(`${MODEL_DIR}model.onnx`) } } }),
   );
   assert.equal(partial, 'INVALID_OPTIONS');
+  // A name the model has no file of (a typo would otherwise fall back to the folder).
+  const typo = await codeOf(
+    createEngine({ model: { url: MODEL_DIR, files: { 'model.onxx': pathToFileURL(MODEL_DIR) } } }),
+  );
+  assert.equal(typo, 'INVALID_OPTIONS');
+  // Not a regular file (a device would never end): refused before reading.
+  const device = await codeOf(
+    createEngine({
+      model: { url: MODEL_DIR, files: { 'model.onnx': pathToFileURL('/dev/zero') } },
+    }),
+  );
+  assert.equal(device, 'MODEL_FETCH');
 });
 
 test('a model without weights: vectors from elsewhere, recorded by name, never mixed', async () => {
@@ -502,6 +515,24 @@ test('embed(): the model’s vectors of texts, as onnxruntime computes them, wit
     assert.equal(await codeOf(engine.embed(['ok', 5 as unknown as string])), 'INVALID_INPUT');
     assert.equal(await codeOf(engine.embed('text' as unknown as string[])), 'INVALID_INPUT');
     assert.equal(await codeOf(engine.embed(['x'], { signal: AbortSignal.abort() })), 'ABORTED');
+    // Aborted after the first batch: it stops there.
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const many = Array.from({ length: 40 }, (_, i) => `text number ${i}`);
+    const aborted = engine.embed(many, {
+      signal: stop.signal,
+      onProgress: (p) => {
+        seen.push(p.embedded);
+        stop.abort();
+      },
+    });
+    assert.equal(await codeOf(aborted), 'ABORTED');
+    assert.deepEqual(seen, [4]);
+    // Bad options are typed too.
+    assert.equal(
+      await codeOf(engine.embed(['x'], { onProgress: 5 } as unknown as EmbedOptions)),
+      'INVALID_OPTIONS',
+    );
   } finally {
     await engine.dispose();
   }

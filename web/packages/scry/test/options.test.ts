@@ -249,7 +249,11 @@ test('issue 27: in Node a model is a folder path, a file: URL, or a URL per file
   assert.equal(folder('models/my model#1'), `file://${cwd}/models/my%20model%231/`);
   assert.equal(folder('./m/'), `file://${cwd}/m/`);
   assert.equal(folder(new URL('file:///srv/m/')), 'file:///srv/m/');
-  assert.equal(folder('C:\\models\\m'), 'file:///C:/models/m/');
+  // Node's own rules for the platform's paths: `%` and `\\` are names' characters on POSIX.
+  assert.equal(folder('models/100%/m'), `file://${cwd}/models/100%25/m/`);
+  if (process.platform !== 'win32') {
+    assert.equal(folder('a\\b'), `file://${cwd}/a%5Cb/`);
+  }
   // Per-file URLs (a bundler's renamed files, the scry-model-minilm package) need no folder.
   const files = {
     'model.onnx': new URL('file:///pkg/files/model.onnx'),
@@ -263,6 +267,11 @@ test('issue 27: in Node a model is a folder path, a file: URL, or a URL per file
       'tokenizer.json': 'https://cdn.test/t-1a2b.json',
     },
   });
+  // A model given by its dims has a name of its own, not a built-in model's.
+  assert.equal(
+    code(() => resolveEngineOptions({ model: { id: 'all-MiniLM-L6-v2-int8', dims: 384 } })),
+    'INVALID_OPTIONS',
+  );
   // File names are plain names; URLs are checked as a folder's are; the map is not empty.
   for (const bad of [
     { '../model.onnx': 'https://x.test/m' },

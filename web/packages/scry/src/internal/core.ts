@@ -976,6 +976,8 @@ export class Core {
       ctx.progress({ embedded: i + slots.length, total: texts.length });
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (ctx.cancelled()) throw abortedError();
+      // Disposed meanwhile: the model is freed.
+      if (this.#model !== model) throw new ScryError('DISPOSED', 'the engine was disposed');
     }
     return out;
   }

@@ -97,7 +97,7 @@ async function readBody(
  * Reads a `file:` URL from disk (Node only: `fetch` there refuses `file:`). Browsers cannot read
  * files by URL; they get `MODEL_FETCH` as for any unreachable URL.
  */
-async function readFileUrl(url: string, what: string): Promise<Uint8Array> {
+async function readFileUrl(url: string, what: string, bytes: number): Promise<Uint8Array> {
   if (!isNode()) {
     throw new ScryError(
       'MODEL_FETCH',
@@ -106,17 +106,43 @@ async function readFileUrl(url: string, what: string): Promise<Uint8Array> {
   }
   const fsName = 'node:fs/promises';
   const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName)) as {
+    stat: (path: URL) => Promise<{ isFile(): boolean; size: number }>;
     readFile: (path: URL) => Promise<Uint8Array>;
   };
+  const path = new URL(url);
+  let size: number;
   try {
-    const bytes = await fs.readFile(new URL(url));
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const info = await fs.stat(path);
+    // Never a device, a FIFO or a folder (a read could block, or never end).
+    if (!info.isFile()) throw new Error('not a regular file');
+    size = info.size;
+  } catch (e) {
+    throw new ScryError('MODEL_FETCH', `could not read ${what} ${url}: ${String(e)}`, {
+      cause: e,
+    });
+  }
+  // Checked before reading: a file of another size is not the one wanted.
+  if (size !== bytes) {
+    throw new ScryError(
+      'MODEL_INTEGRITY',
+      `${what} ${url} failed its integrity check: expected ${bytes} bytes, it has ${size}`,
+    );
+  }
+  try {
+    const read = await fs.readFile(path);
+    return new Uint8Array(read.buffer, read.byteOffset, read.byteLength);
   } catch (e) {
     throw new ScryError('MODEL_FETCH', `could not read ${what} ${url}: ${String(e)}`, {
       cause: e,
     });
   }
 }
+
+/** A model file's name, in a manifest or as a key of `model.files`. */
+export const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** The most a model manifest read from disk may be. */
+const MAX_MANIFEST_BYTES = 1 << 20;
 
 /** Where a model's files are: a folder URL, and/or each file's own URL (taking precedence). */
 export interface ModelLocation {
@@ -126,8 +152,7 @@ export interface ModelLocation {
 
 /** The URL of the model file `name` at `location`. */
 function fileLocation(location: ModelLocation, name: string): string {
-  const own = location.files?.[name];
-  if (own !== undefined) return own;
+  if (location.files && Object.hasOwn(location.files, name)) return location.files[name]!;
   if (location.url === undefined) {
     throw new ScryError(
       'INVALID_OPTIONS',
@@ -147,7 +172,21 @@ export async function fetchManifest(
   signal?: AbortSignal,
 ): Promise<string> {
   if (new URL(url).protocol === 'file:') {
-    return new TextDecoder().decode(await readFileUrl(url, 'the model manifest'));
+    // A manifest on disk is read whole if it is of a manifest's size (at most 1 MiB).
+    const fsName = 'node:fs/promises';
+    const fs = isNode()
+      ? ((await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName)) as {
+          stat: (path: URL) => Promise<{ size: number }>;
+        })
+      : undefined;
+    const size = await fs?.stat(new URL(url)).then(
+      (info) => info.size,
+      () => 0,
+    );
+    if (size !== undefined && size > MAX_MANIFEST_BYTES) {
+      throw new ScryError('MODEL_MANIFEST_INVALID', `the model manifest ${url} is over 1 MiB`);
+    }
+    return new TextDecoder().decode(await readFileUrl(url, 'the model manifest', size ?? 0));
   }
   const store = cache ? await openCache() : undefined;
   let failure: string;
@@ -189,6 +228,29 @@ export async function loadModelFiles(
     cache?: boolean;
   } = {},
 ): Promise<Map<string, Uint8Array>> {
+  // File names of a manifest (a model's own may come from anywhere) are plain names: never a
+  // path or a URL that would resolve outside the model's folder.
+  for (const file of model.files) {
+    if (typeof file.name !== 'string' || !FILE_NAME.test(file.name)) {
+      throw new ScryError(
+        'MODEL_MANIFEST_INVALID',
+        `the model manifest names a file ${JSON.stringify(String(file.name).slice(0, 200))}; ` +
+          'file names are letters, digits, ".", "_" and "-"',
+      );
+    }
+    if (!Number.isSafeInteger(file.bytes) || file.bytes < 0) {
+      throw new ScryError('MODEL_MANIFEST_INVALID', `the model file ${file.name} has no size`);
+    }
+  }
+  for (const name of Object.keys(location.files ?? {})) {
+    if (!model.files.some((f) => f.name === name)) {
+      throw new ScryError(
+        'INVALID_OPTIONS',
+        `model.files names ${name}, which model ${model.id} does not have ` +
+          `(its files: ${model.files.map((f) => f.name).join(', ')})`,
+      );
+    }
+  }
   const total = model.files.reduce((n, f) => n + f.bytes, 0);
   const done = new Map<string, number>();
   const report = (file: string, fromCache: boolean) =>
@@ -205,7 +267,7 @@ export async function loadModelFiles(
     const url = fileLocation(location, file.name);
     if (new URL(url).protocol === 'file:') {
       if (options.signal?.aborted) throw new ScryError('ABORTED', 'the model load was aborted');
-      const bytes = await readFileUrl(url, `model file ${file.name}`);
+      const bytes = await readFileUrl(url, `model file ${file.name}`, file.bytes);
       if (!(await verified(file, bytes))) {
         throw integrityError(file, url, bytes.byteLength, await sha256Hex(bytes));
       }

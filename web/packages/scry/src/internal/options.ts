@@ -2,6 +2,7 @@
 
 import { ScryError } from '../public/errors.js';
 import { isNode } from './wasm.js';
+import { FILE_NAME } from './model.js';
 import type {
   StorageKind,
   AddProgress,
@@ -79,6 +80,9 @@ export type GpuChoice = 'auto' | 'webgpu' | 'cpu';
 /** Default embedding model id. */
 export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2-int8';
 
+/** The ids of the built-in manifest's models (models/manifest.json). */
+const BUILT_IN_MODELS: readonly string[] = [DEFAULT_MODEL_ID];
+
 /**
  * Schemes a model or static index cannot be fetched from as a folder of files: opaque URLs
  * (`data:`, `blob:`, `javascript:`, `about:`, …) have no path to put file names under, and
@@ -99,22 +103,37 @@ function workingDirectory(): string | undefined {
 }
 
 /**
- * A path on disk as a `file:` URL (Node, where there is no page): relative paths resolve against
- * the working directory; `\` separators and drive letters (`C:\models`) are Windows paths.
- * Undefined where `text` is not a path of this process.
+ * A path on disk as a `file:` URL (Node, where there is no page), resolved against the working
+ * directory: Node's own `pathToFileURL` (through `process.getBuiltinModule`, Node ≥ 20.16), which
+ * knows the platform's paths (drive letters, UNC shares) and escapes what a URL path cannot hold.
+ * On older Node, POSIX paths by hand, escaped alike. Undefined where `text` is not a path here.
  */
 function pathUrl(text: string): URL | undefined {
   const cwd = workingDirectory();
   if (cwd === undefined || text.includes('\0')) return undefined;
-  const windows = /^[A-Za-z]:[\\/]/.test(text) || /^[A-Za-z]:[\\/]/.test(cwd);
-  const slashes = (p: string) => (windows ? p.replaceAll('\\', '/') : p);
-  let path = slashes(text);
-  const absolute = windows ? /^[A-Za-z]:\//.test(path) : path.startsWith('/');
-  if (!absolute) path = `${slashes(cwd).replace(/\/+$/, '')}/${path}`;
-  const url = new URL('file:///');
-  // The pathname setter percent-encodes what a URL path cannot hold (spaces, `#`, `?`, …).
-  url.pathname = windows ? `/${path}` : path;
-  return url;
+  const proc = (
+    globalThis as {
+      process?: { getBuiltinModule?: (id: string) => unknown };
+    }
+  ).process;
+  const url = proc?.getBuiltinModule?.('node:url') as
+    { pathToFileURL?: (path: string) => URL } | undefined;
+  if (typeof url?.pathToFileURL === 'function') {
+    try {
+      return url.pathToFileURL(text);
+    } catch {
+      return undefined;
+    }
+  }
+  const path = text.startsWith('/') ? text : `${cwd.replace(/\/+$/, '')}/${text}`;
+  // What the pathname setter would leave as is but a URL path must not hold literally.
+  const escaped = path.replace(
+    /[%\\\t\n\r]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  const out = new URL('file:///');
+  out.pathname = escaped;
+  return out;
 }
 
 /**
@@ -145,7 +164,7 @@ function absoluteUrl(url: unknown, name: string, paths = false): URL {
     !absolute.href.startsWith(`${absolute.protocol}//`)
   ) {
     fail(
-      `${name} must be an http(s) or file URL of a folder (or a path on this site), ` +
+      `${name} must be an http(s) or file URL (or a path on this site), ` +
         `not ${absolute.protocol}`,
     );
   }
@@ -190,6 +209,13 @@ function resolveModel(value: unknown): ResolvedModel {
     if (/[\uD800-\uDFFF]/u.test(id.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) {
       fail('model.id must be well-formed Unicode');
     }
+    // A built-in model's name would pass an index of its real vectors at the start and then
+    // fail every search (the fingerprints differ): one name, one model.
+    if (BUILT_IN_MODELS.includes(id)) {
+      fail(
+        `model.id: ${id} is one of scry's own models; a model given by its dims needs its own name`,
+      );
+    }
     const dims = checkNumber(m['dims'], 'model.dims', { min: 1, max: 4096, integer: true });
     const cache = m['cache'] ?? true;
     if (typeof cache !== 'boolean') fail('model.cache must be a boolean');
@@ -203,7 +229,7 @@ function resolveModel(value: unknown): ResolvedModel {
     files = {};
     for (const file of names) {
       // Manifest names: plain file names, never paths that could climb out of a folder.
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(file)) {
+      if (!FILE_NAME.test(file)) {
         fail(`model.files: ${JSON.stringify(file.slice(0, 200))} is not a model file name`);
       }
       files[file] = fileUrl(given[file], `model.files[${JSON.stringify(file)}]`, true);

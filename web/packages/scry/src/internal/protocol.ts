@@ -5,6 +5,7 @@ import type {
   RepairInfo,
   StorageKind,
   AddProgress,
+  EmbedProgress,
   GpuInfo,
   IntegrityInfo,
   ImageInput,
@@ -68,7 +69,7 @@ export interface Request<M extends Method = Method> {
 /** Worker → page, before the response: progress of request `id` (model download, embedding). */
 export interface Progress {
   id: number;
-  progress: ModelProgress | AddProgress;
+  progress: ModelProgress | AddProgress | EmbedProgress;
 }
 
 /**

@@ -131,7 +131,8 @@ export interface ModelSpec {
    * step) come with the documents and queries (`vector`). Give its name as `id` (recorded in
    * the index: vectors of another model are refused, never mixed) and no `url` or `files`.
    * Documents without a vector are found by their words; a text query without a `vector` is
-   * full-text. Integer 1–4096.
+   * full-text. Integer 1–4096. The id must not be one of scry's own models (theirs have
+   * weights).
    */
   dims?: number;
 }
@@ -269,7 +270,9 @@ export interface EngineOptions {
    * the CPU keeps up to 200 per segment for hybrid search, which can change the tail of long
    * vector candidate lists (never a top-10 result in the tests). A lost GPU device hands
    * searches back to the CPU for good. Only used with a `model`; filtered searches and
-   * HNSW-indexed documents are scored on the CPU.
+   * HNSW-indexed documents are scored on the CPU. With a model without weights
+   * (`model: { id, dims }`) `'auto'` stays on the CPU (the engine runs on the text-only module,
+   * which has no GPU scans) and `'webgpu'` loads the full module to use the GPU.
    */
   gpu?: 'auto' | 'webgpu' | 'cpu';
   /** The vector index's HNSW graphs (used with a `model`). */
@@ -451,9 +454,9 @@ export interface Suggestion {
 /** What an engine is running on. */
 export interface EngineInfo {
   /**
-   * Which WebAssembly module the engine runs on: `text` (full-text search and vectors given as
-   * numbers; loaded where the engine has no model with weights) or `full` (the embedders and
-   * WebGPU scans as well; always in Node).
+   * Which WebAssembly module the engine runs on: `full` (the embedders and WebGPU scans as
+   * well) for a model with weights, or a model without weights and `gpu: 'webgpu'`, and always
+   * in Node; `text` otherwise (full-text search and vectors given as numbers).
    */
   wasm: 'full' | 'text';
   /** Number of documents. */
@@ -580,7 +583,7 @@ export interface Engine {
    * order; unit length for the built-in model), computed in the engine's worker as documents
    * are. Needs a model with weights (`MODEL_UNSUPPORTED` otherwise); an image-text model
    * embeds them with its text tower. At most 10,000 texts per call, each a non-blank string of
-   * at most 1 MiB (the model reads its first 256 tokens); `INVALID_INPUT` / `EMPTY_INPUT`
+   * at most 1,048,576 UTF-16 code units (the model reads its first 256 tokens); `INVALID_INPUT` / `EMPTY_INPUT`
    * beyond.
    */
   embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]>;
