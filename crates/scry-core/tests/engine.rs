@@ -380,6 +380,7 @@ fn documents_with_vectors_need_no_text() {
     )
     .unwrap();
     let options = SearchOptions {
+        k: 10,
         mode: Mode::Vector,
         ..Default::default()
     };
