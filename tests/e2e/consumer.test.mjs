@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORK = `${ROOT}target/consumer/`;
 const APP = `${WORK}app/`;
 
-let server;
+const servers = {};
 let browser;
 
 function run(cmd, args, cwd) {
@@ -38,57 +38,90 @@ before(async () => {
   cpSync(`${ROOT}tests/consumer/`, APP, { recursive: true });
   run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], APP);
   run('npx', ['vite', 'build'], APP);
-  server = await startServer({ root: `${APP}dist/`, port: 0 });
+  run('npx', ['webpack', '--config', 'webpack.config.mjs'], APP);
+  cpSync(`${APP}webpack.html`, `${APP}dist-webpack/index.html`);
+  servers.vite = await startServer({ root: `${APP}dist/`, port: 0 });
+  servers.webpack = await startServer({ root: `${APP}dist-webpack/`, port: 0 });
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  await server?.close();
+  for (const s of Object.values(servers)) await s.close();
 });
 
-test('a Vite app built on the packed package indexes and searches 1,000 documents', async () => {
+for (const bundler of ['vite', 'webpack']) {
+  test(`a ${bundler} app built on the packed packages indexes and searches, without configuring for scry`, async () => {
+    const server = servers[bundler];
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { problems, foreign } = watchPage(page, context, server.url);
+    const wasm = [];
+    context.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
+    const response = await page.goto(server.url);
+    assert.equal(response.headers()['content-security-policy'], CSP);
+    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    assert.equal(
+      await page.getAttribute('body', 'data-ready'),
+      'true',
+      await page.textContent('#status'),
+    );
+    assert.equal(await page.textContent('#status'), '1000 documents, worker: true, wasm: text');
+    // Full-text search fetched the text-only module, never the one with the embedders.
+    assert.equal(wasm.length, 1, JSON.stringify(wasm));
+    const ids = await page.evaluate(() => window.search('photographing glacier', { k: 5 }));
+    assert.equal(ids.length, 5);
+    // Documents 5, 45, 85, … are the glacier ones photographed (i % 8 = 5, ⌊i / 8⌋ % 5 = 1).
+    for (const id of ids) {
+      const n = Number(id.replace('doc-', ''));
+      assert.equal(n % 8, 5, id);
+      assert.equal(Math.floor(n / 8) % 5, 1, id);
+    }
+    assert.equal(await page.locator('#results li').count(), 5);
+    // The model package's files, copied by Vite under hashed names, load and embed, on the
+    // full module, fetched now.
+    assert.deepEqual(await page.evaluate(() => window.startSemantic()), {
+      model: 'all-MiniLM-L6-v2-int8',
+      wasm: 'full',
+    });
+    assert.deepEqual((await page.evaluate(() => window.semantic('kitten')))[0], 'cat');
+    assert.equal(wasm.length, 2, JSON.stringify(wasm));
+    assert.notEqual(wasm[0], wasm[1]);
+    const filtered = await page.evaluate(() =>
+      window.search('river', { k: 3, filter: { n: { lt: 100 } } }),
+    );
+    assert.ok(filtered.length > 0 && filtered.every((id) => Number(id.slice(4)) < 100));
+    await page.screenshot({ path: `${OUTPUT}consumer-${bundler}.png` });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(foreign, []);
+    await context.close();
+  });
+}
+
+test('where the page forbids workers, the engine falls back to the page and says why', async () => {
+  const server = servers.vite;
   const context = await browser.newContext();
+  // The same app, its Content-Security-Policy refusing every worker.
+  await context.route(server.url, async (route) => {
+    const response = await route.fetch();
+    const csp = `${CSP}; worker-src 'none'`;
+    await route.fulfill({
+      response,
+      headers: { ...response.headers(), 'content-security-policy': csp },
+    });
+  });
   const page = await context.newPage();
-  const { problems, foreign } = watchPage(page, context, server.url);
-  const wasm = [];
-  context.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
-  const response = await page.goto(server.url);
-  assert.equal(response.headers()['content-security-policy'], CSP);
+  const { problems } = watchPage(page, context, server.url);
+  await page.goto(server.url);
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
-  assert.equal(
-    await page.getAttribute('body', 'data-ready'),
-    'true',
-    await page.textContent('#status'),
-  );
-  assert.equal(await page.textContent('#status'), '1000 documents, worker: true, wasm: text');
-  // Full-text search fetched the text-only module, never the one with the embedders.
-  assert.equal(wasm.length, 1, JSON.stringify(wasm));
+  assert.equal(await page.textContent('#status'), '1000 documents, worker: false, wasm: text');
+  const info = await page.evaluate(() => window.info());
+  assert.equal(info.worker, false);
+  assert.match(info.workerFallback, /worker could not start/);
   const ids = await page.evaluate(() => window.search('photographing glacier', { k: 5 }));
   assert.equal(ids.length, 5);
-  // Documents 5, 45, 85, … are the glacier ones photographed (i % 8 = 5, ⌊i / 8⌋ % 5 = 1).
-  for (const id of ids) {
-    const n = Number(id.replace('doc-', ''));
-    assert.equal(n % 8, 5, id);
-    assert.equal(Math.floor(n / 8) % 5, 1, id);
-  }
-  assert.equal(await page.locator('#results li').count(), 5);
-  // The model package's files, copied by Vite under hashed names, load and embed, on the
-  // full module, fetched now.
-  assert.deepEqual(await page.evaluate(() => window.startSemantic()), {
-    model: 'all-MiniLM-L6-v2-int8',
-    wasm: 'full',
-  });
-  assert.deepEqual((await page.evaluate(() => window.semantic('kitten')))[0], 'cat');
-  assert.equal(wasm.length, 2, JSON.stringify(wasm));
-  assert.notEqual(wasm[0], wasm[1]);
-  const filtered = await page.evaluate(() =>
-    window.search('river', { k: 3, filter: { n: { lt: 100 } } }),
-  );
-  assert.ok(filtered.length > 0 && filtered.every((id) => Number(id.slice(4)) < 100));
-  await page.screenshot({ path: `${OUTPUT}consumer.png` });
-  assert.deepEqual(problems, []);
-  assert.deepEqual(foreign, []);
+  // What the console said is the refusal itself, nothing else.
+  for (const p of problems) assert.match(p, /worker-src|Content Security Policy|worker/i, p);
   await context.close();
 });
 

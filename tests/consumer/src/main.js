@@ -30,6 +30,7 @@ async function main() {
   await engine.add(documents());
   const info = await engine.info();
   status.textContent = `${info.documents} documents, worker: ${info.worker}, wasm: ${info.wasm}`;
+  window.info = () => engine.info();
   window.search = async (query, options) => {
     const hits = await engine.search(query, options);
     results.replaceChildren(

@@ -10,7 +10,7 @@ import {
   resolveSuggestOptions,
 } from './internal/options.js';
 import { readDocuments, readIds, readTexts } from './internal/documents.js';
-import { ScryError } from './public/errors.js';
+import { ScryError, isScryError } from './public/errors.js';
 import type {
   AddOptions,
   AddProgress,
@@ -47,11 +47,20 @@ class EngineImpl implements Engine {
   readonly #storage: StorageKind;
   readonly #repaired: RepairInfo | undefined;
 
+  readonly #workerFallback: string | undefined;
+
   constructor(
     backend: Backend,
-    started: { version: string; model?: string; storage: StorageKind; repaired?: RepairInfo },
+    started: {
+      version: string;
+      model?: string;
+      storage: StorageKind;
+      repaired?: RepairInfo;
+      workerFallback?: string;
+    },
   ) {
     this.#backend = backend;
+    this.#workerFallback = started.workerFallback;
     this.#version = started.version;
     this.#model = started.model;
     this.#storage = started.storage;
@@ -143,6 +152,7 @@ class EngineImpl implements Engine {
       ...(staticIndex ? { staticIndex } : {}),
       gpu: await backend.call('gpuInfo', []),
       worker: backend.worker,
+      ...(this.#workerFallback ? { workerFallback: this.#workerFallback } : {}),
       version: this.#version,
       storage: this.#storage,
       ...(this.#model ? { model: this.#model } : {}),
@@ -166,8 +176,29 @@ class EngineImpl implements Engine {
  */
 export async function createEngine(options?: EngineOptions): Promise<Engine> {
   const resolved = resolveEngineOptions(options);
+  if (!resolved.worker) return start(new InThreadBackend(), resolved);
+  // A worker that cannot start — its script from another origin (a CDN), refused by the page's
+  // Content-Security-Policy (`worker-src`), unreachable — leaves the engine on the page.
+  let worker: WorkerBackend | undefined;
+  let why: string;
+  try {
+    worker = new WorkerBackend();
+    return await start(worker, resolved);
+  } catch (e) {
+    const started = worker?.answered ?? false;
+    const refused = worker === undefined || (isScryError(e) && e.code === 'WORKER_FAILED');
+    if (started || !refused) throw e;
+    why = e instanceof Error ? e.message : String(e);
+  }
+  return start(new InThreadBackend(), resolved, `the engine's worker could not start: ${why}`);
+}
+
+async function start(
+  backend: Backend,
+  resolved: ReturnType<typeof resolveEngineOptions>,
+  workerFallback?: string,
+): Promise<Engine> {
   const onModelProgress = resolved.onProgress;
-  const backend: Backend = resolved.worker ? new WorkerBackend() : new InThreadBackend();
   try {
     const started = await backend.call(
       'init',
@@ -177,7 +208,7 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
         onProgress: onModelProgress && ((p) => onModelProgress(p as ModelProgress)),
       },
     );
-    return new EngineImpl(backend, started);
+    return new EngineImpl(backend, { ...started, ...(workerFallback ? { workerFallback } : {}) });
   } catch (e) {
     await backend.terminate();
     throw e;

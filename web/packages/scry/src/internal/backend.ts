@@ -76,6 +76,8 @@ interface Pending {
 /** Runs the core in a module Web Worker; requests and responses are matched by id. */
 export class WorkerBackend implements Backend {
   readonly worker = true;
+  /** Whether the worker has sent anything (so its script loaded and ran). */
+  answered = false;
   #worker: Worker;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -87,6 +89,7 @@ export class WorkerBackend implements Backend {
       name: 'scry-engine',
     });
     this.#worker.addEventListener('message', (event: MessageEvent<Response | Progress>) => {
+      this.answered = true;
       const p = this.#pending.get(event.data.id);
       if (!p) return;
       if ('progress' in event.data) {

@@ -66,12 +66,14 @@ function nodeApis(): Promise<NodeApis> {
   apis ??= (async () => {
     // Variable specifiers keep browser bundlers from resolving Node built-ins.
     const [fsName, pathName, osName] = ['node:fs/promises', 'node:path', 'node:os'];
-    const fs = (await import(/* @vite-ignore */ fsName)) as Fs;
-    const path = (await import(/* @vite-ignore */ pathName)) as Pick<
+    const fs = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName)) as Fs;
+    const path = (await import(/* @vite-ignore */ /* webpackIgnore: true */ pathName)) as Pick<
       NodeApis,
       'join' | 'dirname' | 'resolve'
     >;
-    const os = (await import(/* @vite-ignore */ osName)) as { hostname: () => string };
+    const os = (await import(/* @vite-ignore */ /* webpackIgnore: true */ osName)) as {
+      hostname: () => string;
+    };
     const proc = (
       globalThis as unknown as { process: { pid: number; kill(pid: number, signal: 0): void } }
     ).process;

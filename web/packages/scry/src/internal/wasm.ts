@@ -175,7 +175,9 @@ async function load(build: WasmBuild): Promise<WasmModule> {
   if (isNode()) {
     // A variable specifier keeps browser bundlers from resolving a Node built-in.
     const nodeModule = 'node:module';
-    const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as {
+    const { createRequire } = (await import(
+      /* @vite-ignore */ /* webpackIgnore: true */ nodeModule
+    )) as {
       createRequire: (url: string) => (id: string) => unknown;
     };
     return createRequire(import.meta.url)('../wasm/node/scry_wasm.js') as WasmModule;
@@ -184,14 +186,14 @@ async function load(build: WasmBuild): Promise<WasmModule> {
   // which bundlers (Vite, webpack 5) rewrite to the emitted assets.
   if (build === 'text') {
     const glue = new URL('../wasm/web-text/scry_wasm.js', import.meta.url);
-    const mod = (await import(/* @vite-ignore */ glue.href)) as WebGlue;
+    const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ glue.href)) as WebGlue;
     await mod.default({
       module_or_path: new URL('../wasm/web-text/scry_wasm_bg.wasm', import.meta.url),
     });
     return mod;
   }
   const glue = new URL('../wasm/web/scry_wasm.js', import.meta.url);
-  const mod = (await import(/* @vite-ignore */ glue.href)) as WebGlue;
+  const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ glue.href)) as WebGlue;
   await mod.default({ module_or_path: new URL('../wasm/web/scry_wasm_bg.wasm', import.meta.url) });
   return mod;
 }

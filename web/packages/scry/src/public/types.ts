@@ -484,6 +484,12 @@ export interface EngineInfo {
   evictions: number;
   /** Whether the engine runs in a Web Worker. */
   worker: boolean;
+  /**
+   * Why the engine runs on the page although a worker was asked for: its worker could not start
+   * (the package served from another origin, a Content-Security-Policy without `worker-src` for
+   * it, its script unreachable), so `createEngine` fell back to the page's thread.
+   */
+  workerFallback?: string;
   /** Version of the wasm core. */
   version: string;
   /** Id of the embedding model, if the engine has one. */
