@@ -73,6 +73,12 @@ echo "disk free at start: $(disk_free)"
 T0=$SECONDS
 suite "lint: rustfmt, clippy (native + wasm), prettier, tsc" lint
 suite "native: cargo test --workspace" cargo test --workspace --locked
+# The CLI those tests built (dependencies optimised, as in release) indexes the demo's docs in the
+# build and makes the fixtures of the later suites: no second, release build of it here.
+TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+mkdir -p "$TARGET_DIR/cli"
+cp "$TARGET_DIR/debug/scry" "$TARGET_DIR/cli/scry"
+export SCRY_CLI="$TARGET_DIR/cli/scry"
 suite "browser: cargo test --target wasm32 (headless Chrome)" browser_tests
 free_debug_builds
 suite "build: scripts/build.py (wasm, npm package, demo)" python3 scripts/build.py

@@ -20,8 +20,12 @@ const OUT = join(ROOT, 'target', 'adversarial');
 const SITE = join(OUT, 'site');
 const MODEL = join(ROOT, 'models', 'cache', 'all-MiniLM-L6-v2-int8');
 
-/** The native CLI: the release build scripts/build.py made (built here if missing). */
+/**
+ * The native CLI: `SCRY_CLI` (scripts/test.sh points it at the build of its native tests), else
+ * the release build scripts/build.py made (built here if missing).
+ */
 function cli() {
+  if (process.env.SCRY_CLI) return process.env.SCRY_CLI;
   const target = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
   const bin = join(target, 'release', 'scry');
   if (!existsSync(bin)) {

@@ -104,7 +104,8 @@ test('where the page forbids workers, the engine falls back to the page and says
   // The same app, its Content-Security-Policy refusing every worker.
   await context.route(server.url, async (route) => {
     const response = await route.fetch();
-    const csp = `${CSP}; worker-src 'none'`;
+    const csp = CSP.replace("worker-src 'self'", "worker-src 'none'");
+    assert.notEqual(csp, CSP);
     await route.fulfill({
       response,
       headers: { ...response.headers(), 'content-security-policy': csp },

@@ -23,7 +23,10 @@ import { after, test } from 'node:test';
 import { createEngine } from '../../web/packages/scry/dist/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'scry');
+// SCRY_CLI: scripts/test.sh points it at the build of its native tests; else scripts/build.py's.
+const CLI =
+  process.env.SCRY_CLI ??
+  join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'release', 'scry');
 const WRITER = fileURLToPath(new URL('./files-writer.mjs', import.meta.url));
 const SAMPLE = JSON.parse(
   readFileSync(join(ROOT, 'tests/fixtures/node-docs-sample.json'), 'utf8'),
