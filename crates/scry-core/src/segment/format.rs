@@ -117,12 +117,29 @@ pub fn open<'a>(
             supported,
         });
     }
+    // Reserved: written as zero. A reader that skipped them would read a blob whose writer gave
+    // them a meaning as if they had none (found by `damaged_segments_fail_cleanly`).
+    if bytes[10] != 0 || bytes[11] != 0 {
+        return Err(corrupt("reserved header bytes are not zero".into()));
+    }
     Ok((version, &bytes[HEADER_BYTES..HEADER_BYTES + body_len]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reserved_header_bytes_must_be_zero() {
+        let mut blob = seal(b"SCRYTST\0", 1, b"body");
+        assert!(open(&blob, b"SCRYTST\0", 1, "t").is_ok());
+        blob[10] = 1;
+        let end = blob.len() - 4;
+        let crc = crc32(&blob[..end]);
+        blob[end..].copy_from_slice(&crc.to_le_bytes());
+        let err = open(&blob, b"SCRYTST\0", 1, "t").unwrap_err();
+        assert_eq!(err.code(), "CORRUPT_DATA");
+    }
 
     #[test]
     fn crc_matches_zlib() {
