@@ -4,7 +4,7 @@
 // Needs the built package (scripts/build.py) and the npm registry (Vite).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
@@ -39,7 +39,14 @@ before(async () => {
   run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], APP);
   run('npx', ['vite', 'build'], APP);
   run('npx', ['webpack', '--config', 'webpack.config.mjs'], APP);
-  cpSync(`${APP}webpack.html`, `${APP}dist-webpack/index.html`);
+  // The app's page, its script the bundle webpack wrote instead of Vite's entry.
+  const page = readFileSync(`${APP}index.html`, 'utf8');
+  const webpackPage = page.replace(
+    '<script type="module" src="/src/main.js"></script>',
+    '<script src="main.js" defer></script>',
+  );
+  assert.notEqual(webpackPage, page);
+  writeFileSync(`${APP}dist-webpack/index.html`, webpackPage);
   servers.vite = await startServer({ root: `${APP}dist/`, port: 0 });
   servers.webpack = await startServer({ root: `${APP}dist-webpack/`, port: 0 });
   browser = await launch();

@@ -97,7 +97,11 @@ async function readBody(
  * Reads a `file:` URL from disk (Node only: `fetch` there refuses `file:`). Browsers cannot read
  * files by URL; they get `MODEL_FETCH` as for any unreachable URL.
  */
-async function readFileUrl(url: string, what: string, bytes: number): Promise<Uint8Array> {
+async function readFileUrl(
+  url: string,
+  what: string,
+  size: { bytes: number } | { atMost: number },
+): Promise<Uint8Array> {
   if (!isNode()) {
     throw new ScryError(
       'MODEL_FETCH',
@@ -110,23 +114,26 @@ async function readFileUrl(url: string, what: string, bytes: number): Promise<Ui
     readFile: (path: URL) => Promise<Uint8Array>;
   };
   const path = new URL(url);
-  let size: number;
+  let found: number;
   try {
     const info = await fs.stat(path);
     // Never a device, a FIFO or a folder (a read could block, or never end).
     if (!info.isFile()) throw new Error('not a regular file');
-    size = info.size;
+    found = info.size;
   } catch (e) {
     throw new ScryError('MODEL_FETCH', `could not read ${what} ${url}: ${String(e)}`, {
       cause: e,
     });
   }
   // Checked before reading: a file of another size is not the one wanted.
-  if (size !== bytes) {
+  if ('bytes' in size && found !== size.bytes) {
     throw new ScryError(
       'MODEL_INTEGRITY',
-      `${what} ${url} failed its integrity check: expected ${bytes} bytes, it has ${size}`,
+      `${what} ${url} failed its integrity check: expected ${size.bytes} bytes, it has ${found}`,
     );
+  }
+  if ('atMost' in size && found > size.atMost) {
+    throw new ScryError('MODEL_MANIFEST_INVALID', `${what} ${url} is over ${size.atMost} bytes`);
   }
   try {
     const read = await fs.readFile(path);
@@ -172,21 +179,9 @@ export async function fetchManifest(
   signal?: AbortSignal,
 ): Promise<string> {
   if (new URL(url).protocol === 'file:') {
-    // A manifest on disk is read whole if it is of a manifest's size (at most 1 MiB).
-    const fsName = 'node:fs/promises';
-    const fs = isNode()
-      ? ((await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName)) as {
-          stat: (path: URL) => Promise<{ size: number }>;
-        })
-      : undefined;
-    const size = await fs?.stat(new URL(url)).then(
-      (info) => info.size,
-      () => 0,
-    );
-    if (size !== undefined && size > MAX_MANIFEST_BYTES) {
-      throw new ScryError('MODEL_MANIFEST_INVALID', `the model manifest ${url} is over 1 MiB`);
-    }
-    return new TextDecoder().decode(await readFileUrl(url, 'the model manifest', size ?? 0));
+    // A manifest on disk is read whole if it is of a manifest's size.
+    const text = await readFileUrl(url, 'the model manifest', { atMost: MAX_MANIFEST_BYTES });
+    return new TextDecoder().decode(text);
   }
   const store = cache ? await openCache() : undefined;
   let failure: string;
@@ -267,7 +262,7 @@ export async function loadModelFiles(
     const url = fileLocation(location, file.name);
     if (new URL(url).protocol === 'file:') {
       if (options.signal?.aborted) throw new ScryError('ABORTED', 'the model load was aborted');
-      const bytes = await readFileUrl(url, `model file ${file.name}`, file.bytes);
+      const bytes = await readFileUrl(url, `model file ${file.name}`, { bytes: file.bytes });
       if (!(await verified(file, bytes))) {
         throw integrityError(file, url, bytes.byteLength, await sha256Hex(bytes));
       }
