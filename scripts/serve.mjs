@@ -37,16 +37,20 @@ export const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-/** Starts the server; resolves to `{ url, close }`. Port 0 picks a free port. */
-export function startServer({ root, port = 8080, host = '127.0.0.1' }) {
+/**
+ * Starts the server; resolves to `{ url, close }`. Port 0 picks a free port. `csp` replaces the
+ * Content-Security-Policy; `headers` are added to every response (a CDN's CORS headers).
+ */
+export function startServer({ root, port = 8080, host = '127.0.0.1', csp = CSP, headers: extra }) {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     const headers = {
-      'Content-Security-Policy': CSP,
+      'Content-Security-Policy': csp,
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-cache',
+      ...extra,
     };
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');

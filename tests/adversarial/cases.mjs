@@ -151,6 +151,12 @@ for (const [name, options] of [
   ['staticIndex url data:', { staticIndex: { url: 'data:application/json,{}' } }],
   ['staticIndex url not a string', { staticIndex: { url: 42 } }],
   ['staticIndex prefetch a string', { staticIndex: { url: '/s/', prefetch: 'yes' } }],
+  ['assets javascript:', { assets: 'javascript:alert(1)' }],
+  ['assets data:', { assets: 'data:text/javascript,postMessage(1)' }],
+  ['assets blob:', { assets: 'blob:https://example.com/1234' }],
+  ['assets an empty string', { assets: '' }],
+  ['assets a number', { assets: 7 }],
+  ['assets an object', { assets: { href: '/scry/' } }],
 ]) {
   add('createEngine options', name, async (ctx) => {
     await rejects(ctx.scry.createEngine(options), 'INVALID_OPTIONS', name);

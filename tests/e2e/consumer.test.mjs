@@ -1,9 +1,13 @@
-// A real consumer: a fresh Vite app (tests/consumer) installs the packed npm tarballs of
-// web/packages/scry and web/packages/model-minilm (`npm pack`), is built by Vite, served under the strict CSP, and indexes and
-// searches 1,000 documents in headless Chromium; the same installed package also runs in Node.
-// Needs the built package (scripts/build.py) and the npm registry (Vite).
+// A real consumer: a fresh app (tests/consumer) installs the packed npm tarballs of
+// web/packages/scry and web/packages/model-minilm (`npm pack`), is built by Vite, webpack,
+// esbuild and Rollup, and is also served unbuilt (an import map to the installed packages, and
+// the packages on another origin, a CDN), each page under a strict CSP; each indexes and searches
+// 1,000 documents in headless Chromium, then searches by meaning with the model package. The
+// same installed package also runs in Node. Needs the built package (scripts/build.py) and the
+// npm registry. Vite's dev server serves the app too.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
@@ -14,12 +18,35 @@ import { OUTPUT, launch, watchPage } from './browser.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORK = `${ROOT}target/consumer/`;
 const APP = `${WORK}app/`;
+const ENTRY = '<script type="module" src="/src/main.js"></script>';
 
 const servers = {};
+/** Each page to drive: its server, path, and whether its engine runs in a worker. */
+const pages = {};
 let browser;
 
 function run(cmd, args, cwd) {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** The app's page with its entry script replaced by `script` (and `extra` before it). */
+function pageWith(script, extra = '') {
+  const page = readFileSync(`${APP}index.html`, 'utf8');
+  const out = page.replace(ENTRY, `${extra}${script}`);
+  assert.notEqual(out, page);
+  return out;
+}
+
+/** An inline import map, and the CSP that lets exactly it run (its hash). */
+function importMap(imports, { connect = '', script = '' } = {}) {
+  const text = JSON.stringify({ imports });
+  const hash = createHash('sha256').update(text).digest('base64');
+  const csp = CSP.replace(
+    "script-src 'self' 'wasm-unsafe-eval'",
+    `script-src 'self' 'wasm-unsafe-eval' 'sha256-${hash}'${script}`,
+  ).replace("connect-src 'self'", `connect-src 'self'${connect}`);
+  assert.notEqual(csp, CSP);
+  return { tag: `<script type="importmap">${text}</script>`, csp };
 }
 
 before(async () => {
@@ -37,18 +64,73 @@ before(async () => {
   }
   cpSync(`${ROOT}tests/consumer/`, APP, { recursive: true });
   run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], APP);
+  // Vite and webpack: no configuration for scry (they copy the package's files themselves).
   run('npx', ['vite', 'build'], APP);
   run('npx', ['webpack', '--config', 'webpack.config.mjs'], APP);
-  // The app's page, its script the bundle webpack wrote instead of Vite's entry.
-  const page = readFileSync(`${APP}index.html`, 'utf8');
-  const webpackPage = page.replace(
-    '<script type="module" src="/src/main.js"></script>',
-    '<script src="main.js" defer></script>',
-  );
-  assert.notEqual(webpackPage, page);
-  writeFileSync(`${APP}dist-webpack/index.html`, webpackPage);
+  writeFileSync(`${APP}dist-webpack/index.html`, pageWith('<script src="main.js" defer></script>'));
+  // esbuild and Rollup bundle the code only: the app copies the package's `dist/` and the
+  // model's files, and its page says where (`assets`, the model's `url`).
+  run('npx', ['esbuild', 'src/main.js', '--bundle', '--format=esm', '--outdir=dist-esbuild'], APP);
+  run('npx', ['rollup', '-c', 'rollup.config.mjs'], APP);
+  for (const out of ['dist-esbuild', 'dist-rollup']) {
+    cpSync(`${APP}node_modules/scry/dist/`, `${APP}${out}/scry/`, { recursive: true });
+    cpSync(`${APP}node_modules/scry-model-minilm/files/`, `${APP}${out}/models/minilm/`, {
+      recursive: true,
+    });
+    writeFileSync(
+      `${APP}${out}/index.html`,
+      pageWith(
+        '<script type="module" src="main.js"></script>',
+        '<meta name="scry-assets" content="scry/" />\n    ' +
+          '<meta name="scry-model" content="models/minilm/" />\n    ',
+      ),
+    );
+  }
   servers.vite = await startServer({ root: `${APP}dist/`, port: 0 });
   servers.webpack = await startServer({ root: `${APP}dist-webpack/`, port: 0 });
+  servers.esbuild = await startServer({ root: `${APP}dist-esbuild/`, port: 0 });
+  servers.rollup = await startServer({ root: `${APP}dist-rollup/`, port: 0 });
+  // No build step: the app's own modules and the installed packages, mapped by an import map.
+  const local = importMap({
+    scry: '/node_modules/scry/dist/index.js',
+    'scry-model-minilm': '/node_modules/scry-model-minilm/index.js',
+  });
+  writeFileSync(`${APP}nobuild.html`, pageWith(ENTRY, `${local.tag}\n    `));
+  servers.nobuild = await startServer({ root: APP, port: 0, csp: local.csp });
+  // The packages from another origin, as from a CDN (CORS and CORP allow the page to use them).
+  servers.cdn = await startServer({
+    root: APP,
+    port: 0,
+    headers: {
+      'Access-Control-Allow-Origin': '*',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    },
+  });
+  const cdnOrigin = servers.cdn.url.replace(/\/$/, '');
+  const cdn = importMap(
+    {
+      scry: `${servers.cdn.url}node_modules/scry/dist/index.js`,
+      'scry-model-minilm': `${servers.cdn.url}node_modules/scry-model-minilm/index.js`,
+    },
+    { connect: ` ${cdnOrigin}`, script: ` ${cdnOrigin}` },
+  );
+  mkdirSync(`${WORK}cdn-page/`);
+  cpSync(`${APP}src/`, `${WORK}cdn-page/src/`, { recursive: true });
+  writeFileSync(`${WORK}cdn-page/index.html`, pageWith(ENTRY, `${cdn.tag}\n    `));
+  servers.cdnPage = await startServer({ root: `${WORK}cdn-page/`, port: 0, csp: cdn.csp });
+  Object.assign(pages, {
+    vite: { server: servers.vite, path: '', worker: true },
+    webpack: { server: servers.webpack, path: '', worker: true },
+    esbuild: { server: servers.esbuild, path: '', worker: true },
+    rollup: { server: servers.rollup, path: '', worker: true },
+    'no-build (import map)': { server: servers.nobuild, path: 'nobuild.html', worker: true },
+    'no-build, packages from a CDN': {
+      server: servers.cdnPage,
+      path: '',
+      worker: false,
+      assetsFrom: servers.cdn.url,
+    },
+  });
   browser = await launch();
 });
 
@@ -57,23 +139,42 @@ after(async () => {
   for (const s of Object.values(servers)) await s.close();
 });
 
-for (const bundler of ['vite', 'webpack']) {
-  test(`a ${bundler} app built on the packed packages indexes and searches, without configuring for scry`, async () => {
-    const server = servers[bundler];
+const PAGES = [
+  'vite',
+  'webpack',
+  'esbuild',
+  'rollup',
+  'no-build (import map)',
+  'no-build, packages from a CDN',
+];
+
+for (const name of PAGES) {
+  test(`${name}: the app on the packed packages indexes and searches, then by meaning`, async () => {
+    const { server, path, worker, assetsFrom } = pages[name];
     const context = await browser.newContext();
     const page = await context.newPage();
     const { problems, foreign } = watchPage(page, context, server.url);
     const wasm = [];
-    context.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(new URL(r.url()).pathname));
-    const response = await page.goto(server.url);
-    assert.equal(response.headers()['content-security-policy'], CSP);
+    context.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+    const response = await page.goto(server.url + path);
+    assert.match(
+      response.headers()['content-security-policy'],
+      /script-src 'self' 'wasm-unsafe-eval'/,
+    );
     await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
     assert.equal(
       await page.getAttribute('body', 'data-ready'),
       'true',
       await page.textContent('#status'),
     );
-    assert.equal(await page.textContent('#status'), '1000 documents, worker: true, wasm: text');
+    assert.equal(
+      await page.textContent('#status'),
+      `1000 documents, worker: ${worker}, wasm: text`,
+    );
+    if (!worker) {
+      // A module worker cannot start from another origin: the engine runs on the page.
+      assert.match((await page.evaluate(() => window.info())).workerFallback, /could not start/);
+    }
     // Full-text search fetched the text-only module, never the one with the embedders.
     assert.equal(wasm.length, 1, JSON.stringify(wasm));
     const ids = await page.evaluate(() => window.search('photographing glacier', { k: 5 }));
@@ -85,8 +186,8 @@ for (const bundler of ['vite', 'webpack']) {
       assert.equal(Math.floor(n / 8) % 5, 1, id);
     }
     assert.equal(await page.locator('#results li').count(), 5);
-    // The model package's files, copied by Vite under hashed names, load and embed, on the
-    // full module, fetched now.
+    // The model's files (copied by the bundler, by the app, or on the CDN) load and embed, on
+    // the full module, fetched now.
     assert.deepEqual(await page.evaluate(() => window.startSemantic()), {
       model: 'all-MiniLM-L6-v2-int8',
       wasm: 'full',
@@ -94,16 +195,54 @@ for (const bundler of ['vite', 'webpack']) {
     assert.deepEqual((await page.evaluate(() => window.semantic('kitten')))[0], 'cat');
     assert.equal(wasm.length, 2, JSON.stringify(wasm));
     assert.notEqual(wasm[0], wasm[1]);
+    for (const url of wasm) assert.ok(url.startsWith(assetsFrom ?? server.url), url);
     const filtered = await page.evaluate(() =>
       window.search('river', { k: 3, filter: { n: { lt: 100 } } }),
     );
     assert.ok(filtered.length > 0 && filtered.every((id) => Number(id.slice(4)) < 100));
-    await page.screenshot({ path: `${OUTPUT}consumer-${bundler}.png` });
-    assert.deepEqual(problems, []);
-    assert.deepEqual(foreign, []);
+    await page.screenshot({ path: `${OUTPUT}consumer-${name.replace(/\W+/g, '-')}.png` });
+    if (worker) assert.deepEqual(problems, []);
+    // The worker's refusal is the only thing the console may say.
+    else for (const p of problems) assert.match(p, /worker/i, p);
+    for (const url of foreign) assert.ok(assetsFrom && url.startsWith(assetsFrom), url);
     await context.close();
   });
 }
+
+test("Vite's dev server serves the app with no configuration for scry", async () => {
+  // Dependency pre-bundling moves the package's modules; its files must still be found.
+  // Vite itself, not through npx, so that killing it ends it.
+  const vite = `${APP}node_modules/vite/bin/vite.js`;
+  const dev = spawn(process.execPath, [vite, '--port', '0', '--host', '127.0.0.1'], {
+    cwd: APP,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let out = '';
+    const url = await new Promise((resolve, reject) => {
+      dev.stdout.on('data', (d) => {
+        out += d;
+        // eslint-disable-next-line no-control-regex
+        const m = out.replace(/\x1b\[[0-9;]*m/g, '').match(/http:\/\/127\.0\.0\.1:\d+\//);
+        if (m) resolve(m[0]);
+      });
+      dev.once('exit', () => reject(new Error(`vite exited: ${out}`)));
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { problems } = watchPage(page, context, url);
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    assert.equal(await page.textContent('#status'), '1000 documents, worker: true, wasm: text');
+    assert.equal((await page.evaluate(() => window.search('photographing glacier'))).length, 10);
+    assert.equal((await page.evaluate(() => window.startSemantic())).wasm, 'full');
+    assert.equal((await page.evaluate(() => window.semantic('kitten')))[0], 'cat');
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    dev.kill();
+  }
+});
 
 test('where the page forbids workers, the engine falls back to the page and says why', async () => {
   const server = servers.vite;

@@ -22,11 +22,17 @@ function documents() {
   return docs;
 }
 
+// Built by esbuild or Rollup, which do not copy files addressed with `new URL(…, import.meta.url)`,
+// the page names where the app copied the package's `dist/` and the model's files.
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content');
+const assets = meta('scry-assets') ?? undefined;
+const modelSpec = meta('scry-model') ? { url: meta('scry-model') } : minilm;
+
 const status = document.getElementById('status');
 const results = document.getElementById('results');
 
 async function main() {
-  const engine = await createEngine({ name: 'consumer' });
+  const engine = await createEngine({ name: 'consumer', assets });
   await engine.add(documents());
   const info = await engine.info();
   status.textContent = `${info.documents} documents, worker: ${info.worker}, wasm: ${info.wasm}`;
@@ -46,7 +52,7 @@ async function main() {
   // Semantic search with the model from npm (Vite copied its files, no configuration), started
   // when the test asks: until then the page has loaded only the text-only wasm module.
   window.startSemantic = async () => {
-    const semantic = await createEngine({ name: 'consumer-semantic', model: minilm });
+    const semantic = await createEngine({ name: 'consumer-semantic', model: modelSpec, assets });
     await semantic.add([
       { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
       { id: 'car', title: 'Cars', body: 'An automobile with four wheels and an engine.' },

@@ -182,7 +182,7 @@ export async function createEngine(options?: EngineOptions): Promise<Engine> {
   let worker: WorkerBackend | undefined;
   let why: string;
   try {
-    worker = new WorkerBackend();
+    worker = new WorkerBackend(resolved.assets);
     return await start(worker, resolved);
   } catch (e) {
     const started = worker?.answered ?? false;
@@ -202,7 +202,14 @@ async function start(
   try {
     const started = await backend.call(
       'init',
-      [{ ...resolved.core }, resolved.model, resolved.storage, resolved.staticIndex, resolved.gpu],
+      [
+        { ...resolved.core },
+        resolved.model,
+        resolved.storage,
+        resolved.staticIndex,
+        resolved.gpu,
+        resolved.assets,
+      ],
       {
         signal: resolved.signal,
         onProgress: onModelProgress && ((p) => onModelProgress(p as ModelProgress)),

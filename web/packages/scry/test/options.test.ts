@@ -225,10 +225,26 @@ test('issue 24, defect 5: opaque and script URLs are INVALID_OPTIONS, not INTERN
       'INVALID_OPTIONS',
       url,
     );
+    assert.equal(code(() => resolveEngineOptions({ assets: url })), 'INVALID_OPTIONS', url);
   }
   // Folders of files keep working: http(s) and file URLs.
   for (const url of ['https://x.test/models/m', 'http://127.0.0.1:8080/m/', 'file:///srv/m/']) {
     assert.equal(resolveEngineOptions({ model: { url } }).model?.url?.endsWith('/'), true, url);
+  }
+});
+
+test('assets: the folder the package is served from, absolute and ending in a slash', () => {
+  assert.equal(resolveEngineOptions({}).assets, undefined);
+  assert.equal(
+    resolveEngineOptions({ assets: 'https://cdn.x.test/scry@0.1.0/dist' }).assets,
+    'https://cdn.x.test/scry@0.1.0/dist/',
+  );
+  assert.equal(
+    resolveEngineOptions({ assets: new URL('http://127.0.0.1:8080/vendor/scry/') }).assets,
+    'http://127.0.0.1:8080/vendor/scry/',
+  );
+  for (const bad of ['', 7, {}, null, 'not a url']) {
+    assert.equal(code(() => resolveEngineOptions({ assets: bad })), 'INVALID_OPTIONS', String(bad));
   }
 });
 

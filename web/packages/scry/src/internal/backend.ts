@@ -83,11 +83,17 @@ export class WorkerBackend implements Backend {
   #nextId = 1;
   #failure: ScryError | undefined;
 
-  constructor() {
-    this.#worker = new Worker(new URL('../worker.js', import.meta.url), {
-      type: 'module',
-      name: 'scry-engine',
-    });
+  /** `assets`: where the package's `dist/` is served (`EngineOptions.assets`). */
+  constructor(assets?: string) {
+    // The default is written out whole: Vite and webpack recognise this form and bundle the
+    // worker; an `assets` folder holds the package's own, unbundled copy.
+    this.#worker =
+      assets === undefined
+        ? new Worker(new URL('../worker.js', import.meta.url), {
+            type: 'module',
+            name: 'scry-engine',
+          })
+        : new Worker(new URL('worker.js', assets), { type: 'module', name: 'scry-engine' });
     this.#worker.addEventListener('message', (event: MessageEvent<Response | Progress>) => {
       this.answered = true;
       const p = this.#pending.get(event.data.id);

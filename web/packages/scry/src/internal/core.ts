@@ -15,7 +15,9 @@ import { fetchManifest, loadModelFiles, manifestEntry } from './model.js';
 import { imagePixels } from './image.js';
 import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
 import { StaticIndex, withChunks } from './static.js';
-import type { FileBackend } from './file-store.js';
+// Static, not a dynamic import: a worker that splits into chunks needs module-format workers in
+// Vite; the Node built-ins it uses are imported by variable names only when a directory opens.
+import { FileBackend } from './file-store.js';
 import { errorCode } from './error-code.js';
 import { readDocuments, readIds, readTexts } from './documents.js';
 import { checkFilter, isImageInput } from './options.js';
@@ -141,6 +143,8 @@ export class Core {
   #maintenanceHeld = false;
   /** Mutations in flight (a reload waits for them). */
   #busy = 0;
+  /** Where the package's files are served (`EngineOptions.assets`); default: beside this module. */
+  #assets: string | undefined;
   /** Receives model download progress during `init` (set by the worker or the backend). */
   onProgress: ((progress: ModelProgress) => void) | undefined;
 
@@ -155,6 +159,7 @@ export class Core {
     },
     staticIndex?: ResolvedStaticIndex,
     gpu: GpuChoice = 'auto',
+    assets?: string,
     ctx: CallContext = NO_CONTEXT,
   ): Promise<{ version: string; model?: string; storage: StorageKind; repaired?: RepairInfo }> {
     // The text-only module unless the model has weights (or WebGPU is insisted on): a page
@@ -162,8 +167,9 @@ export class Core {
     const build = wasmBuild(
       model && (model.dims === undefined || gpu === 'webgpu') ? 'full' : 'text',
     );
-    const wasm = await loadWasm(build);
+    const wasm = await loadWasm(build, assets);
     if (ctx.cancelled()) throw abortedError();
+    this.#assets = assets;
     this.dispose();
     this.#options = options;
     this.#build = build;
@@ -179,8 +185,6 @@ export class Core {
     }
     if (storage.kind === 'file') {
       // Validated at the boundary: file storage has a path.
-      // Loaded only here: browser bundles keep it in a chunk they never fetch.
-      const { FileBackend } = await import('./file-store.js');
       this.#files = await FileBackend.open(storage.path ?? '');
       this.#store = wasm.Store.withBackend(this.#files);
     }
@@ -663,7 +667,7 @@ export class Core {
   async #restore(): Promise<'written' | 'adopted'> {
     this.#restorePending = true;
     if (!this.#store || this.#store.lost) {
-      const wasm = await loadWasm(this.#build);
+      const wasm = await loadWasm(this.#build, this.#assets);
       const fresh = await wasm.Store.open(this.#dbName);
       if (!this.#engine) {
         fresh.free();
@@ -1067,12 +1071,12 @@ export class Core {
       const fn = this[method] as (...a: unknown[]) => unknown;
       if (typeof fn !== 'function') throw new ScryError('INTERNAL', `unknown method ${method}`);
       // Adds, updates and embeds take the call context after their one argument, init after
-      // its five.
+      // its six.
       const full =
         method === 'add' || method === 'update' || method === 'embed'
           ? [args[0], ctx]
           : method === 'init'
-            ? [args[0], args[1], args[2], args[3], args[4], ctx]
+            ? [args[0], args[1], args[2], args[3], args[4], args[5], ctx]
             : args;
       const value = await fn.apply(this, full as unknown[]);
       return { id, ok: true, value };

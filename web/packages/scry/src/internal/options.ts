@@ -70,6 +70,8 @@ export interface ResolvedEngineOptions {
   staticIndex?: ResolvedStaticIndex;
   gpu: GpuChoice;
   onProgress?: (progress: ModelProgress) => void;
+  /** The package's `dist/` folder as served (absolute, ending in `/`); default: next to this module. */
+  assets?: string;
   /** Aborts the start (the model download); page side only, never sent to the worker. */
   signal?: AbortSignal;
 }
@@ -328,6 +330,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'repair',
       'path',
       'worker',
+      'assets',
       'boosts',
       'model',
       'staticIndex',
@@ -423,6 +426,7 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     gpu,
   };
   if (o['model'] !== undefined) resolved.model = resolveModel(o['model']);
+  if (o['assets'] !== undefined) resolved.assets = folderUrl(o['assets'], 'assets').href;
   if (o['staticIndex'] !== undefined) resolved.staticIndex = resolveStaticIndex(o['staticIndex']);
   if (o['onProgress'] !== undefined) {
     if (typeof o['onProgress'] !== 'function') fail('onProgress must be a function');

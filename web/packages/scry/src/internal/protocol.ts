@@ -23,6 +23,7 @@ export interface CoreMethods {
       storage: ResolvedStorage,
       staticIndex: ResolvedStaticIndex | undefined,
       gpu: GpuChoice,
+      assets: string | undefined,
     ];
     result: { version: string; model?: string; storage: StorageKind; repaired?: RepairInfo };
   };

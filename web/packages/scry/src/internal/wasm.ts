@@ -159,7 +159,7 @@ export interface WasmModule {
  */
 export type WasmBuild = 'full' | 'text';
 
-const loading = new Map<WasmBuild, Promise<WasmModule>>();
+const loading = new Map<string, Promise<WasmModule>>();
 
 /** Whether this is Node.js (the `nodejs` wasm build, file storage). */
 export function isNode(): boolean {
@@ -171,7 +171,7 @@ type WebGlue = WasmModule & {
   default: (input: { module_or_path: URL }) => Promise<unknown>;
 };
 
-async function load(build: WasmBuild): Promise<WasmModule> {
+async function load(build: WasmBuild, assets: string | undefined): Promise<WasmModule> {
   if (isNode()) {
     // A variable specifier keeps browser bundlers from resolving a Node built-in.
     const nodeModule = 'node:module';
@@ -181,6 +181,14 @@ async function load(build: WasmBuild): Promise<WasmModule> {
       createRequire: (url: string) => (id: string) => unknown;
     };
     return createRequire(import.meta.url)('../wasm/node/scry_wasm.js') as WasmModule;
+  }
+  if (assets !== undefined) {
+    // The package's `dist/` copied by the app (`EngineOptions.assets`).
+    const folder = build === 'text' ? 'web-text' : 'web';
+    const glue = new URL(`wasm/${folder}/scry_wasm.js`, assets);
+    const mod = (await import(/* @vite-ignore */ /* webpackIgnore: true */ glue.href)) as WebGlue;
+    await mod.default({ module_or_path: new URL(`wasm/${folder}/scry_wasm_bg.wasm`, assets) });
+    return mod;
   }
   // Both files are addressed with `new URL(..., import.meta.url)`, which works unbundled and
   // which bundlers (Vite, webpack 5) rewrite to the emitted assets.
@@ -203,18 +211,23 @@ export function wasmBuild(build: WasmBuild): WasmBuild {
   return isNode() ? 'full' : build;
 }
 
-/** Loads (once per build) and returns the wasm module. */
-export function loadWasm(build: WasmBuild = 'full'): Promise<WasmModule> {
+/**
+ * Loads (once per build and `assets` folder) and returns the wasm module; `assets`: where the
+ * package's `dist/` is served (`EngineOptions.assets`), default beside this module.
+ */
+export function loadWasm(build: WasmBuild = 'full', assets?: string): Promise<WasmModule> {
   const which = wasmBuild(build);
-  let module = loading.get(which);
+  const from = isNode() ? undefined : assets;
+  const key = `${which} ${from ?? ''}`;
+  let module = loading.get(key);
   if (!module) {
-    module = load(which).catch((e: unknown) => {
-      loading.delete(which);
+    module = load(which, from).catch((e: unknown) => {
+      loading.delete(key);
       throw new ScryError('WASM_LOAD_FAILED', `could not load scry's WebAssembly: ${String(e)}`, {
         cause: e,
       });
     });
-    loading.set(which, module);
+    loading.set(key, module);
   }
   return module;
 }

@@ -231,6 +231,16 @@ export interface EngineOptions {
    * Default `true` where `Worker` exists (browsers), `false` in Node.js.
    */
   worker?: boolean;
+  /**
+   * Where the package's `dist/` folder is served (absolute, or relative to the page), for
+   * bundlers that do not copy files addressed with `new URL(…, import.meta.url)` (esbuild,
+   * Rollup without a URL plugin): copy `node_modules/scry/dist/` there, e.g. to `/scry/`, and
+   * pass `assets: '/scry/'`; the worker script and the wasm modules are then loaded from it.
+   * Default: next to the package's own modules, which is right unbundled, with an import map,
+   * and under Vite and webpack 5. On another origin (a CDN) the worker cannot start
+   * and the engine runs on the page (`info().workerFallback`). Ignored in Node.js.
+   */
+  assets?: string | URL;
   /** BM25 term-frequency saturation `k1`. Default `1.2`; range 0–10. */
   k1?: number;
   /** BM25 length normalisation `b`. Default `0.75`; range 0–1. */
