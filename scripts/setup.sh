@@ -49,6 +49,9 @@ setup_main() {
   done
   rustup target list --installed | grep -qx wasm32-unknown-unknown \
     || { say "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+  # The CLI compiled for WASI: the npm package's `npx scry` (scripts/build.py).
+  rustup target list --installed | grep -qx wasm32-wasip1 \
+    || { say "rustup target add wasm32-wasip1"; rustup target add wasm32-wasip1; }
   if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
     say "cargo install wasm-pack $WASM_PACK_VERSION (a few minutes)"
     cargo install wasm-pack --locked --version "$WASM_PACK_VERSION"

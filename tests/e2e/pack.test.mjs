@@ -118,6 +118,7 @@ for (const [, name, licences] of PACKAGES) {
     const walkExports = (e) =>
       typeof e === 'string' ? entries.push(e) : Object.values(e ?? {}).forEach(walkExports);
     walkExports(pkg.exports);
+    entries.push(...Object.values(pkg.bin ?? {}));
     for (const e of entries.filter(Boolean)) assert.ok(shipped.has(normalize(e)), `entry ${e}`);
     assert.ok(!('repository' in pkg) || !/example\.invalid/.test(JSON.stringify(pkg.repository)));
     assert.match(pkg.license, /Apache-2\.0/);

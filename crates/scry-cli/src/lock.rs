@@ -9,6 +9,24 @@ use crate::error::CliError;
 /// The lock's file name.
 pub const LOCK_FILE: &str = ".lock";
 
+/// This process's id. On WASI (the CLI compiled to WebAssembly and run by the npm package's
+/// `scry` command in Node.js), which has no process ids, the Node.js process's, passed as
+/// `SCRY_PID` by that launcher; without it an id no process has, so that a lock it leaves is
+/// stale at once rather than held for ever.
+pub fn process_id() -> u32 {
+    #[cfg(target_os = "wasi")]
+    {
+        std::env::var("SCRY_PID")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(u32::MAX)
+    }
+    #[cfg(not(target_os = "wasi"))]
+    {
+        std::process::id()
+    }
+}
+
 fn this_host() -> Option<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
@@ -54,7 +72,7 @@ impl Lock {
     /// Takes `dir`'s lock (a stale one, whose process is gone, is taken over).
     pub fn acquire(dir: &Path) -> Result<Self, CliError> {
         let io = |e: std::io::Error| CliError::read(&dir.join(LOCK_FILE), e);
-        let pid = std::process::id();
+        let pid = process_id();
         let nonce = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());

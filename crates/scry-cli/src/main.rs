@@ -96,6 +96,15 @@ enum Command {
         /// Threads embedding in parallel (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// For the npm package's `scry` command (this CLI compiled to WebAssembly, which embeds
+        /// on Node.js worker threads): write the passages that need embedding to this new file
+        /// as JSON lines, then stop, writing nothing else.
+        #[arg(long, hide = true, requires = "model")]
+        embed_plan: Option<PathBuf>,
+        /// For the npm package's `scry` command: passages embedded elsewhere with --model's
+        /// model, JSON lines of `{"text", "vector"}`, used as the embedding cache is.
+        #[arg(long, hide = true, requires = "model")]
+        embedded: Option<PathBuf>,
     },
     /// Search an index.
     Search {
@@ -476,6 +485,50 @@ fn load_embedder(dir: &Path) -> Result<scry_embed::TextEmbedder, CliError> {
     Ok(scry_embed::TextEmbedder::from_dir(dir, spec)?)
 }
 
+/// Writes `--embed-plan`: the passages to embed, one JSON string per line, into a new file
+/// (never over an existing one).
+fn write_embed_plan(path: &Path, todo: &[String]) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut text = String::new();
+    for p in todo {
+        text.push_str(&serde_json::to_string(p).map_err(|e| read_err(path, e))?);
+        text.push('\n');
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| read_err(path, e))?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| read_err(path, e))
+}
+
+/// One line of `--embedded`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Embedded {
+    text: String,
+    vector: Vec<f32>,
+}
+
+/// Reads `--embedded`: passages and their vectors, each `dims` finite numbers.
+fn read_embedded(path: &Path, dims: usize) -> Result<Vec<(String, Vec<f32>)>, CliError> {
+    let mut out = Vec::new();
+    for (n, line) in json_lines(path)? {
+        let e: Embedded =
+            serde_json::from_str(&line).map_err(|e| CliError::format(path, Some(n), e))?;
+        if e.vector.len() != dims || !e.vector.iter().all(|x| x.is_finite()) {
+            return Err(CliError::format(
+                path,
+                Some(n),
+                format!("a vector must be {dims} finite numbers"),
+            ));
+        }
+        out.push((e.text, e.vector));
+    }
+    Ok(out)
+}
+
 /// Embeds `texts` on `threads` threads sharing one model, printing progress to stderr.
 fn embed_parallel(
     embedder: &scry_embed::TextEmbedder,
@@ -490,6 +543,22 @@ fn embed_parallel(
     let mut out: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
     /// Each worker's batches: (first passage index, its vectors).
     type Batches = Vec<(usize, Vec<Vec<f32>>)>;
+    // WebAssembly (WASI: the npm package's `scry`) has no threads to start.
+    if threads <= 1 || cfg!(target_os = "wasi") {
+        let mut vectors = Vec::with_capacity(texts.len());
+        for (i, batch) in texts.chunks(chunk).enumerate() {
+            let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+            vectors.extend(embedder.embed_texts(&refs)?);
+            let n = (i * chunk + batch.len()) as f64;
+            eprint!(
+                "\rembedding {n}/{} passages ({:.0}/s)   ",
+                texts.len(),
+                n / t0.elapsed().as_secs_f64()
+            );
+        }
+        eprintln!();
+        return Ok(vectors);
+    }
     let results: Vec<Result<Batches, CliError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.max(1))
             .map(|_| {
@@ -578,6 +647,8 @@ struct IndexArgs {
     dump: Option<PathBuf>,
     model: Option<PathBuf>,
     threads: Option<usize>,
+    embed_plan: Option<PathBuf>,
+    embedded: Option<PathBuf>,
 }
 
 /// Refuses paths of `scry index` that overlap or are of the wrong kind (nothing written yet).
@@ -782,11 +853,26 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
             if cache.is_empty() {
                 cache = site::EmbeddingCache::load(&a.out.join(site::CACHE_FILE), &tag);
             }
+            if let Some(path) = &a.embedded {
+                for (text, vector) in read_embedded(path, tag.dims)? {
+                    cache.insert(&text, vector);
+                }
+            }
             let todo: Vec<String> = flat
                 .iter()
                 .filter(|p| cache.get(p).is_none())
                 .cloned()
                 .collect();
+            if let Some(plan) = &a.embed_plan {
+                write_embed_plan(plan, &todo)?;
+                eprintln!(
+                    "{} passages of {} documents to embed ({} reused from the previous build)",
+                    todo.len(),
+                    docs.len(),
+                    flat.len() - todo.len()
+                );
+                return Ok(());
+            }
             let threads = a.threads.unwrap_or_else(rayon_threads);
             let t = Instant::now();
             let fresh = embed_parallel(&embedder, &todo, threads)?;
@@ -964,6 +1050,8 @@ fn eval_sets(a: EvalSetsArgs) -> Result<(), CliError> {
                 dump: None,
                 model: a.model.clone(),
                 threads: Some(threads),
+                embed_plan: None,
+                embedded: None,
             })?;
         }
         let engine = open_index(&state_dir, a.config.clone())?;
@@ -1141,6 +1229,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             dump,
             model,
             threads,
+            embed_plan,
+            embedded,
         } => index(IndexArgs {
             folder,
             out,
@@ -1153,6 +1243,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             dump,
             model,
             threads,
+            embed_plan,
+            embedded,
         }),
         Command::Search {
             index,
@@ -1482,6 +1574,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    // Compiled to WebAssembly (WASI) and run by the npm package's `scry` command, which gives
+    // the whole file system as `/` and the folder it was started in as SCRY_CWD: relative paths
+    // are then the user's.
+    #[cfg(target_os = "wasi")]
+    if let Some(dir) = std::env::var_os("SCRY_CWD")
+        && let Err(e) = std::env::set_current_dir(&dir)
+    {
+        eprintln!(
+            "error [IO_ERROR]: cannot enter {}: {e}",
+            dir.to_string_lossy()
+        );
+        return ExitCode::FAILURE;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -274,7 +274,7 @@ fn temp_chunk_id(file: &str) -> Option<String> {
 
 /// The temporary name a chunk `<kind>/<id>.bin` is written under before its rename.
 pub fn temp_name(name: &str) -> String {
-    let pid = std::process::id();
+    let pid = crate::lock::process_id();
     match name.rsplit_once('/') {
         Some((dir, file)) => format!("{dir}/.{file}.{pid}.tmp"),
         None => format!(".{name}.{pid}.tmp"),

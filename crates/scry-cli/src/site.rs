@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn cache_round_trips_and_ignores_other_models_and_damage() {
-        let dir = std::env::temp_dir().join(format!("scry-cache-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("scry-cache-{}", crate::lock::process_id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(CACHE_FILE);
         let mut c = EmbeddingCache::new(&tag(3));

@@ -1385,6 +1385,102 @@ fn vector_search_on_a_published_folder_with_the_model() {
     assert_untouched(&c.path("st2"), &before);
 }
 
+/// The hidden options the npm package's `scry` command uses (it embeds on Node.js threads).
+#[test]
+fn an_embedding_plan_and_vectors_from_elsewhere() {
+    let c = Case::new("embed-plan");
+    c.docs("docs");
+    let plan = c.path("plan.jsonl");
+    let plan_arg = plan.to_str().unwrap();
+    // The plan lists every passage, then the run stops: nothing published, no state.
+    c.index(
+        "docs",
+        "out",
+        &["--state", "st", "--model", MODEL, "--embed-plan", plan_arg],
+    )
+    .ok();
+    let passages: Vec<String> = std::fs::read_to_string(&plan)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(passages.len(), 3, "{passages:?}");
+    assert!(!c.path("out").exists() && !c.path("st").exists());
+    // A plan never replaces a file.
+    let before = snapshot(&c.dir);
+    c.index(
+        "docs",
+        "out",
+        &["--state", "st", "--model", MODEL, "--embed-plan", plan_arg],
+    )
+    .fails("IO_ERROR");
+    assert_untouched(&c.dir, &before);
+    // Without --model it is a usage error.
+    c.index(
+        "docs",
+        "out",
+        &["--embed-plan", c.path("p2").to_str().unwrap()],
+    )
+    .fails("INVALID_ARGUMENT");
+    // Vectors of the wrong length, a non-number, an unknown field, a line that is not JSON.
+    let text = serde_json::to_string(&passages[0]).unwrap();
+    for (name, line) in [
+        (
+            "short",
+            format!("{{\"text\": {text}, \"vector\": [0.5, 0.5]}}"),
+        ),
+        ("string", format!("{{\"text\": {text}, \"vector\": \"x\"}}")),
+        (
+            "extra",
+            format!("{{\"text\": {text}, \"vector\": [], \"id\": 1}}"),
+        ),
+        ("garbage", "{\"text\":".to_owned()),
+    ] {
+        let bad = c.write(&format!("{name}.jsonl"), format!("{line}\n"));
+        c.index(
+            "docs",
+            "out",
+            &[
+                "--state",
+                "st",
+                "--model",
+                MODEL,
+                "--embedded",
+                bad.to_str().unwrap(),
+            ],
+        )
+        .fails("INVALID_INPUT_FILE");
+        assert!(!c.path("out").exists(), "{name}");
+    }
+    // Vectors given for every passage: none is embedded here, and they are what is indexed
+    // (and cached for the next build).
+    let mut lines = String::new();
+    for (i, p) in passages.iter().enumerate() {
+        let mut v = vec![0.0f32; 384];
+        v[i] = 1.0;
+        lines.push_str(&serde_json::json!({ "text": p, "vector": v }).to_string());
+        lines.push('\n');
+    }
+    let given = c.write("given.jsonl", lines);
+    c.index(
+        "docs",
+        "out",
+        &[
+            "--state",
+            "st",
+            "--model",
+            MODEL,
+            "--embedded",
+            given.to_str().unwrap(),
+        ],
+    )
+    .ok()
+    .says("embedded 0 passages")
+    .says("(3 reused");
+    assert_eq!(entry(&c.path("out"))["dims"], 384);
+    assert!(c.path("st/embeddings.cache").is_file());
+}
+
 #[test]
 fn the_state_folder_after_a_crash() {
     let c = built("state-crash");

@@ -28,7 +28,8 @@ pub mod embed;
 pub mod engine;
 pub mod error;
 pub(crate) mod fasthash;
-#[cfg(not(target_arch = "wasm32"))]
+// Native, and WASI (the CLI compiled for Node.js without Rust, `npx scry`).
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
 pub mod file_storage;
 pub mod filter;
 pub mod hybrid;

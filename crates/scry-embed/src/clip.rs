@@ -144,13 +144,13 @@ impl ClipEmbedder {
 
     /// Loads the three files from a folder, verified against `spec`. Native only: browsers
     /// fetch the bytes and call [`ClipEmbedder::from_bytes`].
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
     pub fn from_dir(dir: impl AsRef<std::path::Path>, spec: &ModelSpec) -> Result<Self> {
         Self::from_dir_with(dir, spec, &ClipEmbedderOptions::default())
     }
 
     /// [`ClipEmbedder::from_dir`] with options.
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
     pub fn from_dir_with(
         dir: impl AsRef<std::path::Path>,
         spec: &ModelSpec,

@@ -221,7 +221,7 @@ impl FileSpec {
     }
 
     /// Reads `dir/<name>` and verifies it (native only; browsers fetch bytes themselves).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
     pub fn read_verified(&self, dir: &std::path::Path) -> Result<Vec<u8>> {
         let path = dir.join(&self.name);
         let bytes = std::fs::read(&path).map_err(|e| EmbedError::FileMissing {

@@ -136,13 +136,13 @@ impl TextEmbedder {
     /// Loads `model.onnx` and `tokenizer.json` from a folder (such as `models/cache/<id>/`),
     /// verified against `spec`. Native only: browsers fetch the bytes and call
     /// [`TextEmbedder::from_bytes`].
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
     pub fn from_dir(dir: impl AsRef<std::path::Path>, spec: &ModelSpec) -> Result<Self> {
         Self::from_dir_with(dir, spec, &TextEmbedderOptions::default())
     }
 
     /// [`TextEmbedder::from_dir`] with options.
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
     pub fn from_dir_with(
         dir: impl AsRef<std::path::Path>,
         spec: &ModelSpec,

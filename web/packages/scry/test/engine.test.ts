@@ -1,6 +1,15 @@
 // The real wasm core (nodejs build) through the public API, on the Node.js docs sample.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
@@ -364,6 +373,43 @@ test('in Node a model loads from a folder path, a file: URL, or a URL per file',
     } finally {
       await engine.dispose();
     }
+  }
+});
+
+test('a model laid out as a Hugging Face repository (onnx/model_quantized.onnx) loads', async () => {
+  // A local mirror of such a repository: the pinned files under the names it uses, beside
+  // files scry does not read.
+  const repo = mkdtempSync(join(tmpdir(), 'scry-hf-'));
+  try {
+    mkdirSync(join(repo, 'onnx'));
+    linkSync(`${MODEL_DIR}model.onnx`, join(repo, 'onnx', 'model_quantized.onnx'));
+    linkSync(`${MODEL_DIR}tokenizer.json`, join(repo, 'tokenizer.json'));
+    writeFileSync(join(repo, 'config.json'), '{"hidden_size": 384}');
+    writeFileSync(join(repo, 'onnx', 'model.onnx'), 'not the int8 export');
+    const engine = await createEngine({ model: { url: repo, layout: 'huggingface' } });
+    try {
+      await engine.add([
+        { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
+        { id: 'tea', title: 'Tea', body: 'A hot drink brewed from dried leaves.' },
+      ]);
+      assert.equal((await engine.search('kitten', { mode: 'vector' }))[0]?.id, 'cat');
+    } finally {
+      await engine.dispose();
+    }
+    // The same folder read flat finds no model.onnx of the pinned size; a repository whose
+    // export is another file is refused by its hash, whatever the layout.
+    assert.equal(await codeOf(createEngine({ model: { url: repo } })), 'MODEL_FETCH');
+    unlinkSync(join(repo, 'onnx', 'model_quantized.onnx'));
+    copyFileSync(`${MODEL_DIR}model.onnx`, join(repo, 'onnx', 'model_quantized.onnx'));
+    const bytes = new Uint8Array(readFileSync(join(repo, 'onnx', 'model_quantized.onnx')));
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
+    writeFileSync(join(repo, 'onnx', 'model_quantized.onnx'), bytes);
+    assert.equal(
+      await codeOf(createEngine({ model: { url: repo, layout: 'huggingface', cache: false } })),
+      'MODEL_INTEGRITY',
+    );
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
   }
 });
 

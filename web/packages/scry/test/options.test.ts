@@ -6,6 +6,7 @@ import {
   resolveEngineOptions,
   resolveSearchOptions,
 } from '../dist/internal/options.js';
+import { huggingFacePath } from '../dist/internal/model.js';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -225,11 +226,44 @@ test('issue 24, defect 5: opaque and script URLs are INVALID_OPTIONS, not INTERN
       'INVALID_OPTIONS',
       url,
     );
-    assert.equal(code(() => resolveEngineOptions({ assets: url })), 'INVALID_OPTIONS', url);
+    assert.equal(
+      code(() => resolveEngineOptions({ assets: url })),
+      'INVALID_OPTIONS',
+      url,
+    );
   }
   // Folders of files keep working: http(s) and file URLs.
   for (const url of ['https://x.test/models/m', 'http://127.0.0.1:8080/m/', 'file:///srv/m/']) {
     assert.equal(resolveEngineOptions({ model: { url } }).model?.url?.endsWith('/'), true, url);
+  }
+});
+
+test('model.layout: flat or huggingface, the latter with the repository url', () => {
+  // Transformers.js' names for int8 exports; the CLIP towers' as Xenova's CLIP repositories.
+  assert.equal(huggingFacePath('model.onnx'), 'onnx/model_quantized.onnx');
+  assert.equal(huggingFacePath('vision_model.onnx'), 'onnx/vision_model_quantized.onnx');
+  assert.equal(huggingFacePath('text_model.onnx'), 'onnx/text_model_quantized.onnx');
+  assert.equal(huggingFacePath('tokenizer.json'), 'tokenizer.json');
+  const hf = resolveEngineOptions({
+    model: { url: 'https://x.test/org/m/resolve/main', layout: 'huggingface' },
+  });
+  assert.equal(hf.model?.layout, 'huggingface');
+  assert.equal(hf.model?.url, 'https://x.test/org/m/resolve/main/');
+  assert.equal(
+    resolveEngineOptions({ model: { url: '/m/', layout: 'flat' } }).model?.layout,
+    undefined,
+  );
+  for (const model of [
+    { url: '/m/', layout: 'hf' },
+    { url: '/m/', layout: 1 },
+    { files: { 'model.onnx': 'https://x.test/a' }, layout: 'huggingface' },
+    { id: 'ext', dims: 4, layout: 'huggingface' },
+  ]) {
+    assert.equal(
+      code(() => resolveEngineOptions({ model })),
+      'INVALID_OPTIONS',
+      JSON.stringify(model),
+    );
   }
 });
 
@@ -244,7 +278,11 @@ test('assets: the folder the package is served from, absolute and ending in a sl
     'http://127.0.0.1:8080/vendor/scry/',
   );
   for (const bad of ['', 7, {}, null, 'not a url']) {
-    assert.equal(code(() => resolveEngineOptions({ assets: bad })), 'INVALID_OPTIONS', String(bad));
+    assert.equal(
+      code(() => resolveEngineOptions({ assets: bad })),
+      'INVALID_OPTIONS',
+      String(bad),
+    );
   }
 });
 

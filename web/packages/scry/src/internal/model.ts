@@ -151,10 +151,24 @@ export const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** The most a model manifest read from disk may be. */
 const MAX_MANIFEST_BYTES = 1 << 20;
 
-/** Where a model's files are: a folder URL, and/or each file's own URL (taking precedence). */
+/**
+ * Where a model's files are: a folder URL (its files by their manifest names, or as a Hugging
+ * Face repository lays them out), and/or each file's own URL (taking precedence).
+ */
 export interface ModelLocation {
   url?: string;
   files?: Record<string, string>;
+  layout?: 'flat' | 'huggingface';
+}
+
+/**
+ * Where a Hugging Face model repository keeps the file scry's manifest calls `name`: int8
+ * ONNX exports as `onnx/<name>_quantized.onnx` (the layout Transformers.js reads: `model.onnx`
+ * → `onnx/model_quantized.onnx`), everything else (`tokenizer.json`) at the top.
+ */
+export function huggingFacePath(name: string): string {
+  const onnx = /^(.+)\.onnx$/.exec(name);
+  return onnx ? `onnx/${onnx[1]}_quantized.onnx` : name;
 }
 
 /** The URL of the model file `name` at `location`. */
@@ -166,7 +180,8 @@ function fileLocation(location: ModelLocation, name: string): string {
       `model.files does not name the model's file ${name} and there is no model.url`,
     );
   }
-  return new URL(name, location.url).href;
+  const path = location.layout === 'huggingface' ? huggingFacePath(name) : name;
+  return new URL(path, location.url).href;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface ResolvedModel {
   url?: string;
   /** Absolute URL of each file named in `files`. */
   files?: Record<string, string>;
+  /** How the files lie under `url` (default `'flat'`: by their manifest names). */
+  layout?: 'flat' | 'huggingface';
   /** A model without weights (vectors computed elsewhere): its dimension. */
   dims?: number;
   cache: boolean;
@@ -198,10 +200,10 @@ function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
 
 function resolveModel(value: unknown): ResolvedModel {
   const m = asObject(value, 'model');
-  checkKeys(m, ['url', 'files', 'id', 'manifest', 'cache', 'batchSize', 'dims'], 'model');
+  checkKeys(m, ['url', 'files', 'layout', 'id', 'manifest', 'cache', 'batchSize', 'dims'], 'model');
   if (m['dims'] !== undefined) {
     // Vectors from elsewhere: a name and a dimension, no files.
-    for (const key of ['url', 'files', 'manifest', 'batchSize']) {
+    for (const key of ['url', 'files', 'layout', 'manifest', 'batchSize']) {
       if (m[key] !== undefined) fail(`model.${key}: a model given by its dims has no files`);
     }
     const id = m['id'];
@@ -256,6 +258,14 @@ function resolveModel(value: unknown): ResolvedModel {
   const out: ResolvedModel = { cache };
   if (absolute !== undefined) out.url = absolute.href;
   if (files !== undefined) out.files = files;
+  const layout = m['layout'] ?? 'flat';
+  if (layout !== 'flat' && layout !== 'huggingface') {
+    fail(`model.layout must be 'flat' or 'huggingface'`);
+  }
+  if (layout === 'huggingface') {
+    if (absolute === undefined) fail(`model.layout 'huggingface' needs model.url, the repository`);
+    out.layout = layout;
+  }
   if (id !== undefined) out.id = id;
   if (manifest !== undefined) out.manifest = manifest;
   if (m['batchSize'] !== undefined) {

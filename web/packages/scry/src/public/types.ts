@@ -111,6 +111,16 @@ export interface ModelSpec {
    */
   files?: Readonly<Record<string, string | URL>>;
   /**
+   * How the files lie under `url`. `'flat'` (default): by their manifest names
+   * (`model.onnx`, `tokenizer.json`). `'huggingface'`: as a Hugging Face model repository (the
+   * layout Transformers.js reads) keeps them: `onnx/model_quantized.onnx` and `tokenizer.json`
+   * (an image-text model's `onnx/<name>_quantized.onnx`), so `url` may be a mirror of such a
+   * repository or its `…/resolve/<revision>/` address. The files are checked against the
+   * manifest (built-in, or `manifest`) as in any layout: files other than the pinned ones
+   * reject with `MODEL_INTEGRITY`.
+   */
+  layout?: 'flat' | 'huggingface';
+  /**
    * Model id: of scry's built-in manifest, or of `manifest`. Default `'all-MiniLM-L6-v2-int8'`,
    * or the only model of `manifest`.
    */
