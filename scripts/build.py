@@ -65,9 +65,14 @@ def build_wasm(cfg: dict, profile: dict) -> None:
     if text_only:
         builds += [(target, os.path.join(ROOT, text_only["out-dir"], target), True)
                    for target in text_only["targets"]]
+    def mode_of(name: str) -> list[str]:
+        return {"release": ["--release"], "dev": ["--dev"]}.get(name, ["--profile", name])
+
     for target, out_dir, text in builds:
+        # The text-only module may have a Cargo profile of its own (size first).
+        build_mode = mode_of(text_only.get("cargo-profile", cargo_profile)) if text else mode
         cmd = ["wasm-pack", "build", crate, "--target", target, "--out-dir", out_dir,
-               "--out-name", out_name, "--no-opt", "--no-pack", *mode]
+               "--out-name", out_name, "--no-opt", "--no-pack", *build_mode]
         if profile.get("weak-refs"):
             cmd.append("--weak-refs")
         cargo_args = list(trimmed)
