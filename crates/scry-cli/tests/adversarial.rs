@@ -1481,6 +1481,59 @@ fn an_embedding_plan_and_vectors_from_elsewhere() {
     assert!(c.path("st/embeddings.cache").is_file());
 }
 
+/// A graph's build is deterministic: an unchanged rebuild publishes the same files, so
+/// visitors keep what they cached (before, each rebuild renamed the vector chunk).
+#[test]
+fn an_unchanged_rebuild_with_a_graph_writes_nothing() {
+    let c = Case::new("graph-rebuild");
+    // More passages than the default graph threshold (4,096), with vectors given as numbers.
+    let mut md = String::new();
+    for i in 0..4120 {
+        md.push_str(&format!(
+            "## Part {i}\n\nNotes on item {i}, kind {}.\n\n",
+            i % 97
+        ));
+    }
+    c.write("docs/big.md", md);
+    let plan = c.path("plan.jsonl");
+    let args = ["--state", "st", "--model", MODEL];
+    let mut first = args.to_vec();
+    first.extend(["--embed-plan", plan.to_str().unwrap()]);
+    c.index("docs", "out", &first).ok();
+    let mut state = 7_u64;
+    let mut lines = String::new();
+    for line in std::fs::read_to_string(&plan).unwrap().lines() {
+        let text: String = serde_json::from_str(line).unwrap();
+        let mut v: Vec<f32> = (0..384)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+            })
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter_mut().for_each(|x| *x /= norm);
+        lines.push_str(&serde_json::json!({ "text": text, "vector": v }).to_string());
+        lines.push('\n');
+    }
+    let given = c.write("given.jsonl", lines);
+    let mut build = args.to_vec();
+    build.extend(["--embedded", given.to_str().unwrap()]);
+    c.index("docs", "out", &build).ok();
+    let before = snapshot(&c.path("out"));
+    assert!(
+        before.keys().any(|k| k.starts_with("vec/")),
+        "{:?}",
+        before.keys()
+    );
+    // Rebuilt from the state's embedding cache: nothing written, nothing removed.
+    c.index("docs", "out", &args)
+        .ok()
+        .says("(0 written, 0 stale removed");
+    assert_untouched(&c.path("out"), &before);
+}
+
 #[test]
 fn the_state_folder_after_a_crash() {
     let c = built("state-crash");

@@ -98,7 +98,7 @@ pub(crate) fn build(points: Vec<BuildPoint<'_>>, params: &HnswParams) -> (Graph,
     if n == 0 {
         return (Graph::default(), Vec::new());
     }
-    let (hnsw, ids) = Builder::default()
+    let builder = Builder::default()
         .ef_construction(params.ef_construction)
         .ef_search(params.ef_search)
         .seed(params.seed)
@@ -106,14 +106,33 @@ pub(crate) fn build(points: Vec<BuildPoint<'_>>, params: &HnswParams) -> (Graph,
             Some(Default::default())
         } else {
             None
-        })
-        .build_hnsw(points);
+        });
+    let (hnsw, ids) = on_one_thread(move || builder.build_hnsw(points));
     let order: Vec<u32> = ids.iter().map(|p| p.into_inner()).collect();
     // Serialising an in-memory structure to a Vec cannot fail; an empty graph would only make
     // search exact-by-scan fall back, never wrong.
     let bytes = postcard::to_allocvec(&hnsw).unwrap_or_default();
     let graph = read_instant_distance(&bytes, n, params.m).unwrap_or_default();
     (graph, order)
+}
+
+/// Runs `f` (a graph build) on one thread, so that the same points always give the same graph:
+/// instant-distance inserts a layer's points in parallel on rayon's pool, in an order that
+/// changes from run to run, so an unchanged rebuild of a static index renamed its vector chunk
+/// and every visitor downloaded it again. Costs the parallel speed-up of graph builds natively
+/// (BENCHMARKS.md); wasm has one thread anyway.
+#[cfg(not(target_arch = "wasm32"))]
+fn on_one_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        Ok(pool) => pool.install(f),
+        // No thread to start: rayon's global pool then runs on this thread too.
+        Err(_) => f(),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn on_one_thread<T>(f: impl FnOnce() -> T) -> T {
+    f()
 }
 
 /// Reads instant-distance 0.6.1's postcard form: `ef_search`, `points` (units), `zero`
@@ -358,5 +377,48 @@ impl Graph {
             return Err(r.invalid("graph without layers"));
         }
         Ok(Graph { layers })
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// The same points give the same graph and order, build after build, on a machine whose
+    /// rayon pool has several threads (before graphs were built on one thread, two builds of
+    /// these 3,000 points differed).
+    #[test]
+    fn the_same_points_give_the_same_graph() {
+        let dims = 32;
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 56) as i8
+        };
+        let codes: Vec<i8> = (0..3000 * dims).map(|_| next()).collect();
+        let points = || {
+            codes
+                .chunks(dims)
+                .map(|c| BuildPoint {
+                    codes: c,
+                    scale: 1.0 / 128.0,
+                    sqnorm: 0.0,
+                    l2: false,
+                })
+                .collect::<Vec<_>>()
+        };
+        let params = HnswParams::default();
+        let (graph, order) = build(points(), &params);
+        assert_eq!(order.len(), 3000);
+        for _ in 0..3 {
+            let again = build(points(), &params);
+            assert_eq!(again.1, order);
+            assert!(
+                again.0 == graph,
+                "a rebuild of the same points changed the graph"
+            );
+        }
     }
 }
