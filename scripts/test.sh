@@ -81,11 +81,18 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 mkdir -p "$TARGET_DIR/cli"
 cp "$TARGET_DIR/debug/scry" "$TARGET_DIR/cli/scry"
 export SCRY_CLI="$TARGET_DIR/cli/scry"
+# The CLI's adversarial tests, kept to run again after the build against the CLI compiled for WASI
+# (the npm package's `npx scry`); cargo only names the binary it built above.
+adversarial_tests=$(cargo test -p scry-cli --test adversarial --locked --no-run --message-format=json |
+  grep -o '"executable":"[^"]*/adversarial-[^"]*"' | tail -1 | cut -d'"' -f4)
+cp "$adversarial_tests" "$TARGET_DIR/cli/adversarial-tests"
 suite "browser: cargo test --target wasm32 (headless Chrome)" browser_tests
 free_debug_builds
 suite "build: scripts/build.py (wasm, npm package, demo)" python3 scripts/build.py
 suite "typescript: unit tests (node --test)" npm test --workspace scry
 suite "adversarial: hostile input in Node + Chromium" npm run test:adversarial
+suite "adversarial: the CLI's cases through npx scry (WASI)" \
+  env SCRY_TEST_CLI="$PWD/web/packages/scry/bin/scry.mjs" "$TARGET_DIR/cli/adversarial-tests"
 suite "end-to-end: Playwright + Chromium" npm run test:e2e
 
 printf '\n\033[1;32mall test suites passed\033[0m\n'

@@ -776,6 +776,15 @@ fn check_stored_index(
 
 fn index(a: IndexArgs) -> Result<(), CliError> {
     let t0 = Instant::now();
+    // The walk tells a link that loops back by the files' identities (walkdir through
+    // same-file), which WASI does not give: refused rather than every linked folder skipped.
+    if cfg!(target_os = "wasi") && a.follow_links {
+        return Err(CliError::Argument(
+            "--follow-links needs the native scry CLI: its WebAssembly build (npx scry) cannot \
+             tell a link that loops back"
+                .into(),
+        ));
+    }
     let state_dir = match &a.state {
         Some(s) => s.clone(),
         None => state::default_dir(&a.out).map_err(|e| read_err(&a.out, e))?,
@@ -1574,6 +1583,22 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    let code = cli_main();
+    // Compiled for WASI and run by the npm package's `scry` command: a non-zero exit leaves the
+    // module through `proc_exit`, which Node.js implements by unwinding out of WebAssembly and
+    // which crashed Node.js 20 (a segmentation fault, most runs after the model had loaded). The
+    // launcher names a file for the code instead, and the module returns normally.
+    #[cfg(target_os = "wasi")]
+    if let Some(path) = std::env::var_os("SCRY_EXIT_FILE")
+        && std::fs::write(&path, code.to_string()).is_ok()
+    {
+        return ExitCode::SUCCESS;
+    }
+    ExitCode::from(code)
+}
+
+/// The CLI; returns the process's exit code: 0 done, 1 an error, 2 a usage error.
+fn cli_main() -> u8 {
     // Compiled to WebAssembly (WASI) and run by the npm package's `scry` command, which gives
     // the whole file system as `/` and the folder it was started in as SCRY_CWD: relative paths
     // are then the user's.
@@ -1585,7 +1610,7 @@ fn main() -> ExitCode {
             "error [IO_ERROR]: cannot enter {}: {e}",
             dir.to_string_lossy()
         );
-        return ExitCode::FAILURE;
+        return 1;
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -1597,7 +1622,9 @@ fn main() -> ExitCode {
                     | ErrorKind::DisplayVersion
                     | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             ) {
-                e.exit();
+                // Help on stdout (exit 0), or on stderr when a subcommand is missing (exit 2).
+                let _ = e.print();
+                return u8::try_from(e.exit_code()).unwrap_or(2);
             }
             // Usage errors carry a code like every other error.
             let text = e.render().to_string();
@@ -1605,14 +1632,14 @@ fn main() -> ExitCode {
                 "error [INVALID_ARGUMENT]: {}",
                 text.strip_prefix("error: ").unwrap_or(&text)
             );
-            return ExitCode::from(2);
+            return 2;
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("error [{}]: {e}", e.code());
-            ExitCode::FAILURE
+            1
         }
     }
 }

@@ -7,14 +7,16 @@
 // the CLI then builds the index with them (`--embedded`). Options may also come from a
 // `scry.config.json` (`--config FILE`); command-line flags win. Exit codes: 0 done, 1 an error
 // (its code printed as `error [CODE]: …`), 2 a usage error.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-const CLI = new URL('../dist/cli/scry.wasm', import.meta.url);
+const RUNNER = new URL('./wasi-run.mjs', import.meta.url);
 const CONFIG = 'scry.config.json';
 /** `scry index` options that take a value, by their config key. */
 const VALUE_OPTIONS = {
@@ -107,32 +109,45 @@ function modelFolder(model) {
   }
 }
 
-/** Node.js' WASI, without the warning that it is experimental on every run. */
-async function wasiClass() {
-  const emit = process.emitWarning;
-  process.emitWarning = (warning, ...rest) =>
-    /WASI/.test(String(warning)) ? undefined : emit.call(process, warning, ...rest);
-  try {
-    return (await import('node:wasi')).WASI;
-  } finally {
-    process.emitWarning = emit;
-  }
-}
+/** A folder of this process's own for the CLI's exit codes (removed at exit). */
+let exitFolder;
+let runs = 0;
 
-/** Runs the WASI CLI with `args`; resolves to its exit code. */
-let compiled;
+/**
+ * Runs the WASI CLI with `args` in a child Node.js process (bin/wasi-run.mjs, with V8 flags of
+ * its own); resolves to the exit code the CLI writes to a file (it never leaves the module
+ * through WASI's proc_exit, whose unwinding also crashed Node.js 20). Without that file the CLI
+ * did not finish: an INTERNAL error naming how the child ended.
+ */
 async function runCli(args) {
-  const WASI = await wasiClass();
-  compiled ??= WebAssembly.compile(await readFile(CLI));
-  const wasi = new WASI({
-    version: 'preview1',
-    args: ['scry', ...args],
-    env: { ...process.env, SCRY_PID: String(process.pid), SCRY_CWD: process.cwd() },
-    preopens: { '/': '/' },
-    returnOnExit: true,
+  if (exitFolder === undefined) {
+    exitFolder = await mkdtemp(join(tmpdir(), 'scry-exit-'));
+    process.once('exit', () => rmSync(exitFolder, { recursive: true, force: true }));
+  }
+  const exitFile = join(exitFolder, `code-${runs++}`);
+  // --single-threaded-gc: with V8's concurrent marking, Node.js 20 failed a fatal check in the
+  // garbage collector (MarkCompactCollector::ProcessEphemerons, "unreachable code") when the
+  // module's memory grew while the model loaded, in most runs (26 of 30; none of 25 with it).
+  const child = spawn(process.execPath, ['--single-threaded-gc', fileURLToPath(RUNNER), ...args], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      SCRY_PID: String(process.pid),
+      SCRY_CWD: process.cwd(),
+      SCRY_EXIT_FILE: exitFile,
+    },
   });
-  const instance = await WebAssembly.instantiate(await compiled, wasi.getImportObject());
-  return wasi.start(instance);
+  const ended = await new Promise((ok, fail) => {
+    child.once('error', fail);
+    child.once('exit', (code, signal) => ok({ code, signal }));
+  });
+  try {
+    return Number(await readFile(exitFile, 'utf8'));
+  } catch {
+    throw new Error(
+      `the CLI stopped before finishing (${ended.signal ?? `exit code ${ended.code}`})`,
+    );
+  }
 }
 
 /** Embeds `texts` on `threads` worker threads with the model in `model`. */
@@ -205,7 +220,14 @@ async function main() {
   }
   let args = indexArgs(argv.slice(1));
   const model = takeOption(args, '--model');
-  if (model.value === undefined) return runCli(['index', ...args]);
+  // Without a model, or given the passes' own options: the CLI as it is.
+  const ownPasses = args.some((a) => /^--(embed-plan|embedded)(=|$)/.test(a));
+  if (model.value === undefined || ownPasses) {
+    return runCli([
+      'index',
+      ...(model.value === undefined ? args : [...model.rest, '--model', modelFolder(model.value)]),
+    ]);
+  }
   const folder = modelFolder(model.value);
   const threadsOption = takeOption(model.rest, '--threads');
   const threads =
