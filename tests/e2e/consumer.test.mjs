@@ -8,12 +8,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 
 import { CSP, startServer } from '../../scripts/serve.mjs';
 import { OUTPUT, launch, watchPage } from './browser.mjs';
+import { packTarballs } from './packed.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORK = `${ROOT}target/consumer/`;
@@ -52,16 +53,7 @@ function importMap(imports, { connect = '', script = '' } = {}) {
 before(async () => {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
-  for (const [folder, name] of [
-    ['scry', 'scry'],
-    ['model-minilm', 'scry-model-minilm'],
-  ]) {
-    const packed = JSON.parse(
-      run('npm', ['pack', '--json', '--pack-destination', WORK], `${ROOT}web/packages/${folder}`),
-    );
-    assert.equal(packed[0]?.name, name);
-    renameSync(`${WORK}${packed[0].filename}`, `${WORK}${name}.tgz`);
-  }
+  packTarballs(WORK);
   cpSync(`${ROOT}tests/consumer/`, APP, { recursive: true });
   run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], APP);
   // Vite and webpack: no configuration for scry (they copy the package's files themselves).

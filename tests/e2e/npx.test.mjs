@@ -12,7 +12,6 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
-  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -20,6 +19,8 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, test } from 'node:test';
+
+import { packTarballs } from './packed.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORK = `${ROOT}target/npx/`;
@@ -79,15 +80,7 @@ before(() => {
   assert.ok(existsSync(NATIVE), `the native CLI ${NATIVE} is missing (cargo build -p scry-cli)`);
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(APP, { recursive: true });
-  for (const [folder, name] of [
-    ['scry', 'scry'],
-    ['model-minilm', 'scry-model-minilm'],
-  ]) {
-    const packed = JSON.parse(
-      run('npm', ['pack', '--json', '--pack-destination', WORK], `${ROOT}web/packages/${folder}`),
-    );
-    renameSync(`${WORK}${packed[0].filename}`, `${WORK}${name}.tgz`);
-  }
+  packTarballs(WORK);
   writeFileSync(
     `${APP}package.json`,
     JSON.stringify({
@@ -124,18 +117,8 @@ test('full text: npx scry index writes the same files as the native CLI, byte fo
 });
 
 test('with the model from npm: embedded on worker threads, the same answers as native', () => {
-  const ours = npx([
-    'index',
-    'docs',
-    '--out',
-    'm-npx',
-    '--state',
-    'ms-npx',
-    '--model',
-    'scry-model-minilm',
-    '--threads',
-    '2',
-  ]);
+  const INDEX = ['index', 'docs', '--out', 'm-npx', '--state', 'ms-npx'];
+  const ours = npx([...INDEX, '--model', 'scry-model-minilm', '--threads', '2']);
   assert.equal(ours.status, 0, ours.stderr);
   const total = Number(ours.stderr.match(/(\d+) passages of \d+ documents to embed/)?.[1]);
   assert.ok(total > 100, ours.stderr);
@@ -172,16 +155,7 @@ test('with the model from npm: embedded on worker threads, the same answers as n
   }
   // A rebuild embeds nothing (the state's cache) and writes the same files.
   const before = tree(`${APP}m-npx`);
-  const again = npx([
-    'index',
-    'docs',
-    '--out',
-    'm-npx',
-    '--state',
-    'ms-npx',
-    '--model',
-    'scry-model-minilm',
-  ]);
+  const again = npx([...INDEX, '--model', 'scry-model-minilm']);
   assert.equal(again.status, 0, again.stderr);
   assert.match(
     again.stderr,

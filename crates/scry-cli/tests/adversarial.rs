@@ -128,6 +128,17 @@ impl Case {
         run
     }
 
+    /// `scry index docs --out out --state st --model MODEL --embedded <file>`: vectors given
+    /// for the passages (the npm package's `scry` passes them so).
+    fn index_embedded(&self, file: &Path) -> Run {
+        let file = file.to_str().unwrap();
+        self.index(
+            "docs",
+            "out",
+            &["--state", "st", "--model", MODEL, "--embedded", file],
+        )
+    }
+
     /// `scry search <index> <query> --json` (text mode), in this folder.
     fn search(&self, index: &str, query: &str) -> Run {
         self.scry(&["search", index, query, "--json", "-k", "50"])
@@ -1463,19 +1474,7 @@ fn an_embedding_plan_and_vectors_from_elsewhere() {
         ("garbage", "{\"text\":".to_owned()),
     ] {
         let bad = c.write(&format!("{name}.jsonl"), format!("{line}\n"));
-        c.index(
-            "docs",
-            "out",
-            &[
-                "--state",
-                "st",
-                "--model",
-                MODEL,
-                "--embedded",
-                bad.to_str().unwrap(),
-            ],
-        )
-        .fails("INVALID_INPUT_FILE");
+        c.index_embedded(&bad).fails("INVALID_INPUT_FILE");
         assert!(!c.path("out").exists(), "{name}");
     }
     // Vectors given for every passage: none is embedded here, and they are what is indexed
@@ -1488,21 +1487,10 @@ fn an_embedding_plan_and_vectors_from_elsewhere() {
         lines.push('\n');
     }
     let given = c.write("given.jsonl", lines);
-    c.index(
-        "docs",
-        "out",
-        &[
-            "--state",
-            "st",
-            "--model",
-            MODEL,
-            "--embedded",
-            given.to_str().unwrap(),
-        ],
-    )
-    .ok()
-    .says("embedded 0 passages")
-    .says("(3 reused");
+    c.index_embedded(&given)
+        .ok()
+        .says("embedded 0 passages")
+        .says("(3 reused");
     assert_eq!(entry(&c.path("out"))["dims"], 384);
     assert!(c.path("st/embeddings.cache").is_file());
 }
@@ -1544,9 +1532,7 @@ fn an_unchanged_rebuild_with_a_graph_writes_nothing() {
         lines.push('\n');
     }
     let given = c.write("given.jsonl", lines);
-    let mut build = args.to_vec();
-    build.extend(["--embedded", given.to_str().unwrap()]);
-    c.index("docs", "out", &build).ok();
+    c.index_embedded(&given).ok();
     let before = snapshot(&c.path("out"));
     assert!(
         before.keys().any(|k| k.starts_with("vec/")),
