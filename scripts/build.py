@@ -168,11 +168,13 @@ CLI_WASM = os.path.join(ROOT, "pkg", "cli", "scry.wasm")
 def build_cli_wasi() -> None:
     """The CLI (crates/scry-cli) compiled to WebAssembly for WASI: the npm package's `scry`
     command (`npx scry index`, bin/scry.mjs) runs it in Node.js, so a site needs no Rust. Native
-    speed settings (release, SIMD128); symbols stripped (24 -> 20 MB)."""
+    speed settings (release, SIMD128); symbols stripped. Without the ONNX encoder (no `onnx`
+    feature): the package's own wasm build runs the model for it (bin/wasi-run.mjs), which took
+    the module from 21.5 to 2.6 MB and its clean build from 6.1 to 0.8 minutes (BENCHMARKS.md)."""
     env = dict(os.environ)
     env["CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS"] = "-Ctarget-feature=+simd128 -Cstrip=symbols"
     run(["cargo", "build", "--release", "--locked", "-p", "scry-cli", "--bin", "scry",
-         "--target", "wasm32-wasip1"], env=env)
+         "--no-default-features", "--target", "wasm32-wasip1"], env=env)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     os.makedirs(os.path.dirname(CLI_WASM), exist_ok=True)
     shutil.copyfile(os.path.join(target, "wasm32-wasip1", "release", "scry.wasm"), CLI_WASM)

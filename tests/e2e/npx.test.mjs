@@ -142,7 +142,9 @@ test('with the model from npm: embedded on worker threads, the same answers as n
   const entry = (dir) => JSON.parse(readFileSync(`${APP}${dir}/scry.json`, 'utf8'));
   assert.equal(entry('m-npx').dims, 384);
   assert.equal(entry('m-npx').vectors, entry('m-native').vectors);
-  for (const q of QUERIES) {
+  // Each search loads the model again (here, the package's wasm through the CLI for WASI): a
+  // natural-language question, a keyword query and an API description are enough.
+  for (const q of [QUERIES[1], QUERIES[5], QUERIES[7]]) {
     const search = (f, dir) =>
       JSON.parse(f(['search', dir, q, '--mode', 'hybrid', '--json', '--model', MODEL]).stdout);
     const [a, b] = [search(npx, 'm-npx'), search(native, 'm-native')];

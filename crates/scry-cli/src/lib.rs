@@ -3,6 +3,7 @@
 //! did not write, opening indexes, and retrieval-quality metrics; the `scry` binary is a thin
 //! command line over it and scry-core.
 
+pub mod embedder;
 pub mod error;
 pub mod eval;
 pub mod ingest;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use scry_cli::embedder::CliEmbedder;
 use scry_cli::open::{IndexKind, kind_of, open_index};
 use scry_cli::owned::{self, Owned};
 use scry_cli::{CliError, eval, ingest, lock, site, state, suggest_eval};
@@ -479,10 +480,8 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     futures::executor::block_on(f)
 }
 
-fn load_embedder(dir: &Path) -> Result<scry_embed::TextEmbedder, CliError> {
-    let manifest = scry_embed::ModelManifest::parse(scry_embed::BUILTIN_MANIFEST)?;
-    let spec = manifest.model(scry_embed::DEFAULT_TEXT_MODEL)?;
-    Ok(scry_embed::TextEmbedder::from_dir(dir, spec)?)
+fn load_embedder(dir: &Path) -> Result<CliEmbedder, CliError> {
+    Ok(CliEmbedder::open(dir)?)
 }
 
 /// Writes `--embed-plan`: the passages to embed, one JSON string per line, into a new file
@@ -531,7 +530,7 @@ fn read_embedded(path: &Path, dims: usize) -> Result<Vec<(String, Vec<f32>)>, Cl
 
 /// Embeds `texts` on `threads` threads sharing one model, printing progress to stderr.
 fn embed_parallel(
-    embedder: &scry_embed::TextEmbedder,
+    embedder: &CliEmbedder,
     texts: &[String],
     threads: usize,
 ) -> Result<Vec<Vec<f32>>, CliError> {
@@ -1158,7 +1157,7 @@ fn eval_sets(a: EvalSetsArgs) -> Result<(), CliError> {
 /// The embeddings of `texts` (queries), from the cache at `path` where it has them; the others
 /// are embedded on `threads` threads and the cache saved.
 fn query_vectors(
-    embedder: &scry_embed::TextEmbedder,
+    embedder: &CliEmbedder,
     texts: &[String],
     path: &Path,
     threads: usize,

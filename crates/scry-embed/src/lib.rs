@@ -31,30 +31,45 @@
 //! text ONNX towers, see `CLIP.md` for the export format), preprocessing RGBA pixels
 //! ([`RgbaImage`]) exactly as CLIP's Python reference does ([`image`]).
 
+#[cfg(feature = "onnx")]
 pub mod clip;
+#[cfg(feature = "onnx")]
 pub mod dequant;
 pub mod error;
+#[cfg(feature = "onnx")]
 pub mod image;
 pub mod manifest;
 pub mod passages;
+#[cfg(feature = "onnx")]
 pub mod pooling;
+#[cfg(feature = "onnx")]
 mod qmatmul;
+#[cfg(feature = "onnx")]
 mod softmax;
+#[cfg(feature = "onnx")]
 pub mod text;
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[cfg(all(feature = "onnx", target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm_mmm;
 
+#[cfg(feature = "onnx")]
 pub use clip::{ClipEmbedder, ClipEmbedderOptions};
+#[cfg(feature = "onnx")]
 pub use dequant::{RewriteStats, rewrite_model};
 pub use error::{EmbedError, Result};
+#[cfg(feature = "onnx")]
 pub use image::{ImagePreprocessor, RgbaImage};
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
+pub use manifest::VerifiedTextModel;
 pub use manifest::{FileSpec, ImageSpec, ModelManifest, ModelSpec};
 pub use passages::{Passage, TokenSpans, split_passages_with};
+#[cfg(feature = "onnx")]
 pub use pooling::Pooling;
+#[cfg(feature = "onnx")]
 pub use text::{TextEmbedder, TextEmbedderOptions};
 
 /// Keeps scry's own tract kernels in the link (see `wasm_mmm`; nothing to do elsewhere). Called
 /// before a model is optimised, which is when tract picks its kernels.
+#[cfg(feature = "onnx")]
 pub(crate) fn link_kernels() {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     wasm_mmm::link();
@@ -96,6 +111,7 @@ pub const LEFT_OUT_OPS: &[&str] = &[
 ];
 
 /// tract's ONNX parser without [`LEFT_OUT_OPS`].
+#[cfg(feature = "onnx")]
 pub(crate) fn onnx_parser() -> tract_onnx::Onnx {
     let mut onnx = tract_onnx::onnx();
     onnx.op_register
@@ -109,6 +125,7 @@ pub(crate) fn onnx_parser() -> tract_onnx::Onnx {
 /// Refuses a model whose outputs depend on operators the parser does not have, naming them
 /// (tract would fail later, less directly). Call once the outputs are chosen: an unknown operator
 /// on a branch no output needs is dropped by tract and does not matter.
+#[cfg(feature = "onnx")]
 pub(crate) fn check_ops(model: &tract_onnx::prelude::InferenceModel) -> Result<()> {
     use tract_onnx::tract_hir::ops::unimpl::UnimplementedOp;
     let order = model
@@ -142,7 +159,7 @@ pub const BUILTIN_MANIFEST: &str = include_str!("../../../models/manifest.json")
 /// Id of the default text model.
 pub const DEFAULT_TEXT_MODEL: &str = "all-MiniLM-L6-v2-int8";
 
-#[cfg(test)]
+#[cfg(all(test, feature = "onnx"))]
 mod tests {
     /// Every left-out operator is one tract registers (a misspelt name would leave it in).
     #[test]

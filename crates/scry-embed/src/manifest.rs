@@ -157,6 +157,13 @@ impl ModelManifest {
 }
 
 impl ModelSpec {
+    /// The manifest's entry for file `name` of this model (`ManifestInvalid` if it has none).
+    pub fn file(&self, name: &str) -> Result<&FileSpec> {
+        self.files.iter().find(|f| f.name == name).ok_or_else(|| {
+            EmbedError::ManifestInvalid(format!("model {} has no file {name}", self.id))
+        })
+    }
+
     /// sha256 over what decides the vectors (the `ModelTag` fingerprint): id, dims, pooling,
     /// normalisation, the token limit, the image preprocessing and every file's pinned hash.
     pub fn fingerprint(&self, max_tokens: usize) -> String {
@@ -230,5 +237,39 @@ impl FileSpec {
         })?;
         self.verify(&bytes)?;
         Ok(bytes)
+    }
+}
+
+/// A text model's `model.onnx` and `tokenizer.json` read from a folder and checked against the
+/// manifest, with the tag of the vectors it makes (at the model's own token limit): what
+/// [`TextEmbedder::from_dir`](crate::TextEmbedder) loads, and all that a caller embedding
+/// elsewhere needs (the CLI compiled for WASI, which the npm package embeds for).
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
+#[derive(Debug, Clone)]
+pub struct VerifiedTextModel {
+    /// The model's id, dimensions and fingerprint.
+    pub tag: scry_core::ModelTag,
+    /// The bytes of `model.onnx`, as pinned.
+    pub model_onnx: Vec<u8>,
+    /// The bytes of `tokenizer.json`, as pinned.
+    pub tokenizer_json: Vec<u8>,
+}
+
+#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
+impl VerifiedTextModel {
+    /// Reads and verifies text model `spec`'s files in `dir` (`FileMissing`,
+    /// `IntegrityMismatch`); loads nothing.
+    pub fn read(dir: &std::path::Path, spec: &ModelSpec) -> Result<Self> {
+        let model_onnx = spec.file("model.onnx")?.read_verified(dir)?;
+        let tokenizer_json = spec.file("tokenizer.json")?.read_verified(dir)?;
+        Ok(Self {
+            tag: scry_core::ModelTag {
+                id: spec.id.clone(),
+                dims: spec.dims,
+                fingerprint: spec.fingerprint(spec.max_tokens),
+            },
+            model_onnx,
+            tokenizer_json,
+        })
     }
 }

@@ -128,8 +128,8 @@ impl TextEmbedder {
         spec: &ModelSpec,
         options: &TextEmbedderOptions,
     ) -> Result<Self> {
-        file_spec(spec, "model.onnx")?.verify(model_onnx)?;
-        file_spec(spec, "tokenizer.json")?.verify(tokenizer_json)?;
+        spec.file("model.onnx")?.verify(model_onnx)?;
+        spec.file("tokenizer.json")?.verify(tokenizer_json)?;
         Self::load_unverified(model_onnx, tokenizer_json, spec, options)
     }
 
@@ -148,10 +148,8 @@ impl TextEmbedder {
         spec: &ModelSpec,
         options: &TextEmbedderOptions,
     ) -> Result<Self> {
-        let dir = dir.as_ref();
-        let model = file_spec(spec, "model.onnx")?.read_verified(dir)?;
-        let tokenizer = file_spec(spec, "tokenizer.json")?.read_verified(dir)?;
-        Self::load_unverified(&model, &tokenizer, spec, options)
+        let files = crate::VerifiedTextModel::read(dir.as_ref(), spec)?;
+        Self::load_unverified(&files.model_onnx, &files.tokenizer_json, spec, options)
     }
 
     /// Loads without the integrity check (the callers above verify first).
@@ -381,13 +379,6 @@ impl Embedder for TextEmbedder {
         self.embed_texts(texts)
             .map_err(|e| CoreError::InvalidInput(format!("{e} [{}]", e.code())))
     }
-}
-
-fn file_spec<'a>(spec: &'a ModelSpec, name: &str) -> Result<&'a crate::FileSpec> {
-    spec.files
-        .iter()
-        .find(|f| f.name == name)
-        .ok_or_else(|| EmbedError::ManifestInvalid(format!("model {} has no file {name}", spec.id)))
 }
 
 /// The tokenizer for embedding (no padding, truncation at `max_tokens`), the same without

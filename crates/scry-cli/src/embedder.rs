@@ -1,0 +1,190 @@
+//! The CLI's text model. Built with the `onnx` feature (the native CLI): scry-embed's ONNX
+//! encoder. Without it (the CLI compiled for WASI, the npm package's `npx scry`): the files are
+//! read and checked against the manifest here, and the model runs in the npm package's own wasm
+//! build, through the two functions its launcher gives the module (`scry_host`,
+//! `web/packages/scry/bin/wasi-run.mjs`). The package's build and scry-embed run the same code,
+//! so the vectors are the same; the WASI module leaves out tract and tokenizers (21 MB of wasm).
+//! Either way the model is loaded only when something is embedded: a run that only needs the
+//! model's tag (`scry index --embed-plan`, `--embedded`) reads and checks the files, no more.
+
+use std::path::Path;
+
+use scry_core::{CoreError, Embedder, ModelTag};
+use scry_embed::{
+    BUILTIN_MANIFEST, DEFAULT_TEXT_MODEL, EmbedError, ModelManifest, VerifiedTextModel,
+};
+
+/// The default text model of the built-in manifest, from the files in a folder.
+pub struct CliEmbedder {
+    files: VerifiedTextModel,
+    loaded: std::sync::OnceLock<Result<Loaded, String>>,
+}
+
+#[cfg(feature = "onnx")]
+type Loaded = scry_embed::TextEmbedder;
+#[cfg(not(feature = "onnx"))]
+type Loaded = i32;
+
+impl CliEmbedder {
+    /// Reads `dir/model.onnx` and `dir/tokenizer.json` and checks them against the manifest
+    /// (`MODEL_FILE_MISSING`, `MODEL_INTEGRITY`).
+    pub fn open(dir: &Path) -> Result<Self, EmbedError> {
+        let manifest = ModelManifest::parse(BUILTIN_MANIFEST)?;
+        let spec = manifest.model(DEFAULT_TEXT_MODEL)?;
+        Ok(Self {
+            files: VerifiedTextModel::read(dir, spec)?,
+            loaded: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The model's id, dimensions and fingerprint.
+    pub fn tag(&self) -> &ModelTag {
+        &self.files.tag
+    }
+
+    /// One L2-normalised vector per text, in order; an empty or blank text is `EMPTY_INPUT`.
+    pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if let Some(index) = texts.iter().position(|t| t.trim().is_empty()) {
+            return Err(EmbedError::EmptyInput { index });
+        }
+        let model = self
+            .loaded
+            .get_or_init(|| self.load())
+            .as_ref()
+            .map_err(|e| EmbedError::ModelLoad(e.clone()))?;
+        self.run(model, texts)
+    }
+
+    #[cfg(feature = "onnx")]
+    fn load(&self) -> Result<Loaded, String> {
+        let manifest = ModelManifest::parse(BUILTIN_MANIFEST).map_err(|e| e.to_string())?;
+        let spec = manifest
+            .model(DEFAULT_TEXT_MODEL)
+            .map_err(|e| e.to_string())?;
+        scry_embed::TextEmbedder::from_bytes(
+            &self.files.model_onnx,
+            &self.files.tokenizer_json,
+            spec,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    #[cfg(feature = "onnx")]
+    fn run(&self, model: &Loaded, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        model.embed_texts(texts)
+    }
+
+    #[cfg(not(feature = "onnx"))]
+    fn load(&self) -> Result<Loaded, String> {
+        host::load(&self.files)
+    }
+
+    #[cfg(not(feature = "onnx"))]
+    fn run(&self, model: &Loaded, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        host::embed(*model, texts, self.files.tag.dims).map_err(EmbedError::Inference)
+    }
+}
+
+impl Embedder for CliEmbedder {
+    fn model(&self) -> &ModelTag {
+        self.tag()
+    }
+
+    fn embed(&mut self, texts: &[&str]) -> scry_core::Result<Vec<Vec<f32>>> {
+        self.embed_texts(texts)
+            .map_err(|e| CoreError::InvalidInput(format!("{e} [{}]", e.code())))
+    }
+}
+
+/// The npm package's model, through its launcher (WASI only).
+#[cfg(all(not(feature = "onnx"), target_os = "wasi"))]
+#[allow(unsafe_code)]
+mod host {
+    use scry_embed::VerifiedTextModel;
+
+    #[link(wasm_import_module = "scry_host")]
+    unsafe extern "C" {
+        /// Loads a text model of the built-in manifest from its two files; a handle ≥ 0, or
+        /// -1 (then `last_error`).
+        #[link_name = "text_model"]
+        fn host_text_model(
+            id: *const u8,
+            id_len: usize,
+            model: *const u8,
+            model_len: usize,
+            tokenizer: *const u8,
+            tokenizer_len: usize,
+        ) -> i32;
+        /// Embeds the JSON array of strings at `texts` with model `model`, writing exactly
+        /// `out_len` floats (texts × dims) to `out`; 0, or -1 (then `last_error`).
+        #[link_name = "embed"]
+        fn host_embed(
+            model: i32,
+            texts: *const u8,
+            texts_len: usize,
+            out: *mut f32,
+            out_len: usize,
+        ) -> i32;
+        /// Copies the last error's message (UTF-8, at most `cap` bytes) to `out`; its length.
+        #[link_name = "last_error"]
+        fn host_last_error(out: *mut u8, cap: usize) -> usize;
+    }
+
+    pub(super) fn load(files: &VerifiedTextModel) -> Result<i32, String> {
+        let id = files.tag.id.as_bytes();
+        // SAFETY: the host only reads the three byte ranges, during the call.
+        let handle = unsafe {
+            host_text_model(
+                id.as_ptr(),
+                id.len(),
+                files.model_onnx.as_ptr(),
+                files.model_onnx.len(),
+                files.tokenizer_json.as_ptr(),
+                files.tokenizer_json.len(),
+            )
+        };
+        if handle < 0 { Err(error()) } else { Ok(handle) }
+    }
+
+    pub(super) fn embed(model: i32, texts: &[&str], dims: usize) -> Result<Vec<Vec<f32>>, String> {
+        let json = serde_json::to_string(texts).map_err(|e| e.to_string())?;
+        let mut out = vec![0.0f32; texts.len() * dims];
+        // SAFETY: the host reads `json` and writes at most `out.len()` floats into `out`, during
+        // the call.
+        let rc = unsafe {
+            host_embed(
+                model,
+                json.as_ptr(),
+                json.len(),
+                out.as_mut_ptr(),
+                out.len(),
+            )
+        };
+        if rc != 0 {
+            return Err(error());
+        }
+        Ok(out.chunks(dims).map(<[f32]>::to_vec).collect())
+    }
+
+    fn error() -> String {
+        let mut buf = vec![0u8; 4096];
+        // SAFETY: the host writes at most `buf.len()` bytes into `buf`, during the call.
+        let n = unsafe { host_last_error(buf.as_mut_ptr(), buf.len()) };
+        buf.truncate(n.min(4096));
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+}
+
+/// Built without the ONNX encoder and not for WASI: nothing can run the model.
+#[cfg(all(not(feature = "onnx"), not(target_os = "wasi")))]
+mod host {
+    use scry_embed::VerifiedTextModel;
+
+    pub(super) fn load(_: &VerifiedTextModel) -> Result<i32, String> {
+        Err("this scry was built without its ONNX encoder (the `onnx` feature)".into())
+    }
+
+    pub(super) fn embed(_: i32, _: &[&str], _: usize) -> Result<Vec<Vec<f32>>, String> {
+        Err("this scry was built without its ONNX encoder (the `onnx` feature)".into())
+    }
+}
