@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs web/bench/index.html in headless Chromium and prints its results as JSON.
 // Usage: scripts/bench-browser.mjs [suites, default vectors10k] (e.g. text,vectors10k,vectors100k,
-// embed,embed-ort2,embed-pool,scan) [--cpu-profile FILE] [--shapes 32x256,1x16 (embed suites)]
+// embed,embed-ort2,embed-pool,embed-api,scan) [--cpu-profile FILE] [--shapes 32x256,1x16 (embed suites)]
 // --cpu-profile: the searches of the `text` suite (or scry's runs in `embed`) are profiled (DevTools' sampling profiler, 50 µs);
 // the profile is written to FILE (open it in DevTools) and its top functions by self time are
 // printed. Build with --profile bench-names so that wasm functions keep their names.

@@ -179,14 +179,16 @@ for (const name of PAGES) {
     }
     assert.equal(await page.locator('#results li').count(), 5);
     // The model's files (copied by the bundler, by the app, or on the CDN) load and embed, on
-    // the full module, fetched now.
+    // the full module, fetched now, and on a helper worker too where workers start.
     assert.deepEqual(await page.evaluate(() => window.startSemantic()), {
       model: 'all-MiniLM-L6-v2-int8',
       wasm: 'full',
+      embedThreads: worker ? 2 : 1,
     });
     assert.deepEqual((await page.evaluate(() => window.semantic('kitten')))[0], 'cat');
-    assert.equal(wasm.length, 2, JSON.stringify(wasm));
-    assert.notEqual(wasm[0], wasm[1]);
+    // The text-only module, then the full one (for the engine, and again for the helper).
+    assert.equal(new Set(wasm).size, 2, JSON.stringify(wasm));
+    assert.ok(wasm.slice(1).every((url) => url === wasm[1]) && wasm[0] !== wasm[1]);
     for (const url of wasm) assert.ok(url.startsWith(assetsFrom ?? server.url), url);
     const filtered = await page.evaluate(() =>
       window.search('river', { k: 3, filter: { n: { lt: 100 } } }),
@@ -227,7 +229,9 @@ test("Vite's dev server serves the app with no configuration for scry", async ()
     await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
     assert.equal(await page.textContent('#status'), '1000 documents, worker: true, wasm: text');
     assert.equal((await page.evaluate(() => window.search('photographing glacier'))).length, 10);
-    assert.equal((await page.evaluate(() => window.startSemantic())).wasm, 'full');
+    const semantic = await page.evaluate(() => window.startSemantic());
+    assert.equal(semantic.wasm, 'full');
+    assert.equal(semantic.embedThreads, 2);
     assert.equal((await page.evaluate(() => window.semantic('kitten')))[0], 'cat');
     assert.deepEqual(problems, []);
     await context.close();

@@ -336,6 +336,60 @@ test('vectors computed elsewhere are indexed and searched as given, and cross as
   await context.close();
 });
 
+test('embedding on a pool of workers (model.threads): the same vectors as one thread', async () => {
+  const context = await browser.newContext();
+  const { page, requests } = await openPage(context);
+  const out = await page.evaluate(async (url) => {
+    const words = 'stream buffer socket timer crypto path module worker cluster event'.split(' ');
+    // 96 texts of 1 to 40 words (24 batches: the engine's thread and one helper share them).
+    const texts = Array.from({ length: 96 }, (_, i) =>
+      Array.from({ length: 1 + ((i * 7) % 40) }, (_, j) => words[(i + j * 3) % 10]).join(' '),
+    );
+    const one = await window.scry.createEngine({ name: 'pool-1', model: { url, threads: 1 } });
+    const two = await window.scry.createEngine({ name: 'pool-2', model: { url, threads: 2 } });
+    const before = (await two.info()).embedThreads;
+    const a = await one.embed(texts);
+    const progress = [];
+    const b = await two.embed(texts, { onProgress: (p) => progress.push(p.embedded) });
+    const same = a.every((v, i) => v.length === 384 && v.every((x, j) => x === b[i][j]));
+    const threads = [(await one.info()).embedThreads, (await two.info()).embedThreads];
+    // Documents: their passages are embedded on the pool too, and found.
+    await two.add(texts.map((body, i) => ({ id: `d${i}`, title: `Doc ${i}`, body })));
+    const addThreads = (await two.info()).embedThreads;
+    const hit = (await two.search(texts[40], { mode: 'vector', k: 1 }))[0]?.id;
+    // An abort stops the pool between batches; the engine goes on.
+    const controller = new AbortController();
+    const many = Array.from({ length: 400 }, (_, i) => `${texts[i % 96]} ${i}`);
+    const aborted = await two
+      .embed(many, {
+        signal: controller.signal,
+        onProgress: (p) => p.embedded >= 40 && controller.abort(),
+      })
+      .catch((e) => e.code);
+    // Batched with other texts than before: the int8 model quantises each batch's activations
+    // with the batch's own range, so the vectors differ in the 5th decimal (cosine ~1).
+    const after = await two.embed(texts.slice(0, 3));
+    const again = after.every((v, i) => v.reduce((sum, x, j) => sum + x * a[i][j], 0) > 0.9999);
+    await one.dispose();
+    await two.dispose();
+    return { before, same, threads, progress, addThreads, hit, aborted, again };
+  }, `/${MODEL}`);
+  assert.equal(out.before, 0);
+  assert.ok(out.same, 'the pool gives the same vectors, bit for bit');
+  assert.deepEqual(out.threads, [1, 2]);
+  assert.equal(out.progress.at(-1), 96);
+  assert.ok(out.progress.every((n, i) => i === 0 || n > out.progress[i - 1]));
+  assert.equal(out.addThreads, 2);
+  assert.equal(out.hit, 'd40');
+  assert.equal(out.aborted, 'ABORTED');
+  assert.ok(out.again, 'the engine embeds after the abort');
+  assert.ok(
+    requests.some((r) => r.endsWith('/embed-worker.js')),
+    'a helper worker started',
+  );
+  await context.close();
+});
+
 test('damaged or missing model files are typed errors, never a broken engine', async () => {
   const context = await browser.newContext();
   const { page } = await openPage(context);

@@ -197,6 +197,35 @@ async function embedPoolSuite() {
   log('embed-pool', out);
 }
 
+/**
+ * `engine.embed()` of the npm package (engine in its worker, helpers per `model.threads`): 256
+ * texts of 64 tokens, sentences/s with 1 and 2 threads; compare with the `embed` and
+ * `embed-ort2` suites' b32x64 (onnxruntime-web, 1 and 2 threads) of the same run.
+ */
+async function embedApiSuite() {
+  const { createEngine } = await import('/web/packages/scry/dist/index.js');
+  const texts = Array.from({ length: 256 }, (_, i) => textOf(64, i));
+  const out = {};
+  for (const threads of [1, 2]) {
+    const engine = await createEngine({
+      name: `bench-embed-${threads}`,
+      model: { url: MODEL_DIR, threads },
+    });
+    await engine.embed(texts); // warm-up (starts the helpers)
+    const rounds = 2;
+    const t0 = performance.now();
+    for (let r = 0; r < rounds; r++) await engine.embed(texts);
+    const perS = (rounds * texts.length) / ((performance.now() - t0) / 1000);
+    out[`threads${threads}`] = {
+      sentencesPerS: perS,
+      embedThreads: (await engine.info()).embedThreads,
+    };
+    await engine.dispose();
+  }
+  out.speedup = out.threads2.sentencesPerS / out.threads1.sentencesPerS;
+  log('embed-api', out);
+}
+
 // Exact scans through scry-gpu's Scanner: WebGPU (SwiftShader in headless Chromium: a trend
 // only) against the wasm SIMD128 CPU scan, 384-d, k = 10.
 async function scanSuite() {
@@ -461,6 +490,7 @@ async function main() {
     else if (suite === 'embed') await embedSuite(wasm, 1);
     else if (suite === 'embed-ort2') await embedSuite(wasm, 2);
     else if (suite === 'embed-pool') await embedPoolSuite();
+    else if (suite === 'embed-api') await embedApiSuite();
     else if (suite === 'scan') await scanSuite();
     else if (suite === 'idb') await idbSuite();
     else if (suite === 'suggest') await suggestSuite();

@@ -52,7 +52,11 @@ async function main() {
   // Semantic search with the model from npm (Vite copied its files, no configuration), started
   // when the test asks: until then the page has loaded only the text-only wasm module.
   window.startSemantic = async () => {
-    const semantic = await createEngine({ name: 'consumer-semantic', model: modelSpec, assets });
+    const semantic = await createEngine({
+      name: 'consumer-semantic',
+      model: { ...modelSpec, threads: 2 },
+      assets,
+    });
     await semantic.add([
       { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
       { id: 'car', title: 'Cars', body: 'An automobile with four wheels and an engine.' },
@@ -60,8 +64,18 @@ async function main() {
     ]);
     window.semantic = async (query) =>
       (await semantic.search(query, { mode: 'vector', k: 3 })).map((h) => h.id);
+    // Enough texts for a helper worker (the bundler must have emitted its script too). The
+    // first call starts it, and these short texts are embedded before it has loaded its model;
+    // once it has, the next call gives it batches.
+    const texts = Array.from({ length: 64 }, (_, i) => `note ${i}`);
+    let embedThreads = 0;
+    for (let tries = 0; tries < 12 && embedThreads < 2; tries++) {
+      await semantic.embed(texts);
+      embedThreads = (await semantic.info()).embedThreads;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     const { model, wasm } = await semantic.info();
-    return { model, wasm };
+    return { model, wasm, embedThreads };
   };
   document.body.dataset.ready = 'true';
 }

@@ -11,6 +11,7 @@ import type {
   RepairInfo,
   StorageKind,
 } from '../public/types.js';
+import { EmbedPool, canStartHelpers, defaultThreads } from './embed-pool.js';
 import { fetchManifest, loadModelFiles, manifestEntry } from './model.js';
 import { imagePixels } from './image.js';
 import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
@@ -106,6 +107,10 @@ export class Core {
   #clip: WasmClipModel | undefined;
   /** Whether the model has no weights: vectors come with the documents and queries. */
   #external = false;
+  /** Helper workers embedding beside this thread (`model.threads`), for a text model. */
+  #pool: EmbedPool | undefined;
+  /** Threads the last embedding used (`info().embedThreads`). */
+  #embedThreads = 0;
   /** Which wasm module the engine runs on. */
   #build: WasmBuild = 'full';
   #options: Record<string, unknown> = {};
@@ -350,6 +355,14 @@ export class Core {
       );
     }
     this.#model = wasm.TextModel.load(entry.id, onnx, tokenizer, model.batchSize);
+    const threads = model.threads ?? defaultThreads();
+    if (threads > 1 && canStartHelpers()) {
+      this.#pool = new EmbedPool(
+        { id: entry.id, onnx, tokenizer, batchSize: model.batchSize },
+        threads,
+        this.#assets,
+      );
+    }
   }
 
   /** The text model, when the model is one (it remembers recent queries in wasm). */
@@ -496,17 +509,18 @@ export class Core {
       if (ctx.cancelled()) throw abortedError();
     }
     const vectors = new Float32Array(texts.length * dims);
-    // Batches of passages of similar length: a batch is padded to its longest passage.
-    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
-    for (let i = 0; i < order.length; i += EMBED_BATCH) {
-      const slots = order.slice(i, i + EMBED_BATCH);
-      const out = model.embed(slots.map((j) => texts[j]!));
-      slots.forEach((j, k) => vectors.set(out.subarray(k * dims, (k + 1) * dims), j * dims));
-      const embedded = imageCount + i + slots.length;
-      ctx.progress({ documents: documents.length, passages: texts.length + imageCount, embedded });
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (ctx.cancelled()) throw abortedError();
-    }
+    await this.#embedAll(
+      model,
+      texts,
+      (j, vector) => vectors.set(vector, j * dims),
+      (done) =>
+        ctx.progress({
+          documents: documents.length,
+          passages: texts.length + imageCount,
+          embedded: imageCount + done,
+        }),
+      ctx,
+    );
     // Every document's vectors in document order: its image's, or its passages'.
     const counts = Uint32Array.from(passages, (p, i) => (imageVectors.has(i) ? 1 : p.length));
     const all = new Float32Array((texts.length + imageVectors.size) * dims);
@@ -970,20 +984,66 @@ export class Core {
       );
     }
     if (ctx.cancelled()) throw abortedError();
-    const dims = model.dims;
     const out = new Array<Float32Array>(texts.length);
+    await this.#embedAll(
+      model,
+      texts,
+      (j, vector) => (out[j] = vector.slice()),
+      (done) => ctx.progress({ embedded: done, total: texts.length }),
+      ctx,
+    );
+    return out;
+  }
+
+  /**
+   * Embeds `texts` with `model` in batches of texts of similar length (a batch is padded to its
+   * longest text), on this thread and the pool's helpers (`model.threads`): text `j`'s vector
+   * goes to `store(j, vector)` (a view, valid during the call), the count done so far to
+   * `report` after each batch. Checks for an abort between batches (yielding to the event loop
+   * so that the abort message can arrive), and that the engine was not disposed meanwhile.
+   */
+  async #embedAll(
+    model: WasmEmbedder,
+    texts: string[],
+    store: (j: number, vector: Float32Array) => void,
+    report: (done: number) => void,
+    ctx: CallContext,
+  ): Promise<void> {
+    const dims = model.dims;
     const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
-    for (let i = 0; i < order.length; i += EMBED_BATCH) {
-      const slots = order.slice(i, i + EMBED_BATCH);
-      const vectors = model.embed(slots.map((j) => texts[j]!));
-      slots.forEach((j, k) => (out[j] = vectors.slice(k * dims, (k + 1) * dims)));
-      ctx.progress({ embedded: i + slots.length, total: texts.length });
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (ctx.cancelled()) throw abortedError();
+    const batches: number[][] = [];
+    for (let i = 0; i < order.length; i += EMBED_BATCH)
+      batches.push(order.slice(i, i + EMBED_BATCH));
+    let done = 0;
+    const finish = (b: number, vectors: Float32Array) => {
+      batches[b]!.forEach((j, k) => store(j, vectors.subarray(k * dims, (k + 1) * dims)));
+      done += batches[b]!.length;
+      report(done);
+    };
+    const local = (slots: string[]) => {
       // Disposed meanwhile: the model is freed.
       if (this.#model !== model) throw new ScryError('DISPOSED', 'the engine was disposed');
+      return model.embed(slots);
+    };
+    const pool = model === this.#model && !this.#clip ? this.#pool : undefined;
+    if (pool) {
+      await pool.run(
+        batches.map((slots) => slots.map((j) => texts[j]!)),
+        local,
+        finish,
+        () => ctx.cancelled(),
+      );
+      this.#embedThreads = pool.lastThreads;
+    } else {
+      for (const [b, slots] of batches.entries()) {
+        finish(b, local(slots.map((j) => texts[j]!)));
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (ctx.cancelled()) break;
+      }
+      this.#embedThreads = 1;
     }
-    return out;
+    if (ctx.cancelled()) throw abortedError();
+    if (this.#model !== model) throw new ScryError('DISPOSED', 'the engine was disposed');
   }
 
   suggest(query: string, options: Record<string, unknown>): Promise<unknown[]> {
@@ -1011,6 +1071,7 @@ export class Core {
     graphSegments: number;
     vectors: number;
     evictions: number;
+    embedThreads?: number;
     repaired?: RepairInfo;
     integrity?: IntegrityInfo;
     wasm: WasmBuild;
@@ -1023,6 +1084,7 @@ export class Core {
       graphSegments: e.graphSegmentCount,
       vectors: e.vectorCount,
       evictions: this.#evictions,
+      ...(this.#textModel() ? { embedThreads: this.#embedThreads } : {}),
       ...(this.#repaired ? { repaired: this.#repaired } : {}),
       ...(this.#store
         ? {
@@ -1111,6 +1173,9 @@ export class Core {
     this.#engine = undefined;
     this.#model?.free();
     this.#model = undefined;
+    this.#pool?.terminate();
+    this.#pool = undefined;
+    this.#embedThreads = 0;
     this.#clip = undefined;
     this.#external = false;
     this.#dropGpu('the engine was disposed');

@@ -39,6 +39,8 @@ export interface ResolvedModel {
   dims?: number;
   cache: boolean;
   batchSize?: number;
+  /** Threads that embed (`model.threads`); default: the core picks. */
+  threads?: number;
 }
 
 /** Where the index lives (sent to the core as plain data). */
@@ -200,10 +202,14 @@ function resolveStaticIndex(value: unknown): ResolvedStaticIndex {
 
 function resolveModel(value: unknown): ResolvedModel {
   const m = asObject(value, 'model');
-  checkKeys(m, ['url', 'files', 'layout', 'id', 'manifest', 'cache', 'batchSize', 'dims'], 'model');
+  checkKeys(
+    m,
+    ['url', 'files', 'layout', 'id', 'manifest', 'cache', 'batchSize', 'threads', 'dims'],
+    'model',
+  );
   if (m['dims'] !== undefined) {
     // Vectors from elsewhere: a name and a dimension, no files.
-    for (const key of ['url', 'files', 'layout', 'manifest', 'batchSize']) {
+    for (const key of ['url', 'files', 'layout', 'manifest', 'batchSize', 'threads']) {
       if (m[key] !== undefined) fail(`model.${key}: a model given by its dims has no files`);
     }
     const id = m['id'];
@@ -275,8 +281,18 @@ function resolveModel(value: unknown): ResolvedModel {
       integer: true,
     });
   }
+  if (m['threads'] !== undefined) {
+    out.threads = checkNumber(m['threads'], 'model.threads', {
+      min: 1,
+      max: MAX_EMBED_THREADS,
+      integer: true,
+    });
+  }
   return out;
 }
+
+/** The most threads `model.threads` may ask for. */
+export const MAX_EMBED_THREADS = 16;
 
 type Range = { min: number; max: number; integer?: boolean };
 

@@ -137,6 +137,16 @@ export interface ModelSpec {
   /** Texts per model run. Default `32`; integer 1–1024. */
   batchSize?: number;
   /**
+   * Threads that embed a text model's passages (`add`, `update`, `embed`): the engine's own and
+   * helper Web Workers, each with its own copy of the model (about 100 MB of memory each),
+   * started by the first call with enough texts to share (64 or more) and stopped after 30 s
+   * without work. The vectors are the same whichever thread makes them. Default: the device's
+   * cores (`navigator.hardwareConcurrency`), at most 4; `1`: no helpers. Integer 1–16. Where
+   * workers cannot start (Node.js, a page without module workers), or a helper fails, the
+   * engine embeds alone; `info().embedThreads` says how many threads the last embedding used.
+   */
+  threads?: number;
+  /**
    * A model without weights: vectors computed elsewhere (an API, another library, a build
    * step) come with the documents and queries (`vector`). Give its name as `id` (recorded in
    * the index: vectors of another model are refused, never mixed) and no `url` or `files`.
@@ -514,6 +524,11 @@ export interface EngineInfo {
   version: string;
   /** Id of the embedding model, if the engine has one. */
   model?: string;
+  /**
+   * Threads that made the last batch of vectors (`add`, `update`, `embed`): 1, or 1 plus the
+   * helper workers that took part (`model.threads`). `0` before anything was embedded.
+   */
+  embedThreads?: number;
   /** Where the index lives (`'memory'` also after an opted-in fallback). */
   storage: StorageKind;
   /** The static index, if the engine has one: what is loaded and what it cost. */
