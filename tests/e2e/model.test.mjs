@@ -368,11 +368,40 @@ test('embedding on a pool of workers (model.threads): the same vectors as one th
       .catch((e) => e.code);
     // Batched with other texts than before: the int8 model quantises each batch's activations
     // with the batch's own range, so the vectors differ in the 5th decimal (cosine ~1).
+    // Two calls at once take turns on the helpers: each gets its own vectors.
+    const [c1, c2] = await Promise.all([two.embed(texts), two.embed(texts)]);
+    const concurrent = [c1, c2].every((c) => c.every((v, i) => v.every((x, j) => x === a[i][j])));
+    // An engine on the page disposed while its helper still loads: the call settles.
+    const page = await window.scry.createEngine({
+      name: 'pool-page',
+      worker: false,
+      model: { url, threads: 2 },
+    });
+    const pending = page.embed(texts.slice(0, 64)).then(
+      () => 'done',
+      (e) => e.code,
+    );
+    await page.dispose();
+    const disposed = await Promise.race([
+      pending,
+      new Promise((resolve) => setTimeout(() => resolve('hung'), 20000)),
+    ]);
     const after = await two.embed(texts.slice(0, 3));
     const again = after.every((v, i) => v.reduce((sum, x, j) => sum + x * a[i][j], 0) > 0.9999);
     await one.dispose();
     await two.dispose();
-    return { before, same, threads, progress, addThreads, hit, aborted, again };
+    return {
+      before,
+      same,
+      threads,
+      progress,
+      addThreads,
+      hit,
+      aborted,
+      again,
+      concurrent,
+      disposed,
+    };
   }, `/${MODEL}`);
   assert.equal(out.before, 0);
   assert.ok(out.same, 'the pool gives the same vectors, bit for bit');
@@ -383,6 +412,8 @@ test('embedding on a pool of workers (model.threads): the same vectors as one th
   assert.equal(out.hit, 'd40');
   assert.equal(out.aborted, 'ABORTED');
   assert.ok(out.again, 'the engine embeds after the abort');
+  assert.ok(out.concurrent, 'two calls at once get their own vectors');
+  assert.ok(['done', 'DISPOSED'].includes(out.disposed), out.disposed);
   assert.ok(
     requests.some((r) => r.endsWith('/embed-worker.js')),
     'a helper worker started',

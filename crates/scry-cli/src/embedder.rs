@@ -4,84 +4,92 @@
 //! build, through the two functions its launcher gives the module (`scry_host`,
 //! `web/packages/scry/bin/wasi-run.mjs`). The package's build and scry-embed run the same code,
 //! so the vectors are the same; the WASI module leaves out tract and tokenizers (21 MB of wasm).
-//! Either way the model is loaded only when something is embedded: a run that only needs the
-//! model's tag (`scry index --embed-plan`, `--embedded`) reads and checks the files, no more.
+//! There the model is loaded by the first embedding: a run that only needs the model's tag
+//! (`scry index --embed-plan`, `--embedded`) reads and checks the files, no more.
 
 use std::path::Path;
 
 use scry_core::{CoreError, Embedder, ModelTag};
-use scry_embed::{
-    BUILTIN_MANIFEST, DEFAULT_TEXT_MODEL, EmbedError, ModelManifest, VerifiedTextModel,
-};
+#[cfg(not(feature = "onnx"))]
+use scry_embed::VerifiedTextModel;
+use scry_embed::{BUILTIN_MANIFEST, DEFAULT_TEXT_MODEL, EmbedError, ModelManifest};
 
 /// The default text model of the built-in manifest, from the files in a folder.
 pub struct CliEmbedder {
-    files: VerifiedTextModel,
-    loaded: std::sync::OnceLock<Result<Loaded, String>>,
+    tag: ModelTag,
+    inner: Inner,
 }
 
+/// Loaded when opened (errors as scry-embed gives them, at once).
 #[cfg(feature = "onnx")]
-type Loaded = scry_embed::TextEmbedder;
+struct Inner(scry_embed::TextEmbedder);
+
+/// The checked files until the first embedding loads them in the host (then dropped).
 #[cfg(not(feature = "onnx"))]
-type Loaded = i32;
+struct Inner {
+    files: std::sync::Mutex<Option<VerifiedTextModel>>,
+    handle: std::sync::OnceLock<Result<i32, EmbedError>>,
+}
 
 impl CliEmbedder {
     /// Reads `dir/model.onnx` and `dir/tokenizer.json` and checks them against the manifest
-    /// (`MODEL_FILE_MISSING`, `MODEL_INTEGRITY`).
+    /// (`MODEL_FILE_MISSING`, `MODEL_INTEGRITY`); natively also loads the model.
     pub fn open(dir: &Path) -> Result<Self, EmbedError> {
         let manifest = ModelManifest::parse(BUILTIN_MANIFEST)?;
         let spec = manifest.model(DEFAULT_TEXT_MODEL)?;
-        Ok(Self {
-            files: VerifiedTextModel::read(dir, spec)?,
-            loaded: std::sync::OnceLock::new(),
-        })
+        #[cfg(feature = "onnx")]
+        {
+            let embedder = scry_embed::TextEmbedder::from_dir(dir, spec)?;
+            Ok(Self {
+                tag: Embedder::model(&embedder).clone(),
+                inner: Inner(embedder),
+            })
+        }
+        #[cfg(not(feature = "onnx"))]
+        {
+            let files = VerifiedTextModel::read(dir, spec)?;
+            Ok(Self {
+                tag: files.tag.clone(),
+                inner: Inner {
+                    files: std::sync::Mutex::new(Some(files)),
+                    handle: std::sync::OnceLock::new(),
+                },
+            })
+        }
     }
 
     /// The model's id, dimensions and fingerprint.
     pub fn tag(&self) -> &ModelTag {
-        &self.files.tag
+        &self.tag
     }
 
     /// One L2-normalised vector per text, in order; an empty or blank text is `EMPTY_INPUT`.
     pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        if let Some(index) = texts.iter().position(|t| t.trim().is_empty()) {
-            return Err(EmbedError::EmptyInput { index });
+        #[cfg(feature = "onnx")]
+        {
+            self.inner.0.embed_texts(texts)
         }
-        let model = self
-            .loaded
-            .get_or_init(|| self.load())
-            .as_ref()
-            .map_err(|e| EmbedError::ModelLoad(e.clone()))?;
-        self.run(model, texts)
-    }
-
-    #[cfg(feature = "onnx")]
-    fn load(&self) -> Result<Loaded, String> {
-        let manifest = ModelManifest::parse(BUILTIN_MANIFEST).map_err(|e| e.to_string())?;
-        let spec = manifest
-            .model(DEFAULT_TEXT_MODEL)
-            .map_err(|e| e.to_string())?;
-        scry_embed::TextEmbedder::from_bytes(
-            &self.files.model_onnx,
-            &self.files.tokenizer_json,
-            spec,
-        )
-        .map_err(|e| e.to_string())
-    }
-
-    #[cfg(feature = "onnx")]
-    fn run(&self, model: &Loaded, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        model.embed_texts(texts)
-    }
-
-    #[cfg(not(feature = "onnx"))]
-    fn load(&self) -> Result<Loaded, String> {
-        host::load(&self.files)
-    }
-
-    #[cfg(not(feature = "onnx"))]
-    fn run(&self, model: &Loaded, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        host::embed(*model, texts, self.files.tag.dims).map_err(EmbedError::Inference)
+        #[cfg(not(feature = "onnx"))]
+        {
+            if let Some(index) = texts.iter().position(|t| t.trim().is_empty()) {
+                return Err(EmbedError::EmptyInput { index });
+            }
+            let handle = self
+                .inner
+                .handle
+                .get_or_init(|| {
+                    let files = self
+                        .inner
+                        .files
+                        .lock()
+                        .map_err(|_| EmbedError::ModelLoad("a thread loading it failed".into()))?
+                        .take()
+                        .ok_or_else(|| EmbedError::ModelLoad("the model files are gone".into()))?;
+                    host::load(&files)
+                })
+                .clone()?;
+            host::embed(handle, texts, self.tag.dims)
+        }
     }
 }
 
@@ -100,7 +108,7 @@ impl Embedder for CliEmbedder {
 #[cfg(all(not(feature = "onnx"), target_os = "wasi"))]
 #[allow(unsafe_code)]
 mod host {
-    use scry_embed::VerifiedTextModel;
+    use scry_embed::{EmbedError, VerifiedTextModel};
 
     #[link(wasm_import_module = "scry_host")]
     unsafe extern "C" {
@@ -130,7 +138,7 @@ mod host {
         fn host_last_error(out: *mut u8, cap: usize) -> usize;
     }
 
-    pub(super) fn load(files: &VerifiedTextModel) -> Result<i32, String> {
+    pub(super) fn load(files: &VerifiedTextModel) -> Result<i32, EmbedError> {
         let id = files.tag.id.as_bytes();
         // SAFETY: the host only reads the three byte ranges, during the call.
         let handle = unsafe {
@@ -146,8 +154,13 @@ mod host {
         if handle < 0 { Err(error()) } else { Ok(handle) }
     }
 
-    pub(super) fn embed(model: i32, texts: &[&str], dims: usize) -> Result<Vec<Vec<f32>>, String> {
-        let json = serde_json::to_string(texts).map_err(|e| e.to_string())?;
+    pub(super) fn embed(
+        model: i32,
+        texts: &[&str],
+        dims: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let json =
+            serde_json::to_string(texts).map_err(|e| EmbedError::Inference(e.to_string()))?;
         let mut out = vec![0.0f32; texts.len() * dims];
         // SAFETY: the host reads `json` and writes at most `out.len()` floats into `out`, during
         // the call.
@@ -166,25 +179,41 @@ mod host {
         Ok(out.chunks(dims).map(<[f32]>::to_vec).collect())
     }
 
-    fn error() -> String {
+    /// The host's last error (`CODE: message`, the package's `ScryError`), as the error of
+    /// scry-embed with that code where there is one.
+    fn error() -> EmbedError {
         let mut buf = vec![0u8; 4096];
         // SAFETY: the host writes at most `buf.len()` bytes into `buf`, during the call.
         let n = unsafe { host_last_error(buf.as_mut_ptr(), buf.len()) };
         buf.truncate(n.min(4096));
-        String::from_utf8_lossy(&buf).into_owned()
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let (code, message) = text.split_once(": ").unwrap_or(("", &text));
+        let message = message.to_owned();
+        match code {
+            "MODEL_LOAD" => EmbedError::ModelLoad(message),
+            "MODEL_UNSUPPORTED" => EmbedError::ModelUnsupported(message),
+            "TOKENIZER_LOAD" => EmbedError::TokenizerLoad(message),
+            "MODEL_MANIFEST_INVALID" => EmbedError::ManifestInvalid(message),
+            "MODEL_UNKNOWN" => EmbedError::UnknownModel(message),
+            _ => EmbedError::Inference(text),
+        }
     }
 }
 
 /// Built without the ONNX encoder and not for WASI: nothing can run the model.
 #[cfg(all(not(feature = "onnx"), not(target_os = "wasi")))]
 mod host {
-    use scry_embed::VerifiedTextModel;
+    use scry_embed::{EmbedError, VerifiedTextModel};
 
-    pub(super) fn load(_: &VerifiedTextModel) -> Result<i32, String> {
-        Err("this scry was built without its ONNX encoder (the `onnx` feature)".into())
+    pub(super) fn load(_: &VerifiedTextModel) -> Result<i32, EmbedError> {
+        Err(EmbedError::ModelUnsupported(
+            "this scry was built without its ONNX encoder (the `onnx` feature)".into(),
+        ))
     }
 
-    pub(super) fn embed(_: i32, _: &[&str], _: usize) -> Result<Vec<Vec<f32>>, String> {
-        Err("this scry was built without its ONNX encoder (the `onnx` feature)".into())
+    pub(super) fn embed(_: i32, _: &[&str], _: usize) -> Result<Vec<Vec<f32>>, EmbedError> {
+        Err(EmbedError::ModelUnsupported(
+            "this scry was built without its ONNX encoder (the `onnx` feature)".into(),
+        ))
     }
 }

@@ -70,7 +70,22 @@ impl TextModel {
         tokenizer_json: &[u8],
         batch_size: Option<usize>,
     ) -> Result<TextModel, JsValue> {
-        let manifest = ModelManifest::parse(BUILTIN_MANIFEST).map_err(ScryJsError::from)?;
+        Self::load_with_manifest(BUILTIN_MANIFEST, id, model_onnx, tokenizer_json, batch_size)
+    }
+
+    /// [`TextModel::load`] for a text model of a manifest of the caller's own (the format of
+    /// scry's `models/manifest.json`: a sentence-transformers style ONNX export with its
+    /// `tokenizer.json`, its dims, token limit, pooling and the files' sizes and sha256). An
+    /// invalid manifest is `MODEL_MANIFEST_INVALID`; a model scry cannot run `MODEL_UNSUPPORTED`.
+    #[wasm_bindgen(js_name = loadWithManifest)]
+    pub fn load_with_manifest(
+        manifest: &str,
+        id: &str,
+        model_onnx: &[u8],
+        tokenizer_json: &[u8],
+        batch_size: Option<usize>,
+    ) -> Result<TextModel, JsValue> {
+        let manifest = ModelManifest::parse(manifest).map_err(ScryJsError::from)?;
         let spec = manifest.model(id).map_err(ScryJsError::from)?;
         let options = TextEmbedderOptions {
             batch_size: batch_size.unwrap_or(32),

@@ -37,7 +37,8 @@ function hostEmbedder(memory) {
   const models = [];
   let lastError = '';
   let core;
-  const bytes = (ptr, len) => new Uint8Array(memory().buffer, ptr, len);
+  // wasm32 passes pointers and lengths as i32: above 2 GiB they arrive negative.
+  const bytes = (ptr, len) => new Uint8Array(memory().buffer, ptr >>> 0, len >>> 0);
   const fail = (e) => {
     lastError = e?.code ? `${e.code}: ${e.message}` : String(e?.message ?? e);
     return -1;
@@ -63,17 +64,17 @@ function hostEmbedder(memory) {
       try {
         const texts = JSON.parse(new TextDecoder().decode(bytes(textsPtr, textsLen)));
         const vectors = models[handle].embed(texts);
-        if (vectors.length !== outLen) {
-          throw new Error(`${vectors.length} numbers for ${outLen} places`);
+        if (vectors.length !== outLen >>> 0) {
+          throw new Error(`${vectors.length} numbers for ${outLen >>> 0} places`);
         }
-        new Float32Array(memory().buffer, outPtr, outLen).set(vectors);
+        new Float32Array(memory().buffer, outPtr >>> 0, outLen >>> 0).set(vectors);
         return 0;
       } catch (e) {
         return fail(e);
       }
     },
     last_error(outPtr, cap) {
-      const message = new TextEncoder().encode(lastError).subarray(0, cap);
+      const message = new TextEncoder().encode(lastError).subarray(0, cap >>> 0);
       bytes(outPtr, message.length).set(message);
       return message.length;
     },

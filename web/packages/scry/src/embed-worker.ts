@@ -12,6 +12,8 @@ export type EmbedRequest =
   | {
       load: {
         id: string;
+        /** The model's own manifest (JSON), if not scry's built-in one. */
+        manifest?: string;
         onnx: Uint8Array;
         tokenizer: Uint8Array;
         batchSize: number | undefined;
@@ -32,10 +34,13 @@ let model: WasmTextModel | undefined;
 scope.addEventListener('message', (event: MessageEvent<EmbedRequest>) => {
   const data = event.data;
   if ('load' in data) {
-    const { id, onnx, tokenizer, batchSize, assets } = data.load;
+    const { id, manifest, onnx, tokenizer, batchSize, assets } = data.load;
     loadWasm('full', assets)
       .then((wasm) => {
-        model = wasm.TextModel.load(id, onnx, tokenizer, batchSize);
+        model =
+          manifest === undefined
+            ? wasm.TextModel.load(id, onnx, tokenizer, batchSize)
+            : wasm.TextModel.loadWithManifest(manifest, id, onnx, tokenizer, batchSize);
         scope.postMessage({ ready: true } satisfies EmbedResponse);
       })
       .catch((e: unknown) =>

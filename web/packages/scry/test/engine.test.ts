@@ -413,6 +413,73 @@ test('a model laid out as a Hugging Face repository (onnx/model_quantized.onnx) 
   }
 });
 
+test('a text model of a manifest of your own: flat or in a Hugging Face layout', async () => {
+  // The pinned model under an id of the user's own, described by the user's own manifest (as
+  // another sentence-transformers export would be), beside a Hugging Face layout of it.
+  const dir = mkdtempSync(join(tmpdir(), 'scry-own-'));
+  try {
+    const builtin = JSON.parse(readFileSync(`${MODEL_DIR}../../manifest.json`, 'utf8')) as {
+      models: Record<string, unknown>[];
+    };
+    const manifest = (change: Record<string, unknown>) => ({
+      format: 1,
+      models: [{ ...builtin.models[0], id: 'my-minilm', ...change }],
+    });
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest({})));
+    linkSync(`${MODEL_DIR}model.onnx`, join(dir, 'model.onnx'));
+    linkSync(`${MODEL_DIR}tokenizer.json`, join(dir, 'tokenizer.json'));
+    mkdirSync(join(dir, 'hf', 'onnx'), { recursive: true });
+    linkSync(`${MODEL_DIR}model.onnx`, join(dir, 'hf', 'onnx', 'model_quantized.onnx'));
+    linkSync(`${MODEL_DIR}tokenizer.json`, join(dir, 'hf', 'tokenizer.json'));
+    const reference = await createEngine({ model: { url: MODEL_DIR } });
+    const [expected] = await reference.embed(['kitten']);
+    await reference.dispose();
+    for (const url of [dir, join(dir, 'hf')]) {
+      const layout = url === dir ? 'flat' : 'huggingface';
+      const engine = await createEngine({
+        model: { url, layout, manifest: join(dir, 'manifest.json') },
+      });
+      try {
+        assert.equal((await engine.info()).model, 'my-minilm');
+        const [vector] = await engine.embed(['kitten']);
+        assert.deepEqual(vector, expected, `${layout}: the same files give the same vectors`);
+        await engine.add([
+          { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
+          { id: 'tea', title: 'Tea', body: 'A hot drink brewed from dried leaves.' },
+        ]);
+        assert.equal((await engine.search('kitten', { mode: 'vector' }))[0]?.id, 'cat');
+      } finally {
+        await engine.dispose();
+      }
+    }
+    // Refused: one of scry's ids, a file that is not the one the manifest pins, a pooling scry
+    // does not have, a manifest that is not one.
+    const refused = async (change: Record<string, unknown> | string) => {
+      writeFileSync(
+        join(dir, 'bad.json'),
+        typeof change === 'string' ? change : JSON.stringify(manifest(change)),
+      );
+      const id = typeof change === 'string' ? 'my-minilm' : String(change['id'] ?? 'my-minilm');
+      return codeOf(
+        createEngine({ model: { url: dir, id, manifest: join(dir, 'bad.json'), cache: false } }),
+      );
+    };
+    assert.equal(await refused({ id: 'all-MiniLM-L6-v2-int8' }), 'MODEL_UNSUPPORTED');
+    const files = (builtin.models[0]?.['files'] as Record<string, unknown>[]).map((f) =>
+      f['name'] === 'model.onnx' ? { ...f, sha256: '0'.repeat(64) } : f,
+    );
+    assert.equal(await refused({ files }), 'MODEL_INTEGRITY');
+    assert.equal(await refused({ pooling: 'max' }), 'MODEL_UNSUPPORTED');
+    assert.equal(
+      await refused('{"format": 1, "models": [{"id": "my-minilm"'),
+      'MODEL_MANIFEST_INVALID',
+    );
+    assert.equal(await refused({ dims: 0 }), 'MODEL_MANIFEST_INVALID');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('in Node a missing or wrong model file is a typed error', async () => {
   const missing = await codeOf(createEngine({ model: { url: `${MODEL_DIR}no-such-folder/` } }));
   assert.equal(missing, 'MODEL_FETCH');

@@ -339,11 +339,13 @@ export class Core {
       this.#model = clip;
       return;
     }
-    if (model.manifest) {
+    // A text model of the user's own manifest must not take the id of one of scry's: the id is
+    // what a stored index records of the model whose vectors it holds.
+    const own = model.manifest ? manifest : undefined;
+    if (own !== undefined && builtinModelIds(wasm).includes(entry.id)) {
       throw new ScryError(
         'MODEL_UNSUPPORTED',
-        `model ${entry.id}: text models come from scry's built-in manifest; ` +
-          'a manifest of your own is for image-text (CLIP-style) models',
+        `model ${entry.id} of your manifest has the id of one of scry's own models: give it an id of its own`,
       );
     }
     const onnx = files.get('model.onnx');
@@ -354,11 +356,20 @@ export class Core {
         `model ${entry.id} needs model.onnx and tokenizer.json`,
       );
     }
-    this.#model = wasm.TextModel.load(entry.id, onnx, tokenizer, model.batchSize);
+    this.#model =
+      own === undefined
+        ? wasm.TextModel.load(entry.id, onnx, tokenizer, model.batchSize)
+        : wasm.TextModel.loadWithManifest(own, entry.id, onnx, tokenizer, model.batchSize);
     const threads = model.threads ?? defaultThreads();
     if (threads > 1 && canStartHelpers()) {
       this.#pool = new EmbedPool(
-        { id: entry.id, onnx, tokenizer, batchSize: model.batchSize },
+        {
+          id: entry.id,
+          onnx,
+          tokenizer,
+          batchSize: model.batchSize,
+          ...(own !== undefined ? { manifest: own } : {}),
+        },
         threads,
         this.#assets,
       );
@@ -1209,4 +1220,10 @@ function externalModel(id: string, dims: number): WasmEmbedder {
     },
     free(): void {},
   };
+}
+
+/** The ids of the models of scry's built-in manifest. */
+function builtinModelIds(wasm: WasmModule): string[] {
+  const parsed = JSON.parse(wasm.modelManifest()) as { models?: { id?: unknown }[] };
+  return (parsed.models ?? []).map((m) => String(m.id));
 }

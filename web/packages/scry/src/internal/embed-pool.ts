@@ -12,6 +12,8 @@ import type { EmbedRequest, EmbedResponse } from '../embed-worker.js';
 /** What a pool needs to start helpers. */
 export interface PoolModel {
   id: string;
+  /** The model's own manifest (JSON), if not scry's built-in one. */
+  manifest?: string;
   onnx: Uint8Array;
   tokenizer: Uint8Array;
   batchSize: number | undefined;
@@ -28,9 +30,11 @@ const MIN_BATCHES_PER_THREAD = 8;
 
 interface Helper {
   worker: Worker;
+  /** Whether the helper loaded its model (false once it failed or was stopped). */
   ready: Promise<boolean>;
-  /** The answer of the batch in flight. */
-  answer: ((response: EmbedResponse | undefined) => void) | undefined;
+  settleReady: (ok: boolean) => void;
+  /** Answers awaited, by request id. */
+  pending: Map<number, (response: EmbedResponse | undefined) => void>;
   dead: boolean;
 }
 
@@ -54,6 +58,8 @@ export class EmbedPool {
   readonly #assets: string | undefined;
   #idle: ReturnType<typeof setTimeout> | undefined;
   #nextId = 1;
+  /** The run in progress (runs take turns: helpers serve one at a time). */
+  #queue: Promise<void> = Promise.resolve();
   /** Threads that took part in the last run (the engine's own included). */
   lastThreads = 0;
 
@@ -67,9 +73,21 @@ export class EmbedPool {
   /**
    * Embeds `batches` (texts each): batch `i`'s vectors go to `done(i, vectors)`. `local` embeds
    * on this thread. Stops taking batches once `cancelled()`; resolves when every batch taken is
-   * done.
+   * done, rejects with `local`'s error (after the helpers' batches in flight came back). Runs
+   * one at a time: a second call waits for the first.
    */
-  async run(
+  run(
+    batches: string[][],
+    local: (texts: string[]) => Float32Array,
+    done: (index: number, vectors: Float32Array) => void,
+    cancelled: () => boolean,
+  ): Promise<void> {
+    const turn = this.#queue.then(() => this.#run(batches, local, done, cancelled));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #run(
     batches: string[][],
     local: (texts: string[]) => Float32Array,
     done: (index: number, vectors: Float32Array) => void,
@@ -79,7 +97,7 @@ export class EmbedPool {
     const share = Math.min(this.#size, Math.floor(batches.length / MIN_BATCHES_PER_THREAD) - 1);
     const helpers = share > 0 ? this.#start(share) : [];
     let next = 0;
-    /** Batches a failed helper gave back, taken before new ones. */
+    /** Batches a helper gave back, taken before new ones. */
     const returned: number[] = [];
     /** Set when this thread's embedding failed: nobody takes another batch. */
     let stop = false;
@@ -88,40 +106,47 @@ export class EmbedPool {
         ? undefined
         : (returned.shift() ?? (next < batches.length ? next++ : undefined));
     const used = new Set<Helper>();
-    let failure: unknown;
+    let ownDone = (): void => undefined;
+    /** Settles when this thread has run out of new batches: helpers not ready by then sit out. */
+    const ranOut = new Promise<false>((resolve) => (ownDone = () => resolve(false)));
+    const own = async () => {
+      try {
+        for (let i = take(); i !== undefined; i = take()) {
+          done(i, local(batches[i]!));
+          // Lets the helpers' answers and an abort message in.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+      } catch (e) {
+        stop = true;
+        throw e;
+      } finally {
+        ownDone();
+      }
+    };
     const remote = async (helper: Helper) => {
-      if (!(await helper.ready)) return;
+      if (!(await Promise.race([helper.ready, ranOut]))) return;
       for (let i = take(); i !== undefined; i = take()) {
         const answer = await this.#send(helper, batches[i]!);
         if (answer === undefined || !('vectors' in answer)) {
-          // The helper is gone or failed on this batch: another thread embeds it (an error in
-          // the texts fails there too, with the engine's own message).
+          // Gone (dropped), or it failed on this batch: this thread embeds it (an error in the
+          // texts fails there too, with the engine's own message).
           returned.push(i);
-          this.#drop(helper);
           return;
         }
         used.add(helper);
         done(i, answer.vectors);
       }
     };
-    const own = async () => {
-      for (let i = take(); i !== undefined; i = take()) {
-        done(i, local(batches[i]!));
-        // Lets the helpers' answers and an abort message in.
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-    };
     try {
-      await Promise.all([own(), ...helpers.map((h) => remote(h))]);
-      // Batches given back after this thread ran out of work.
+      const results = await Promise.allSettled([own(), ...helpers.map((h) => remote(h))]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      // Batches given back after this thread ran out of new ones.
       await own();
-    } catch (e) {
-      stop = true;
-      failure = e;
+    } finally {
+      this.lastThreads = 1 + used.size;
+      this.#idle = setTimeout(() => this.terminate(), IDLE_MS);
     }
-    this.lastThreads = 1 + used.size;
-    if (failure !== undefined) throw failure;
-    this.#idle = setTimeout(() => this.terminate(), IDLE_MS);
   }
 
   /** Stops every helper (the next run starts them again). */
@@ -162,34 +187,33 @@ export class EmbedPool {
     } catch {
       return undefined;
     }
-    const helper: Helper = {
-      worker,
-      ready: Promise.resolve(false),
-      answer: undefined,
-      dead: false,
-    };
-    helper.ready = new Promise<boolean>((resolve) => {
-      const fail = () => {
-        this.#drop(helper);
-        resolve(false);
-      };
-      worker.addEventListener('error', fail);
-      worker.addEventListener('messageerror', fail);
-      worker.addEventListener('message', (event: MessageEvent<EmbedResponse>) => {
-        const data = event.data;
-        if ('ready' in data) {
-          resolve(data.ready);
-          if (!data.ready) this.#drop(helper);
-          return;
-        }
-        const answer = helper.answer;
-        helper.answer = undefined;
-        answer?.(data);
-      });
+    let settleReady: (ok: boolean) => void = () => undefined;
+    const ready = new Promise<boolean>((resolve) => (settleReady = resolve));
+    const helper: Helper = { worker, ready, settleReady, pending: new Map(), dead: false };
+    const fail = () => this.#drop(helper);
+    worker.addEventListener('error', fail);
+    worker.addEventListener('messageerror', fail);
+    worker.addEventListener('message', (event: MessageEvent<EmbedResponse>) => {
+      const data = event.data;
+      if ('ready' in data) {
+        if (data.ready) helper.settleReady(true);
+        else this.#drop(helper);
+        return;
+      }
+      const answer = helper.pending.get(data.id);
+      helper.pending.delete(data.id);
+      answer?.(data);
     });
-    const { id, onnx, tokenizer, batchSize } = this.#model;
+    const { id, manifest, onnx, tokenizer, batchSize } = this.#model;
     const load: EmbedRequest = {
-      load: { id, onnx, tokenizer, batchSize, ...(this.#assets ? { assets: this.#assets } : {}) },
+      load: {
+        id,
+        onnx,
+        tokenizer,
+        batchSize,
+        ...(manifest !== undefined ? { manifest } : {}),
+        ...(this.#assets ? { assets: this.#assets } : {}),
+      },
     };
     worker.postMessage(load);
     return helper;
@@ -198,18 +222,20 @@ export class EmbedPool {
   #send(helper: Helper, texts: string[]): Promise<EmbedResponse | undefined> {
     if (helper.dead) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      helper.answer = resolve;
-      const request: EmbedRequest = { id: this.#nextId++, texts };
+      const id = this.#nextId++;
+      helper.pending.set(id, resolve);
+      const request: EmbedRequest = { id, texts };
       helper.worker.postMessage(request);
     });
   }
 
+  /** Stops a helper; whatever waits on it hears `undefined` (or `false`, its start). */
   #drop(helper: Helper): void {
     if (helper.dead) return;
     helper.dead = true;
     helper.worker.terminate();
-    const answer = helper.answer;
-    helper.answer = undefined;
-    answer?.(undefined);
+    helper.settleReady(false);
+    for (const answer of helper.pending.values()) answer(undefined);
+    helper.pending.clear();
   }
 }

@@ -127,6 +127,14 @@ export interface WasmModule {
       tokenizerJson: Uint8Array,
       batchSize: number | undefined,
     ): WasmTextModel;
+    /** A text model of a manifest of the caller's own. */
+    loadWithManifest(
+      manifest: string,
+      id: string,
+      modelOnnx: Uint8Array,
+      tokenizerJson: Uint8Array,
+      batchSize: number | undefined,
+    ): WasmTextModel;
   };
   ClipModel: {
     load(

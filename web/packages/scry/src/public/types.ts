@@ -128,8 +128,12 @@ export interface ModelSpec {
   /**
    * URL of the model's own manifest (JSON, the format of scry's `models/manifest.json`: id,
    * dims, files with size and sha256, and for image-text models the `image` preprocessing),
-   * for models scry does not ship, such as a CLIP export (see `CLIP.md`). Relative URLs
-   * resolve against the page. Default: scry's built-in manifest.
+   * for models scry does not ship: a CLIP export (see `CLIP.md`), or a text model — a
+   * sentence-transformers style ONNX export (BERT-like, `input_ids` / `attention_mask`, mean
+   * or CLS pooling, L2-normalised) with its `tokenizer.json`, such as another model's
+   * `onnx/model_quantized.onnx` in a Hugging Face layout (`layout: 'huggingface'`). Its id must
+   * not be one of scry's own models'. Every file is checked against it (size and sha256).
+   * Relative URLs resolve against the page. Default: scry's built-in manifest.
    */
   manifest?: string;
   /** Keep the files in Cache Storage for later visits. Default `true`. */
