@@ -38,11 +38,16 @@ interface Helper {
   dead: boolean;
 }
 
-/** The default thread count: the device's cores, at most 4. */
+/**
+ * The default thread count: half the logical cores (about the physical ones, where each has two
+ * hardware threads), at most 4 — onnxruntime-web's default too. Each thread holds a copy of the
+ * model, so the default stays modest.
+ */
 export function defaultThreads(): number {
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
     ?.hardwareConcurrency;
-  return Math.max(1, Math.min(4, typeof cores === 'number' && cores > 0 ? cores : 1));
+  const logical = typeof cores === 'number' && cores > 0 ? cores : 1;
+  return Math.max(1, Math.min(4, Math.ceil(logical / 2)));
 }
 
 /** Whether this runtime can start module workers from here (browsers, their workers). */

@@ -144,8 +144,9 @@ export interface ModelSpec {
    * Threads that embed a text model's passages (`add`, `update`, `embed`): the engine's own and
    * helper Web Workers, each with its own copy of the model (about 100 MB of memory each),
    * started by the first call with enough texts to share (64 or more) and stopped after 30 s
-   * without work. The vectors are the same whichever thread makes them. Default: the device's
-   * cores (`navigator.hardwareConcurrency`), at most 4; `1`: no helpers. Integer 1–16. Where
+   * without work. The vectors are the same whichever thread makes them. Default: half the
+   * logical cores (`navigator.hardwareConcurrency / 2`, rounded up), at most 4, as
+   * onnxruntime-web does; `1`: no helpers. Integer 1–16. Where
    * workers cannot start (Node.js, a page without module workers), or a helper fails, the
    * engine embeds alone; `info().embedThreads` says how many threads the last embedding used.
    */
