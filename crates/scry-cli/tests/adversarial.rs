@@ -1616,3 +1616,61 @@ fn reading_never_writes() {
     assert_untouched(&c.path("out"), &before.0);
     assert_untouched(&c.path("st"), &before.1);
 }
+
+/// Hostile Markdown front matter: an alias bomb, nesting 100,000 deep, unterminated or wrong
+/// YAML and TOML, a huge field. Every page is indexed by its text, none takes the process down.
+#[test]
+fn hostile_front_matter_is_left_out_and_the_pages_indexed() {
+    let c = Case::new("front-matter");
+    let mut bomb =
+        String::from("---\na: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i", "j"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h", "i"])
+    {
+        bomb.push_str(&format!(
+            "{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
+    }
+    bomb.push_str("---\n\n# Bomb\n\nlaughing words\n");
+    c.write("docs/bomb.md", bomb);
+    let deep = format!(
+        "---\nx: {}{}\n---\n\n# Deep\n\nnested words\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    c.write("docs/deep.md", deep);
+    c.write(
+        "docs/broken.md",
+        "---\ntitle: [unclosed\n---\n\n# Broken\n\nbroken words\n",
+    );
+    c.write(
+        "docs/toml.md",
+        "+++\ntitle = \n+++\n\n# Toml\n\ntoml words\n",
+    );
+    c.write(
+        "docs/huge.md",
+        format!(
+            "---\ntitle: Huge\nnote: {}\n---\n\nhuge words\n",
+            "a".repeat(2_000_000)
+        ),
+    );
+    c.write(
+        "docs/good.md",
+        "---\ntitle: Good page\ntags: [kept]\nlevel: 9\n---\n\ngood words\n",
+    );
+    c.index("docs", "out", &["--state", "st"]).ok();
+    for (query, id) in [
+        ("laughing", "bomb#bomb"),
+        ("nested", "deep#deep"),
+        ("broken", "broken#broken"),
+        ("toml", "toml#toml"),
+        ("huge", "huge"),
+        ("good", "good"),
+    ] {
+        let run = c.scry(&["search", "out", query, "--json"]);
+        assert_eq!(run.ok().json()[0]["id"], id, "{query}");
+    }
+    let hit = &c.scry(&["search", "out", "good", "--json"]).json()[0];
+    assert_eq!(hit["title"], "Good page");
+}

@@ -1,199 +1,245 @@
-//! Markdown → sections at ATX headings (`#` … `######`), with inline markup reduced to text.
+//! Markdown (CommonMark with tables, through `pulldown-cmark`) → sections at headings (ATX and
+//! setext; `{#id}` after a heading gives its anchor), with inline markup reduced to text, and the
+//! page's front matter: YAML between `---` lines or TOML between `+++` lines at the top.
 
-use super::Section;
+use pulldown_cmark::{Event, MetadataBlockKind, Options, Parser, Tag, TagEnd};
+use scry_core::MetaValue;
 
-/// Removes `<!-- … -->` comments (they may span lines).
-fn strip_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("<!--") {
-        out.push_str(&rest[..i]);
-        match rest[i + 4..].find("-->") {
-            Some(j) => rest = &rest[i + 4 + j + 3..],
-            None => {
-                rest = "";
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
+use super::{PageMeta, Section};
 
-/// Inline Markdown → plain text: code spans, links, images, emphasis, inline HTML tags.
-pub fn inline(line: &str) -> String {
-    let chars: Vec<char> = line.chars().collect();
-    let mut out = String::with_capacity(line.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '`' => {
-                // Code span: copy verbatim up to the closing run of the same length.
-                let run = chars[i..].iter().take_while(|&&x| x == '`').count();
-                let close = (i + run..chars.len()).find(|&j| {
-                    chars[j..].iter().take_while(|&&x| x == '`').count() == run
-                        && (j == 0 || chars[j - 1] != '`')
-                });
-                match close {
-                    Some(j) => {
-                        out.extend(chars[i + run..j].iter());
-                        i = j + run;
-                    }
-                    None => {
-                        i += run;
-                    }
-                }
-            }
-            '!' if chars.get(i + 1) == Some(&'[') => i += 1,
-            '[' => {
-                // [text](url) or [text][ref] or [text] → text
-                let Some(close) = (i + 1..chars.len()).find(|&j| chars[j] == ']') else {
-                    out.push(c);
-                    i += 1;
-                    continue;
-                };
-                let label: String = chars[i + 1..close].iter().collect();
-                out.push_str(&inline(&label));
-                i = close + 1;
-                if let Some(&open) = chars.get(i)
-                    && (open == '(' || open == '[')
-                {
-                    let end = if open == '(' { ')' } else { ']' };
-                    if let Some(j) = (i + 1..chars.len()).find(|&j| chars[j] == end) {
-                        i = j + 1;
-                    }
-                }
-            }
-            '<' => {
-                // Inline HTML tag → dropped (but `a < b` stays).
-                let is_tag = chars
-                    .get(i + 1)
-                    .is_some_and(|n| n.is_ascii_alphabetic() || *n == '/');
-                match (is_tag, (i + 1..chars.len()).find(|&j| chars[j] == '>')) {
-                    (true, Some(j)) => i = j + 1,
-                    _ => {
-                        out.push(c);
-                        i += 1;
-                    }
-                }
-            }
-            '*' => i += 1,
-            '\\' if chars.get(i + 1).is_some_and(|n| n.is_ascii_punctuation()) => {
-                out.push(chars[i + 1]);
-                i += 2;
-            }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-fn heading(line: &str) -> Option<(u8, &str)> {
-    let hashes = line.bytes().take_while(|&b| b == b'#').count();
-    if !(1..=6).contains(&hashes) {
-        return None;
-    }
-    let rest = &line[hashes..];
-    if !(rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t')) {
-        return None;
-    }
-    Some((hashes as u8, rest.trim().trim_end_matches('#').trim()))
-}
-
-fn is_reference_definition(line: &str) -> bool {
-    let t = line.trim_start();
-    t.starts_with('[') && t.find("]:").is_some_and(|i| !t[1..i].contains(']'))
-}
-
-/// Splits Markdown into sections; text before the first heading is a level-0 section.
-pub fn sections(text: &str) -> Vec<Section> {
-    let text = strip_comments(text);
-    let mut out: Vec<Section> = Vec::new();
-    let mut current = Section {
+fn empty_section() -> Section {
+    Section {
         level: 0,
         title: String::new(),
         anchor: None,
         body: String::new(),
-    };
-    let mut fence: Option<String> = None;
+    }
+}
+
+/// Ends the current line of `body` (no blank lines, nothing at the start).
+fn new_line(body: &mut String) {
+    if !body.is_empty() && !body.ends_with('\n') {
+        body.push('\n');
+    }
+}
+
+/// Splits Markdown into sections; text before the first heading is a level-0 section. Returns
+/// the front matter too (empty without one).
+pub fn parse(text: &str) -> (Vec<Section>, PageMeta) {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+    let mut out: Vec<Section> = Vec::new();
+    let mut current = empty_section();
+    let mut meta = PageMeta::default();
+    // Where text goes: the heading being read, the front matter, or the body.
+    let mut heading: Option<String> = None;
+    let mut front: Option<(MetadataBlockKind, String)> = None;
+    // Front matter is only what opens the page; a block like it later (pulldown-cmark reads one
+    // anywhere, as Pandoc does) is text.
+    let mut at_start = true;
     let flush = |s: &mut Section, out: &mut Vec<Section>| {
         s.body = s.body.trim().to_owned();
         if s.level > 0 || !s.body.is_empty() {
-            out.push(std::mem::replace(
-                s,
-                Section {
-                    level: 0,
-                    title: String::new(),
-                    anchor: None,
-                    body: String::new(),
-                },
-            ));
+            out.push(std::mem::replace(s, empty_section()));
         }
     };
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if let Some(f) = &fence {
-            if trimmed.starts_with(f.as_str()) {
-                fence = None;
-            } else {
-                current.body.push_str(line.trim_end());
-                current.body.push('\n');
+    for event in Parser::new_ext(text, options) {
+        let opening = at_start;
+        at_start = false;
+        match event {
+            Event::Start(Tag::MetadataBlock(kind)) if opening => {
+                front = Some((kind, String::new()));
             }
-            continue;
-        }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = Some(trimmed[..3].to_owned());
-            if !current.body.is_empty() && !current.body.ends_with('\n') {
-                current.body.push('\n');
+            Event::End(TagEnd::MetadataBlock(_)) => match front.take() {
+                Some((kind, block)) => meta = front_matter(kind, &block),
+                None => new_line(&mut current.body),
+            },
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                flush(&mut current, &mut out);
+                current.level = level as u8;
+                current.anchor = id.map(|a| a.to_string());
+                heading = Some(String::new());
             }
-            continue;
-        }
-        if let Some((level, title)) = heading(line) {
-            flush(&mut current, &mut out);
-            current.level = level;
-            current.title = inline(title).trim().to_owned();
-            continue;
-        }
-        if is_reference_definition(line)
-            || trimmed.starts_with("|--")
-            || trimmed.starts_with("| --")
-        {
-            continue;
-        }
-        let mut t = trimmed;
-        while let Some(rest) = t.strip_prefix('>') {
-            t = rest.trim_start();
-        }
-        let mut item = false;
-        for marker in ["* ", "- ", "+ "] {
-            if let Some(rest) = t.strip_prefix(marker) {
-                t = rest;
-                item = true;
+            Event::End(TagEnd::Heading(_)) => {
+                current.title = heading.take().unwrap_or_default().trim().to_owned();
             }
-        }
-        let plain = inline(t).replace('|', " ");
-        let plain = plain.trim();
-        if plain.is_empty() {
-            // A blank line ends the paragraph.
-            if !current.body.is_empty() && !current.body.ends_with('\n') {
-                current.body.push('\n');
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, block)) = &mut front {
+                    block.push_str(&t);
+                } else if let Some(h) = &mut heading {
+                    h.push_str(&t);
+                } else {
+                    current.body.push_str(&t);
+                }
             }
-            continue;
+            Event::SoftBreak => match &mut heading {
+                Some(h) => h.push(' '),
+                None => current.body.push(' '),
+            },
+            Event::HardBreak => new_line(&mut current.body),
+            // Inline HTML tags and comments, HTML blocks: not text.
+            Event::Html(_) | Event::InlineHtml(_) => {}
+            Event::Start(Tag::Item | Tag::TableRow | Tag::TableHead | Tag::CodeBlock(_)) => {
+                new_line(&mut current.body);
+            }
+            Event::End(TagEnd::TableCell) => current.body.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableRow
+                | TagEnd::TableHead
+                | TagEnd::BlockQuote(_),
+            ) => new_line(&mut current.body),
+            _ => {}
         }
-        // Lines of one paragraph are joined with spaces; list items start a new line.
-        if item && !current.body.is_empty() && !current.body.ends_with('\n') {
-            current.body.push('\n');
-        } else if !current.body.is_empty() && !current.body.ends_with('\n') {
-            current.body.push(' ');
-        }
-        current.body.push_str(plain);
     }
     flush(&mut current, &mut out);
+    for s in &mut out {
+        // Code blocks end with their own newline; table cells with a space.
+        s.body = s
+            .body
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    (out, meta)
+}
+
+/// The page's front matter: `title`, `tags` (or `keywords`: a list or one string), and every
+/// other top-level key whose value is a string, number, boolean or list of those, as metadata
+/// (nested tables are left out). Front matter that does not parse is ignored, as the generators
+/// that read it would refuse it.
+fn front_matter(kind: MetadataBlockKind, block: &str) -> PageMeta {
+    let pairs: Vec<(String, Value)> = match kind {
+        MetadataBlockKind::YamlStyle => yaml_pairs(block),
+        MetadataBlockKind::PlusesStyle => toml_pairs(block),
+    };
+    let mut meta = PageMeta::default();
+    for (key, value) in pairs {
+        match (key.as_str(), value) {
+            ("title", Value::Scalar(MetaValue::Text(t))) => meta.title = Some(t),
+            ("tags" | "keywords", Value::Scalar(MetaValue::Text(t))) => meta.tags.push(t),
+            ("tags" | "keywords", Value::List(items)) => meta.tags.extend(items),
+            (_, Value::Scalar(v)) => {
+                meta.fields.insert(key, v);
+            }
+            (_, Value::List(items)) => {
+                meta.fields.insert(key, MetaValue::List(items));
+            }
+        }
+    }
+    meta
+}
+
+/// A front matter value scry keeps.
+enum Value {
+    Scalar(MetaValue),
+    List(Vec<String>),
+}
+
+fn yaml_pairs(block: &str) -> Vec<(String, Value)> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let scalar = |y: &Yaml| -> Option<MetaValue> {
+        match y {
+            Yaml::String(s) => Some(MetaValue::Text(s.clone())),
+            Yaml::Integer(i) => Some(MetaValue::Number(*i as f64)),
+            Yaml::Real(r) => r
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(MetaValue::Number),
+            Yaml::Boolean(b) => Some(MetaValue::Bool(*b)),
+            _ => None,
+        }
+    };
+    let text = |v: MetaValue| match v {
+        MetaValue::Text(s) => s,
+        MetaValue::Number(n) => n.to_string(),
+        MetaValue::Bool(b) => b.to_string(),
+        MetaValue::List(l) => l.join(" "),
+    };
+    if has_alias(block) {
+        return Vec::new();
+    }
+    let Ok(docs) = YamlLoader::load_from_str(block) else {
+        return Vec::new();
+    };
+    let Some(Yaml::Hash(map)) = docs.into_iter().next() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in map {
+        let Yaml::String(key) = k else { continue };
+        if let Some(s) = scalar(&v) {
+            out.push((key, Value::Scalar(s)));
+        } else if let Yaml::Array(items) = v {
+            let items: Vec<String> = items.iter().filter_map(scalar).map(text).collect();
+            out.push((key, Value::List(items)));
+        }
+    }
     out
+}
+
+/// Whether YAML uses an alias (`*name`). yaml-rust2 copies the anchored value at each alias, so
+/// nested aliases grow exponentially (a "billion laughs" page would exhaust memory): front
+/// matter with aliases is left out (as front matter that does not parse is).
+fn has_alias(block: &str) -> bool {
+    use yaml_rust2::Event;
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(block);
+    loop {
+        match parser.next_token() {
+            Ok((Event::Alias(_), _)) => return true,
+            Ok((Event::StreamEnd, _)) | Err(_) => return false,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn toml_pairs(block: &str) -> Vec<(String, Value)> {
+    use toml::Value as T;
+    let scalar = |v: &T| -> Option<MetaValue> {
+        match v {
+            T::String(s) => Some(MetaValue::Text(s.clone())),
+            T::Integer(i) => Some(MetaValue::Number(*i as f64)),
+            T::Float(f) if f.is_finite() => Some(MetaValue::Number(*f)),
+            T::Boolean(b) => Some(MetaValue::Bool(*b)),
+            T::Datetime(d) => Some(MetaValue::Text(d.to_string())),
+            _ => None,
+        }
+    };
+    let Ok(table) = block.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, v) in table {
+        if let Some(s) = scalar(&v) {
+            out.push((key, Value::Scalar(s)));
+        } else if let T::Array(items) = v {
+            let items = items
+                .iter()
+                .filter_map(scalar)
+                .map(|m| match m {
+                    MetaValue::Text(s) => s,
+                    MetaValue::Number(n) => n.to_string(),
+                    MetaValue::Bool(b) => b.to_string(),
+                    MetaValue::List(l) => l.join(" "),
+                })
+                .collect();
+            out.push((key, Value::List(items)));
+        }
+    }
+    out
+}
+
+/// Convenience for callers without front matter: the sections only.
+pub fn sections(text: &str) -> Vec<Section> {
+    parse(text).0
 }
 
 #[cfg(test)]
@@ -202,20 +248,21 @@ mod tests {
 
     #[test]
     fn inline_markup_becomes_text() {
+        let body = |md: &str| sections(md)[0].body.clone();
         assert_eq!(
-            inline("Use `fs.readFile()` and [the docs](https://x.y)."),
+            body("Use `fs.readFile()` and [the docs](https://x.y)."),
             "Use fs.readFile() and the docs."
         );
         assert_eq!(
-            inline("See [`Buffer`][] and ![logo](a.png)"),
+            body("See [`Buffer`][] and ![logo](a.png)\n\n[`Buffer`]: https://b"),
             "See Buffer and logo"
         );
         assert_eq!(
-            inline("**bold** *em* snake_case <br> a < b"),
+            body("**bold** *em* snake_case <br> a < b"),
             "bold em snake_case  a < b"
         );
-        assert_eq!(inline("``code with ` inside``"), "code with ` inside");
-        assert_eq!(inline(r"escaped \* star"), "escaped * star");
+        assert_eq!(body("``code with ` inside``"), "code with ` inside");
+        assert_eq!(body(r"escaped \* star"), "escaped * star");
     }
 
     #[test]
@@ -234,5 +281,71 @@ mod tests {
             wrapped[0].body,
             "A sentence that wraps over lines.\nNext paragraph."
         );
+    }
+
+    #[test]
+    fn setext_headings_anchors_and_tables() {
+        let md = "Guide\n=====\n\nIntro.\n\nInstall {#setup}\n-------\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n### Usage {#use .x}\n\nRun it.\n";
+        let s = sections(md);
+        let heads: Vec<(u8, &str, Option<&str>)> = s
+            .iter()
+            .map(|s| (s.level, s.title.as_str(), s.anchor.as_deref()))
+            .collect();
+        assert_eq!(
+            heads,
+            [
+                (1, "Guide", None),
+                (2, "Install", Some("setup")),
+                (3, "Usage", Some("use"))
+            ]
+        );
+        assert_eq!(s[1].body, "a b\n1 2");
+    }
+
+    #[test]
+    fn front_matter_yaml_and_toml() {
+        let yaml = "---\ntitle: The guide\ntags: [fs, streams]\nversion: 20\ndraft: false\nauthor: Ann\nnested: {a: 1}\n---\n\n# Reading\n\nText.\n";
+        let (s, meta) = parse(yaml);
+        assert_eq!(meta.title.as_deref(), Some("The guide"));
+        assert_eq!(meta.tags, ["fs", "streams"]);
+        assert_eq!(meta.fields.get("version"), Some(&MetaValue::Number(20.0)));
+        assert_eq!(meta.fields.get("draft"), Some(&MetaValue::Bool(false)));
+        assert_eq!(
+            meta.fields.get("author"),
+            Some(&MetaValue::Text("Ann".into()))
+        );
+        assert!(!meta.fields.contains_key("nested"));
+        assert_eq!(s.len(), 1);
+        assert!(!s[0].body.contains("version"), "{:?}", s[0].body);
+        let toml = "+++\ntitle = \"Setup\"\nkeywords = \"install\"\nweight = 3\n+++\n\nBody.\n";
+        let (s, meta) = parse(toml);
+        assert_eq!(meta.title.as_deref(), Some("Setup"));
+        assert_eq!(meta.tags, ["install"]);
+        assert_eq!(meta.fields.get("weight"), Some(&MetaValue::Number(3.0)));
+        assert_eq!(s[0].body, "Body.");
+        // Front matter that does not parse is left out, never indexed as text.
+        let (s, meta) = parse("---\ntitle: [unclosed\n---\n\nBody.\n");
+        assert_eq!(meta, PageMeta::default());
+        assert_eq!(s[0].body, "Body.");
+        // Aliases are left out: each one copies its anchor, so nesting them grows exponentially.
+        let mut bomb = String::from(
+            "---\na: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n",
+        );
+        for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            bomb.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        bomb.push_str("title: Bomb\n---\n\nBody.\n");
+        let (s, meta) = parse(&bomb);
+        assert_eq!(meta, PageMeta::default());
+        assert_eq!(s[0].body, "Body.");
+        let (_, meta) = parse("---\nbase: &b one\ncopy: *b\ntitle: T\n---\n");
+        assert_eq!(meta.title, None);
+        // A thematic break later in the page is not front matter.
+        let (s, meta) = parse("Intro.\n\n---\ntitle: x\n---\n");
+        assert_eq!(meta, PageMeta::default());
+        assert!(s[0].body.contains("title: x"));
     }
 }

@@ -26,6 +26,18 @@ pub struct Section {
     pub body: String,
 }
 
+/// What a page says of itself beyond its sections (Markdown front matter).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageMeta {
+    /// The page's title (for its text before the first heading, and its documents' headings).
+    pub title: Option<String>,
+    /// Tags of every document of the page (`tags` or `keywords`).
+    pub tags: Vec<String>,
+    /// Other fields, as metadata of every document of the page (filters); `page` and `level`
+    /// are scry's own and win.
+    pub fields: std::collections::BTreeMap<String, MetaValue>,
+}
+
 /// How paths become URLs.
 #[derive(Debug, Clone)]
 pub struct UrlRule {
@@ -56,17 +68,20 @@ pub fn kind(path: &Path) -> Option<Kind> {
     }
 }
 
-/// Splits one file's text into sections.
-pub fn sections(kind: Kind, text: &str) -> Vec<Section> {
+/// Splits one file's text into sections, with what the page says of itself.
+pub fn sections(kind: Kind, text: &str) -> (Vec<Section>, PageMeta) {
     match kind {
-        Kind::Markdown => markdown::sections(text),
-        Kind::Html => html::sections(text),
-        Kind::Text => vec![Section {
-            level: 0,
-            title: String::new(),
-            anchor: None,
-            body: text.trim().to_owned(),
-        }],
+        Kind::Markdown => markdown::parse(text),
+        Kind::Html => (html::sections(text), PageMeta::default()),
+        Kind::Text => (
+            vec![Section {
+                level: 0,
+                title: String::new(),
+                anchor: None,
+                body: text.trim().to_owned(),
+            }],
+            PageMeta::default(),
+        ),
     }
 }
 
@@ -74,7 +89,7 @@ pub fn sections(kind: Kind, text: &str) -> Vec<Section> {
 pub fn page_documents(
     page: &str,
     source_ext: &str,
-    sections: Vec<Section>,
+    (sections, meta): (Vec<Section>, PageMeta),
     rule: &UrlRule,
 ) -> Vec<Document> {
     let ext = rule.extension.as_deref().unwrap_or(source_ext);
@@ -82,11 +97,13 @@ pub fn page_documents(
     let mut slugs = slug::Slugger::default();
     // Heading path: the titles of the enclosing sections, by level.
     let mut stack: Vec<(u8, String)> = Vec::new();
-    let page_title = sections
-        .iter()
-        .find(|s| s.level > 0)
-        .map(|s| s.title.clone())
-        .unwrap_or_else(|| page.rsplit('/').next().unwrap_or(page).to_owned());
+    let page_title = meta.title.clone().unwrap_or_else(|| {
+        sections
+            .iter()
+            .find(|s| s.level > 0)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| page.rsplit('/').next().unwrap_or(page).to_owned())
+    });
     let mut out = Vec::new();
     for s in sections {
         while stack
@@ -117,7 +134,7 @@ pub fn page_documents(
         } else {
             (format!("{page}#{anchor}"), format!("{page_url}#{anchor}"))
         };
-        let mut metadata = std::collections::BTreeMap::new();
+        let mut metadata = meta.fields.clone();
         metadata.insert("page".to_owned(), MetaValue::Text(page.to_owned()));
         metadata.insert("level".to_owned(), MetaValue::Number(f64::from(s.level)));
         out.push(Document {
@@ -125,7 +142,7 @@ pub fn page_documents(
             title,
             headings,
             body: s.body,
-            tags: Vec::new(),
+            tags: meta.tags.clone(),
             url: Some(url),
             metadata,
         });
@@ -144,7 +161,7 @@ mod tests {
             prefix: "/api/".into(),
             extension: Some("html".into()),
         };
-        let docs = page_documents("fs", "md", markdown::sections(md), &rule);
+        let docs = page_documents("fs", "md", markdown::parse(md), &rule);
         let got: Vec<_> = docs
             .iter()
             .map(|d| (d.id.as_str(), d.title.as_str(), d.headings.join(" > ")))
@@ -167,5 +184,43 @@ mod tests {
             Some("/api/fs.html#fspromises-readfile-path")
         );
         assert_eq!(docs[2].body, "Reads a file.");
+    }
+
+    #[test]
+    fn front_matter_gives_title_tags_and_filters() {
+        let md = "---
+title: Streams guide
+tags: [io, streams]
+version: 20
+page: not ours
+---
+
+Why streams.
+
+## Backpressure
+
+Slow down.
+";
+        let rule = UrlRule {
+            prefix: "/".into(),
+            extension: None,
+        };
+        let docs = page_documents("guides/streams", "md", sections(Kind::Markdown, md), &rule);
+        assert_eq!(docs.len(), 2);
+        // The text before the first heading takes the page's title; the heading path too.
+        assert_eq!(
+            (docs[0].title.as_str(), docs[0].body.as_str()),
+            ("Streams guide", "Why streams.")
+        );
+        assert_eq!(docs[1].title, "Backpressure");
+        for d in &docs {
+            assert_eq!(d.tags, ["io", "streams"]);
+            assert_eq!(d.metadata.get("version"), Some(&MetaValue::Number(20.0)));
+            // scry's own fields win over the page's.
+            assert_eq!(
+                d.metadata.get("page"),
+                Some(&MetaValue::Text("guides/streams".into()))
+            );
+        }
     }
 }
