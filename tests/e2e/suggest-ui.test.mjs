@@ -392,6 +392,71 @@ describe('text collection', () => {
     assert.equal((await focused(page)).part, 'hit-title');
     await assertClean(page, problems);
   });
+
+  test('every label in the language of lang, and translations with plural forms', async () => {
+    const widget = page.locator('scry-search');
+    const status = widget.locator('[part~="status"]');
+    const search = (q) => widget.evaluate((w, q) => w.search(q), q);
+    // French, built in: the element's lang (or an ancestor's; the page's is English).
+    await widget.evaluate((w) => w.setAttribute('lang', 'fr'));
+    await search('stream');
+    assert.match(await status.textContent(), /^\d+ résultats?$/);
+    await page.getByRole('searchbox', { name: 'Rechercher' }).waitFor();
+    await page.getByRole('list', { name: 'Résultats' }).waitFor();
+    // The placeholder attribute wins over the translation.
+    assert.equal(
+      await page.getByRole('searchbox').getAttribute('placeholder'),
+      'Search the Node.js docs…',
+    );
+    // `search()` resolves once results and suggestions are shown.
+    let shown = [];
+    for (const q of TEXT_QUERIES) {
+      await search(q);
+      shown = await widget.evaluate((w) => w.suggestions);
+      if (shown.length > 0) break;
+    }
+    assert.ok(shown.length > 0, 'suggestions for one of the queries');
+    assert.equal(await widget.locator('[part~="label"]').textContent(), 'Vous cherchez peut-être…');
+    const s = shown[0];
+    const n = s.items.length;
+    assert.equal(
+      await widget.locator('[part~="chip"]').first().getAttribute('aria-label'),
+      `Rechercher « ${s.query} », ${n} ${n === 1 ? 'résultat' : 'résultats'}`,
+    );
+    await page.screenshot({ path: `${OUTPUT}suggest-ui-fr.png` });
+    // Words only: a vector search always finds something.
+    await widget.evaluate((w) => w.setAttribute('mode', 'text'));
+    await search('zzqqxxnothing');
+    assert.equal(await status.textContent(), 'Aucun résultat pour « zzqqxxnothing »');
+    // An app's own strings, here Polish, whose counts have three forms.
+    await widget.evaluate((w) => {
+      w.setAttribute('lang', 'pl');
+      w.translations = {
+        results: { one: '{count} wynik', few: '{count} wyniki', many: '{count} wyników' },
+      };
+    });
+    for (const [k, text] of [
+      [1, '1 wynik'],
+      [2, '2 wyniki'],
+      [5, '5 wyników'],
+    ]) {
+      await widget.evaluate((w, k) => w.setAttribute('k', String(k)), k);
+      await search('stream');
+      assert.equal(await status.textContent(), text);
+    }
+    // Back to English.
+    await widget.evaluate((w) => {
+      w.removeAttribute('lang');
+      w.removeAttribute('k');
+      w.removeAttribute('mode');
+      w.translations = null;
+    });
+    await search('stream');
+    assert.match(await status.textContent(), /^\d+ results?$/);
+    await page.getByRole('searchbox', { name: 'Search' }).waitFor();
+    await page.screenshot({ path: `${OUTPUT}suggest-ui-en.png` });
+    await assertClean(page, problems);
+  });
 });
 
 describe('image collection', () => {

@@ -5,6 +5,8 @@
  */
 
 export { defineElements } from './define.js';
+export { BUILT_IN as BUILT_IN_TRANSLATIONS, format, stringsFor } from './i18n.js';
+export type { Message, Translations } from './i18n.js';
 export { safeImage, safeLink, snippetNodes } from './dom.js';
 export { ScrySearchElement, describeError } from './search.js';
 export { DEFAULT_SUGGESTIONS_LABEL, ScrySuggestionsElement } from './suggestions.js';

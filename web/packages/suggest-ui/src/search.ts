@@ -10,6 +10,7 @@ import {
   upgradeProperty,
 } from './dom.js';
 import { SEARCH_CSS } from './styles.js';
+import { format, languageOf, stringsFor, type Translations } from './i18n.js';
 import { ScrySuggestionsElement } from './suggestions.js';
 import type {
   ErrorEventDetail,
@@ -104,9 +105,10 @@ function searchIcon(): SVGSVGElement {
  */
 export class ScrySearchElement extends HTMLElement {
   /** Attributes the element reacts to. */
-  static readonly observedAttributes = ['placeholder', 'label', 'suggestions-label'];
+  static readonly observedAttributes = ['placeholder', 'label', 'suggestions-label', 'lang'];
 
   #engine: SearchEngineLike | undefined;
+  #translations: Partial<Translations> | undefined;
   #hits: readonly Hit[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #controller: AbortController | undefined;
@@ -151,12 +153,7 @@ export class ScrySearchElement extends HTMLElement {
       'exportparts',
       'label, row, chip, chip-thumbs, chip-thumb, chip-query, chip-base, chip-added, chip-titles, chip-title, chip-count',
     );
-    this.#results = el('ol', {
-      part: 'results',
-      class: 'results',
-      id: 'results',
-      'aria-label': 'Results',
-    });
+    this.#results = el('ol', { part: 'results', class: 'results', id: 'results' });
     const box = el('div', { part: 'search', class: 'box', role: 'search' }, [
       searchIcon(),
       this.#input,
@@ -183,6 +180,9 @@ export class ScrySearchElement extends HTMLElement {
       upgradeProperty(this, name);
     }
     upgradeProperty(this, 'query');
+    upgradeProperty(this, 'translations');
+    // The language may come from an ancestor's `lang`, known once connected.
+    this.#updateAttributes();
   }
 
   /** @internal Custom element lifecycle. */
@@ -256,13 +256,37 @@ export class ScrySearchElement extends HTMLElement {
     this.setAttribute('debounce', String(value));
   }
 
-  /** Placeholder of the box (`placeholder` attribute). Default "Search…". */
+  /** Placeholder of the box (`placeholder` attribute). Default "Search…", translated. */
   get placeholder(): string {
-    return this.getAttribute('placeholder') ?? 'Search…';
+    return this.getAttribute('placeholder') ?? this.#text('placeholder');
   }
 
   set placeholder(value: string) {
     this.setAttribute('placeholder', value);
+  }
+
+  /**
+   * Strings of the app's own over the built-in ones of the element's language (its `lang` or
+   * its closest ancestor's: English, French, German and Spanish are built in), for every text
+   * the element and its chip row show or announce; counts take their plural form from
+   * `Intl.PluralRules`. The `placeholder`, `label` and `suggestions-label` attributes win.
+   *
+   * @example
+   * widget.translations = { results: { one: '{count} wynik', few: '{count} wyniki', many: '{count} wyników' } };
+   */
+  get translations(): Partial<Translations> | undefined {
+    return this.#translations;
+  }
+
+  set translations(value: Partial<Translations> | null | undefined) {
+    this.#translations = value && typeof value === 'object' ? { ...value } : undefined;
+    this.#chips.translations = this.#translations;
+    this.#updateAttributes();
+  }
+
+  /** The element's language (its `lang`, or its closest ancestor's). */
+  get language(): string {
+    return languageOf(this);
   }
 
   /** The results shown. */
@@ -296,9 +320,17 @@ export class ScrySearchElement extends HTMLElement {
     this.#input.focus(options);
   }
 
+  /** String `key` in the element's language, its placeholders filled from `values`. */
+  #text(key: keyof Translations, values?: Record<string, string | number>): string {
+    const lang = languageOf(this);
+    return format(lang, stringsFor(lang, this.#translations)[key], values);
+  }
+
   #updateAttributes(): void {
     this.#input.placeholder = this.placeholder;
-    this.#input.setAttribute('aria-label', this.getAttribute('label') ?? 'Search');
+    this.#input.setAttribute('aria-label', this.getAttribute('label') ?? this.#text('label'));
+    this.#results.setAttribute('aria-label', this.#text('resultsLabel'));
+    this.#chips.lang = languageOf(this);
     const label = this.getAttribute('suggestions-label');
     if (label === null) this.#chips.removeAttribute('label');
     else this.#chips.setAttribute('label', label);
@@ -369,15 +401,15 @@ export class ScrySearchElement extends HTMLElement {
       this.#setBusy(false);
       this.#renderHits([]);
       this.#showSuggestions([]);
-      this.#fail(error, 'search', `Search failed (${describeError(error)})`);
+      this.#fail(error, 'search', this.#text('searchFailed', { error: describeError(error) }));
       return;
     }
     if (seq !== this.#seq) return;
     this.#renderHits(hits);
     const status =
       hits.length === 0
-        ? `No results for “${query}”`
-        : `${hits.length} ${hits.length === 1 ? 'result' : 'results'}`;
+        ? this.#text('noResults', { query })
+        : this.#text('results', { count: hits.length });
     this.#setStatus(status);
     fire<SearchEventDetail>(this, 'scry-search', { query, hits, ms: performance.now() - t0 });
 
@@ -403,7 +435,11 @@ export class ScrySearchElement extends HTMLElement {
       if (seq !== this.#seq) return;
       this.#showSuggestions([]);
       this.#setBusy(false);
-      this.#fail(error, 'suggest', `${status} · suggestions failed (${describeError(error)})`);
+      this.#fail(
+        error,
+        'suggest',
+        this.#text('suggestionsFailed', { status, error: describeError(error) }),
+      );
     }
   }
 

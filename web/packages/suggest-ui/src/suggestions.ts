@@ -1,6 +1,7 @@
 /** `<scry-suggestions>`: the "Maybe you are looking for…" row of suggestion chips. */
 
 import { adoptStyles, el, fire, queryNodes, thumbnail, upgradeProperty } from './dom.js';
+import { format, languageOf, stringsFor, type Translations } from './i18n.js';
 import { SUGGESTIONS_CSS } from './styles.js';
 import type { Suggestion, SuggestionEventDetail } from './types.js';
 
@@ -32,9 +33,10 @@ const PREVIEWS = 3;
  */
 export class ScrySuggestionsElement extends HTMLElement {
   /** Attributes the element reacts to. */
-  static readonly observedAttributes = ['label', 'busy'];
+  static readonly observedAttributes = ['label', 'busy', 'lang'];
 
   #suggestions: readonly Suggestion[] = [];
+  #translations: Partial<Translations> | undefined;
   /** Index of the chip in the tab order. */
   #active = 0;
   readonly #label: HTMLParagraphElement;
@@ -60,12 +62,16 @@ export class ScrySuggestionsElement extends HTMLElement {
   connectedCallback(): void {
     upgradeProperty(this, 'suggestions');
     upgradeProperty(this, 'busy');
+    upgradeProperty(this, 'translations');
+    // The language may come from an ancestor's `lang`, known once connected.
+    this.#render();
     this.toggleAttribute('empty', this.#suggestions.length === 0);
   }
 
   /** @internal Custom element lifecycle. */
   attributeChangedCallback(name: string): void {
     if (name === 'label') this.#updateLabel();
+    else if (name === 'lang') this.#render();
     else if (name === 'busy') this.#row.setAttribute('aria-busy', String(this.busy));
   }
 
@@ -91,9 +97,27 @@ export class ScrySuggestionsElement extends HTMLElement {
     this.toggleAttribute('busy', Boolean(value));
   }
 
-  /** The visible label. Reflects `label`. */
+  /** The visible label. Reflects `label`; default "Maybe you are looking for…", translated. */
   get label(): string {
-    return this.getAttribute('label') ?? DEFAULT_SUGGESTIONS_LABEL;
+    return this.getAttribute('label') ?? this.#text('suggestionsLabel');
+  }
+
+  /**
+   * Strings of the app's own over the built-in ones of the element's language (see
+   * `<scry-search>`'s `translations`).
+   */
+  get translations(): Partial<Translations> | undefined {
+    return this.#translations;
+  }
+
+  set translations(value: Partial<Translations> | null | undefined) {
+    this.#translations = value && typeof value === 'object' ? { ...value } : undefined;
+    this.#render();
+  }
+
+  #text(key: keyof Translations, values?: Record<string, string | number>): string {
+    const lang = languageOf(this);
+    return format(lang, stringsFor(lang, this.#translations)[key], values);
   }
 
   set label(value: string) {
@@ -129,6 +153,7 @@ export class ScrySuggestionsElement extends HTMLElement {
   }
 
   #render(): void {
+    this.#updateLabel();
     const chips = this.#chips();
     const focused = chips.findIndex((c) => c === this.shadowRoot?.activeElement);
     this.#row.replaceChildren(...this.#suggestions.map((s, i) => this.#chip(s, i)));
@@ -175,7 +200,9 @@ export class ScrySuggestionsElement extends HTMLElement {
       text,
       el('span', { part: 'chip-count', class: 'count', 'aria-hidden': 'true' }, [String(n)]),
       el('span', { id: description, hidden: true }, [
-        titles.length > 0 ? `Includes ${titles.slice(0, PREVIEWS).join(', ')}` : '',
+        titles.length > 0
+          ? this.#text('includes', { titles: titles.slice(0, PREVIEWS).join(', ') })
+          : '',
       ]),
     );
     return el(
@@ -186,7 +213,7 @@ export class ScrySuggestionsElement extends HTMLElement {
         class: thumbs.length > 0 ? 'chip' : 'chip text-only',
         tabindex: index === this.#active ? '0' : '-1',
         'data-index': String(index),
-        'aria-label': `Search for "${suggestion.query}", ${n} ${n === 1 ? 'result' : 'results'}`,
+        'aria-label': this.#text('chipLabel', { query: suggestion.query, count: n }),
         'aria-describedby': description,
         title: titles.length > 0 ? titles.slice(0, 8).join(' · ') : undefined,
       },
