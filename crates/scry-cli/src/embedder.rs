@@ -1,7 +1,7 @@
 //! The CLI's text model. Built with the `onnx` feature (the native CLI): scry-embed's ONNX
 //! encoder. Without it (the CLI compiled for WASI, the npm package's `npx scry`): the files are
 //! read and checked against the manifest here, and the model runs in the npm package's own wasm
-//! build, through the two functions its launcher gives the module (`scry_host`,
+//! build, through the functions its launcher gives the module (`scry_host`,
 //! `web/packages/scry/bin/wasi-run.mjs`). The package's build and scry-embed run the same code,
 //! so the vectors are the same; the WASI module leaves out tract and tokenizers (21 MB of wasm).
 //! There the model is loaded by the first embedding: a run that only needs the model's tag
