@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use scry_core::{CoreError, Embedder, ModelTag};
+use scry_core::{Embedder, ModelTag};
 #[cfg(not(feature = "onnx"))]
 use scry_embed::VerifiedTextModel;
 use scry_embed::{BUILTIN_MANIFEST, DEFAULT_TEXT_MODEL, EmbedError, ModelManifest};
@@ -99,8 +99,7 @@ impl Embedder for CliEmbedder {
     }
 
     fn embed(&mut self, texts: &[&str]) -> scry_core::Result<Vec<Vec<f32>>> {
-        self.embed_texts(texts)
-            .map_err(|e| CoreError::InvalidInput(format!("{e} [{}]", e.code())))
+        self.embed_texts(texts).map_err(EmbedError::into_core)
     }
 }
 

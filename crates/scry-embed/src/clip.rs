@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use scry_core::{CoreError, Embedder, ModelTag};
+use scry_core::{Embedder, ModelTag};
 use tokenizers::Tokenizer;
 use tract_onnx::prelude::*;
 
@@ -437,8 +437,7 @@ impl Embedder for ClipEmbedder {
 
     /// The text side: query texts embedded into the space the images live in.
     fn embed(&mut self, texts: &[&str]) -> scry_core::Result<Vec<Vec<f32>>> {
-        self.embed_texts(texts)
-            .map_err(|e| CoreError::InvalidInput(format!("{e} [{}]", e.code())))
+        self.embed_texts(texts).map_err(EmbedError::into_core)
     }
 }
 

@@ -105,6 +105,11 @@ impl EmbedError {
             EmbedError::ImageUnsupported(_) => "IMAGE_UNSUPPORTED",
         }
     }
+
+    /// As scry-core's error, for an `Embedder`: `INVALID_INPUT` naming this error and its code.
+    pub fn into_core(self) -> scry_core::CoreError {
+        scry_core::CoreError::InvalidInput(format!("{self} [{}]", self.code()))
+    }
 }
 
 /// Result alias for scry-embed.

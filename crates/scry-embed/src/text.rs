@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use scry_core::{CoreError, Embedder, ModelTag};
+use scry_core::{Embedder, ModelTag};
 use tokenizers::{Tokenizer, TruncationParams};
 use tract_onnx::prelude::*;
 
@@ -376,8 +376,7 @@ impl Embedder for TextEmbedder {
     }
 
     fn embed(&mut self, texts: &[&str]) -> scry_core::Result<Vec<Vec<f32>>> {
-        self.embed_texts(texts)
-            .map_err(|e| CoreError::InvalidInput(format!("{e} [{}]", e.code())))
+        self.embed_texts(texts).map_err(EmbedError::into_core)
     }
 }
 

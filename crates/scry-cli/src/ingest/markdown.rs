@@ -143,6 +143,16 @@ enum Value {
     List(Vec<String>),
 }
 
+/// A front matter list's element as text (lists of metadata are lists of strings).
+fn list_item(value: MetaValue) -> String {
+    match value {
+        MetaValue::Text(s) => s,
+        MetaValue::Number(n) => n.to_string(),
+        MetaValue::Bool(b) => b.to_string(),
+        MetaValue::List(l) => l.join(" "),
+    }
+}
+
 fn yaml_pairs(block: &str) -> Vec<(String, Value)> {
     use yaml_rust2::{Yaml, YamlLoader};
     let scalar = |y: &Yaml| -> Option<MetaValue> {
@@ -157,12 +167,6 @@ fn yaml_pairs(block: &str) -> Vec<(String, Value)> {
             Yaml::Boolean(b) => Some(MetaValue::Bool(*b)),
             _ => None,
         }
-    };
-    let text = |v: MetaValue| match v {
-        MetaValue::Text(s) => s,
-        MetaValue::Number(n) => n.to_string(),
-        MetaValue::Bool(b) => b.to_string(),
-        MetaValue::List(l) => l.join(" "),
     };
     if has_alias(block) {
         return Vec::new();
@@ -179,7 +183,7 @@ fn yaml_pairs(block: &str) -> Vec<(String, Value)> {
         if let Some(s) = scalar(&v) {
             out.push((key, Value::Scalar(s)));
         } else if let Yaml::Array(items) = v {
-            let items: Vec<String> = items.iter().filter_map(scalar).map(text).collect();
+            let items: Vec<String> = items.iter().filter_map(scalar).map(list_item).collect();
             out.push((key, Value::List(items)));
         }
     }
@@ -221,16 +225,7 @@ fn toml_pairs(block: &str) -> Vec<(String, Value)> {
         if let Some(s) = scalar(&v) {
             out.push((key, Value::Scalar(s)));
         } else if let T::Array(items) = v {
-            let items = items
-                .iter()
-                .filter_map(scalar)
-                .map(|m| match m {
-                    MetaValue::Text(s) => s,
-                    MetaValue::Number(n) => n.to_string(),
-                    MetaValue::Bool(b) => b.to_string(),
-                    MetaValue::List(l) => l.join(" "),
-                })
-                .collect();
+            let items = items.iter().filter_map(scalar).map(list_item).collect();
             out.push((key, Value::List(items)));
         }
     }

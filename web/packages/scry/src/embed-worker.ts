@@ -11,9 +11,9 @@ import type { WasmTextModel } from './internal/wasm.js';
 export type EmbedRequest =
   | {
       load: {
+        /** The manifest (JSON) the model is described by. */
+        manifest: string;
         id: string;
-        /** The model's own manifest (JSON), if not scry's built-in one. */
-        manifest?: string;
         onnx: Uint8Array;
         tokenizer: Uint8Array;
         batchSize: number | undefined;
@@ -37,10 +37,7 @@ scope.addEventListener('message', (event: MessageEvent<EmbedRequest>) => {
     const { id, manifest, onnx, tokenizer, batchSize, assets } = data.load;
     loadWasm('full', assets)
       .then((wasm) => {
-        model =
-          manifest === undefined
-            ? wasm.TextModel.load(id, onnx, tokenizer, batchSize)
-            : wasm.TextModel.loadWithManifest(manifest, id, onnx, tokenizer, batchSize);
+        model = wasm.TextModel.loadWithManifest(manifest, id, onnx, tokenizer, batchSize);
         scope.postMessage({ ready: true } satisfies EmbedResponse);
       })
       .catch((e: unknown) =>

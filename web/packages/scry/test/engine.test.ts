@@ -376,6 +376,15 @@ test('in Node a model loads from a folder path, a file: URL, or a URL per file',
   }
 });
 
+/** The model at work: two documents added, 'kitten' finds the cats one by meaning. */
+async function assertFindsTheCat(engine: Engine): Promise<void> {
+  await engine.add([
+    { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
+    { id: 'tea', title: 'Tea', body: 'A hot drink brewed from dried leaves.' },
+  ]);
+  assert.equal((await engine.search('kitten', { mode: 'vector' }))[0]?.id, 'cat');
+}
+
 test('a model laid out as a Hugging Face repository (onnx/model_quantized.onnx) loads', async () => {
   // A local mirror of such a repository: the pinned files under the names it uses, beside
   // files scry does not read.
@@ -388,11 +397,7 @@ test('a model laid out as a Hugging Face repository (onnx/model_quantized.onnx) 
     writeFileSync(join(repo, 'onnx', 'model.onnx'), 'not the int8 export');
     const engine = await createEngine({ model: { url: repo, layout: 'huggingface' } });
     try {
-      await engine.add([
-        { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
-        { id: 'tea', title: 'Tea', body: 'A hot drink brewed from dried leaves.' },
-      ]);
-      assert.equal((await engine.search('kitten', { mode: 'vector' }))[0]?.id, 'cat');
+      await assertFindsTheCat(engine);
     } finally {
       await engine.dispose();
     }
@@ -443,11 +448,7 @@ test('a text model of a manifest of your own: flat or in a Hugging Face layout',
         assert.equal((await engine.info()).model, 'my-minilm');
         const [vector] = await engine.embed(['kitten']);
         assert.deepEqual(vector, expected, `${layout}: the same files give the same vectors`);
-        await engine.add([
-          { id: 'cat', title: 'Cats', body: 'A small domesticated feline that purrs.' },
-          { id: 'tea', title: 'Tea', body: 'A hot drink brewed from dried leaves.' },
-        ]);
-        assert.equal((await engine.search('kitten', { mode: 'vector' }))[0]?.id, 'cat');
+        await assertFindsTheCat(engine);
       } finally {
         await engine.dispose();
       }

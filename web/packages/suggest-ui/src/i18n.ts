@@ -143,3 +143,17 @@ export function format(
     name in values ? String(values[name]) : whole,
   );
 }
+
+/**
+ * String `key` for `element` (in its language, `own` strings over the built-in ones), its
+ * placeholders filled from `values`.
+ */
+export function translate(
+  element: Element,
+  own: Partial<Translations> | undefined,
+  key: keyof Translations,
+  values?: Record<string, string | number>,
+): string {
+  const lang = languageOf(element);
+  return format(lang, stringsFor(lang, own)[key], values);
+}

@@ -10,7 +10,7 @@ import {
   upgradeProperty,
 } from './dom.js';
 import { SEARCH_CSS } from './styles.js';
-import { format, languageOf, stringsFor, type Translations } from './i18n.js';
+import { languageOf, translate, type Translations } from './i18n.js';
 import { ScrySuggestionsElement } from './suggestions.js';
 import type {
   ErrorEventDetail,
@@ -322,8 +322,7 @@ export class ScrySearchElement extends HTMLElement {
 
   /** String `key` in the element's language, its placeholders filled from `values`. */
   #text(key: keyof Translations, values?: Record<string, string | number>): string {
-    const lang = languageOf(this);
-    return format(lang, stringsFor(lang, this.#translations)[key], values);
+    return translate(this, this.#translations, key, values);
   }
 
   #updateAttributes(): void {

@@ -1,7 +1,7 @@
 /** `<scry-suggestions>`: the "Maybe you are looking for…" row of suggestion chips. */
 
 import { adoptStyles, el, fire, queryNodes, thumbnail, upgradeProperty } from './dom.js';
-import { format, languageOf, stringsFor, type Translations } from './i18n.js';
+import { translate, type Translations } from './i18n.js';
 import { SUGGESTIONS_CSS } from './styles.js';
 import type { Suggestion, SuggestionEventDetail } from './types.js';
 
@@ -116,8 +116,7 @@ export class ScrySuggestionsElement extends HTMLElement {
   }
 
   #text(key: keyof Translations, values?: Record<string, string | number>): string {
-    const lang = languageOf(this);
-    return format(lang, stringsFor(lang, this.#translations)[key], values);
+    return translate(this, this.#translations, key, values);
   }
 
   set label(value: string) {

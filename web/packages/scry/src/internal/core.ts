@@ -21,7 +21,7 @@ import { StaticIndex, withChunks } from './static.js';
 import { FileBackend } from './file-store.js';
 import { errorCode } from './error-code.js';
 import { readDocuments, readIds, readTexts } from './documents.js';
-import { checkFilter, isImageInput } from './options.js';
+import { BUILT_IN_MODELS, checkFilter, isImageInput } from './options.js';
 import {
   loadWasm,
   wasmBuild,
@@ -341,8 +341,7 @@ export class Core {
     }
     // A text model of the user's own manifest must not take the id of one of scry's: the id is
     // what a stored index records of the model whose vectors it holds.
-    const own = model.manifest ? manifest : undefined;
-    if (own !== undefined && builtinModelIds(wasm).includes(entry.id)) {
+    if (model.manifest && BUILT_IN_MODELS.includes(entry.id)) {
       throw new ScryError(
         'MODEL_UNSUPPORTED',
         `model ${entry.id} of your manifest has the id of one of scry's own models: give it an id of its own`,
@@ -356,20 +355,18 @@ export class Core {
         `model ${entry.id} needs model.onnx and tokenizer.json`,
       );
     }
-    this.#model =
-      own === undefined
-        ? wasm.TextModel.load(entry.id, onnx, tokenizer, model.batchSize)
-        : wasm.TextModel.loadWithManifest(own, entry.id, onnx, tokenizer, model.batchSize);
+    // The built-in manifest or the user's: the same entry point.
+    this.#model = wasm.TextModel.loadWithManifest(
+      manifest,
+      entry.id,
+      onnx,
+      tokenizer,
+      model.batchSize,
+    );
     const threads = model.threads ?? defaultThreads();
     if (threads > 1 && canStartHelpers()) {
       this.#pool = new EmbedPool(
-        {
-          id: entry.id,
-          onnx,
-          tokenizer,
-          batchSize: model.batchSize,
-          ...(own !== undefined ? { manifest: own } : {}),
-        },
+        { manifest, id: entry.id, onnx, tokenizer, batchSize: model.batchSize },
         threads,
         this.#assets,
       );
@@ -1036,7 +1033,8 @@ export class Core {
       if (this.#model !== model) throw new ScryError('DISPOSED', 'the engine was disposed');
       return model.embed(slots);
     };
-    const pool = model === this.#model && !this.#clip ? this.#pool : undefined;
+    // The pool is the current model's (a text model's); `model` may be one disposed since.
+    const pool = model === this.#model ? this.#pool : undefined;
     if (pool) {
       await pool.run(
         batches.map((slots) => slots.map((j) => texts[j]!)),
@@ -1220,10 +1218,4 @@ function externalModel(id: string, dims: number): WasmEmbedder {
     },
     free(): void {},
   };
-}
-
-/** The ids of the models of scry's built-in manifest. */
-function builtinModelIds(wasm: WasmModule): string[] {
-  const parsed = JSON.parse(wasm.modelManifest()) as { models?: { id?: unknown }[] };
-  return (parsed.models ?? []).map((m) => String(m.id));
 }

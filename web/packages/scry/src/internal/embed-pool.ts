@@ -11,9 +11,9 @@ import type { EmbedRequest, EmbedResponse } from '../embed-worker.js';
 
 /** What a pool needs to start helpers. */
 export interface PoolModel {
+  /** The manifest (JSON) the model is described by: scry's built-in one or the user's. */
+  manifest: string;
   id: string;
-  /** The model's own manifest (JSON), if not scry's built-in one. */
-  manifest?: string;
   onnx: Uint8Array;
   tokenizer: Uint8Array;
   batchSize: number | undefined;
@@ -212,11 +212,11 @@ export class EmbedPool {
     const { id, manifest, onnx, tokenizer, batchSize } = this.#model;
     const load: EmbedRequest = {
       load: {
+        manifest,
         id,
         onnx,
         tokenizer,
         batchSize,
-        ...(manifest !== undefined ? { manifest } : {}),
         ...(this.#assets ? { assets: this.#assets } : {}),
       },
     };

@@ -87,7 +87,7 @@ export type GpuChoice = 'auto' | 'webgpu' | 'cpu';
 export const DEFAULT_MODEL_ID = 'all-MiniLM-L6-v2-int8';
 
 /** The ids of the built-in manifest's models (models/manifest.json). */
-const BUILT_IN_MODELS: readonly string[] = [DEFAULT_MODEL_ID];
+export const BUILT_IN_MODELS: readonly string[] = [DEFAULT_MODEL_ID];
 
 /**
  * Schemes a model or static index cannot be fetched from as a folder of files: opaque URLs

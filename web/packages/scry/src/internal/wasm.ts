@@ -121,13 +121,7 @@ export interface WasmStore {
 export interface WasmModule {
   Engine: new (options: unknown) => WasmEngine;
   TextModel: {
-    load(
-      id: string,
-      modelOnnx: Uint8Array,
-      tokenizerJson: Uint8Array,
-      batchSize: number | undefined,
-    ): WasmTextModel;
-    /** A text model of a manifest of the caller's own. */
+    /** Text model `id` of `manifest` (scry's built-in one, `modelManifest()`, or the user's). */
     loadWithManifest(
       manifest: string,
       id: string,
