@@ -31,7 +31,13 @@ fn put_meta(out: &mut Vec<u8>, v: &MetaValue) {
 
 fn get_meta(r: &mut Reader<'_>) -> Result<MetaValue, DecodeError> {
     Ok(match r.u8()? {
-        0 => MetaValue::Bool(r.u8()? != 0),
+        // Only the two bytes the encoder writes: any other would decode to a document that
+        // encodes differently (found by `format_props::damaged_segments_fail_cleanly`).
+        0 => match r.u8()? {
+            0 => MetaValue::Bool(false),
+            1 => MetaValue::Bool(true),
+            _ => return Err(r.invalid("metadata boolean is neither 0 nor 1")),
+        },
         1 => {
             let x = f64::from_le_bytes(r.array()?);
             if !x.is_finite() {
