@@ -911,6 +911,46 @@ fn an_invalid_section_is_skipped_not_fatal() {
 }
 
 #[test]
+fn hostile_html_is_read_in_linear_time_or_skipped_with_its_reason() {
+    let c = Case::new("hostile-html");
+    c.docs("docs");
+    // 200,000 nested elements (the HTML parser's scope checks would cost the square of that),
+    // unclosed tags, stray end tags, a page of nested field attributes: the nested page is
+    // skipped with its reason, the others are read, nothing fails.
+    c.write(
+        "docs/deep.html",
+        format!(
+            "{}the narwhal{}",
+            "<div>".repeat(200_000),
+            "</div>".repeat(200_000)
+        ),
+    );
+    c.write(
+        "docs/broken.html",
+        "<h1 id=b>Broken<p>the quokka</b></i><table><td>cell<h2>x & y <",
+    );
+    c.write(
+        "docs/fields.html",
+        format!(
+            "<main><h1 id=f>Fields</h1>{}the pangolin{}</main>",
+            r#"<span data-scry-meta="m" data-scry-filter="f">"#.repeat(1000),
+            "</span>".repeat(1000)
+        ),
+    );
+    let run = c.index("docs", "out", &[]);
+    run.ok()
+        .says("deep.html")
+        .says("nest more than")
+        .says("1 skipped");
+    assert!(c.ids("out", "narwhal").is_empty());
+    assert_eq!(c.ids("out", "quokka"), ["broken#b"]);
+    assert_eq!(c.ids("out", "pangolin"), ["fields#f"]);
+    c.index("docs", "out", &["--strict"])
+        .fails("SKIPPED_INPUT")
+        .says("deep.html");
+}
+
+#[test]
 fn odd_bytes_are_indexed_lossily() {
     let c = Case::new("odd-bytes");
     c.docs("docs");

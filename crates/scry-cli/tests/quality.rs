@@ -47,7 +47,7 @@ fn node_engine() -> Engine {
         docs.extend(ingest::page_documents(
             &page,
             "md",
-            ingest::sections(kind, &text),
+            ingest::sections(kind, &text).unwrap(),
             &rule,
         ));
     }
@@ -291,7 +291,10 @@ const NODE_FLOORS: &[Floor] = &[
 ];
 
 // Measured 2026-12-07: debian-faq 0.5997 / 0.7199 / +0.0406, gitfaq 0.8412 / 0.9012 / −0.0119,
-// gitfaq-all 0.5621 / 0.7785 / −0.0219.
+// gitfaq-all 0.5621 / 0.7785 / −0.0219; after the HTML reader moved to html5ever (stop 35),
+// gitfaq-all 0.5586 / 0.7794 / −0.0535: hybrid unchanged, but the manual's 238 page-title
+// passages ("git-add(1)", the `<title>` the old scanner read as text) are gone and the
+// vectors went 0.8004 → 0.8328, so the gap to them widened.
 const FAQ_FLOORS: &[Floor] = &[
     Floor {
         set: "debian-faq",
@@ -307,8 +310,8 @@ const FAQ_FLOORS: &[Floor] = &[
     },
     Floor {
         set: "gitfaq-all",
-        text: 0.55,
+        text: 0.548,
         hybrid: 0.768,
-        below_best: 0.025,
+        below_best: 0.058,
     },
 ];

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use scry_core::Document;
 use scry_core::document::MAX_TEXT_BYTES;
 
-use super::{Skip, UrlRule, WalkOptions, find_files, kind, page_documents, sections};
+use super::{Kind, Skip, UrlRule, WalkOptions, find_files, kind, page_documents, sections};
 
 /// What [`read_folder`] found.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +65,10 @@ pub fn read_folder(
         links_not_followed: walk.links_not_followed,
         ..Default::default()
     };
-    let mut ids = HashSet::new();
+    // Each page's documents, then which to keep: once a page chose its content with
+    // `data-scry-body`, HTML pages without one are left out (as Pagefind does).
+    let mut pages = Vec::new();
+    let mut chose_body = false;
     for path in walk.files {
         let Some(kind) = kind(&path) else {
             continue;
@@ -85,7 +88,29 @@ pub fn read_folder(
             .unwrap_or("")
             .to_owned();
         let page = rel.with_extension("").to_string_lossy().replace('\\', "/");
-        for doc in page_documents(&page, &ext, sections(kind, &text), rule) {
+        let (sections, meta) = match sections(kind, &text) {
+            Ok(page) => page,
+            Err(reason) => {
+                out.skipped.push(Skip { path, reason });
+                continue;
+            }
+        };
+        let page_chose = meta.chose_body;
+        chose_body |= page_chose;
+        let docs = page_documents(&page, &ext, (sections, meta), rule);
+        pages.push((path, kind, page_chose, docs));
+    }
+    let mut ids = HashSet::new();
+    for (path, kind, page_chose, docs) in pages {
+        if chose_body && kind == Kind::Html && !page_chose {
+            out.skipped.push(Skip {
+                path,
+                reason: "no element has data-scry-body, and other pages of the folder have one"
+                    .to_owned(),
+            });
+            continue;
+        }
+        for doc in docs {
             let problem = match doc.validate() {
                 Err(e) => Some(e.to_string()),
                 Ok(()) if ids.contains(&doc.id) => Some(format!(

@@ -36,6 +36,9 @@ pub struct PageMeta {
     /// Other fields, as metadata of every document of the page (filters); `page` and `level`
     /// are scry's own and win.
     pub fields: std::collections::BTreeMap<String, MetaValue>,
+    /// An HTML page chose the content it indexes with `data-scry-body` (then a folder's pages
+    /// without it are skipped: [`read_folder`]).
+    pub chose_body: bool,
 }
 
 /// How paths become URLs.
@@ -68,11 +71,16 @@ pub fn kind(path: &Path) -> Option<Kind> {
     }
 }
 
-/// Splits one file's text into sections, with what the page says of itself.
-pub fn sections(kind: Kind, text: &str) -> (Vec<Section>, PageMeta) {
-    match kind {
+/// Splits one file's text into sections, with what the page says of itself; `Err` says why
+/// the page cannot be read (an HTML page nested too deep).
+pub fn sections(kind: Kind, text: &str) -> Result<(Vec<Section>, PageMeta), String> {
+    Ok(match kind {
         Kind::Markdown => markdown::parse(text),
-        Kind::Html => (html::sections(text), PageMeta::default()),
+        Kind::Html => {
+            let (sections, mut meta, chose_body) = html::parse(text)?;
+            meta.chose_body = chose_body;
+            (sections, meta)
+        }
         Kind::Text => (
             vec![Section {
                 level: 0,
@@ -82,7 +90,7 @@ pub fn sections(kind: Kind, text: &str) -> (Vec<Section>, PageMeta) {
             }],
             PageMeta::default(),
         ),
-    }
+    })
 }
 
 /// Documents for one page: a document per non-empty section, ids `<page>#<anchor>`.
@@ -205,7 +213,12 @@ Slow down.
             prefix: "/".into(),
             extension: None,
         };
-        let docs = page_documents("guides/streams", "md", sections(Kind::Markdown, md), &rule);
+        let docs = page_documents(
+            "guides/streams",
+            "md",
+            sections(Kind::Markdown, md).unwrap(),
+            &rule,
+        );
         assert_eq!(docs.len(), 2);
         // The text before the first heading takes the page's title; the heading path too.
         assert_eq!(
