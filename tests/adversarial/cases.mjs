@@ -168,6 +168,36 @@ for (const [name, options] of [
   ['assets an empty string', { assets: '' }],
   ['assets a number', { assets: 7 }],
   ['assets an object', { assets: { href: '/scry/' } }],
+  ['analyzer language unknown', { analyzer: { language: 'klingon' } }],
+  ['analyzer language capitalised', { analyzer: { language: 'German' } }],
+  ['analyzer language a number', { analyzer: { language: 3 } }],
+  ['analyzer a string', { analyzer: 'german' }],
+  ['analyzer unknown key', { analyzer: { stemming: false } }],
+  ['analyzer stopWords a string', { analyzer: { stopWords: 'the' } }],
+  ['analyzer stopWords 10,001 words', { analyzer: { stopWords: new Array(10_001).fill('w') } }],
+  ['analyzer stop word empty', { analyzer: { stopWords: [''] } }],
+  ['analyzer stop word of spaces', { analyzer: { stopWords: ['   '] } }],
+  ['analyzer stop word 1 MB', { analyzer: { stopWords: ['w'.repeat(1 << 20)] } }],
+  ['analyzer stop word a lone surrogate', { analyzer: { stopWords: ['a\uD800'] } }],
+  ['analyzer stop word an object', { analyzer: { stopWords: [{ toString: () => 'the' }] } }],
+  ['analyzer foldDiacritics a string', { analyzer: { foldDiacritics: 'no' } }],
+  [
+    'analyzer stopWords a getter that throws',
+    {
+      analyzer: {
+        get stopWords() {
+          throw new Error('boom');
+        },
+      },
+    },
+  ],
+  ['typos a number', { typos: 1 }],
+  ['typos minChars 0', { typos: { minChars: 0 } }],
+  ['typos weight NaN', { typos: { weight: NaN } }],
+  ['typos unknown key', { typos: { distance: 2 } }],
+  ['prefix maxTerms 1e9', { prefix: { maxTerms: 1e9 } }],
+  ['prefix weight 2', { prefix: { weight: 2 } }],
+  ['prefix a string', { prefix: 'yes' }],
 ]) {
   add('createEngine options', name, async (ctx) => {
     await rejects(ctx.scry.createEngine(options), 'INVALID_OPTIONS', name);

@@ -199,6 +199,22 @@ test('scry.config.json gives the options, flags win; exit codes 0, 1 and 2', () 
   r = scry(['index', '--config', 'bad.json']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /error \[INVALID_ARGUMENT\].*unknown option outt/);
+  // The analyzer keys reach the CLI (their effect is tested by the CLI's adversarial cases,
+  // also run through npx): a language it does not know, stop words that are not a list.
+  writeFileSync(
+    `${dir}de.json`,
+    JSON.stringify({ index: { folder: 'docs', out: 'de', language: 'klingon' } }),
+  );
+  r = scry(['index', '--config', 'de.json']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /error \[INVALID_ARGUMENT\].*german/s);
+  writeFileSync(
+    `${dir}sw.json`,
+    JSON.stringify({ index: { folder: 'docs', out: 'sw', stopWords: 'the' } }),
+  );
+  r = scry(['index', '--config', 'sw.json']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /stopWords must be a list of words/);
   r = scry(['frobnicate']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /error \[INVALID_ARGUMENT\]/);

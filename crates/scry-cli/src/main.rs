@@ -85,6 +85,15 @@ enum Command {
         /// Extension of the served pages (`html`); default: the source's.
         #[arg(long)]
         url_ext: Option<String>,
+        /// Stemmer language of the index (english, german, french, spanish, russian, … of
+        /// scry-core's Snowball stemmers), or `none` for no stemming. The static index keeps it
+        /// and browsers analyse queries with it. [default: english]
+        #[arg(long, value_parser = parse_language)]
+        language: Option<LanguageArg>,
+        /// Stop words left out of the index, comma-separated (`""`: none) [default: the
+        /// language's list: 33 English function words; none for other languages].
+        #[arg(long)]
+        stop_words: Option<String>,
         /// Also write the documents as JSON lines to this file (not inside --out or --state;
         /// an existing file is replaced only if it holds such lines, or with --force).
         #[arg(long)]
@@ -648,6 +657,47 @@ struct IndexArgs {
     threads: Option<usize>,
     embed_plan: Option<PathBuf>,
     embedded: Option<PathBuf>,
+    /// Text analysis (`--language`, `--stop-words`).
+    analyzer: scry_core::text::AnalyzerConfig,
+}
+
+/// `--language`: a stemmer language, or none (no stemming).
+#[derive(Debug, Clone, Copy)]
+struct LanguageArg(Option<scry_core::text::Language>);
+
+/// `--language`: a stemmer language by its lowercase name, or `none`.
+fn parse_language(s: &str) -> Result<LanguageArg, String> {
+    if s == "none" {
+        return Ok(LanguageArg(None));
+    }
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map(|l| LanguageArg(Some(l)))
+        .map_err(|_| {
+            "expected none or a stemmer language: arabic, danish, dutch, english, finnish, \
+             french, german, greek, hungarian, italian, norwegian, portuguese, romanian, \
+             russian, spanish, swedish, tamil, turkish"
+                .to_owned()
+        })
+}
+
+/// The analyzer of `scry index` from `--language` and `--stop-words`.
+fn analyzer_config(
+    language: Option<LanguageArg>,
+    stop_words: Option<String>,
+) -> scry_core::text::AnalyzerConfig {
+    let mut config = scry_core::text::AnalyzerConfig::default();
+    if let Some(LanguageArg(language)) = language {
+        config.language = language;
+    }
+    config.stop_words = stop_words.map(|words| {
+        words
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    config
 }
 
 /// Refuses paths of `scry index` that overlap or are of the wrong kind (nothing written yet).
@@ -846,7 +896,10 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
             Some(text)
         }
     };
-    let mut engine = Engine::new(EngineConfig::default())?;
+    let mut engine = Engine::new(EngineConfig {
+        analyzer: a.analyzer.clone(),
+        ..Default::default()
+    })?;
     let mut new_cache = None;
     match &a.model {
         None => engine.add(docs)?,
@@ -1060,6 +1113,7 @@ fn eval_sets(a: EvalSetsArgs) -> Result<(), CliError> {
                 threads: Some(threads),
                 embed_plan: None,
                 embedded: None,
+                analyzer: Default::default(),
             })?;
         }
         let engine = open_index(&state_dir, a.config.clone())?;
@@ -1239,6 +1293,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             embed_plan,
             embedded,
+            language,
+            stop_words,
         } => index(IndexArgs {
             folder,
             out,
@@ -1253,6 +1309,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             embed_plan,
             embedded,
+            analyzer: analyzer_config(language, stop_words),
         }),
         Command::Search {
             index,

@@ -951,6 +951,33 @@ fn hostile_html_is_read_in_linear_time_or_skipped_with_its_reason() {
 }
 
 #[test]
+fn the_language_of_an_index_is_checked_and_kept_by_its_static_index() {
+    let c = Case::new("language");
+    c.write("de/kinder.md", "# Kinder\n\nDie Kinder spielen im Hof.\n");
+    c.write("de/garten.md", "# Garten\n\nDer Garten ist groß.\n");
+    c.index("de", "out", &["--language", "klingon"])
+        .fails("INVALID_ARGUMENT")
+        .says("german");
+    assert!(!c.path("out").exists());
+    // German stemming: the query's "Kind" is the index's "Kinder" (not the last word, and
+    // too short for a typo, so only the stemmer can match it); the static index keeps the
+    // analyzer, and its searches use it.
+    c.index(
+        "de",
+        "out",
+        &["--language", "german", "--stop-words", "der,die,im"],
+    )
+    .ok();
+    let mut german = c.ids("out", "Kind Garten");
+    german.sort();
+    assert_eq!(german, ["garten#garten", "kinder#kinder"]);
+    c.index("de", "english", &[]).ok();
+    assert_eq!(c.ids("english", "Kind Garten"), ["garten#garten"]);
+    c.index("de", "plain", &["--language", "none"]).ok();
+    assert_eq!(c.ids("plain", "Kind Garten"), ["garten#garten"]);
+}
+
+#[test]
 fn odd_bytes_are_indexed_lossily() {
     let c = Case::new("odd-bytes");
     c.docs("docs");

@@ -252,6 +252,20 @@ impl Engine {
         self.inner.model().map(|m| m.id.clone())
     }
 
+    /// The analyzer the index is built with (scry-core's `AnalyzerConfig` in camelCase: a
+    /// stored or static index's own, once opened or attached).
+    #[wasm_bindgen(getter)]
+    pub fn analyzer(&self) -> Result<JsValue, JsValue> {
+        let config = self.inner.analyzer().config();
+        // `language: null` (no stemming) must stay distinguishable from a missing key.
+        let out =
+            serde_wasm_bindgen::to_value(config).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        if config.language.is_none() {
+            js_sys::Reflect::set(&out, &JsValue::from_str("language"), &JsValue::NULL)?;
+        }
+        Ok(out)
+    }
+
     /// Removes documents by id; returns how many existed.
     pub fn remove(&mut self, ids: Vec<String>) -> usize {
         self.inner.remove(&ids)

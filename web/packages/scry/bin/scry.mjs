@@ -27,6 +27,8 @@ const VALUE_OPTIONS = {
   dump: '--dump',
   model: '--model',
   threads: '--threads',
+  language: '--language',
+  stopWords: '--stop-words',
 };
 const FLAG_OPTIONS = { force: '--force', followLinks: '--follow-links', strict: '--strict' };
 
@@ -62,6 +64,12 @@ function indexArgs(argv) {
     if (key === 'folder') {
       if (typeof value !== 'string') throw new UsageError(`${configPath}: folder must be a string`);
       if (!positional) out.push(value);
+    } else if (key === 'stopWords') {
+      // A list of words (`--stop-words` takes them comma-separated).
+      const ok =
+        Array.isArray(value) && value.every((w) => typeof w === 'string' && !w.includes(','));
+      if (!ok) throw new UsageError(`${configPath}: stopWords must be a list of words`);
+      if (!given.has(VALUE_OPTIONS[key])) out.push(VALUE_OPTIONS[key], value.join(','));
     } else if (key in VALUE_OPTIONS) {
       const ok = typeof value === 'string' || (key === 'threads' && Number.isInteger(value));
       if (!ok) throw new UsageError(`${configPath}: ${key} must be a string`);

@@ -175,7 +175,20 @@ class EngineImpl implements Engine {
  * const hits = await engine.search('write files');
  */
 export async function createEngine(options?: EngineOptions): Promise<Engine> {
-  const resolved = resolveEngineOptions(options);
+  let resolved: ReturnType<typeof resolveEngineOptions>;
+  try {
+    resolved = resolveEngineOptions(options);
+  } catch (e) {
+    // A getter or a proxy of the caller's that throws while the options are read.
+    if (isScryError(e)) throw e;
+    throw new ScryError(
+      'INVALID_OPTIONS',
+      `the engine options could not be read: ${e instanceof Error ? e.message : typeof e}`,
+      {
+        cause: e,
+      },
+    );
+  }
   if (!resolved.worker) return start(new InThreadBackend(), resolved);
   // A worker that cannot start — its script from another origin (a CDN), refused by the page's
   // Content-Security-Policy (`worker-src`), unreachable — leaves the engine on the page.

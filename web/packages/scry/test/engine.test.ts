@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import {
   createEngine,
+  type AnalyzerOptions,
   type Document,
   type EmbedOptions,
   type EmbedProgress,
@@ -110,6 +111,80 @@ test('engine options reach the core; out-of-range ones are INVALID_OPTIONS', asy
     ['b'],
   );
   await engine.dispose();
+});
+
+test('the analyzer, typo and prefix options change what matches', async () => {
+  const docs = [
+    { id: 'haus', title: 'Die Häuser der Stadt', body: 'Alte Häuser am Markt.' },
+    { id: 'api', title: 'readFile', body: 'Reads the whole file.' },
+  ];
+  const ids = async (engine: Engine, q: string) =>
+    (await engine.search(q, { mode: 'text' })).map((h) => h.id);
+  const english = await createEngine();
+  const strict = await createEngine({ typos: false, prefix: false });
+  const german = await createEngine({
+    analyzer: { language: 'german' },
+    typos: false,
+    prefix: false,
+  });
+  try {
+    for (const e of [english, german, strict]) await e.add(docs);
+    // German stemming: Häuser and Hauses are one term (haus); English stemming keeps them
+    // apart (compared without typos and prefixes, which would blur it).
+    assert.deepEqual(await ids(german, 'Hauses'), ['haus']);
+    assert.deepEqual(await ids(strict, 'Hauses'), []);
+    // Typos and prefixes are on by default, and can be turned off.
+    assert.deepEqual(await ids(english, 'whule'), ['api']);
+    assert.deepEqual(await ids(strict, 'whule'), []);
+    assert.deepEqual(await ids(english, 'rea'), ['api']);
+    assert.deepEqual(await ids(strict, 'rea'), []);
+  } finally {
+    await Promise.all([english.dispose(), german.dispose(), strict.dispose()]);
+  }
+});
+
+test('a stored index keeps its analyzer: another is INVALID_OPTIONS, and nothing changes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scry-analyzer-'));
+  try {
+    const first = await createEngine({
+      storage: 'file',
+      path: dir,
+      analyzer: { language: 'german', stopWords: ['der'] },
+    });
+    await first.add([{ id: 'haus', title: 'Die Häuser der Stadt', body: 'Alte Häuser.' }]);
+    await first.dispose();
+    const others: AnalyzerOptions[] = [
+      { language: 'french' },
+      { language: null },
+      { language: 'german', stopWords: [] },
+      { foldDiacritics: false },
+    ];
+    for (const analyzer of others) {
+      assert.equal(
+        await codeOf(createEngine({ storage: 'file', path: dir, analyzer })),
+        'INVALID_OPTIONS',
+        JSON.stringify(analyzer),
+      );
+    }
+    // Without the option, or with the same one: the index's own analyzer, its document kept.
+    for (const analyzer of [undefined, { language: 'german' as const, stopWords: ['der'] }]) {
+      const again = await createEngine({
+        storage: 'file',
+        path: dir,
+        ...(analyzer ? { analyzer } : {}),
+      });
+      try {
+        assert.deepEqual(
+          (await again.search('Haus', { mode: 'text' })).map((h) => h.id),
+          ['haus'],
+        );
+      } finally {
+        await again.dispose();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('filters, modes and metadata reach the core', async () => {

@@ -183,6 +183,49 @@ test('valid numbers pass through; ranges and types are enforced', () => {
   }
 });
 
+test('analyzer, typo and prefix options: checked, then sent as the core names them', () => {
+  const o = resolveEngineOptions({
+    analyzer: { language: 'german', stopWords: ['der', 'die'], foldDiacritics: false },
+    typos: { minChars: 4, weight: 0.5 },
+    prefix: false,
+  });
+  assert.deepEqual(o.core, {
+    analyzer: { language: 'german', stopWords: ['der', 'die'], foldDiacritics: false },
+    bm25: { typos: true, typoMinChars: 4, typoWeight: 0.5, prefix: false },
+  });
+  assert.deepEqual(resolveEngineOptions({ analyzer: { language: null } }).core, {
+    analyzer: { language: null },
+  });
+  assert.deepEqual(resolveEngineOptions({ typos: false, prefix: { maxTerms: 3 } }).core, {
+    bm25: { typos: false, prefix: true, maxPrefixTerms: 3 },
+  });
+  for (const bad of [
+    { analyzer: { language: 'klingon' } },
+    { analyzer: { language: 'German' } },
+    { analyzer: { stemming: false } },
+    { analyzer: { stopWords: 'the' } },
+    { analyzer: { stopWords: [''] } },
+    { analyzer: { stopWords: ['a'.repeat(65)] } },
+    { analyzer: { stopWords: ['ok', 3] } },
+    { analyzer: { stopWords: ['\uD800'] } },
+    { analyzer: { stopWords: new Array(10_001).fill('x') } },
+    { analyzer: { codeTokens: 'yes' } },
+    { analyzer: 'german' },
+    { typos: 'on' },
+    { typos: { minChars: 0 } },
+    { typos: { weight: 2 } },
+    { typos: { distance: 2 } },
+    { prefix: { weight: -0.1 } },
+    { prefix: { maxTerms: 1.5 } },
+  ]) {
+    assert.equal(
+      code(() => resolveEngineOptions(bad)),
+      'INVALID_OPTIONS',
+      JSON.stringify(bad),
+    );
+  }
+});
+
 test('search options: k bounds, signal type, unknown keys', () => {
   assert.deepEqual(resolveSearchOptions({ k: 5 }).core, { k: 5 });
   const ctl = new AbortController();

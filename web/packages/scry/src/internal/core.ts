@@ -14,14 +14,20 @@ import type {
 import { EmbedPool, canStartHelpers, defaultThreads } from './embed-pool.js';
 import { fetchManifest, loadModelFiles, manifestEntry } from './model.js';
 import { imagePixels } from './image.js';
-import type { GpuChoice, ResolvedModel, ResolvedStaticIndex, ResolvedStorage } from './options.js';
+import type {
+  CoreEngineOptions,
+  GpuChoice,
+  ResolvedModel,
+  ResolvedStaticIndex,
+  ResolvedStorage,
+} from './options.js';
 import { StaticIndex, withChunks } from './static.js';
 // Static, not a dynamic import: a worker that splits into chunks needs module-format workers in
 // Vite; the Node built-ins it uses are imported by variable names only when a directory opens.
 import { FileBackend } from './file-store.js';
 import { errorCode } from './error-code.js';
 import { readDocuments, readIds, readTexts } from './documents.js';
-import { BUILT_IN_MODELS, checkFilter, isImageInput } from './options.js';
+import { BUILT_IN_MODELS, analyzerMismatch, checkFilter, isImageInput } from './options.js';
 import {
   loadWasm,
   wasmBuild,
@@ -241,6 +247,10 @@ export class Core {
         }
         this.#static = index;
       }
+      // A stored or static index keeps the analyzer it was made with: asking for another would
+      // analyse queries unlike its documents.
+      const mismatch = analyzerMismatch((options as CoreEngineOptions).analyzer, engine.analyzer);
+      if (mismatch) throw new ScryError('INVALID_OPTIONS', mismatch);
       await this.#openGpu(wasm, gpu, engine);
       if (ctx.cancelled()) throw abortedError();
     } catch (e) {

@@ -12,15 +12,7 @@
 
 import { ScryError } from '../public/errors.js';
 import type { Document, MetaValue } from '../public/types.js';
-import { describe } from './options.js';
-
-/** A lone surrogate (paired ones form one code point in `u` mode and do not match). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** Whether `s` is well-formed UTF-16 (no lone surrogate). */
-export function wellFormed(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
-}
+import { describe, wellFormed } from './options.js';
 
 function invalid(message: string, cause?: unknown): ScryError {
   return new ScryError('INVALID_DOCUMENT', message, cause === undefined ? undefined : { cause });

@@ -8,6 +8,7 @@ import type {
   AddProgress,
   EngineOptions,
   ImageInput,
+  Language,
   ModelProgress,
   SearchOptions,
   SuggestOptions,
@@ -15,12 +16,61 @@ import type {
 
 /** Engine options as sent to the core: scry-core's `EngineConfig` in camelCase. */
 export interface CoreEngineOptions {
-  bm25?: { k1?: number; b?: number; boosts?: [number, number, number, number] };
+  analyzer?: CoreAnalyzer;
+  bm25?: {
+    k1?: number;
+    b?: number;
+    boosts?: [number, number, number, number];
+    typos?: boolean;
+    typoMinChars?: number;
+    typoWeight?: number;
+    prefix?: boolean;
+    prefixWeight?: number;
+    maxPrefixTerms?: number;
+  };
   vectors?: {
     hnswThreshold?: number;
     hnsw?: { m?: number; efConstruction?: number; efSearch?: number };
   };
   limits?: { snippetWords?: number };
+}
+
+/** scry-core's `AnalyzerConfig` in camelCase: only the fields the caller gave. */
+export interface CoreAnalyzer {
+  language?: Language | null;
+  stopWords?: string[];
+  foldDiacritics?: boolean;
+  codeTokens?: boolean;
+}
+
+/** The stemmer languages of scry-core's `Language`. */
+export const LANGUAGES: readonly Language[] = [
+  'arabic',
+  'danish',
+  'dutch',
+  'english',
+  'finnish',
+  'french',
+  'german',
+  'greek',
+  'hungarian',
+  'italian',
+  'norwegian',
+  'portuguese',
+  'romanian',
+  'russian',
+  'spanish',
+  'swedish',
+  'tamil',
+  'turkish',
+];
+
+/** A lone surrogate (paired ones form one code point in `u` mode and do not match). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether `s` is well-formed UTF-16 (no lone surrogate). */
+export function wellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
 }
 
 /** The model part of the engine options, resolved (sent to the core as plain data). */
@@ -339,6 +389,115 @@ function checkNumber(value: unknown, name: string, range: Range): number {
   return value;
 }
 
+/** The most stop words {@link AnalyzerOptions.stopWords} may list, and their longest. */
+const MAX_STOP_WORDS = 10_000;
+const MAX_STOP_WORD_CHARS = 64;
+
+function resolveAnalyzer(value: unknown): CoreAnalyzer {
+  const a = asObject(value, 'analyzer');
+  checkKeys(a, ['language', 'stopWords', 'foldDiacritics', 'codeTokens'], 'analyzer');
+  const out: CoreAnalyzer = {};
+  const language = a['language'];
+  if (language !== undefined) {
+    if (language !== null && !LANGUAGES.includes(language as Language)) {
+      fail(`analyzer.language must be null or one of: ${LANGUAGES.join(', ')}`);
+    }
+    out.language = language as Language | null;
+  }
+  const words = a['stopWords'];
+  if (words !== undefined) {
+    if (!Array.isArray(words)) fail('analyzer.stopWords must be an array of strings');
+    if (words.length > MAX_STOP_WORDS) {
+      fail(`analyzer.stopWords holds ${words.length} words; at most ${MAX_STOP_WORDS}`);
+    }
+    out.stopWords = words.map((w: unknown, i) => {
+      const ok =
+        typeof w === 'string' &&
+        w.trim().length > 0 &&
+        [...w].length <= MAX_STOP_WORD_CHARS &&
+        wellFormed(w);
+      if (!ok) {
+        fail(
+          `analyzer.stopWords[${i}] must be a word of 1 to ${MAX_STOP_WORD_CHARS} characters ` +
+            '(well-formed Unicode)',
+        );
+      }
+      return w as string;
+    });
+  }
+  for (const key of ['foldDiacritics', 'codeTokens'] as const) {
+    if (a[key] === undefined) continue;
+    if (typeof a[key] !== 'boolean') fail(`analyzer.${key} must be true or false`);
+    out[key] = a[key] as boolean;
+  }
+  return out;
+}
+
+function resolveTypos(value: unknown): NonNullable<CoreEngineOptions['bm25']> {
+  if (value === undefined) return {};
+  if (typeof value === 'boolean') return { typos: value };
+  const t = asObject(value, 'typos');
+  checkKeys(t, ['minChars', 'weight'], 'typos');
+  return {
+    typos: true,
+    ...(t['minChars'] !== undefined
+      ? {
+          typoMinChars: checkNumber(t['minChars'], 'typos.minChars', {
+            min: 1,
+            max: 64,
+            integer: true,
+          }),
+        }
+      : {}),
+    ...(t['weight'] !== undefined
+      ? { typoWeight: checkNumber(t['weight'], 'typos.weight', { min: 0, max: 1 }) }
+      : {}),
+  };
+}
+
+function resolvePrefix(value: unknown): NonNullable<CoreEngineOptions['bm25']> {
+  if (value === undefined) return {};
+  if (typeof value === 'boolean') return { prefix: value };
+  const p = asObject(value, 'prefix');
+  checkKeys(p, ['weight', 'maxTerms'], 'prefix');
+  return {
+    prefix: true,
+    ...(p['weight'] !== undefined
+      ? { prefixWeight: checkNumber(p['weight'], 'prefix.weight', { min: 0, max: 1 }) }
+      : {}),
+    ...(p['maxTerms'] !== undefined
+      ? {
+          maxPrefixTerms: checkNumber(p['maxTerms'], 'prefix.maxTerms', {
+            min: 1,
+            max: 1000,
+            integer: true,
+          }),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Why an index's analyzer (`actual`, as the core reports it) is not the one the options asked
+ * for, or `undefined` when every field given matches.
+ */
+export function analyzerMismatch(
+  wanted: CoreAnalyzer | undefined,
+  actual: CoreAnalyzer,
+): string | undefined {
+  if (!wanted) return undefined;
+  const differs = (Object.keys(wanted) as (keyof CoreAnalyzer)[]).filter(
+    (key) => JSON.stringify(wanted[key] ?? null) !== JSON.stringify(actual[key] ?? null),
+  );
+  if (differs.length === 0) return undefined;
+  const show = (a: CoreAnalyzer) =>
+    differs.map((key) => `${key}: ${JSON.stringify(a[key] ?? null)}`).join(', ');
+  return (
+    `the index was built with analyzer { ${show(actual)} }, not { ${show(wanted)} }: ` +
+    'an index keeps the analyzer it was made with (leave analyzer out to use it)'
+  );
+}
+
 /** Whether this runtime can start module workers. */
 export function workersAvailable(): boolean {
   return typeof Worker !== 'undefined' && typeof window !== 'undefined';
@@ -362,6 +521,9 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
       'staticIndex',
       'gpu',
       'hnsw',
+      'analyzer',
+      'typos',
+      'prefix',
       'onProgress',
       'signal',
       ...Object.keys(ENGINE_NUMBERS),
@@ -411,7 +573,9 @@ export function resolveEngineOptions(options: unknown): ResolvedEngineOptions {
     );
     bm25.boosts = values as [number, number, number, number];
   }
+  Object.assign(bm25, resolveTypos(o['typos']), resolvePrefix(o['prefix']));
   if (Object.keys(bm25).length > 0) core.bm25 = bm25;
+  if (o['analyzer'] !== undefined) core.analyzer = resolveAnalyzer(o['analyzer']);
   if (o['hnsw'] !== undefined) {
     const h = asObject(o['hnsw'], 'hnsw');
     checkKeys(h, Object.keys(HNSW_NUMBERS), 'hnsw');

@@ -1,6 +1,7 @@
 /** Loads the wasm core: the `web` build in browsers and workers, the `nodejs` build in Node. */
 
 import { ScryError } from '../public/errors.js';
+import type { CoreAnalyzer } from './options.js';
 
 /** What the core needs of any embedding model (`TextModel`, `ClipModel`). */
 export interface WasmEmbedder {
@@ -25,6 +26,8 @@ export interface WasmClipModel extends WasmEmbedder {
 export interface WasmEngine {
   /** The id of the model whose vectors the index holds, if any. */
   readonly modelId: string | undefined;
+  /** The analyzer the index is built with (a stored or static index's own). */
+  readonly analyzer: CoreAnalyzer;
   add(documents: unknown): void;
   addEmbedded(documents: unknown, model: WasmTextModel): void;
   remove(ids: string[]): number;

@@ -80,6 +80,74 @@ export interface FieldBoosts {
   tags?: number;
 }
 
+/** Languages with a Snowball stemmer ({@link AnalyzerOptions.language}). */
+export type Language =
+  | 'arabic'
+  | 'danish'
+  | 'dutch'
+  | 'english'
+  | 'finnish'
+  | 'french'
+  | 'german'
+  | 'greek'
+  | 'hungarian'
+  | 'italian'
+  | 'norwegian'
+  | 'portuguese'
+  | 'romanian'
+  | 'russian'
+  | 'spanish'
+  | 'swedish'
+  | 'tamil'
+  | 'turkish';
+
+/**
+ * How text becomes index terms. Fixed when an index is made: a stored or static index keeps
+ * the analyzer it was built with (a static index's comes from `scry index --language …`), and
+ * asking for a different one is an `INVALID_OPTIONS` error rather than a silent mismatch.
+ * The embedding model is unaffected (the default one is English).
+ */
+export interface AnalyzerOptions {
+  /**
+   * Stemmer language: `'german'` makes `Häuser` and `Hauses` match `Haus`. `null`: no
+   * stemming (words match as written, after lowercasing). Default `'english'`.
+   */
+  language?: Language | null;
+  /**
+   * Words left out of the index and of queries (compared lowercased, diacritics folded as
+   * configured); `[]` keeps every word. Default: the language's list (English: 33 function
+   * words such as `the`, `of`; other languages and `null`: none). At most 10,000 words of 1 to
+   * 64 characters.
+   */
+  stopWords?: readonly string[];
+  /** Strip diacritics, so that `café` matches `cafe`. Default `true`. */
+  foldDiacritics?: boolean;
+  /** Also index the parts of identifiers (`readFile` → `read`, `file`). Default `true`. */
+  codeTokens?: boolean;
+}
+
+/**
+ * Matching words with a typo: one edit (insert, delete, substitute, transpose) away, for
+ * query words long enough. `true` is the default; `false` turns it off.
+ */
+export interface TypoOptions {
+  /** Shortest query word (characters) that may match with a typo. Default `5`; 1–64. */
+  minChars?: number;
+  /** Weight of a match with a typo relative to an exact one. Default `0.4`; 0–1. */
+  weight?: number;
+}
+
+/**
+ * Matching the query's last word as a prefix (search as you type: `rea` finds `readFile`).
+ * `true` is the default; `false` turns it off.
+ */
+export interface PrefixOptions {
+  /** Weight of a prefix match relative to an exact one. Default `0.8`; 0–1. */
+  weight?: number;
+  /** Most completions of the prefix scored (the most frequent terms). Default `8`; 1–1000. */
+  maxTerms?: number;
+}
+
 /** Progress of a model download: bytes over all of the model's files. */
 export interface ModelProgress {
   /** The model's id. */
@@ -272,6 +340,12 @@ export interface EngineOptions {
   b?: number;
   /** Field weights for full-text ranking (BM25F). */
   boosts?: FieldBoosts;
+  /** Text analysis: stemmer language, stop words (see {@link AnalyzerOptions}). */
+  analyzer?: AnalyzerOptions;
+  /** Typo tolerance of full-text search. Default `true` (see {@link TypoOptions}). */
+  typos?: boolean | TypoOptions;
+  /** Prefix matching of the query's last word. Default `true` (see {@link PrefixOptions}). */
+  prefix?: boolean | PrefixOptions;
   /** Words per snippet. Default `24`; integer 1–200. */
   snippetWords?: number;
   /**
