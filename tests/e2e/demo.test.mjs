@@ -42,6 +42,8 @@ test('a search shows the expected top result with highlighted words', async () =
   const first = page.locator('#results li').first();
   assert.equal(await first.getAttribute('data-id'), 'zlib#class-zlib-gzip');
   assert.equal(await first.locator('.hit-title').textContent(), 'Class: zlib.Gzip');
+  // The title's matched word is marked too (`Gzip` of `zlib.Gzip`).
+  assert.deepEqual(await first.locator('.hit-title mark').allTextContents(), ['Gzip']);
   const marks = await first.locator('mark').allTextContents();
   assert.ok(marks.length > 0);
   for (const m of marks) assert.match(m.toLowerCase(), /^(gzip|compress\w*)$/);

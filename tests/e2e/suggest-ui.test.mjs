@@ -163,6 +163,10 @@ describe('text collection', () => {
       marks.every((m) => /stream/i.test(m)),
       `marks: ${JSON.stringify(marks)}`,
     );
+    // In titles too: the first hit's title is the matched word itself.
+    assert.deepEqual(await hits.first().locator('[part~="hit-title"] mark').allTextContents(), [
+      (await hits.first().locator('[part~="hit-title"]').textContent()).trim(),
+    ]);
 
     // The constructable stylesheets apply (no <style> element, no style attribute).
     const style = await widget.evaluate((el) => {

@@ -257,6 +257,8 @@ pub struct Hit {
     pub vector_score: Option<f32>,
     /// The document title.
     pub title: String,
+    /// Byte ranges into `title` of the words that matched the query (as the snippet's).
+    pub title_highlights: Vec<std::ops::Range<usize>>,
     /// The document's heading path.
     pub headings: Vec<String>,
     /// The document link, if any.
@@ -264,6 +266,10 @@ pub struct Hit {
     /// Best excerpt of the body with highlight ranges.
     pub snippet: Snippet,
 }
+
+/// Titles are highlighted whole up to this many words (a window of a longer one would not
+/// align with it: those get no title highlights).
+const TITLE_WORDS: usize = 256;
 
 #[derive(Debug, Clone)]
 pub(crate) struct SegState {
@@ -1450,16 +1456,30 @@ impl Engine {
         need(missing)?;
         let terms: HashSet<String> = tquery.all_terms().map(str::to_owned).collect();
         let mut snippets = Snippets::new(&terms, self.config.limits.snippet_words, &self.analyzer);
+        let mut titles = Snippets::new(&terms, TITLE_WORDS, &self.analyzer);
         Ok(fused
             .iter()
             .map(|f| {
                 let d = self.doc_at(f.slot);
+                let title = titles.window(&d.title);
+                // The excerpt is the title less outer white space: its ranges move by that.
+                let shift = (!title.truncated_start && !title.truncated_end)
+                    .then(|| d.title.find(title.text.as_str()))
+                    .flatten();
                 Hit {
                     id: d.id.clone(),
                     score: f.score,
                     text_score: f.text,
                     vector_score: f.vector,
                     title: d.title.clone(),
+                    title_highlights: match shift {
+                        Some(at) => title
+                            .highlights
+                            .into_iter()
+                            .map(|r| r.start + at..r.end + at)
+                            .collect(),
+                        None => Vec::new(),
+                    },
                     headings: d.headings.clone(),
                     url: d.url.clone(),
                     snippet: snippets.window(&d.body),

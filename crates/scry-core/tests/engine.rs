@@ -100,6 +100,34 @@ fn snippets_highlight_query_words_in_real_text() {
 }
 
 #[test]
+fn titles_are_highlighted_like_snippets() {
+    let mut e = Engine::new(EngineConfig::default()).unwrap();
+    e.add(vec![
+        Document::new("a", "  Reading files: fs.readFile()", "Loads a whole file."),
+        Document::new("b", "Networking", "Reading from sockets."),
+        Document::new(
+            "c",
+            &"word ".repeat(300),
+            "A title too long to highlight whole: reading.",
+        ),
+    ])
+    .unwrap();
+    let hits = e.search("read file", None, &text(10)).unwrap();
+    let marked = |id: &str| {
+        let h = hits.iter().find(|h| h.id == id).unwrap();
+        h.title_highlights
+            .iter()
+            .map(|r| h.title[r.clone()].to_owned())
+            .collect::<Vec<_>>()
+    };
+    // Stems and identifier parts, at their place in the title (outer spaces included).
+    assert_eq!(marked("a"), ["Reading", "files", "read", "File"]);
+    // A document found by its body has a title without highlights.
+    assert!(marked("b").is_empty());
+    assert!(marked("c").is_empty());
+}
+
+#[test]
 fn results_are_ordered_and_bounded_by_k() {
     let e = engine();
     let hits = e.search("module", None, &text(5)).unwrap();

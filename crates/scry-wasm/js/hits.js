@@ -11,6 +11,11 @@ export function unpackHits(text, nums) {
     at = end;
     return s;
   };
+  const ranges = () => {
+    const out = new Array(nums[p++]);
+    for (let j = 0; j < out.length; j++, p += 2) out[j] = [nums[p], nums[p + 1]];
+    return out;
+  };
   const count = nums[p++];
   const hits = new Array(count);
   for (let i = 0; i < count; i++) {
@@ -19,19 +24,20 @@ export function unpackHits(text, nums) {
     const vectorScore = nums[p++];
     const id = next();
     const title = next();
+    const titleHighlights = ranges();
     const headings = new Array(nums[p++]);
     for (let j = 0; j < headings.length; j++) headings[j] = next();
     const flags = nums[p++];
     const url = flags & 1 ? next() : undefined;
     const image = flags & 2 ? next() : undefined;
     const snippetText = next();
-    const highlights = new Array(nums[p++]);
-    for (let j = 0; j < highlights.length; j++, p += 2) highlights[j] = [nums[p], nums[p + 1]];
+    const highlights = ranges();
     // Keys in the documented order; absent options are left out, not undefined.
     const hit = { id, score };
     if (!Number.isNaN(textScore)) hit.textScore = textScore;
     if (!Number.isNaN(vectorScore)) hit.vectorScore = vectorScore;
     hit.title = title;
+    hit.titleHighlights = titleHighlights;
     hit.headings = headings;
     if (url !== undefined) hit.url = url;
     if (image !== undefined) hit.image = image;

@@ -564,16 +564,17 @@ impl PackedHits {
     }
 
     /// Layout, per hit after the count: score, text score, vector score (NaN: none); the ends
-    /// of id and title; the number of headings and their ends; flags (1 url, 2 image,
-    /// 4 truncated start, 8 truncated end); the ends of url and image where present and of the
-    /// snippet text; the number of highlights and their `[start, end)` in UTF-16 code units of
-    /// the snippet text.
+    /// of id and title; the title's highlights (their number, then each `[start, end)` in
+    /// UTF-16 code units of the title); the number of headings and their ends; flags (1 url,
+    /// 2 image, 4 truncated start, 8 truncated end); the ends of url and image where present and
+    /// of the snippet text; the snippet's highlights, as the title's.
     fn hit(&mut self, h: &scry_core::Hit, image: Option<&str>) {
         self.nums.push(f64::from(h.score));
         self.optional(h.text_score);
         self.optional(h.vector_score);
         self.string(&h.id);
         self.string(&h.title);
+        self.ranges(&h.title, &h.title_highlights);
         self.nums.push(h.headings.len() as f64);
         for heading in &h.headings {
             self.string(heading);
@@ -591,11 +592,16 @@ impl PackedHits {
             self.string(image);
         }
         self.string(&s.text);
+        self.ranges(&s.text, &s.highlights);
+    }
+
+    /// The number of `ranges` of `text` and each as `[start, end)` in UTF-16 code units.
+    fn ranges(&mut self, text: &str, ranges: &[std::ops::Range<usize>]) {
         // The count goes first; it is written once the valid ranges are known.
         let count_at = self.nums.len();
         self.nums.push(0.0);
-        for r in &s.highlights {
-            if let (Some(before), Some(inside)) = (s.text.get(..r.start), s.text.get(r.clone())) {
+        for r in ranges {
+            if let (Some(before), Some(inside)) = (text.get(..r.start), text.get(r.clone())) {
                 let start = utf16_len(before);
                 self.nums
                     .extend([start as f64, (start + utf16_len(inside)) as f64]);

@@ -155,7 +155,16 @@ function render(hits: Hit[]): void {
       const text = document.createElement('div');
       const title = document.createElement('div');
       title.className = 'hit-title';
-      title.textContent = hit.title || hit.id;
+      title.append(
+        ...(hit.title
+          ? snippetNodes({
+              text: hit.title,
+              highlights: hit.titleHighlights,
+              truncatedStart: false,
+              truncatedEnd: false,
+            })
+          : [document.createTextNode(hit.id)]),
+      );
       const meta = document.createElement('div');
       meta.className = 'hit-meta';
       meta.textContent = `${hit.url ?? hit.id} · score ${hit.score.toFixed(3)}`;

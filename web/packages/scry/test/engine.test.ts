@@ -72,6 +72,11 @@ test('indexes the sample and finds modules by their description', () =>
     for (const [s, e] of top.snippet.highlights) {
       assert.match(top.snippet.text.slice(s, e).toLowerCase(), /^(gzip|compression)$/);
     }
+    // "Zlib" holds neither word; a title that matches has its words' ranges (UTF-16).
+    assert.deepEqual(top.titleHighlights, []);
+    const [named] = await engine.search('zlib', { k: 1 });
+    assert.equal(named?.title, 'Zlib');
+    assert.deepEqual(named?.titleHighlights, [[0, 4]]);
   }));
 
 test('rust errors arrive as ScryError with their codes', () =>

@@ -461,16 +461,22 @@ export class ScrySearchElement extends HTMLElement {
   }
 
   #hitNode(hit: Hit, index: number): HTMLLIElement {
-    const name = hit.title || hit.id;
+    // The title with its matched words marked, as the snippet's (the id when it has none).
+    const name = hit.title
+      ? snippetNodes({
+          text: hit.title,
+          highlights: hit.titleHighlights ?? [],
+          truncatedStart: false,
+          truncatedEnd: false,
+        })
+      : [hit.id];
     const href = safeLink(hit.url);
     const title = href
-      ? el('a', { part: 'hit-title', class: 'hit-title', href, 'data-index': String(index) }, [
-          name,
-        ])
+      ? el('a', { part: 'hit-title', class: 'hit-title', href, 'data-index': String(index) }, name)
       : el(
           'button',
           { type: 'button', part: 'hit-title', class: 'hit-title', 'data-index': String(index) },
-          [name],
+          name,
         );
     const body = el('div', { part: 'hit-body', class: 'hit-body' }, [el('div', {}, [title])]);
     const headings = Array.isArray(hit.headings) ? hit.headings.filter(Boolean) : [];

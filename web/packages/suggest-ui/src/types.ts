@@ -23,6 +23,8 @@ export interface Hit {
   score: number;
   /** Document title (the id is shown when it is empty). */
   title: string;
+  /** Ranges of `title` that matched the query (marked like the snippet's). */
+  titleHighlights?: [number, number][];
   /** Heading path of the document. */
   headings: string[];
   /** Link of the document: http(s) or relative URLs become links, others are ignored. */

@@ -504,6 +504,11 @@ export interface Hit {
   vectorScore?: number;
   /** The document title. */
   title: string;
+  /**
+   * The words of the title that matched the query, as `[start, end)` ranges in UTF-16 code
+   * units of `title` (as the snippet's highlights); empty when none did.
+   */
+  titleHighlights: [number, number][];
   /** The document's heading path. */
   headings: string[];
   /** The document link, if it has one. */
