@@ -657,8 +657,10 @@ struct IndexArgs {
     threads: Option<usize>,
     embed_plan: Option<PathBuf>,
     embedded: Option<PathBuf>,
-    /// Text analysis (`--language`, `--stop-words`).
-    analyzer: scry_core::text::AnalyzerConfig,
+    /// `--language` (else the language most pages declare, else English).
+    language: Option<LanguageArg>,
+    /// `--stop-words`.
+    stop_words: Option<String>,
 }
 
 /// `--language`: a stemmer language, or none (no stemming).
@@ -678,6 +680,31 @@ fn parse_language(s: &str) -> Result<LanguageArg, String> {
              russian, spanish, swedish, tamil, turkish"
                 .to_owned()
         })
+}
+
+/// The stemmer for pages that declare the languages `langs` (pages per lowercased tag), when
+/// `--language` is not given: the most common one's (none for a language without a stemmer
+/// here, such as Japanese or Chinese), English when no page declares one. Says what it chose.
+fn detected_language(langs: &std::collections::BTreeMap<String, usize>) -> Option<LanguageArg> {
+    let (tag, pages) = langs
+        .iter()
+        .max_by_key(|&(tag, n)| (*n, std::cmp::Reverse(tag)))?;
+    let language = scry_core::text::Language::from_tag(tag);
+    let name = language.map_or_else(
+        || "none (no stemmer for it: words match as written)".to_owned(),
+        |l| format!("{l:?}").to_lowercase(),
+    );
+    eprintln!("language: {name}, from the pages' lang ({tag}: {pages} pages; --language chooses)");
+    if langs.len() > 1 {
+        let all: Vec<String> = langs.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        eprintln!(
+            "warning: the pages declare {} languages ({}): one analyzer serves them all; index \
+             each language into its own folder with --language for the others",
+            langs.len(),
+            all.join(", ")
+        );
+    }
+    Some(LanguageArg(language))
 }
 
 /// The analyzer of `scry index` from `--language` and `--stop-words`.
@@ -883,6 +910,8 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
             first: format!("{}: {}", first.path.display(), first.reason),
         });
     }
+    let language = a.language.or_else(|| detected_language(&collected.langs));
+    let analyzer = analyzer_config(language, a.stop_words.clone());
     let docs = collected.docs;
     // Written last, with the index: a refused run writes nothing.
     let dump_text = match &a.dump {
@@ -897,7 +926,7 @@ fn index(a: IndexArgs) -> Result<(), CliError> {
         }
     };
     let mut engine = Engine::new(EngineConfig {
-        analyzer: a.analyzer.clone(),
+        analyzer,
         ..Default::default()
     })?;
     let mut new_cache = None;
@@ -1113,7 +1142,8 @@ fn eval_sets(a: EvalSetsArgs) -> Result<(), CliError> {
                 threads: Some(threads),
                 embed_plan: None,
                 embedded: None,
-                analyzer: Default::default(),
+                language: None,
+                stop_words: None,
             })?;
         }
         let engine = open_index(&state_dir, a.config.clone())?;
@@ -1309,7 +1339,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             embed_plan,
             embedded,
-            analyzer: analyzer_config(language, stop_words),
+            language,
+            stop_words,
         }),
         Command::Search {
             index,

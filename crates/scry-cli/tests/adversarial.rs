@@ -975,6 +975,27 @@ fn the_language_of_an_index_is_checked_and_kept_by_its_static_index() {
     assert_eq!(c.ids("english", "Kind Garten"), ["garten#garten"]);
     c.index("de", "plain", &["--language", "none"]).ok();
     assert_eq!(c.ids("plain", "Kind Garten"), ["garten#garten"]);
+    // Without --language, the language the pages declare (`<html lang>`, front matter `lang`):
+    // German here, with a warning for the one page in another language.
+    c.write(
+        "auto/kinder.html",
+        "<html lang=de-CH><body><main><h1 id=k>Kinder</h1><p>Die Kinder spielen.</p></main>",
+    );
+    c.write(
+        "auto/garten.md",
+        "---\nlang: de\n---\n# Garten\n\nDer Garten.\n",
+    );
+    c.write(
+        "auto/about.html",
+        "<html lang=en><body><main><h1 id=a>About</h1><p>The gardens.</p></main>",
+    );
+    c.index("auto", "auto-out", &[])
+        .ok()
+        .says("language: german, from the pages' lang (de: 2 pages")
+        .says("2 languages");
+    let mut found = c.ids("auto-out", "Kind Garten");
+    found.sort();
+    assert_eq!(found, ["garten#garten", "kinder#k"]);
 }
 
 #[test]

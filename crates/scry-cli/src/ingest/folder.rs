@@ -20,6 +20,9 @@ pub struct Collected {
     pub skipped: Vec<Skip>,
     /// Links to folders that were not followed.
     pub links_not_followed: Vec<PathBuf>,
+    /// Pages (kept ones) by the language they declare (`PageMeta::lang`'s primary subtag,
+    /// lowercased).
+    pub langs: std::collections::BTreeMap<String, usize>,
 }
 
 /// At most this many characters of an id in a message.
@@ -97,11 +100,16 @@ pub fn read_folder(
         };
         let page_chose = meta.chose_body;
         chose_body |= page_chose;
+        // Counted by primary subtag: `de-CH` and `de` are one language to a stemmer.
+        let lang = meta.lang.as_deref().and_then(|l| {
+            let primary = l.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+            (!primary.is_empty()).then_some(primary)
+        });
         let docs = page_documents(&page, &ext, (sections, meta), rule);
-        pages.push((path, kind, page_chose, docs));
+        pages.push((path, kind, page_chose, lang, docs));
     }
     let mut ids = HashSet::new();
-    for (path, kind, page_chose, docs) in pages {
+    for (path, kind, page_chose, lang, docs) in pages {
         if chose_body && kind == Kind::Html && !page_chose {
             out.skipped.push(Skip {
                 path,
@@ -109,6 +117,9 @@ pub fn read_folder(
                     .to_owned(),
             });
             continue;
+        }
+        if let Some(lang) = lang {
+            *out.langs.entry(lang).or_default() += 1;
         }
         for doc in docs {
             let problem = match doc.validate() {

@@ -249,6 +249,13 @@ fn page_meta(doc: &Html) -> PageMeta {
             _ => continue,
         };
         let Some(e) = element(node) else { continue };
+        if e.name() == "html" && meta.lang.is_none() {
+            meta.lang = e
+                .attr("lang")
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned);
+        }
         if ignores_all(e) {
             ignored = Some(node.id());
             continue;
@@ -731,6 +738,9 @@ mod tests {
 <main><p data-scry-body>Second chosen part.</p></main></body></html>"#;
         let (s, meta, chose) = parse(page).unwrap();
         assert!(chose);
+        assert_eq!(meta.lang, None);
+        let lang = r#"<html lang=" pt-BR "><body><p>Olá</p></body></html>"#;
+        assert_eq!(parse(lang).unwrap().1.lang.as_deref(), Some("pt-BR"));
         assert_eq!(
             one_line(&s),
             [(

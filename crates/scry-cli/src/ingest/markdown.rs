@@ -124,6 +124,11 @@ fn front_matter(kind: MetadataBlockKind, block: &str) -> PageMeta {
     for (key, value) in pairs {
         match (key.as_str(), value) {
             ("title", Value::Scalar(MetaValue::Text(t))) => meta.title = Some(t),
+            // The page's language: its analyzer (and a field to filter on, as any other).
+            ("lang" | "language", Value::Scalar(MetaValue::Text(t))) => {
+                meta.lang.get_or_insert(t.clone());
+                meta.fields.insert(key, MetaValue::Text(t));
+            }
             ("tags" | "keywords", Value::Scalar(MetaValue::Text(t))) => meta.tags.push(t),
             ("tags" | "keywords", Value::List(items)) => meta.tags.extend(items),
             (_, Value::Scalar(v)) => {
@@ -310,7 +315,15 @@ mod tests {
             Some(&MetaValue::Text("Ann".into()))
         );
         assert!(!meta.fields.contains_key("nested"));
+        assert_eq!(meta.lang, None);
         assert_eq!(s.len(), 1);
+        // The page's language: its analyzer, and a field like any other.
+        let (_, meta) = parse("---\nlanguage: fr-CA\n---\n\nTexte.\n");
+        assert_eq!(meta.lang.as_deref(), Some("fr-CA"));
+        assert_eq!(
+            meta.fields.get("language"),
+            Some(&MetaValue::Text("fr-CA".into()))
+        );
         assert!(!s[0].body.contains("version"), "{:?}", s[0].body);
         let toml = "+++\ntitle = \"Setup\"\nkeywords = \"install\"\nweight = 3\n+++\n\nBody.\n";
         let (s, meta) = parse(toml);

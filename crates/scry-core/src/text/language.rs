@@ -54,6 +54,38 @@ impl Language {
         }
     }
 
+    /// The language of a BCP 47 tag (`de`, `de-CH`, `pt_BR`: its primary subtag, ISO 639-1),
+    /// if it has a stemmer here.
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        Some(match primary.as_str() {
+            "ar" => Language::Arabic,
+            "da" => Language::Danish,
+            "nl" => Language::Dutch,
+            "en" => Language::English,
+            "fi" => Language::Finnish,
+            "fr" => Language::French,
+            "de" => Language::German,
+            "el" => Language::Greek,
+            "hu" => Language::Hungarian,
+            "it" => Language::Italian,
+            "no" | "nb" | "nn" => Language::Norwegian,
+            "pt" => Language::Portuguese,
+            "ro" => Language::Romanian,
+            "ru" => Language::Russian,
+            "es" => Language::Spanish,
+            "sv" => Language::Swedish,
+            "ta" => Language::Tamil,
+            "tr" => Language::Turkish,
+            _ => return None,
+        })
+    }
+
     /// Default stop words: a short list of function words for English (kept short on purpose:
     /// in documentation, words like "new", "end" or "will" matter); none for other languages.
     pub fn default_stop_words(self) -> &'static [&'static str] {
@@ -70,3 +102,20 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
     "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
     "they", "this", "to", "was", "will", "with",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_name_their_stemmer_by_primary_subtag() {
+        assert_eq!(Language::from_tag("de"), Some(Language::German));
+        assert_eq!(Language::from_tag("de-CH"), Some(Language::German));
+        assert_eq!(Language::from_tag("PT_br"), Some(Language::Portuguese));
+        assert_eq!(Language::from_tag("nb"), Some(Language::Norwegian));
+        assert_eq!(Language::from_tag("en-GB"), Some(Language::English));
+        for none in ["ja", "zh-Hans", "", "-", "x-klingon", "english"] {
+            assert_eq!(Language::from_tag(none), None, "{none}");
+        }
+    }
+}
