@@ -107,7 +107,7 @@ fn titles_are_highlighted_like_snippets() {
         Document::new("b", "Networking", "Reading from sockets."),
         Document::new(
             "c",
-            &"word ".repeat(300),
+            "word ".repeat(300),
             "A title too long to highlight whole: reading.",
         ),
     ])
