@@ -266,6 +266,37 @@ impl Engine {
         Ok(out)
     }
 
+    /// Whether the analyzer options `wanted` (the fields given of `{ language, stopWords,
+    /// foldDiacritics, codeTokens }`, the others the index's own) make the same terms as the
+    /// index's analyzer: stop words compared normalised, an explicit default list as the
+    /// default.
+    #[wasm_bindgen(js_name = sameAnalyzer)]
+    pub fn same_analyzer(&self, wanted: JsValue) -> Result<bool, JsValue> {
+        let own = self.inner.analyzer();
+        let mut config = own.config().clone();
+        let field = |name: &str| js_sys::Reflect::get(&wanted, &JsValue::from_str(name));
+        let invalid = |e: serde_wasm_bindgen::Error| ScryJsError::invalid_options("analyzer", e);
+        let language = field("language")?;
+        if language.is_null() {
+            config.language = None;
+        } else if !language.is_undefined() {
+            config.language = Some(serde_wasm_bindgen::from_value(language).map_err(invalid)?);
+        }
+        let stop_words = field("stopWords")?;
+        if !stop_words.is_undefined() {
+            config.stop_words = Some(serde_wasm_bindgen::from_value(stop_words).map_err(invalid)?);
+        }
+        for (name, slot) in [
+            ("foldDiacritics", &mut config.fold_diacritics),
+            ("codeTokens", &mut config.code_tokens),
+        ] {
+            if let Some(b) = field(name)?.as_bool() {
+                *slot = b;
+            }
+        }
+        Ok(own.same_analysis(&scry_core::text::Analyzer::new(config)))
+    }
+
     /// Removes documents by id; returns how many existed.
     pub fn remove(&mut self, ids: Vec<String>) -> usize {
         self.inner.remove(&ids)

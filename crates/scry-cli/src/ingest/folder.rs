@@ -100,10 +100,13 @@ pub fn read_folder(
         };
         let page_chose = meta.chose_body;
         chose_body |= page_chose;
-        // Counted by primary subtag: `de-CH` and `de` are one language to a stemmer.
+        // Counted by primary subtag (`de-CH` and `de` are one language to a stemmer), an ISO
+        // 639 code of 2 or 3 letters: anything else is not a language tag.
         let lang = meta.lang.as_deref().and_then(|l| {
             let primary = l.split(['-', '_']).next()?.trim().to_ascii_lowercase();
-            (!primary.is_empty()).then_some(primary)
+            let code =
+                (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
+            code.then_some(primary)
         });
         let docs = page_documents(&page, &ext, (sections, meta), rule);
         pages.push((path, kind, page_chose, lang, docs));

@@ -161,29 +161,32 @@ fn content_roots(doc: &Html) -> (Vec<NodeRef<'_, Node>>, bool) {
     let mut main = None;
     let mut articles = Vec::new();
     let mut body = None;
-    // The outermost element of each kind: nodes inside one already found are passed over.
-    let mut inside: Option<NodeId> = None;
+    // The outermost element of each kind: nodes inside a chosen body (any kind) or an article
+    // (articles only) are passed over.
+    let mut in_body: Option<NodeId> = None;
+    let mut in_article: Option<NodeId> = None;
     for edge in doc.tree.root().traverse() {
         match edge {
-            Edge::Open(node) if inside.is_none() => {
+            Edge::Open(node) if in_body.is_none() => {
                 let Some(e) = element(node) else { continue };
                 if e.attr("data-scry-body").is_some() {
                     bodies.push(node);
-                    inside = Some(node.id());
+                    in_body = Some(node.id());
                 } else if main.is_none()
                     && (e.name() == "main"
                         || e.attr("role")
                             .is_some_and(|r| r.eq_ignore_ascii_case("main")))
                 {
                     main = Some(node);
-                } else if e.name() == "article" && main.is_none() {
+                } else if e.name() == "article" && in_article.is_none() {
                     articles.push(node);
-                    inside = Some(node.id());
+                    in_article = Some(node.id());
                 } else if e.name() == "body" && body.is_none() {
                     body = Some(node);
                 }
             }
-            Edge::Close(node) if inside == Some(node.id()) => inside = None,
+            Edge::Close(node) if in_body == Some(node.id()) => in_body = None,
+            Edge::Close(node) if in_article == Some(node.id()) => in_article = None,
             _ => {}
         }
     }
@@ -200,32 +203,56 @@ fn content_roots(doc: &Html) -> (Vec<NodeRef<'_, Node>>, bool) {
     (roots, false)
 }
 
-/// One `data-scry-meta` / `data-scry-filter` entry of `node`: its name and value.
+/// At most this many entries are read from one `data-scry-meta` or `data-scry-filter`.
+const MAX_FIELD_PARTS: usize = 32;
+/// A field value taken from an element's text keeps at most this many bytes of it.
+const MAX_FIELD_TEXT: usize = 1024;
+
+/// The entries of one `data-scry-meta` / `data-scry-filter` of `node`: names and values.
 fn field_entries(node: NodeRef<'_, Node>, spec: &str) -> Vec<(String, String)> {
     let Some(e) = element(node) else {
         return Vec::new();
     };
     let mut text: Option<String> = None;
-    let mut out = Vec::new();
-    for part in spec.split(',') {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for part in spec.split(',').take(MAX_FIELD_PARTS) {
         let part = part.trim();
-        let (name, value) = if let Some((name, value)) = part.split_once(':') {
-            (name.trim(), value.trim().to_owned())
-        } else if let Some((name, attr)) = part.strip_suffix(']').and_then(|p| p.split_once('[')) {
+        // `name[attr]` first: an attribute name may hold a colon (`xlink:href`).
+        let attr_form = part
+            .strip_suffix(']')
+            .and_then(|p| p.split_once('['))
+            .filter(|(name, _)| !name.contains(':'));
+        let (name, value) = if let Some((name, attr)) = attr_form {
             let Some(value) = e.attr(attr.trim()) else {
                 continue;
             };
             (name.trim(), value.trim().to_owned())
+        } else if let Some((name, value)) = part.split_once(':') {
+            (name.trim(), value.trim().to_owned())
         } else {
             let text = text.get_or_insert_with(|| {
-                let all: String = scraper::ElementRef::wrap(node)
-                    .map(|r| r.text().collect())
-                    .unwrap_or_default();
-                all.split_whitespace().collect::<Vec<_>>().join(" ")
+                let mut all = String::new();
+                let words = scraper::ElementRef::wrap(node)
+                    .into_iter()
+                    .flat_map(|r| r.text())
+                    .flat_map(str::split_whitespace);
+                for word in words {
+                    if all.len() + 1 + word.len() > MAX_FIELD_TEXT {
+                        break;
+                    }
+                    if !all.is_empty() {
+                        all.push(' ');
+                    }
+                    all.push_str(word);
+                }
+                all
             });
             (part, text.clone())
         };
-        if !name.is_empty() && !value.is_empty() {
+        if !name.is_empty()
+            && !value.is_empty()
+            && !out.iter().any(|(n, v)| n == name && *v == value)
+        {
             out.push((name.to_owned(), value));
         }
     }
@@ -236,7 +263,8 @@ fn field_entries(node: NodeRef<'_, Node>, spec: &str) -> Vec<(String, String)> {
 /// under `data-scry-ignore="all"`.
 fn page_meta(doc: &Html) -> PageMeta {
     let mut meta = PageMeta::default();
-    let mut filters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut filters: BTreeMap<String, (Vec<String>, std::collections::HashSet<String>)> =
+        BTreeMap::new();
     let mut ignored: Option<NodeId> = None;
     let mut read = 0;
     for edge in doc.tree.root().traverse() {
@@ -276,13 +304,13 @@ fn page_meta(doc: &Html) -> PageMeta {
             }
         }
         for (name, value) in f.map(|s| field_entries(node, s)).unwrap_or_default() {
-            let values = filters.entry(name).or_default();
-            if !values.contains(&value) {
+            let (values, seen) = filters.entry(name).or_default();
+            if seen.insert(value.clone()) {
                 values.push(value);
             }
         }
     }
-    for (name, values) in filters {
+    for (name, (values, _)) in filters {
         if name == "tags" {
             meta.tags.extend(values);
         } else {
@@ -319,10 +347,18 @@ fn heading_anchor(node: NodeRef<'_, Node>) -> Option<String> {
     if permalink.is_some() {
         return permalink;
     }
-    let opens_parent = node
-        .prev_siblings()
-        .filter(|s| s.value().is_element() || has_text(*s))
-        .all(|s| !has_text(s));
+    // An anchor inside the heading (`<h2><a name="api"></a>API</h2>`).
+    let named = node.descendants().find_map(|d| {
+        let a = element(d).filter(|a| a.name() == "a")?;
+        a.attr("id").or_else(|| a.attr("name")).map(str::to_owned)
+    });
+    if named.is_some() {
+        return named;
+    }
+    // The heading opens its parent when only empty link targets come before it (a few at
+    // most: a page of 100,000 empty headings must not look back over all of them).
+    let mut before = node.prev_siblings();
+    let opens_parent = before.by_ref().take(8).all(|s| !has_text(s)) && before.next().is_none();
     let parent = node.parent().and_then(element)?;
     (opens_parent && matches!(parent.name(), "section" | "div" | "article"))
         .then(|| parent.attr("id").map(str::to_owned))
@@ -353,7 +389,7 @@ impl Reader {
         self.current.level = level;
         self.current.title = normalise_ws(&text)
             .replace('\n', " ")
-            .trim_end_matches(['¶', '#', '\u{200b}'])
+            .trim_end_matches(['¶', '\u{200b}'])
             .trim()
             .to_owned();
         self.current.anchor = anchor;
@@ -766,6 +802,31 @@ mod tests {
     }
 
     #[test]
+    fn review_cases_body_in_article_titles_anchors_and_attribute_names() {
+        // A chosen body inside an <article> is still the chosen body.
+        let (s, _, chose) = parse(
+            "<article><p>Article intro.</p><div data-scry-body><h1>Chosen</h1></div></article>",
+        )
+        .unwrap();
+        assert!(chose);
+        assert_eq!(one_line(&s), [(1, "Chosen".into(), None, String::new())]);
+        // A title ending in `#` keeps it (C#, F#).
+        assert_eq!(sections("<h1>C#</h1><h2>F# ¶</h2>")[1].title, "F#");
+        assert_eq!(sections("<h1>C#</h1>")[0].title, "C#");
+        // An anchor inside the heading wins over the id of the element the heading opens.
+        let s = sections(r#"<div id="content"><h2><a name="api"></a>API</h2></div>"#);
+        assert_eq!(s[0].anchor.as_deref(), Some("api"));
+        // `name[attr]` with a colon in the attribute's name.
+        let svg = r##"<p data-scry-meta="icon[xlink:href], kind:a:b" xlink:href="#i">x</p>"##;
+        let (_, meta, _) = parse(svg).unwrap();
+        assert_eq!(meta.fields.get("icon"), Some(&MetaValue::Text("#i".into())));
+        assert_eq!(
+            meta.fields.get("kind"),
+            Some(&MetaValue::Text("a:b".into()))
+        );
+    }
+
+    #[test]
     fn permalinks_of_the_common_generators_name_headings() {
         // Docusaurus (anchor class on the heading, hash-link inside), MkDocs (headerlink),
         // Hugo and Jekyll (`a.anchor`, `a.anchor-heading`).
@@ -810,6 +871,25 @@ mod tests {
             "<div>x".repeat(2000)
         );
         assert!(parse(&formatting).is_err());
+        // One attribute of 50,000 entries over 100 KB of text, 300,000 filter values, 100,000
+        // empty headings: bounded work (32 entries per attribute, 1 KB of text per value, a
+        // set of values, a look-back of 8 siblings).
+        let text = "word ".repeat(20_000);
+        let many = format!(
+            "<body data-scry-meta=\"{}\">{text}</body>",
+            "a,".repeat(50_000)
+        );
+        let (_, meta, _) = parse(&many).unwrap();
+        assert!(matches!(meta.fields.get("a"), Some(MetaValue::Text(t)) if t.len() <= 1024));
+        let values: Vec<String> = (0..300_000).map(|i| format!("v:{i}")).collect();
+        let filter = format!("<p data-scry-filter=\"{}\">x</p>", values.join(","));
+        let (_, meta, _) = parse(&filter).unwrap();
+        assert_eq!(
+            meta.fields.get("v"),
+            Some(&MetaValue::List((0..32).map(|i| i.to_string()).collect()))
+        );
+        let headings = "<h2></h2>".repeat(100_000);
+        assert_eq!(sections(&headings).len(), 100_000);
         // Nested field elements each read their own text: only the first ones are read.
         let depth = MAX_DEPTH - 10;
         let flood = format!(

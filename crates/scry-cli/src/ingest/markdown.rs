@@ -125,7 +125,8 @@ fn front_matter(kind: MetadataBlockKind, block: &str) -> PageMeta {
         match (key.as_str(), value) {
             ("title", Value::Scalar(MetaValue::Text(t))) => meta.title = Some(t),
             // The page's language: its analyzer (and a field to filter on, as any other).
-            ("lang" | "language", Value::Scalar(MetaValue::Text(t))) => {
+            // Not `language`, which often names a programming language.
+            ("lang", Value::Scalar(MetaValue::Text(t))) => {
                 meta.lang.get_or_insert(t.clone());
                 meta.fields.insert(key, MetaValue::Text(t));
             }
@@ -317,13 +318,16 @@ mod tests {
         assert!(!meta.fields.contains_key("nested"));
         assert_eq!(meta.lang, None);
         assert_eq!(s.len(), 1);
-        // The page's language: its analyzer, and a field like any other.
-        let (_, meta) = parse("---\nlanguage: fr-CA\n---\n\nTexte.\n");
+        // The page's language: its analyzer, and a field like any other (`language` is only a
+        // field: it often names a programming language).
+        let (_, meta) = parse("---\nlang: fr-CA\n---\n\nTexte.\n");
         assert_eq!(meta.lang.as_deref(), Some("fr-CA"));
         assert_eq!(
-            meta.fields.get("language"),
+            meta.fields.get("lang"),
             Some(&MetaValue::Text("fr-CA".into()))
         );
+        let (_, meta) = parse("---\nlanguage: python\n---\n\nCode.\n");
+        assert_eq!(meta.lang, None);
         assert!(!s[0].body.contains("version"), "{:?}", s[0].body);
         let toml = "+++\ntitle = \"Setup\"\nkeywords = \"install\"\nweight = 3\n+++\n\nBody.\n";
         let (s, meta) = parse(toml);

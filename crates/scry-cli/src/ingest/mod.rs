@@ -36,8 +36,8 @@ pub struct PageMeta {
     /// Other fields, as metadata of every document of the page (filters); `page` and `level`
     /// are scry's own and win.
     pub fields: std::collections::BTreeMap<String, MetaValue>,
-    /// The page's language as it declares it (`<html lang>`, front matter `lang` or
-    /// `language`), a BCP 47 tag.
+    /// The page's language as it declares it (`<html lang>`, front matter `lang`), a BCP 47
+    /// tag.
     pub lang: Option<String>,
     /// An HTML page chose the content it indexes with `data-scry-body` (then a folder's pages
     /// without it are skipped: [`read_folder`]).

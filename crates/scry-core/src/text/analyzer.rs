@@ -101,6 +101,16 @@ impl Analyzer {
         }
     }
 
+    /// Whether `other` makes the same terms of any text: same stemmer, folding and identifier
+    /// parts, and the same stop words once normalised (an explicit list equal to the default
+    /// one, or written in another case, is the same analysis).
+    pub fn same_analysis(&self, other: &Analyzer) -> bool {
+        self.config.language == other.config.language
+            && self.config.fold_diacritics == other.config.fold_diacritics
+            && self.config.code_tokens == other.config.code_tokens
+            && self.stop_words == other.stop_words
+    }
+
     /// The English default analyzer.
     pub fn english() -> Self {
         Self::default()
@@ -188,6 +198,33 @@ mod tests {
 
     fn terms(a: &Analyzer, text: &str) -> Vec<String> {
         a.terms(text)
+    }
+
+    #[test]
+    fn the_same_analysis_compares_what_terms_come_out() {
+        let config = |language, stop_words: Option<Vec<&str>>| {
+            Analyzer::new(AnalyzerConfig {
+                language,
+                stop_words: stop_words.map(|w| w.into_iter().map(str::to_owned).collect()),
+                ..AnalyzerConfig::default()
+            })
+        };
+        let german = config(Some(Language::German), None);
+        // German's default list is empty; an explicit empty list is the same analysis.
+        assert!(german.same_analysis(&config(Some(Language::German), Some(vec![]))));
+        assert!(!german.same_analysis(&config(Some(Language::French), None)));
+        assert!(!german.same_analysis(&config(None, None)));
+        // Stop words compare normalised, as a set.
+        let listed = config(Some(Language::German), Some(vec!["Der", "die"]));
+        assert!(listed.same_analysis(&config(
+            Some(Language::German),
+            Some(vec!["die", "der", "die"])
+        )));
+        assert!(!listed.same_analysis(&german));
+        // English's default list, written out, is the default.
+        let english = Analyzer::english();
+        let written: Vec<&str> = Language::English.default_stop_words().to_vec();
+        assert!(english.same_analysis(&config(Some(Language::English), Some(written))));
     }
 
     #[test]

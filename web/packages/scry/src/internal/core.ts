@@ -216,6 +216,9 @@ export class Core {
       engine = new wasm.Engine(options);
     }
     try {
+      // A stored index keeps the analyzer it was made with: asking for another would analyse
+      // queries unlike its documents. Checked before anything is downloaded.
+      checkAnalyzer(options, engine);
       if (model) await this.#loadModel(wasm, model, ctx.signal);
       if (ctx.cancelled()) throw abortedError();
       // A stored index keeps the vectors of one model: queries of another would be compared
@@ -247,10 +250,8 @@ export class Core {
         }
         this.#static = index;
       }
-      // A stored or static index keeps the analyzer it was made with: asking for another would
-      // analyse queries unlike its documents.
-      const mismatch = analyzerMismatch((options as CoreEngineOptions).analyzer, engine.analyzer);
-      if (mismatch) throw new ScryError('INVALID_OPTIONS', mismatch);
+      // …and a static index's (attaching it to an empty engine adopts it).
+      checkAnalyzer(options, engine);
       await this.#openGpu(wasm, gpu, engine);
       if (ctx.cancelled()) throw abortedError();
     } catch (e) {
@@ -1228,4 +1229,18 @@ function externalModel(id: string, dims: number): WasmEmbedder {
     },
     free(): void {},
   };
+}
+
+/**
+ * Refuses an engine whose index (stored or static) was made with another analyzer than
+ * `options.analyzer` asks for (`INVALID_OPTIONS`); compared by the core as the terms they make.
+ */
+function checkAnalyzer(options: Record<string, unknown>, engine: WasmEngine): void {
+  const wanted = (options as CoreEngineOptions).analyzer;
+  if (!wanted || engine.sameAnalyzer(wanted)) return;
+  throw new ScryError(
+    'INVALID_OPTIONS',
+    analyzerMismatch(wanted, engine.analyzer) ??
+      'the index was built with another analyzer (leave analyzer out to use it)',
+  );
 }

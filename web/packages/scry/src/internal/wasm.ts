@@ -28,6 +28,8 @@ export interface WasmEngine {
   readonly modelId: string | undefined;
   /** The analyzer the index is built with (a stored or static index's own). */
   readonly analyzer: CoreAnalyzer;
+  /** Whether the analyzer options `wanted` (the fields given) make the index's terms. */
+  sameAnalyzer(wanted: CoreAnalyzer): boolean;
   add(documents: unknown): void;
   addEmbedded(documents: unknown, model: WasmTextModel): void;
   remove(ids: string[]): number;
