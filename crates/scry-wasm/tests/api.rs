@@ -144,6 +144,7 @@ fn hits_carry_every_field_through_the_packing() {
             "textScore",
             "vectorScore",
             "title",
+            "titleHighlights",
             "headings",
             "url",
             "image",
@@ -151,6 +152,21 @@ fn hits_carry_every_field_through_the_packing() {
         ]
     );
     assert_eq!(get(&rich, "title").as_string().unwrap(), "Çafé 😀 streams");
+    // `streams` in UTF-16 code units of the title (the emoji counts two).
+    let title_marks: Vec<Vec<f64>> = Array::from(&get(&rich, "titleHighlights"))
+        .iter()
+        .map(|r| {
+            Array::from(&r)
+                .iter()
+                .map(|n| n.as_f64().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(title_marks, [vec![8.0, 15.0]]);
+    assert_eq!(
+        Array::from(&get(&by_id("unmatched"), "titleHighlights")).length(),
+        0
+    );
     let headings: Vec<String> = Array::from(&get(&rich, "headings"))
         .iter()
         .map(|h| h.as_string().unwrap())
