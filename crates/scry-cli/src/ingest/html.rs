@@ -328,30 +328,34 @@ fn has_text(node: NodeRef<'_, Node>) -> bool {
 
 /// The anchor of a heading: its own `id`; else the target of its permalink (Sphinx's and
 /// MkDocs' `<a class="headerlink" href="#…">`, Docusaurus' `hash-link`, Hugo's `anchor`); else
-/// the `id` of the section it opens (older Sphinx puts a heading's anchor on its
-/// `<section id="…">`, with empty link targets before the heading). An `<a id|name>` inside the
-/// heading is read with the heading's text.
+/// an `<a id|name>` inside it (`<h2><a name="api"></a>API</h2>`); else the `id` of the section
+/// it opens (older Sphinx puts a heading's anchor on its `<section id="…">`, with empty link
+/// targets before the heading).
 fn heading_anchor(node: NodeRef<'_, Node>) -> Option<String> {
     let e = element(node)?;
     if let Some(id) = e.attr("id") {
         return Some(id.to_owned());
     }
-    let permalink = node.descendants().find_map(|d| {
-        let a = element(d).filter(|a| a.name() == "a")?;
+    // One pass over the heading: the first permalink wins, else the first named anchor.
+    let mut named = None;
+    for a in node
+        .descendants()
+        .filter_map(element)
+        .filter(|a| a.name() == "a")
+    {
         let is_permalink = a
             .classes()
             .any(|c| matches!(c, "headerlink" | "hash-link" | "anchor" | "anchor-heading"));
-        let target = a.attr("href")?.strip_prefix('#')?;
-        (is_permalink && !target.is_empty()).then(|| target.to_owned())
-    });
-    if permalink.is_some() {
-        return permalink;
+        if let Some(target) = a.attr("href").and_then(|h| h.strip_prefix('#'))
+            && is_permalink
+            && !target.is_empty()
+        {
+            return Some(target.to_owned());
+        }
+        if named.is_none() {
+            named = a.attr("id").or_else(|| a.attr("name")).map(str::to_owned);
+        }
     }
-    // An anchor inside the heading (`<h2><a name="api"></a>API</h2>`).
-    let named = node.descendants().find_map(|d| {
-        let a = element(d).filter(|a| a.name() == "a")?;
-        a.attr("id").or_else(|| a.attr("name")).map(str::to_owned)
-    });
     if named.is_some() {
         return named;
     }
@@ -619,11 +623,8 @@ pub fn parse(html: &str) -> Result<(Vec<Section>, PageMeta, bool), String> {
                         {
                             r.heading =
                                 Some((level, heading_anchor(node), String::new(), node.id()));
-                        } else if let Some((_, anchor, _, _)) = &mut r.heading {
-                            if anchor.is_none() && e.name() == "a" {
-                                *anchor =
-                                    e.attr("id").or_else(|| e.attr("name")).map(str::to_owned);
-                            }
+                        } else if r.heading.is_some() {
+                            // Its anchor was found when it opened (`heading_anchor`).
                             if breaks_words(node) {
                                 r.text(" ");
                             }
