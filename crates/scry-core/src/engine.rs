@@ -10,9 +10,10 @@ use crate::document::Document;
 use crate::embed::{Embedder, ModelTag};
 use crate::error::{CoreError, Result};
 use crate::filter::Filter;
-use crate::hybrid::{Fused, Fusion, HybridParams, fuse};
+use crate::hybrid::{Fused, Fusion, HybridParams, fuse_with_tail};
 use crate::manifest::{Manifest, SegmentEntry};
 use crate::passage::{PassageParams, split};
+use crate::results::{Facet, Sort};
 use crate::segment::Segment;
 use crate::segment::format::content_id;
 use crate::snippet::{Snippet, Snippets};
@@ -176,6 +177,15 @@ pub struct SearchOptions {
     pub filter: Option<Filter>,
     /// MMR trade-off in `0.0..=1.0` (1 = plain ranking); `None` disables diversification.
     pub diversify: Option<f32>,
+    /// Hits skipped before the `k` returned (`offset` 10 with `k` 10: the second page).
+    /// Default 0; at most [`crate::results::MAX_OFFSET`].
+    pub offset: usize,
+    /// Orders the match set by a metadata field instead of by relevance.
+    pub sort: Option<Sort>,
+    /// Counts the match set ([`Results::total`]).
+    pub count: bool,
+    /// Metadata fields whose values are counted over the match set ([`Results::facets`]).
+    pub facets: Vec<String>,
 }
 
 impl SearchOptions {
@@ -186,6 +196,29 @@ impl SearchOptions {
             ..Default::default()
         }
     }
+
+    /// Whether the search enumerates its whole match set (see [`crate::results`]): for a
+    /// total, facets or a sort.
+    fn enumerates(&self) -> bool {
+        self.count || !self.facets.is_empty() || self.sort.is_some()
+    }
+
+    /// How many ranked results the page needs: `offset + k`.
+    fn depth(&self) -> usize {
+        self.offset.saturating_add(self.k)
+    }
+}
+
+/// One page of a search's results ([`Engine::query_with`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Results {
+    /// The hits of the page.
+    pub hits: Vec<Hit>,
+    /// The size of the match set ([`crate::results`]), when the search counted it (`count`,
+    /// `facets` or `sort`).
+    pub total: Option<usize>,
+    /// Value counts over the match set of each field in `facets`, in that order.
+    pub facets: Vec<Facet>,
 }
 
 /// The full-text and vector rankings of one query before fusion ([`Engine::retrieve`]).
@@ -265,6 +298,28 @@ pub struct Hit {
     pub url: Option<String>,
     /// Best excerpt of the body with highlight ranges.
     pub snippet: Snippet,
+}
+
+/// What [`Engine::rank`] gives: the page's candidates, the analysed query, and what the search
+/// counted over its match set.
+/// How deep a search ranks.
+struct Depth {
+    /// Results kept before the page is cut (`offset + k`; more for diversification).
+    pool: usize,
+    /// Full-text candidates fused with the vector ones (hybrid); full-text matches ranked
+    /// after them form the ranking's tail.
+    window: usize,
+    /// Full-text matches scored (at least `window`; every match when the match set is counted).
+    text: usize,
+    /// Vector candidates.
+    vector: usize,
+}
+
+struct Ranked {
+    fused: Vec<Fused>,
+    tquery: TextQuery,
+    total: Option<usize>,
+    facets: Vec<Facet>,
 }
 
 /// Titles are highlighted whole up to this many words (a window of a longer one would not
@@ -1044,6 +1099,20 @@ impl Engine {
         embedder: &mut dyn Embedder,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
+        Ok(self
+            .query_embedded_with(scratch, query, embedder, options)?
+            .hits)
+    }
+
+    /// Like [`Engine::query_with`], embedding the query with `embedder` when vectors are
+    /// needed.
+    pub fn query_embedded_with(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        embedder: &mut dyn Embedder,
+        options: &SearchOptions,
+    ) -> Result<Results> {
         let needs_vector = options.mode != Mode::Text && self.model.is_some();
         let vector = if needs_vector && !query.trim().is_empty() {
             self.check_model(embedder.model())?;
@@ -1051,7 +1120,7 @@ impl Engine {
         } else {
             None
         };
-        self.search_with(scratch, query, vector.as_deref(), options)
+        self.query_with(scratch, query, vector.as_deref(), options)
     }
 
     /// Searches with an optional precomputed query vector (from the index's model).
@@ -1072,8 +1141,20 @@ impl Engine {
         vector: Option<&[f32]>,
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
-        let (fused, tquery) = self.rank(scratch, query, vector, options, None, None)?;
-        self.hits(&fused, &tquery)
+        Ok(self.query_with(scratch, query, vector, options)?.hits)
+    }
+
+    /// Searches like [`Engine::search_with`], with the match set's size and facet counts when
+    /// `options` ask for them (`count`, `facets`; `sort` counts too).
+    pub fn query_with(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+    ) -> Result<Results> {
+        let ranked = self.rank(scratch, query, vector, options, None, None)?;
+        self.results(ranked)
     }
 
     /// Like [`Engine::search_with`], with the vector candidates of flat segments found
@@ -1089,8 +1170,23 @@ impl Engine {
         options: &SearchOptions,
         flat: &FlatCandidates,
     ) -> Result<Vec<Hit>> {
-        let (fused, tquery) = self.rank(scratch, query, vector, options, None, Some(flat))?;
-        self.hits(&fused, &tquery)
+        Ok(self
+            .query_with_candidates(scratch, query, vector, options, flat)?
+            .hits)
+    }
+
+    /// [`Engine::query_with`] with the vector candidates of flat segments found elsewhere (as
+    /// [`Engine::search_with_candidates`]).
+    pub fn query_with_candidates(
+        &self,
+        scratch: &mut Scratch,
+        query: &str,
+        vector: Option<&[f32]>,
+        options: &SearchOptions,
+        flat: &FlatCandidates,
+    ) -> Result<Results> {
+        let ranked = self.rank(scratch, query, vector, options, None, Some(flat))?;
+        self.results(ranked)
     }
 
     /// The flat (exactly scanned) segments holding vectors, for a copy kept elsewhere.
@@ -1110,25 +1206,41 @@ impl Engine {
     /// segments for `options`: as many as one segment's scan keeps (`2 × candidates`, at
     /// least the re-scoring depth).
     pub fn flat_candidate_rows(&self, options: &SearchOptions) -> usize {
-        let (_, want) = self.candidate_depth(options, true);
+        let want = self.candidate_depth(options, true).vector;
         (want * 2).max(self.config.vectors.rescore)
     }
 
-    /// `(pool, want)` of a search: the results kept before diversification, and the candidates
-    /// each retriever gives (more in hybrid mode, where fusion needs them).
-    fn candidate_depth(&self, options: &SearchOptions, has_vector: bool) -> (usize, usize) {
-        let pool = if options.diversify.is_some() {
-            (options.k * 4).max(self.config.hybrid.candidates)
-        } else {
-            options.k
-        };
-        let want = match options.mode {
-            Mode::Hybrid if has_vector && self.model.is_some() => {
-                self.config.hybrid.candidates.max(pool)
+    /// How deep a search ranks ([`Depth`]).
+    fn candidate_depth(&self, options: &SearchOptions, has_vector: bool) -> Depth {
+        let candidates = self.config.hybrid.candidates;
+        let diversified = |n: usize| {
+            if options.diversify.is_some() {
+                (n * 4).max(candidates)
+            } else {
+                n
             }
+        };
+        let pool = diversified(options.depth());
+        // The fused window depends on `k`, not on the offset: every page of a hybrid search
+        // fuses the same two lists, so pages are slices of one ranking.
+        let fused = options.mode == Mode::Hybrid && has_vector && self.model.is_some();
+        let window = if fused {
+            candidates.max(diversified(options.k))
+        } else {
+            pool
+        };
+        let vector = match options.mode {
+            Mode::Hybrid => window,
+            // A vector search that counts its match set ranks hybrid's candidates.
+            Mode::Vector if options.enumerates() => candidates.max(diversified(options.k)),
             _ => pool,
         };
-        (pool, want)
+        Depth {
+            pool,
+            window,
+            text: window.max(pool),
+            vector,
+        }
     }
 
     /// The ids a search would return, in order, without building hits (no snippets): what
@@ -1143,8 +1255,9 @@ impl Engine {
         options: &SearchOptions,
         vector_hits: &mut Option<Vec<(u32, f32)>>,
     ) -> Result<Vec<String>> {
-        let (fused, _) = self.rank(scratch, query, vector, options, Some(vector_hits), None)?;
-        Ok(fused
+        let ranked = self.rank(scratch, query, vector, options, Some(vector_hits), None)?;
+        Ok(ranked
+            .fused
             .iter()
             .map(|f| self.doc_at(f.slot).id.clone())
             .collect())
@@ -1169,13 +1282,14 @@ impl Engine {
                 mode,
                 ..Default::default()
             };
-            let (fused, tquery) = self.rank(scratch, query, vector, &options, None, None)?;
+            let ranked = self.rank(scratch, query, vector, &options, None, None)?;
             Ok((
-                fused
+                ranked
+                    .fused
                     .iter()
                     .map(|f| (self.doc_at(f.slot).id.clone(), f.score))
                     .collect(),
-                tquery,
+                ranked.tquery,
             ))
         };
         let (text, text_ceiling) = if query.trim().is_empty() {
@@ -1210,7 +1324,8 @@ impl Engine {
         bm25::ceiling(tquery, &scored, &self.config.bm25)
     }
 
-    /// The ranking of a search: fused candidates, best first, and the analysed query. With
+    /// The ranking of a search: the page's fused candidates, best first (or in the sort's
+    /// order), the analysed query, and the match set's size and facets when asked for. With
     /// `reuse`, vector candidates are taken from it when filled, and left in it otherwise.
     fn rank(
         &self,
@@ -1220,7 +1335,7 @@ impl Engine {
         options: &SearchOptions,
         reuse: Option<&mut Option<Vec<(u32, f32)>>>,
         flat: Option<&FlatCandidates>,
-    ) -> Result<(Vec<Fused>, TextQuery)> {
+    ) -> Result<Ranked> {
         if query.len() > MAX_QUERY_BYTES {
             return Err(CoreError::InvalidQuery(format!(
                 "query is {} bytes; the limit is {MAX_QUERY_BYTES}",
@@ -1244,6 +1359,23 @@ impl Engine {
                 reason: format!("{l} is outside 0..=1"),
             });
         }
+        if options.offset > crate::results::MAX_OFFSET {
+            return Err(CoreError::InvalidParameter {
+                name: "offset",
+                reason: format!(
+                    "{} is outside 0..={}",
+                    options.offset,
+                    crate::results::MAX_OFFSET
+                ),
+            });
+        }
+        if options.sort.is_some() && options.diversify.is_some() {
+            return Err(CoreError::InvalidParameter {
+                name: "sort",
+                reason: "a sorted search cannot also be diversified".into(),
+            });
+        }
+        crate::results::check(options.sort.as_ref(), &options.facets)?;
         if options.mode == Mode::Vector && vector.is_none() {
             return Err(CoreError::InvalidQuery(
                 "vector mode needs a query vector (or an embedder)".into(),
@@ -1272,7 +1404,7 @@ impl Engine {
             let (s, local) = self.locate(slot);
             !s.deleted[local as usize] && allowed.as_ref().is_none_or(|a| a[slot as usize])
         };
-        let (pool, want) = self.candidate_depth(options, vquery.is_some());
+        let depth = self.candidate_depth(options, vquery.is_some());
 
         // Text candidates.
         let text_segments: Vec<&bm25::TextSegment> =
@@ -1289,7 +1421,11 @@ impl Engine {
             self.missing_vectors(&mut missing);
         }
         need(missing)?;
+        let enumerates = options.enumerates();
         let mut text_hits: Vec<(u32, f32)> = Vec::new();
+        // Full-text matches ranked after the `window` fused with the vector candidates (all of
+        // them when the match set is counted: every match scored, no early stop).
+        let mut text_tail: Vec<(u32, f32)> = Vec::new();
         if options.mode != Mode::Vector && !tquery.groups.is_empty() {
             let scored: Vec<ScoredSegment<'_>> = self
                 .segments
@@ -1301,15 +1437,19 @@ impl Engine {
                     deleted_count: s.deleted_count,
                 })
                 .collect();
+            let text_k = if enumerates { usize::MAX } else { depth.text };
             text_hits = bm25::score(
                 &tquery,
                 &scored,
                 &self.config.bm25,
                 &mut scratch.text,
-                want,
+                text_k,
                 live,
             );
-            top_k(&mut text_hits, want);
+            top_k(&mut text_hits, text_k);
+            if text_hits.len() > depth.window {
+                text_tail = text_hits.split_off(depth.window);
+            }
         }
 
         // Vector candidates: best passage per document.
@@ -1334,16 +1474,16 @@ impl Engine {
                     .and_then(|f| f.rows_for(s.serial))
                     .filter(|_| s.lazy.is_none() && !s.seg.vectors.has_graph());
                 let rows = match external {
-                    Some(rows) => {
-                        s.seg
-                            .vectors
-                            .rescore(q, rows, want * 2, &self.config.vectors, |local| {
-                                live(s.base + local)
-                            })
-                    }
+                    Some(rows) => s.seg.vectors.rescore(
+                        q,
+                        rows,
+                        depth.vector * 2,
+                        &self.config.vectors,
+                        |local| live(s.base + local),
+                    ),
                     None => s.seg.vectors.search(
                         q,
-                        want * 2,
+                        depth.vector * 2,
                         &self.config.vectors,
                         selective,
                         &mut scratch.vector,
@@ -1357,7 +1497,7 @@ impl Engine {
                 }
             }
             vec_hits = best.into_iter().collect();
-            top_k(&mut vec_hits, want);
+            top_k(&mut vec_hits, depth.vector);
             if let Some(slot) = reuse {
                 *slot = Some(vec_hits.clone());
             }
@@ -1366,6 +1506,7 @@ impl Engine {
         let mut fused: Vec<Fused> = match options.mode {
             Mode::Text => text_hits
                 .iter()
+                .chain(&text_tail)
                 .map(|&(slot, s)| Fused {
                     slot,
                     score: s,
@@ -1388,12 +1529,34 @@ impl Engine {
                 } else {
                     0.0
                 };
-                fuse(&text_hits, &vec_hits, &self.config.hybrid, ceiling)
+                fuse_with_tail(
+                    &text_hits,
+                    &text_tail,
+                    &vec_hits,
+                    &self.config.hybrid,
+                    ceiling,
+                )
             }
         };
+        // The match set is `fused` (every full-text match, the vector candidates).
+        let total = enumerates.then_some(fused.len());
+        let facets = crate::results::count_facets(
+            &options.facets,
+            fused.iter().map(|f| &self.doc_at(f.slot).metadata),
+        );
+        if let Some(sort) = &options.sort {
+            // Stable: equal values keep their relevance order.
+            fused.sort_by(|a, b| {
+                crate::results::compare(
+                    self.doc_at(a.slot).metadata.get(&sort.field),
+                    self.doc_at(b.slot).metadata.get(&sort.field),
+                    sort.descending,
+                )
+            });
+        }
 
         if let Some(lambda) = options.diversify {
-            fused.truncate(pool);
+            fused.truncate(depth.pool);
             if self.model.is_none() {
                 // Text-only diversity compares the documents' words.
                 let mut missing = BTreeSet::new();
@@ -1409,11 +1572,17 @@ impl Engine {
                 .zip(&vectors)
                 .map(|(f, v)| (f.score, v.as_slice()))
                 .collect();
-            let order = mmr(&cands, options.k, lambda);
+            let order = mmr(&cands, options.depth(), lambda);
             fused = order.into_iter().map(|i| fused[i]).collect();
         }
-        fused.truncate(options.k);
-        Ok((fused, tquery))
+        fused.truncate(options.depth());
+        fused.drain(..options.offset.min(fused.len()));
+        Ok(Ranked {
+            fused,
+            tquery,
+            total,
+            facets,
+        })
     }
 
     /// A unit vector standing for a document in MMR: its best-matching passage vector, or (text
@@ -1450,18 +1619,27 @@ impl Engine {
             .unwrap_or_else(|| vec![0.0; 256])
     }
 
+    /// The page of a ranking: its hits, with the total and facets.
+    fn results(&self, ranked: Ranked) -> Result<Results> {
+        Ok(Results {
+            hits: self.hits(&ranked.fused, &ranked.tquery)?,
+            total: ranked.total,
+            facets: ranked.facets,
+        })
+    }
+
     fn hits(&self, fused: &[Fused], tquery: &TextQuery) -> Result<Vec<Hit>> {
         let mut missing = BTreeSet::new();
         self.missing_docs(fused.iter().map(|f| f.slot), &mut missing);
         need(missing)?;
         let terms: HashSet<String> = tquery.all_terms().map(str::to_owned).collect();
+        // One snippet maker for bodies and titles: a word analysed for one is known to both.
         let mut snippets = Snippets::new(&terms, self.config.limits.snippet_words, &self.analyzer);
-        let mut titles = Snippets::new(&terms, TITLE_WORDS, &self.analyzer);
         Ok(fused
             .iter()
             .map(|f| {
                 let d = self.doc_at(f.slot);
-                let title = titles.window(&d.title);
+                let title = snippets.window_sized(&d.title, TITLE_WORDS);
                 // The excerpt is the title less outer white space: its ranges move by that.
                 let shift = (!title.truncated_start && !title.truncated_end)
                     .then(|| d.title.find(title.text.as_str()))

@@ -216,7 +216,24 @@ pub fn fuse(
     params: &HybridParams,
     text_ceiling: f32,
 ) -> Vec<Fused> {
-    let mut map: HashMap<u32, Fused> = HashMap::with_capacity(text.len() + vector.len());
+    fuse_with_tail(text, &[], vector, params, text_ceiling)
+}
+
+/// [`fuse`] with `tail`: full-text matches ranked after `text` (a search that counts its match
+/// set scores every match, `text` being the usual candidates). A tail document the vector list
+/// does not hold is scored as a text candidate would be, with `text`'s normalisation (for
+/// reciprocal-rank fusion, its rank in the whole list), so it ranks below every candidate of
+/// `text` and the fused ranking of `text` and `vector` is unchanged; one the vector list holds
+/// is scored as [`fuse`] scores it (its text score unknown to the fusion).
+pub fn fuse_with_tail(
+    text: &[(u32, f32)],
+    tail: &[(u32, f32)],
+    vector: &[(u32, f32)],
+    params: &HybridParams,
+    text_ceiling: f32,
+) -> Vec<Fused> {
+    let mut map: HashMap<u32, Fused> =
+        HashMap::with_capacity(text.len() + tail.len() + vector.len());
     for &(slot, s) in text {
         map.entry(slot)
             .or_insert(Fused {
@@ -237,6 +254,23 @@ pub fn fuse(
             })
             .vector = Some(s);
     }
+    // Tail documents the vector list holds stay as `fuse` scores them.
+    let tail: Vec<(u32, f32)> = tail
+        .iter()
+        .copied()
+        .filter(|(slot, _)| !map.contains_key(slot))
+        .collect();
+    for &(slot, s) in &tail {
+        map.insert(
+            slot,
+            Fused {
+                slot,
+                score: 0.0,
+                text: Some(s),
+                vector: None,
+            },
+        );
+    }
     match params.fusion {
         Fusion::Rrf => {
             let rank = |list: &[(u32, f32)]| -> HashMap<u32, usize> {
@@ -245,7 +279,14 @@ pub fn fuse(
                     .map(|(i, (s, _))| (*s, i + 1))
                     .collect()
             };
-            let (tr, vr) = (rank(text), rank(vector));
+            let (mut tr, vr) = (rank(text), rank(vector));
+            // Below every candidate of `text` (the ranks of the documents left out of the tail
+            // are skipped: the same rank a document has in the whole list, or a later one).
+            tr.extend(
+                tail.iter()
+                    .enumerate()
+                    .map(|(i, (s, _))| (*s, text.len() + i + 1)),
+            );
             for f in map.values_mut() {
                 f.score = tr
                     .get(&f.slot)
@@ -297,6 +338,37 @@ pub fn fuse(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tail_keeps_the_candidates_ranking_for_every_fusion() {
+        // 30 text candidates, 20 tail matches (one also a vector candidate), 25 vector ones.
+        let text: Vec<(u32, f32)> = (0..30).map(|i| (i, 20.0 - i as f32 * 0.5)).collect();
+        let tail: Vec<(u32, f32)> = (30..50).map(|i| (i, 5.0 - (i - 30) as f32 * 0.2)).collect();
+        let vector: Vec<(u32, f32)> = (0..25)
+            .map(|i| ((i * 7 + 3) % 60, 0.9 - i as f32 * 0.02))
+            .collect();
+        for fusion in Fusion::ALL {
+            let p = HybridParams {
+                fusion,
+                ..Default::default()
+            };
+            let head = fuse(&text, &vector, &p, 30.0);
+            let all = fuse_with_tail(&text, &tail, &vector, &p, 30.0);
+            // Every text candidate ranks above every tail document: the first `text.len()`
+            // places are the same, and the candidates keep their order after them.
+            assert_eq!(&all[..text.len()], &head[..text.len()], "{fusion:?}");
+            let in_head = |slot: u32| head.iter().any(|f| f.slot == slot);
+            let kept: Vec<&Fused> = all.iter().filter(|f| in_head(f.slot)).collect();
+            assert_eq!(kept, head.iter().collect::<Vec<_>>(), "{fusion:?}");
+            let extra: Vec<u32> = all
+                .iter()
+                .map(|f| f.slot)
+                .filter(|&s| !in_head(s))
+                .collect();
+            let want: Vec<u32> = (30..50).filter(|&s| !in_head(s)).collect();
+            assert_eq!(extra, want, "{fusion:?}: the tail in text order");
+        }
+    }
 
     #[test]
     fn rrf_rewards_agreement() {

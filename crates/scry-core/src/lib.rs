@@ -37,6 +37,7 @@ pub mod manifest;
 pub mod migrate;
 pub mod passage;
 mod recover;
+pub mod results;
 pub mod segment;
 pub mod snippet;
 pub mod static_index;
@@ -49,11 +50,12 @@ pub use document::{Document, MetaValue};
 pub use embed::{Embedder, HashEmbedder, ModelTag};
 pub use engine::{
     CommitInfo, Engine, EngineConfig, FlatCandidates, FlatSegment, Hit, MergeOutput, MergeTask,
-    Mode, Retrieved, Scratch, SearchOptions,
+    Mode, Results, Retrieved, Scratch, SearchOptions,
 };
 pub use error::{CoreError, Result};
 pub use filter::Filter;
 pub use migrate::{MigrationProgress, ModelMigration};
+pub use results::{Facet, Sort};
 pub use snippet::Snippet;
 pub use static_index::{ExportParams, StaticBundle, StaticFile};
 pub use storage::{Batch, MemoryStorage, Storage};

@@ -88,7 +88,13 @@ impl<'t> Snippets<'t> {
 
     /// The best window of `text` (see [`best_window`]).
     pub fn window(&mut self, text: &'t str) -> Snippet {
-        let (terms, max_words, analyzer) = (self.terms, self.max_words, self.analyzer);
+        self.window_sized(text, self.max_words)
+    }
+
+    /// The best window of at most `max_words` words of `text`: [`Snippets::window`] with
+    /// another width (a hit's title beside its body), sharing the words analysed so far.
+    pub fn window_sized(&mut self, text: &'t str, max_words: usize) -> Snippet {
+        let (terms, analyzer) = (self.terms, self.analyzer);
         let mut words = std::mem::take(&mut self.words);
         fast_words_into(text, &mut words);
         if words.is_empty() || max_words == 0 {

@@ -140,9 +140,9 @@ impl Engine {
         candidates: &Candidates,
     ) -> Result<JsValue, JsValue> {
         let opts = crate::search_options(options)?;
-        let hits = self
+        let results = self
             .inner
-            .search_with_candidates(
+            .query_with_candidates(
                 &mut self.scratch.borrow_mut(),
                 query,
                 Some(&vector),
@@ -150,7 +150,7 @@ impl Engine {
                 &candidates.inner,
             )
             .map_err(crate::error::ScryJsError::from)?;
-        Ok(crate::hits_to_js(&self.inner, hits))
+        crate::results_to_js(&self.inner, &opts, results)
     }
 
     /// How many candidate rows a search with `options` wants from a `GpuScan`; 0 when the GPU

@@ -44,7 +44,8 @@ fn start() {
     unsafe { __wasm_call_ctors() }
 }
 
-/// Search options as JavaScript passes them: `{ k?, mode?, filter?, diversify? }`.
+/// Search options as JavaScript passes them: `{ k?, mode?, filter?, diversify?, offset?,
+/// sort?, count?, facets? }`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SearchOptions {
@@ -52,6 +53,41 @@ struct SearchOptions {
     mode: Option<scry_core::Mode>,
     filter: Option<scry_core::Filter>,
     diversify: Option<f32>,
+    offset: Option<usize>,
+    sort: Option<SortOption>,
+    count: Option<bool>,
+    facets: Option<Vec<String>>,
+}
+
+/// `sort: { field, order? }` (`order`: `'asc'`, the default, or `'desc'`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SortOption {
+    field: String,
+    #[serde(default)]
+    order: SortOrder,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// A facet as JavaScript receives it: `{ field, values: [{ value, count }], distinct }`.
+#[derive(Serialize)]
+struct JsFacet<'a> {
+    field: &'a str,
+    values: Vec<JsFacetValue<'a>>,
+    distinct: usize,
+}
+
+#[derive(Serialize)]
+struct JsFacetValue<'a> {
+    value: &'a str,
+    count: usize,
 }
 
 /// Suggestion options as JavaScript passes them: `{ max?, topN?, maxClusters?, minCluster?,
@@ -110,7 +146,16 @@ fn utf16_len(s: &str) -> usize {
 pub(crate) const ENGINE_OPTION_KEYS: &[&str] = &[
     "analyzer", "bm25", "vectors", "passages", "hybrid", "limits",
 ];
-const SEARCH_OPTION_KEYS: &[&str] = &["k", "mode", "filter", "diversify"];
+const SEARCH_OPTION_KEYS: &[&str] = &[
+    "k",
+    "mode",
+    "filter",
+    "diversify",
+    "offset",
+    "sort",
+    "count",
+    "facets",
+];
 
 pub(crate) fn from_js<T: for<'de> Deserialize<'de> + Default>(
     v: JsValue,
@@ -418,8 +463,10 @@ impl Engine {
         Ok(true)
     }
 
-    /// Searches; returns an array of hits. `options`: `{ k?, mode?, filter?, diversify? }`;
-    /// `vector`: the query's embedding for vector and hybrid modes.
+    /// Searches; returns an array of hits, or `{ hits, total, facets }` when `options` count
+    /// the match set. `options`: `{ k?, mode?, filter?, diversify?, offset?, sort?: { field,
+    /// order? }, count?, facets? }`; `vector`: the query's embedding for vector and hybrid
+    /// modes.
     pub fn search(
         &self,
         query: &str,
@@ -427,16 +474,16 @@ impl Engine {
         vector: Option<Vec<f32>>,
     ) -> Result<JsValue, JsValue> {
         let opts = search_options(options)?;
-        let hits = self
+        let results = self
             .inner
-            .search_with(
+            .query_with(
                 &mut self.scratch.borrow_mut(),
                 query,
                 vector.as_deref(),
                 &opts,
             )
             .map_err(ScryJsError::from)?;
-        Ok(hits_to_js(&self.inner, hits))
+        results_to_js(&self.inner, &opts, results)
     }
 
     /// Searches like `search`, embedding the query with `model` (the index's model) for the
@@ -450,16 +497,16 @@ impl Engine {
         model: &mut TextModel,
     ) -> Result<JsValue, JsValue> {
         let opts = search_options(options)?;
-        let hits = self
+        let results = self
             .inner
-            .search_embedded_with(
+            .query_embedded_with(
                 &mut self.scratch.borrow_mut(),
                 query,
                 model.queries(),
                 &opts,
             )
             .map_err(ScryJsError::from)?;
-        Ok(hits_to_js(&self.inner, hits))
+        results_to_js(&self.inner, &opts, results)
     }
 
     /// "Maybe you are looking for…": query suggestions (scry-core's `suggest`) from full-text
@@ -562,6 +609,13 @@ fn search_options(options: JsValue) -> Result<scry_core::SearchOptions, ScryJsEr
         mode: o.mode.unwrap_or_default(),
         filter: o.filter,
         diversify: o.diversify,
+        offset: o.offset.unwrap_or(0),
+        sort: o.sort.map(|s| scry_core::Sort {
+            field: s.field,
+            descending: matches!(s.order, SortOrder::Desc),
+        }),
+        count: o.count.unwrap_or(false),
+        facets: o.facets.unwrap_or_default(),
     })
 }
 
@@ -640,6 +694,43 @@ impl PackedHits {
         }
         self.nums[count_at] = ((self.nums.len() - count_at - 1) / 2) as f64;
     }
+}
+
+/// A search's answer: its hits, or, when `options` counted the match set (`count` or
+/// `facets`), `{ hits, total, facets }`.
+pub(crate) fn results_to_js(
+    engine: &scry_core::Engine,
+    options: &scry_core::SearchOptions,
+    results: scry_core::Results,
+) -> Result<JsValue, JsValue> {
+    let hits = hits_to_js(engine, results.hits);
+    if !options.count && options.facets.is_empty() {
+        return Ok(hits);
+    }
+    let facets: Vec<JsFacet<'_>> = results
+        .facets
+        .iter()
+        .map(|f| JsFacet {
+            field: &f.field,
+            values: f
+                .values
+                .iter()
+                .map(|(value, count)| JsFacetValue {
+                    value,
+                    count: *count,
+                })
+                .collect(),
+            distinct: f.distinct,
+        })
+        .collect();
+    let json = serde_json::to_string(&facets)
+        .map_err(|e| JsValue::from(ScryJsError::invalid_options("facets", e)))?;
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"hits".into(), &hits)?;
+    let total = results.total.unwrap_or(0) as f64;
+    js_sys::Reflect::set(&out, &"total".into(), &total.into())?;
+    js_sys::Reflect::set(&out, &"facets".into(), &js_sys::JSON::parse(&json)?)?;
+    Ok(out.into())
 }
 
 fn hits_to_js(engine: &scry_core::Engine, hits: Vec<scry_core::Hit>) -> JsValue {
