@@ -829,6 +829,107 @@ for (const [name, options] of [
   });
 }
 
+for (const [name, options] of [
+  ['offset negative', { offset: -1 }],
+  ['offset 10,001', { offset: 10_001 }],
+  ['offset fractional', { offset: 1.5 }],
+  ['offset a string', { offset: '5' }],
+  ['sort a string', { sort: 'title' }],
+  ['sort null', { sort: null }],
+  ['sort an array', { sort: ['title'] }],
+  ['sort without a field', { sort: { order: 'asc' } }],
+  ['sort field empty', { sort: { field: '' } }],
+  ['sort field of 257 bytes', { sort: { field: 'é'.repeat(129) } }],
+  ['sort field a lone surrogate', { sort: { field: '\ud800' } }],
+  ['sort order unknown', { sort: { field: 'n', order: 'up' } }],
+  ['sort with an unknown key', { sort: { field: 'n', nulls: 'first' } }],
+  ['sort and diversify', { sort: { field: 'n' }, diversify: 0.5 }],
+  ['facets a string', { facets: 'lang' }],
+  ['facets of 33 fields', { facets: Array(33).fill('lang') }],
+  ['facets with a number', { facets: [1] }],
+  ['facets with an empty name', { facets: [''] }],
+  ['facets a billion long', { facets: new Array(1e9) }],
+  ['facets an array-like', { facets: { length: 1e9 } }],
+]) {
+  add('query: hostile options', name, async (ctx) => {
+    await withEngine(ctx, (engine) =>
+      rejects(engine.query('stream', options), 'INVALID_OPTIONS', name),
+    );
+  });
+}
+
+add('query: hostile options', 'search takes no facets', async (ctx) => {
+  await withEngine(ctx, (engine) =>
+    rejects(engine.search('stream', { facets: ['lang'] }), 'INVALID_OPTIONS'),
+  );
+});
+
+add(
+  'query: hostile options',
+  'facets and sort that answer differently on a second read',
+  async (ctx) => {
+    await withEngine(ctx, async (engine) => {
+      // Read once, checked, copied: a second read would get a billion-long array or a 1 MB name.
+      let reads = 0;
+      const options = {
+        get facets() {
+          reads += 1;
+          return reads === 1 ? ['lang'] : new Array(1e9);
+        },
+        get sort() {
+          reads += 1;
+          return reads === 2 ? { field: 'lang' } : { field: 'x'.repeat(1 << 20) };
+        },
+      };
+      const r = await engine.query('stream', options);
+      check(reads === 2, `the options were read ${reads} times`);
+      check(r.total === 1 && r.hits[0]?.id === 'base-0', JSON.stringify(r));
+      check(r.facets.length === 1 && r.facets[0].field === 'lang', JSON.stringify(r.facets));
+    });
+  },
+);
+
+add('query: hostile data', 'facets over 2,000 distinct values and 100 KB ones', async (ctx) => {
+  const many = Array.from({ length: 2000 }, (_, i) => ({
+    id: `m-${i}`,
+    title: `stream ${i}`,
+    body: 'streams',
+    metadata: {
+      v: i % 2 ? `value ${i}` : i,
+      list: ['a', 'a', `b${i % 3}`],
+      ...(i < 3 ? { big: 'x'.repeat(100_000) } : {}),
+    },
+  }));
+  await withEngine(
+    ctx,
+    async (engine) => {
+      await engine.add(many);
+      const r = await engine.query('stream', {
+        mode: 'text',
+        k: 3,
+        offset: 1500,
+        facets: ['v', 'big', 'list', 'absent'],
+        sort: { field: 'v', order: 'desc' },
+      });
+      check(r.total === 2001, `total ${r.total}`);
+      check(r.hits.length === 3, `${r.hits.length} hits`);
+      const [v, big, list, absent] = r.facets;
+      check(v.values.length === 100 && v.distinct === 2000, `v: ${v.values.length}/${v.distinct}`);
+      check(big.values.length === 1 && big.values[0].count === 3, 'big');
+      const counts = JSON.stringify(list.values.map((x) => [x.value, x.count]));
+      check(counts === '[["a",2000],["b0",667],["b1",667],["b2",666]]', counts);
+      check(absent.values.length === 0 && absent.distinct === 0, 'absent');
+      // Numbers sort before strings, so descending the 1,000 strings come first: places 1,500
+      // on hold numbers (the even documents).
+      check(
+        r.hits.every((h) => h.id.startsWith('m-') && Number(h.id.slice(2)) % 2 === 0),
+        JSON.stringify(r.hits.map((h) => h.id)),
+      );
+    },
+    { documents: BASE.length + many.length },
+  );
+});
+
 add(
   'search: hostile options',
   'a filter that answers differently on a second read',

@@ -24,6 +24,8 @@ import type {
   RepairInfo,
   StorageKind,
   Hit,
+  QueryOptions,
+  Results,
   ImageInput,
   SearchOptions,
   Suggestion,
@@ -116,13 +118,25 @@ class EngineImpl implements Engine {
   }
 
   async search(query: string | ImageInput, options?: SearchOptions): Promise<Hit[]> {
+    return (await this.#search(query, options, 'search')) as Hit[];
+  }
+
+  async query(query: string | ImageInput, options?: QueryOptions): Promise<Results> {
+    // `count` is set: the core answers `{ hits, total, facets }`.
+    return (await this.#search(query, options, 'query')) as Results;
+  }
+
+  async #search(
+    query: string | ImageInput,
+    options: unknown,
+    kind: 'search' | 'query',
+  ): Promise<unknown> {
     const q = checkSearchQuery(query);
-    const { core, signal, vector } = resolveSearchOptions(options);
+    const { core, signal, vector } = resolveSearchOptions(options, kind);
     const transfer: Transferable[] = [];
     if (typeof ImageBitmap !== 'undefined' && q instanceof ImageBitmap) transfer.push(q);
     if (vector && ownsBuffer(vector)) transfer.push(vector.buffer);
-    const hits = await this.#live().call('search', [q, { ...core }, vector], { signal, transfer });
-    return hits as Hit[];
+    return this.#live().call('search', [q, { ...core }, vector], { signal, transfer });
   }
 
   async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {

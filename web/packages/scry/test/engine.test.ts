@@ -220,6 +220,99 @@ test('filters, modes and metadata reach the core', async () => {
   await engine.dispose();
 });
 
+test('query: pages with offset, the total, facets and a sort by a field', async () => {
+  const engine = await createEngine();
+  try {
+    const docs = sample.documents.map((d, i) => ({
+      ...d,
+      metadata: {
+        group: i % 2 ? 'odd' : 'even',
+        tags: i % 3 ? ['io'] : ['io', 'three'],
+        ...(i % 5 ? { since: (i % 7) + 0.5 } : {}),
+      },
+    }));
+    await engine.add(docs);
+    const meta = new Map(docs.map((d) => [d.id, d.metadata]));
+    // Every match, from a search deep enough.
+    const all = await engine.search('module', { k: 1000, mode: 'text' });
+    assert.ok(all.length > 12, `${all.length} matches`);
+    const r = await engine.query('module', { k: 5, mode: 'text', facets: ['group', 'tags'] });
+    assert.equal(r.total, all.length);
+    assert.deepEqual(
+      r.hits.map((h) => h.id),
+      all.slice(0, 5).map((h) => h.id),
+    );
+    const count = (field: 'group' | 'tags', value: string): number =>
+      all.filter((h) => {
+        const v = meta.get(h.id)![field];
+        return Array.isArray(v) ? v.includes(value) : v === value;
+      }).length;
+    assert.deepEqual(r.facets[0], {
+      field: 'group',
+      values: [
+        { value: 'even', count: count('group', 'even') },
+        { value: 'odd', count: count('group', 'odd') },
+      ].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)),
+      distinct: 2,
+    });
+    assert.deepEqual(r.facets[1]?.values, [
+      { value: 'io', count: all.length },
+      { value: 'three', count: count('tags', 'three') },
+    ]);
+    // The second page of 5 is the ranking's 6th to 10th.
+    const page2 = await engine.search('module', { k: 5, offset: 5, mode: 'text' });
+    assert.deepEqual(
+      page2.map((h) => h.id),
+      all.slice(5, 10).map((h) => h.id),
+    );
+    // Sorted by a number, largest first; documents without it last, each group in relevance
+    // order.
+    const sorted = await engine.search('module', {
+      k: 1000,
+      mode: 'text',
+      sort: { field: 'since', order: 'desc' },
+    });
+    const since = (id: string): number | undefined => meta.get(id)!.since;
+    const want = [...all].sort((a, b) => {
+      const [x, y] = [since(a.id), since(b.id)];
+      if (x === undefined || y === undefined)
+        return (x === undefined ? 1 : 0) - (y === undefined ? 1 : 0);
+      return y - x;
+    });
+    assert.deepEqual(
+      sorted.map((h) => h.id),
+      want.map((h) => h.id),
+    );
+    // Typed errors for bad pages, sorts and facets; `search` takes no facets.
+    for (const bad of [
+      { offset: -1 },
+      { offset: 10_001 },
+      { offset: 1.5 },
+      { sort: { field: '' } },
+      { sort: { field: 'since', order: 'up' } },
+      { sort: { field: 'since', by: 1 } },
+      { sort: 'since' },
+      { sort: { field: 'since' }, diversify: 0.5 },
+      { facets: 'group' },
+      { facets: [1] },
+      { facets: ['x'.repeat(257)] },
+      { facets: Array(33).fill('group') },
+    ]) {
+      assert.equal(
+        await codeOf(engine.query('module', bad as never)),
+        'INVALID_OPTIONS',
+        JSON.stringify(bad),
+      );
+    }
+    assert.equal(
+      await codeOf(engine.search('module', { facets: ['group'] } as never)),
+      'INVALID_OPTIONS',
+    );
+  } finally {
+    await engine.dispose();
+  }
+});
+
 test('IndexedDB where there is none: a typed error, or memory when the caller opted in', async () => {
   assert.equal(
     await codeOf(createEngine({ name: 'nowhere', storage: 'indexeddb' })),

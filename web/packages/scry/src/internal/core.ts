@@ -872,7 +872,7 @@ export class Core {
     query: string | ImageInput,
     options: Record<string, unknown>,
     given?: Float32Array,
-  ): Promise<unknown[]> {
+  ): Promise<unknown> {
     // Checked again here: what reaches wasm is this call's own copy.
     if (options['filter'] !== undefined) {
       options = { ...options, filter: checkFilter(options['filter']) };
@@ -917,7 +917,7 @@ export class Core {
   }
 
   /** A search by image: its embedding against the documents' vectors. */
-  async #searchImage(image: ImageInput, options: Record<string, unknown>): Promise<unknown[]> {
+  async #searchImage(image: ImageInput, options: Record<string, unknown>): Promise<unknown> {
     const clip = this.#clip;
     if (!clip) {
       throw new ScryError(
@@ -945,9 +945,9 @@ export class Core {
     options: Record<string, unknown>,
     vector: Float32Array | undefined,
     rows = this.#gpuRows(engine, options, vector !== undefined),
-  ): unknown[] | Promise<unknown[]> {
+  ): unknown {
     const gpu = this.#gpu;
-    if (!gpu || !vector || rows === 0) return engine.search(query, options, vector) as unknown[];
+    if (!gpu || !vector || rows === 0) return engine.search(query, options, vector);
     return this.#searchGpu(gpu, vector, query, options, rows);
   }
 
@@ -963,21 +963,21 @@ export class Core {
     query: string,
     options: Record<string, unknown>,
     rows: number,
-  ): Promise<unknown[]> {
+  ): Promise<unknown> {
     const run = this.#gpuQueue.then(async () => {
       // The scan may have been given up while this search waited its turn.
-      if (this.#gpu !== gpu) return this.#get().search(query, options, vector) as unknown[];
+      if (this.#gpu !== gpu) return this.#get().search(query, options, vector);
       gpu.sync(this.#get());
       const candidates = await gpu.search(vector, rows);
       try {
         const engine = this.#get();
         if (candidates) {
-          return engine.searchWithCandidates(query, options, vector, candidates) as unknown[];
+          return engine.searchWithCandidates(query, options, vector, candidates);
         }
         // No candidates: below the crossover, or the device was lost (then it is given up).
         const failure = this.#gpu === gpu ? gpu.info().failure : undefined;
         if (failure !== undefined) this.#dropGpu(`the GPU failed: ${failure}`);
-        return engine.search(query, options, vector) as unknown[];
+        return engine.search(query, options, vector);
       } finally {
         candidates?.free();
       }

@@ -10,6 +10,7 @@ import type {
   ImageInput,
   Language,
   ModelProgress,
+  QueryOptions,
   SearchOptions,
   SuggestOptions,
 } from '../public/types.js';
@@ -633,16 +634,44 @@ export interface CoreSearchOptions {
   mode?: 'text' | 'vector' | 'hybrid';
   filter?: Record<string, unknown>;
   diversify?: number;
+  offset?: number;
+  sort?: { field: string; order: 'asc' | 'desc' };
+  /** Counts the match set: the core answers `{ hits, total, facets }` instead of hits. */
+  count?: boolean;
+  facets?: string[];
 }
 
-/** Validates {@link SearchOptions}; returns the core part and the signal. */
-export function resolveSearchOptions(options: unknown): {
+/** Most facet fields of one query (as the core). */
+const MAX_FACETS = 32;
+/** Longest field name of a sort or a facet, in UTF-8 bytes (as the core). */
+const MAX_FIELD_BYTES = 256;
+
+/** A sort's or facet's field name, checked (the core checks again). */
+function checkField(v: unknown, what: string): string {
+  if (typeof v !== 'string') fail(`${what} must be a string`);
+  if (LONE_SURROGATE.test(v)) fail(`${what} holds a lone surrogate (not text)`);
+  const bytes = new TextEncoder().encode(v).length;
+  if (bytes < 1 || bytes > MAX_FIELD_BYTES) {
+    fail(`${what} is ${bytes} bytes of UTF-8; 1–${MAX_FIELD_BYTES} are allowed`);
+  }
+  return v;
+}
+
+/**
+ * Validates {@link SearchOptions} (with `facets` too for {@link QueryOptions} when `kind` is
+ * `'query'`, which counts the match set); returns the core part and the signal.
+ */
+export function resolveSearchOptions(
+  options: unknown,
+  kind: 'search' | 'query' = 'search',
+): {
   core: CoreSearchOptions;
   signal: AbortSignal | undefined;
   vector: Float32Array | undefined;
 } {
-  const o = asObject(options, 'search options') as SearchOptions & Record<string, unknown>;
-  checkKeys(o, ['k', 'signal', 'mode', 'filter', 'diversify', 'vector'], 'search');
+  const o = asObject(options, `${kind} options`) as QueryOptions & Record<string, unknown>;
+  const keys = ['k', 'signal', 'mode', 'filter', 'diversify', 'vector', 'offset', 'sort'];
+  checkKeys(o, kind === 'query' ? [...keys, 'facets'] : keys, kind);
   if (o.vector !== undefined && !(o.vector instanceof Float32Array)) {
     fail('vector must be a Float32Array');
   }
@@ -657,6 +686,37 @@ export function resolveSearchOptions(options: unknown): {
   if (o.filter !== undefined) core.filter = checkFilter(o.filter);
   if (o.diversify !== undefined) {
     core.diversify = checkNumber(o.diversify, 'diversify', { min: 0, max: 1 });
+  }
+  // Each of these is read once: what is checked is what the core gets.
+  const offset: unknown = o.offset;
+  if (offset !== undefined) {
+    core.offset = checkNumber(offset, 'offset', { min: 0, max: 10_000, integer: true });
+  }
+  const sortOption: unknown = o.sort;
+  if (sortOption !== undefined) {
+    if (sortOption === null || typeof sortOption !== 'object' || Array.isArray(sortOption)) {
+      fail('sort must be an object: { field, order? }');
+    }
+    const sort = sortOption as Record<string, unknown>;
+    checkKeys(sort, ['field', 'order'], 'sort');
+    const order = sort['order'] ?? 'asc';
+    if (order !== 'asc' && order !== 'desc') fail(`sort.order must be 'asc' or 'desc'`);
+    core.sort = { field: checkField(sort['field'], 'sort.field'), order };
+    if (core.diversify !== undefined) fail('a sorted search cannot also be diversified');
+  }
+  if (kind === 'query') {
+    core.count = true;
+    const facets: unknown = o.facets;
+    if (facets !== undefined) {
+      if (!Array.isArray(facets)) fail('facets must be an array of field names');
+      const n = (facets as unknown[]).length;
+      if (n > MAX_FACETS) fail(`facets names ${n} fields; at most ${MAX_FACETS}`);
+      const fields: string[] = [];
+      for (let i = 0; i < n; i++) {
+        fields.push(checkField((facets as unknown[])[i], `facets[${i}]`));
+      }
+      core.facets = fields;
+    }
   }
   return { core, signal: checkSignal(o.signal), vector: o.vector };
 }

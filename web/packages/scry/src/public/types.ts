@@ -426,6 +426,19 @@ export interface SearchOptions {
   filter?: Filter;
   /** Maximal-marginal-relevance trade-off 0–1 (1 = plain ranking); off by default. */
   diversify?: number;
+  /**
+   * Results skipped before the `k` returned: `{ k: 10, offset: 10 }` is the second page.
+   * Default `0`; integer 0–10,000. Pages of one `k` are slices of one ranking (hybrid search
+   * fuses the same candidates for every page).
+   */
+  offset?: number;
+  /**
+   * Orders the match set (see {@link Results.total}) by a metadata field instead of by
+   * relevance; equal values keep their relevance order, documents without the field come last
+   * in either order. Numbers sort before strings (a list by its first item), strings before
+   * booleans. Cannot be combined with `diversify`.
+   */
+  sort?: SortOption;
   /** Cancels the search: the promise rejects with code `ABORTED`. */
   signal?: AbortSignal;
   /**
@@ -434,6 +447,59 @@ export interface SearchOptions {
    * Transferred to the worker (detached on the page afterwards).
    */
   vector?: Float32Array;
+}
+
+/** {@link SearchOptions.sort}: a metadata field and the order. */
+export interface SortOption {
+  /** The metadata field (1–256 bytes). */
+  field: string;
+  /** `'asc'` (the default) or `'desc'`. */
+  order?: 'asc' | 'desc';
+}
+
+/** Options of {@link Engine.query}: a search's options, and facets. */
+export interface QueryOptions extends SearchOptions {
+  /**
+   * Metadata fields whose values are counted over the match set ({@link Results.facets}); at
+   * most 32, each 1–256 bytes.
+   */
+  facets?: string[];
+}
+
+/** One page of results with the size of the match set ({@link Engine.query}). */
+export interface Results {
+  /** The page: at most `k` hits from `offset` on. */
+  hits: Hit[];
+  /**
+   * The size of the match set: every document (passing the filter) that matches at least one
+   * of the query's words, and, in `'vector'` and `'hybrid'` modes, the vector candidates the
+   * search ranks (the engine's `hybrid.candidates`, default 100, or `k` if more). Paging with
+   * `offset` reaches each of them once.
+   */
+  total: number;
+  /** The value counts of each field of `facets`, in that order. */
+  facets: Facet[];
+}
+
+/** The value counts of one metadata field over a query's match set. */
+export interface Facet {
+  /** The field. */
+  field: string;
+  /**
+   * Its values, the most documents first (then by value), at most 100: strings as they are,
+   * each item of a list, numbers as `String(n)` prints them, booleans `'true'`/`'false'`.
+   */
+  values: FacetValue[];
+  /** Distinct values in the match set (more than `values.length` when some were left out). */
+  distinct: number;
+}
+
+/** A value of a {@link Facet} and how many documents of the match set have it. */
+export interface FacetValue {
+  /** The value. */
+  value: string;
+  /** Documents with it. */
+  count: number;
 }
 
 /** Progress of {@link Engine.add} / {@link Engine.update} with a model, after each batch. */
@@ -690,13 +756,19 @@ export interface Engine {
   update(documents: readonly Document[], options?: AddOptions): Promise<void>;
   /** Removes documents by id; resolves to how many existed. */
   remove(ids: readonly string[]): Promise<number>;
-  /** Full-text search. */
   /**
    * Searches with text, or (with an image-text model) with an image: documents whose images
    * or texts are nearest to it. An image query needs mode `'vector'` or `'hybrid'`. A text
    * query is at most 4 KiB of UTF-8 (`INVALID_QUERY` beyond).
    */
   search(query: string | ImageInput, options?: SearchOptions): Promise<Hit[]>;
+  /**
+   * Searches as {@link Engine.search} does, and counts the match set: its size
+   * ({@link Results.total}, for "N results" and paging with `offset`) and, with `facets`, the
+   * value counts of metadata fields over it. Counting scores every match of the query's words
+   * (a search stops at the top `k`), so it costs more on common words.
+   */
+  query(query: string | ImageInput, options?: QueryOptions): Promise<Results>;
   /**
    * "Maybe you are looking for…": clusters the query's top results and suggests, for each
    * group the query ranks poorly, the query plus a word or two that retrieves it (CroQS-style).
