@@ -41,6 +41,57 @@ impl From<ModeArg> for Mode {
     }
 }
 
+/// A page of results, its count, facets and order (`search`, `bench text`; scry-core's result
+/// model).
+#[derive(clap::Args, Clone, Default)]
+struct PageArgs {
+    /// Results skipped before the page (`--offset 10 -k 10`: the second page).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Count the match set: every document matching a word of the query, and in vector and
+    /// hybrid modes the vector candidates.
+    #[arg(long)]
+    count: bool,
+    /// Metadata fields whose values are counted over the match set (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    facets: Vec<String>,
+    /// Order the match set by a metadata field: `field`, `field:asc` or `field:desc`.
+    #[arg(long)]
+    sort: Option<String>,
+}
+
+impl PageArgs {
+    /// `opts` with this page, count, facets and order.
+    fn apply(&self, opts: SearchOptions) -> SearchOptions {
+        let sort = self.sort.as_ref().map(|s| match s.rsplit_once(':') {
+            Some((field, "desc")) => scry_core::Sort {
+                field: field.to_owned(),
+                descending: true,
+            },
+            Some((field, "asc")) => scry_core::Sort {
+                field: field.to_owned(),
+                descending: false,
+            },
+            _ => scry_core::Sort {
+                field: s.clone(),
+                descending: false,
+            },
+        });
+        SearchOptions {
+            offset: self.offset,
+            count: self.count,
+            facets: self.facets.clone(),
+            sort,
+            ..opts
+        }
+    }
+
+    /// Whether the answer carries a total and facets.
+    fn counts(&self) -> bool {
+        self.count || !self.facets.is_empty()
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Index a folder of Markdown, HTML and text files (one document per section): a static
@@ -136,6 +187,8 @@ enum Command {
         /// Model folder for embedding the query (vector and hybrid modes).
         #[arg(long)]
         model: Option<PathBuf>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Rebuild the damaged segments of an index folder from its documents store (what a
     /// damaged index reports as CORRUPT_DATA); an intact index is left alone. A published
@@ -291,6 +344,8 @@ enum Bench {
         /// Query-time engine settings as JSON (as `eval --config`).
         #[arg(long)]
         config: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// HNSW build rate, query latency and recall@10 on synthetic clustered embeddings.
     Vectors {
@@ -344,6 +399,7 @@ fn bench(b: Bench) -> Result<(), CliError> {
             mode,
             model,
             config,
+            page,
         } => {
             let engine = open_index(&index, parse_config(config.as_deref())?)?;
             #[derive(serde::Deserialize)]
@@ -369,17 +425,17 @@ fn bench(b: Bench) -> Result<(), CliError> {
                 }
                 _ => vec![None; qs.len()],
             };
-            let opts = SearchOptions {
+            let opts = page.apply(SearchOptions {
                 k: 10,
                 mode: mode.into(),
                 ..Default::default()
-            };
+            });
             let mut scratch = scry_core::Scratch::default();
             let mut times = Vec::with_capacity(qs.len() * repeat);
             for _ in 0..repeat {
                 for (q, v) in qs.iter().zip(&vectors) {
                     let t = Instant::now();
-                    let hits = engine.search_with(&mut scratch, q, v.as_deref(), &opts)?;
+                    let hits = engine.query_with(&mut scratch, q, v.as_deref(), &opts)?;
                     times.push(t.elapsed().as_secs_f64() * 1000.0);
                     std::hint::black_box(hits);
                 }
@@ -1349,23 +1405,47 @@ fn run(cli: Cli) -> Result<(), CliError> {
             mode,
             json,
             model,
+            page,
         } => {
             let engine = open_index(&index, EngineConfig::default())?;
-            let opts = SearchOptions {
+            let opts = page.apply(SearchOptions {
                 k,
                 mode: mode.into(),
                 ..Default::default()
-            };
-            let hits = match model {
-                Some(dir) => engine.search_embedded(&query, &mut load_embedder(&dir)?, &opts)?,
-                None => engine.search(&query, None, &opts)?,
+            });
+            let mut scratch = scry_core::Scratch::default();
+            let results = match model {
+                Some(dir) => engine.query_embedded_with(
+                    &mut scratch,
+                    &query,
+                    &mut load_embedder(&dir)?,
+                    &opts,
+                )?,
+                None => engine.query_with(&mut scratch, &query, None, &opts)?,
             };
             if json {
-                let out = serde_json::to_string_pretty(&hits).map_err(|e| read_err(&index, e))?;
-                println!("{out}");
+                let out = if page.counts() {
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "hits": results.hits,
+                        "total": results.total,
+                        "facets": results.facets,
+                    }))
+                } else {
+                    serde_json::to_string_pretty(&results.hits)
+                };
+                println!("{}", out.map_err(|e| read_err(&index, e))?);
             } else {
-                for (i, h) in hits.iter().enumerate() {
-                    println!("{:>2}. {:<8.3} {} — {}", i + 1, h.score, h.id, h.title);
+                if let Some(total) = results.total {
+                    println!("{total} results");
+                }
+                for f in &results.facets {
+                    let values: Vec<String> =
+                        f.values.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+                    println!("{}: {}", f.field, values.join(", "));
+                }
+                for (i, h) in results.hits.iter().enumerate() {
+                    let place = page.offset + i + 1;
+                    println!("{place:>2}. {:<8.3} {} — {}", h.score, h.id, h.title);
                     println!("    {}", h.snippet.text.replace('\n', " "));
                 }
             }

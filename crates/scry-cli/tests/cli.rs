@@ -137,6 +137,99 @@ fn index_a_markdown_folder_then_search_and_eval_it() {
     assert_eq!(m["mrr@10"], 1.0);
 }
 
+#[test]
+fn search_pages_counts_facets_and_sorts_a_static_index() {
+    let dir = std::env::temp_dir().join(format!("scry-cli-page-{}", std::process::id()));
+    let (src, out) = (dir.join("docs"), dir.join("index"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&src).unwrap();
+    // Five pages about streams with front matter; `since` missing on one.
+    for (name, section, since) in [
+        ("a", "api", Some(3)),
+        ("b", "guide", Some(1)),
+        ("c", "api", None),
+        ("d", "api", Some(2)),
+        ("e", "guide", Some(5)),
+    ] {
+        let since = since.map_or(String::new(), |n| format!("since: {n}\n"));
+        let text = format!(
+            "---\nsection: {section}\n{since}topics: [io, {name}]\n---\n# Page {name}\n\nStreams of {name}.\n"
+        );
+        std::fs::write(src.join(format!("{name}.md")), text).unwrap();
+    }
+    std::fs::write(src.join("other.md"), "# Other\n\nNothing here.\n").unwrap();
+    let status = scry(&[
+        "index",
+        src.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let search = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["search", out.to_str().unwrap(), "streams", "--json"];
+        args.extend_from_slice(extra);
+        let res = scry(&args);
+        assert!(
+            res.status.success(),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        serde_json::from_slice(&res.stdout).unwrap()
+    };
+    let r = search(&[
+        "-k",
+        "2",
+        "--facets",
+        "section,tags",
+        "--sort",
+        "since:desc",
+    ]);
+    assert_eq!(r["total"], 5);
+    let ids: Vec<&str> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["e", "a"]);
+    assert_eq!(r["facets"][0]["field"], "section");
+    assert_eq!(
+        r["facets"][0]["values"],
+        serde_json::json!([["api", 3], ["guide", 2]])
+    );
+    assert_eq!(r["facets"][1]["values"][0], serde_json::json!(["io", 5]));
+    assert_eq!(r["facets"][1]["distinct"], 6);
+    // The next page; the page without `since` comes last.
+    let r = search(&[
+        "-k",
+        "2",
+        "--offset",
+        "2",
+        "--sort",
+        "since:desc",
+        "--count",
+    ]);
+    let ids: Vec<&str> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["d", "b"]);
+    let r = search(&["-k", "2", "--offset", "4", "--sort", "since"]);
+    assert_eq!(r[0]["id"], "c", "without counting: the hits alone");
+    // A bad sort field is a typed error.
+    let long = "x".repeat(300);
+    let res = scry(&["search", out.to_str().unwrap(), "streams", "--sort", &long]);
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("[INVALID_PARAMETER]"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 const MODEL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../models/cache/all-MiniLM-L6-v2-int8"
