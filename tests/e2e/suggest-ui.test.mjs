@@ -156,6 +156,24 @@ describe('text collection', () => {
     assert.equal(await hits.count(), event.ids.length);
     assert.equal(await hits.first().getAttribute('data-id'), 'stream');
     assert.match(await status.textContent(), /^\d+ results?$/);
+    // The status counts every result (engine.query's total); "Show more results" appends the
+    // next page and moves focus to its first result, and goes away once all are shown.
+    const total = Number((await status.textContent()).match(/^\d+/)[0]);
+    assert.ok(total > event.ids.length, `total ${total}, shown ${event.ids.length}`);
+    const more = page.getByRole('button', { name: 'Show more results' });
+    await more.click();
+    await page.waitForFunction((n) => document.querySelector('scry-search').hits.length > n, 10);
+    assert.equal(await hits.count(), Math.min(20, total));
+    assert.deepEqual(await focused(page), { part: 'hit-title', label: null, index: '10' });
+    for (let n = await hits.count(); n < total; n = await hits.count()) {
+      await more.click();
+      await page.waitForFunction((n) => document.querySelector('scry-search').hits.length > n, n);
+    }
+    assert.equal(await hits.count(), total);
+    assert.equal(await more.isVisible(), false);
+    const shown = await hits.evaluateAll((items) => items.map((i) => i.dataset.id));
+    assert.equal(new Set(shown).size, total, 'no result twice');
+    assert.deepEqual(shown.slice(0, event.ids.length), event.ids);
     // Highlights are <mark> elements around the query's word.
     const marks = await widget.locator('[part~="hit"] mark').allTextContents();
     assert.ok(marks.length > 0, 'highlighted words');
@@ -407,6 +425,7 @@ describe('text collection', () => {
     assert.match(await status.textContent(), /^\d+ résultats?$/);
     await page.getByRole('searchbox', { name: 'Rechercher' }).waitFor();
     await page.getByRole('list', { name: 'Résultats' }).waitFor();
+    await page.getByRole('button', { name: 'Afficher plus de résultats' }).waitFor();
     // The placeholder attribute wins over the translation.
     assert.equal(
       await page.getByRole('searchbox').getAttribute('placeholder'),
@@ -432,8 +451,12 @@ describe('text collection', () => {
     await widget.evaluate((w) => w.setAttribute('mode', 'text'));
     await search('zzqqxxnothing');
     assert.equal(await status.textContent(), 'Aucun résultat pour « zzqqxxnothing »');
-    // An app's own strings, here Polish, whose counts have three forms.
+    // An app's own strings, here Polish, whose counts have three forms; through an engine
+    // with `search` only, whose one page the status counts (and no "more" button).
     await widget.evaluate((w) => {
+      const full = w.engine;
+      w.__full = full;
+      w.engine = { search: (q, o) => full.search(q, o), suggest: (q, o) => full.suggest(q, o) };
       w.setAttribute('lang', 'pl');
       w.translations = {
         results: { one: '{count} wynik', few: '{count} wyniki', many: '{count} wyników' },
@@ -447,9 +470,11 @@ describe('text collection', () => {
       await widget.evaluate((w, k) => w.setAttribute('k', String(k)), k);
       await search('stream');
       assert.equal(await status.textContent(), text);
+      assert.equal(await widget.locator('[part~="more"]').isVisible(), false);
     }
     // Back to English.
     await widget.evaluate((w) => {
+      w.engine = w.__full;
       w.removeAttribute('lang');
       w.removeAttribute('k');
       w.removeAttribute('mode');

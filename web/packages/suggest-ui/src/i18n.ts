@@ -31,6 +31,8 @@ export interface Translations {
   chipLabel: Message;
   /** A chip's description: the titles it includes, `{titles}`. */
   includes: Message;
+  /** The button under the results that shows the next page. */
+  loadMore: Message;
 }
 
 const EN: Translations = {
@@ -47,6 +49,7 @@ const EN: Translations = {
     other: 'Search for "{query}", {count} results',
   },
   includes: 'Includes {titles}',
+  loadMore: 'Show more results',
 };
 
 /** Built-in translations, by language (the primary subtag of `lang`). */
@@ -66,6 +69,7 @@ export const BUILT_IN: Readonly<Record<string, Translations>> = {
       other: 'Rechercher « {query} », {count} résultats',
     },
     includes: 'Contient {titles}',
+    loadMore: 'Afficher plus de résultats',
   },
   de: {
     placeholder: 'Suchen…',
@@ -81,6 +85,7 @@ export const BUILT_IN: Readonly<Record<string, Translations>> = {
       other: 'Nach „{query}“ suchen, {count} Ergebnisse',
     },
     includes: 'Enthält {titles}',
+    loadMore: 'Weitere Ergebnisse anzeigen',
   },
   es: {
     placeholder: 'Buscar…',
@@ -100,6 +105,7 @@ export const BUILT_IN: Readonly<Record<string, Translations>> = {
       other: 'Buscar «{query}», {count} resultados',
     },
     includes: 'Incluye {titles}',
+    loadMore: 'Mostrar más resultados',
   },
 };
 

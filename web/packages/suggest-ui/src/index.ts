@@ -13,6 +13,8 @@ export { DEFAULT_SUGGESTIONS_LABEL, ScrySuggestionsElement } from './suggestions
 export type {
   ErrorEventDetail,
   Hit,
+  QueryCallOptions,
+  ResultsLike,
   SearchCallOptions,
   SearchEngineLike,
   SearchEventDetail,

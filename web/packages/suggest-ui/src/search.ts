@@ -15,7 +15,7 @@ import { ScrySuggestionsElement } from './suggestions.js';
 import type {
   ErrorEventDetail,
   Hit,
-  SearchCallOptions,
+  QueryCallOptions,
   SearchEngineLike,
   SearchEventDetail,
   SearchMode,
@@ -110,10 +110,17 @@ export class ScrySearchElement extends HTMLElement {
   #engine: SearchEngineLike | undefined;
   #translations: Partial<Translations> | undefined;
   #hits: readonly Hit[] = [];
+  /** How many results the shown query has (from `engine.query`; the hits shown without it). */
+  #total = 0;
+  /** The query whose results are shown. */
+  #shown = '';
   #timer: ReturnType<typeof setTimeout> | undefined;
   #controller: AbortController | undefined;
   /** Incremented by every search; an answer for an older number is stale. */
   #seq = 0;
+  /** "Show more results" in flight, and its number (a newer click or search makes it stale). */
+  #moreController: AbortController | undefined;
+  #moreSeq = 0;
   /** The query of the latest search started. */
   #started = '';
   readonly #root: HTMLDivElement;
@@ -121,6 +128,7 @@ export class ScrySearchElement extends HTMLElement {
   readonly #status: HTMLParagraphElement;
   readonly #chips: ScrySuggestionsElement;
   readonly #results: HTMLOListElement;
+  readonly #more: HTMLButtonElement;
 
   constructor() {
     super();
@@ -154,6 +162,7 @@ export class ScrySearchElement extends HTMLElement {
       'label, row, chip, chip-thumbs, chip-thumb, chip-query, chip-base, chip-added, chip-titles, chip-title, chip-count',
     );
     this.#results = el('ol', { part: 'results', class: 'results', id: 'results' });
+    this.#more = el('button', { type: 'button', part: 'more', class: 'more', hidden: '' });
     const box = el('div', { part: 'search', class: 'box', role: 'search' }, [
       searchIcon(),
       this.#input,
@@ -164,6 +173,7 @@ export class ScrySearchElement extends HTMLElement {
       this.#status,
       this.#chips,
       this.#results,
+      this.#more,
     ]);
     root.append(this.#root);
     this.#updateAttributes();
@@ -171,6 +181,7 @@ export class ScrySearchElement extends HTMLElement {
     this.#input.addEventListener('input', () => this.#onInput());
     this.#root.addEventListener('keydown', (e) => this.#onKeydown(e));
     this.#results.addEventListener('click', (e) => this.#onResultClick(e));
+    this.#more.addEventListener('click', () => void this.#loadMore());
     this.#chips.addEventListener('scry-suggestion', (e) => this.#runSuggestion(e.detail));
   }
 
@@ -329,6 +340,7 @@ export class ScrySearchElement extends HTMLElement {
     this.#input.placeholder = this.placeholder;
     this.#input.setAttribute('aria-label', this.getAttribute('label') ?? this.#text('label'));
     this.#results.setAttribute('aria-label', this.#text('resultsLabel'));
+    this.#more.textContent = this.#text('loadMore');
     this.#chips.lang = languageOf(this);
     const label = this.getAttribute('suggestions-label');
     if (label === null) this.#chips.removeAttribute('label');
@@ -340,6 +352,8 @@ export class ScrySearchElement extends HTMLElement {
     this.#timer = undefined;
     this.#controller?.abort();
     this.#controller = undefined;
+    this.#moreController?.abort();
+    this.#moreController = undefined;
     this.#seq++;
     this.#started = '';
     this.#setBusy(false);
@@ -388,12 +402,9 @@ export class ScrySearchElement extends HTMLElement {
 
     const t0 = performance.now();
     let hits: Hit[];
+    let total: number;
     try {
-      const options: SearchCallOptions = { k: this.k, signal: controller.signal };
-      const mode = this.mode;
-      if (mode) options.mode = mode;
-      hits = await engine.search(query, options);
-      if (!Array.isArray(hits)) throw new TypeError('search() did not return an array');
+      ({ hits, total } = await this.#page(engine, query, 0, controller.signal));
     } catch (error) {
       if (seq !== this.#seq) return;
       this.#started = '';
@@ -404,11 +415,13 @@ export class ScrySearchElement extends HTMLElement {
       return;
     }
     if (seq !== this.#seq) return;
+    this.#shown = query;
+    this.#total = total;
     this.#renderHits(hits);
     const status =
       hits.length === 0
         ? this.#text('noResults', { query })
-        : this.#text('results', { count: hits.length });
+        : this.#text('results', { count: total });
     this.#setStatus(status);
     fire<SearchEventDetail>(this, 'scry-search', { query, hits, ms: performance.now() - t0 });
 
@@ -442,6 +455,61 @@ export class ScrySearchElement extends HTMLElement {
     }
   }
 
+  /**
+   * A page of `k` results of `query` from `offset` on, and how many there are: from
+   * `engine.query` when the engine has it, else one page from `engine.search`.
+   */
+  async #page(
+    engine: SearchEngineLike,
+    query: string,
+    offset: number,
+    signal: AbortSignal,
+  ): Promise<{ hits: Hit[]; total: number }> {
+    const options: QueryCallOptions = { k: this.k, signal };
+    const mode = this.mode;
+    if (mode) options.mode = mode;
+    if (typeof engine.query === 'function') {
+      if (offset > 0) options.offset = offset;
+      const page = await engine.query(query, options);
+      if (!Array.isArray(page?.hits)) throw new TypeError('query() did not return { hits }');
+      const total = Number.isSafeInteger(page.total) ? page.total : offset + page.hits.length;
+      return { hits: page.hits, total: Math.max(total, offset + page.hits.length) };
+    }
+    const hits = await engine.search(query, options);
+    if (!Array.isArray(hits)) throw new TypeError('search() did not return an array');
+    return { hits, total: hits.length };
+  }
+
+  /** "Show more results": the next page of the shown query, appended. */
+  async #loadMore(): Promise<void> {
+    const engine = this.#engine;
+    const query = this.#shown;
+    if (!engine || query === '' || this.#hits.length >= this.#total) return;
+    // Not the search's controller: its suggestions may still be on their way.
+    this.#moreController?.abort();
+    const controller = new AbortController();
+    this.#moreController = controller;
+    const [seq, moreSeq] = [this.#seq, ++this.#moreSeq];
+    const stale = (): boolean => seq !== this.#seq || moreSeq !== this.#moreSeq;
+    const before = this.#hits.length;
+    this.#setBusy(true);
+    try {
+      const { hits, total } = await this.#page(engine, query, before, controller.signal);
+      if (stale()) return;
+      // A document already shown (the index changed meanwhile) is not shown twice.
+      const seen = new Set(this.#hits.map((h) => h.id));
+      this.#total = hits.length === 0 ? before : total;
+      this.#renderHits([...this.#hits, ...hits.filter((h) => !seen.has(h.id))]);
+      this.#setBusy(false);
+      // Keyboard users continue at the first new result.
+      this.#focusHit(before);
+    } catch (error) {
+      if (stale()) return;
+      this.#setBusy(false);
+      this.#fail(error, 'search', this.#text('searchFailed', { error: describeError(error) }));
+    }
+  }
+
   /** Shows `suggestions`; focus on a chip that goes away moves to the box, not the page. */
   #showSuggestions(suggestions: readonly Suggestion[]): void {
     const hadFocus = this.#chips.matches(':focus-within');
@@ -458,6 +526,7 @@ export class ScrySearchElement extends HTMLElement {
   #renderHits(hits: readonly Hit[]): void {
     this.#hits = hits;
     this.#results.replaceChildren(...hits.map((hit, i) => this.#hitNode(hit, i)));
+    this.#more.hidden = hits.length === 0 || hits.length >= this.#total;
   }
 
   #hitNode(hit: Hit, index: number): HTMLLIElement {

@@ -190,6 +190,19 @@ export const SEARCH_CSS =
   padding: 0;
   list-style: none;
 }
+.more {
+  align-self: center;
+  margin: 8px auto 0;
+  padding: 6px 14px;
+  font: inherit;
+  color: var(--_accent);
+  background: none;
+  border: 1px solid currentColor;
+  border-radius: var(--_radius);
+  cursor: pointer;
+}
+.more[hidden] { display: none; }
+.more:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
 .hit {
   position: relative;
   display: grid;

@@ -78,6 +78,20 @@ export interface SearchCallOptions {
   signal?: AbortSignal;
 }
 
+/** Options `<scry-search>` passes to {@link SearchEngineLike.query}: a search's, and a page. */
+export interface QueryCallOptions extends SearchCallOptions {
+  /** Results skipped (the results already shown, for "Show more results"). */
+  offset?: number;
+}
+
+/** A page of results and how many there are, as scry's `Engine.query` returns it. */
+export interface ResultsLike {
+  /** The page. */
+  hits: Hit[];
+  /** How many results the query has in all. */
+  total: number;
+}
+
 /** Options the elements pass to {@link SearchEngineLike.suggest}. */
 export interface SuggestCallOptions {
   /** Most suggestions. */
@@ -87,12 +101,18 @@ export interface SuggestCallOptions {
 }
 
 /**
- * What `<scry-search>` needs of an engine: scry's `Engine` fits. `suggest` is optional: without
- * it the widget shows results only.
+ * What `<scry-search>` needs of an engine: scry's `Engine` fits. `query` and `suggest` are
+ * optional: without `query` the widget shows one page of results, without `suggest` no
+ * suggestions.
  */
 export interface SearchEngineLike {
   /** Searches; rejects when `signal` aborts (scry: code `ABORTED`). */
   search(query: string, options?: SearchCallOptions): Promise<Hit[]>;
+  /**
+   * A page of results with the total (scry: `Engine.query`). When the engine has it, the
+   * widget shows the total and a "Show more results" button while results remain.
+   */
+  query?(query: string, options?: QueryCallOptions): Promise<ResultsLike>;
   /** Query suggestions for `query`, best first. */
   suggest?(query: string, options?: SuggestCallOptions): Promise<Suggestion[]>;
 }
