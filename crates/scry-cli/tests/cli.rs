@@ -137,6 +137,15 @@ fn index_a_markdown_folder_then_search_and_eval_it() {
     assert_eq!(m["mrr@10"], 1.0);
 }
 
+/// The ids of a JSON array of hits.
+fn ids_of(hits: &serde_json::Value) -> Vec<&str> {
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn search_pages_counts_facets_and_sorts_a_static_index() {
     let dir = std::env::temp_dir().join(format!("scry-cli-page-{}", std::process::id()));
@@ -184,17 +193,12 @@ fn search_pages_counts_facets_and_sorts_a_static_index() {
         "-k",
         "2",
         "--facets",
-        "section,tags",
+        "section,topics",
         "--sort",
         "since:desc",
     ]);
     assert_eq!(r["total"], 5);
-    let ids: Vec<&str> = r["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap())
-        .collect();
+    let ids = ids_of(&r["hits"]);
     assert_eq!(ids, ["e", "a"]);
     assert_eq!(r["facets"][0]["field"], "section");
     assert_eq!(
@@ -213,12 +217,7 @@ fn search_pages_counts_facets_and_sorts_a_static_index() {
         "since:desc",
         "--count",
     ]);
-    let ids: Vec<&str> = r["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap())
-        .collect();
+    let ids = ids_of(&r["hits"]);
     assert_eq!(ids, ["d", "b"]);
     let r = search(&["-k", "2", "--offset", "4", "--sort", "since"]);
     assert_eq!(r[0]["id"], "c", "without counting: the hits alone");
