@@ -850,6 +850,11 @@ for (const [name, options] of [
   ['facets with an empty name', { facets: [''] }],
   ['facets a billion long', { facets: new Array(1e9) }],
   ['facets an array-like', { facets: { length: 1e9 } }],
+  ['metadata a string', { metadata: 'lang' }],
+  ['metadata null', { metadata: null }],
+  ['metadata of 33 fields', { metadata: Array(33).fill('lang') }],
+  ['metadata a billion long', { metadata: new Array(1e9) }],
+  ['metadata with an object', { metadata: [{ toString: () => 'lang' }] }],
 ]) {
   add('query: hostile options', name, async (ctx) => {
     await withEngine(ctx, (engine) =>
@@ -914,6 +919,23 @@ add('query: hostile data', 'facets over 2,000 distinct values and 100 KB ones', 
       check(r.total === 2001, `total ${r.total}`);
       check(r.hits.length === 3, `${r.hits.length} hits`);
       const [v, big, list, absent] = r.facets;
+      // Metadata with the hits, 100 KB values included.
+      const withMeta = await engine.search('stream', { mode: 'text', k: 5, metadata: true });
+      check(
+        withMeta.every(
+          (h) => h.id === 'base-0' || JSON.stringify(h.metadata.list).startsWith('["a"'),
+        ),
+        JSON.stringify(withMeta.map((h) => h.metadata)).slice(0, 300),
+      );
+      const bigHits = await engine.search('stream', {
+        mode: 'text',
+        filter: { big: { exists: true } },
+        metadata: ['big'],
+      });
+      check(
+        bigHits.filter((h) => h.metadata?.big?.length === 100_000).length === 3,
+        'the three 100 KB values',
+      );
       check(v.values.length === 100 && v.distinct === 2000, `v: ${v.values.length}/${v.distinct}`);
       check(big.values.length === 1 && big.values[0].count === 3, 'big');
       const counts = JSON.stringify(list.values.map((x) => [x.value, x.count]));

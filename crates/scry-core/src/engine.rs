@@ -1,12 +1,12 @@
 //! The engine: documents in, ranked hits with snippets out. Wires the analyzer, segments (text +
 //! vectors), deletes, merges, hybrid fusion, filters, diversity and persistence together.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::bm25::{self, Bm25Params, ScoredSegment, TextQuery, TextScratch};
 use crate::diversify::mmr;
-use crate::document::Document;
+use crate::document::{Document, MetaValue};
 use crate::embed::{Embedder, ModelTag};
 use crate::error::{CoreError, Result};
 use crate::filter::Filter;
@@ -186,6 +186,9 @@ pub struct SearchOptions {
     pub count: bool,
     /// Metadata fields whose values are counted over the match set ([`Results::facets`]).
     pub facets: Vec<String>,
+    /// Metadata returned with each hit ([`Hit::metadata`]): `None` none, `Some` of an empty list
+    /// every field, else the fields named (at most [`crate::results::MAX_FACETS`]).
+    pub metadata: Option<Vec<String>>,
 }
 
 impl SearchOptions {
@@ -298,6 +301,9 @@ pub struct Hit {
     pub url: Option<String>,
     /// Best excerpt of the body with highlight ranges.
     pub snippet: Snippet,
+    /// The document's metadata fields the search asked for ([`SearchOptions::metadata`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, MetaValue>,
 }
 
 /// What [`Engine::rank`] gives: the page's candidates, the analysed query, and what the search
@@ -1154,7 +1160,7 @@ impl Engine {
         options: &SearchOptions,
     ) -> Result<Results> {
         let ranked = self.rank(scratch, query, vector, options, None, None)?;
-        self.results(ranked)
+        self.results(ranked, options)
     }
 
     /// Like [`Engine::search_with`], with the vector candidates of flat segments found
@@ -1186,7 +1192,7 @@ impl Engine {
         flat: &FlatCandidates,
     ) -> Result<Results> {
         let ranked = self.rank(scratch, query, vector, options, None, Some(flat))?;
-        self.results(ranked)
+        self.results(ranked, options)
     }
 
     /// The flat (exactly scanned) segments holding vectors, for a copy kept elsewhere.
@@ -1375,7 +1381,11 @@ impl Engine {
                 reason: "a sorted search cannot also be diversified".into(),
             });
         }
-        crate::results::check(options.sort.as_ref(), &options.facets)?;
+        crate::results::check(
+            options.sort.as_ref(),
+            &options.facets,
+            options.metadata.as_deref().unwrap_or_default(),
+        )?;
         if options.mode == Mode::Vector && vector.is_none() {
             return Err(CoreError::InvalidQuery(
                 "vector mode needs a query vector (or an embedder)".into(),
@@ -1619,10 +1629,26 @@ impl Engine {
             .unwrap_or_else(|| vec![0.0; 256])
     }
 
-    /// The page of a ranking: its hits, with the total and facets.
-    fn results(&self, ranked: Ranked) -> Result<Results> {
+    /// The page of a ranking: its hits (with the metadata `options` ask for), the total and
+    /// facets.
+    fn results(&self, ranked: Ranked, options: &SearchOptions) -> Result<Results> {
+        let mut hits = self.hits(&ranked.fused, &ranked.tquery)?;
+        if let Some(fields) = &options.metadata {
+            for (hit, f) in hits.iter_mut().zip(&ranked.fused) {
+                let metadata = &self.doc_at(f.slot).metadata;
+                hit.metadata = if fields.is_empty() {
+                    metadata.clone()
+                } else {
+                    fields
+                        .iter()
+                        .filter_map(|k| metadata.get_key_value(k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                };
+            }
+        }
         Ok(Results {
-            hits: self.hits(&ranked.fused, &ranked.tquery)?,
+            hits,
             total: ranked.total,
             facets: ranked.facets,
         })
@@ -1661,6 +1687,7 @@ impl Engine {
                     headings: d.headings.clone(),
                     url: d.url.clone(),
                     snippet: snippets.window(&d.body),
+                    metadata: BTreeMap::new(),
                 }
             })
             .collect())

@@ -16,7 +16,7 @@ use crate::error::{CoreError, Result};
 
 /// Most hits a search skips (`offset`).
 pub const MAX_OFFSET: usize = 10_000;
-/// Most facet fields one search counts.
+/// Most facet fields one search counts (and metadata fields it returns with its hits).
 pub const MAX_FACETS: usize = 32;
 /// Values returned per facet field, the most frequent first.
 pub const FACET_VALUES: usize = 100;
@@ -46,17 +46,20 @@ pub struct Facet {
     pub distinct: usize,
 }
 
-/// Checks the fields of a search's `sort` and `facets`.
-pub(crate) fn check(sort: Option<&Sort>, facets: &[String]) -> Result<()> {
-    if facets.len() > MAX_FACETS {
-        return Err(CoreError::InvalidParameter {
-            name: "facets",
-            reason: format!("{} fields; at most {MAX_FACETS}", facets.len()),
-        });
+/// Checks the fields of a search's `sort`, `facets` and `metadata`.
+pub(crate) fn check(sort: Option<&Sort>, facets: &[String], metadata: &[String]) -> Result<()> {
+    for (name, list) in [("facets", facets), ("metadata", metadata)] {
+        if list.len() > MAX_FACETS {
+            return Err(CoreError::InvalidParameter {
+                name,
+                reason: format!("{} fields; at most {MAX_FACETS}", list.len()),
+            });
+        }
     }
     let fields = facets
         .iter()
         .map(|f| ("facets", f))
+        .chain(metadata.iter().map(|f| ("metadata", f)))
         .chain(sort.map(|s| ("sort", &s.field)));
     for (name, field) in fields {
         if field.is_empty() || field.len() > MAX_FIELD_BYTES {
@@ -258,14 +261,16 @@ mod tests {
     #[test]
     fn checks_field_names_and_counts() {
         let long = "x".repeat(257);
-        assert!(check(None, std::slice::from_ref(&long)).is_err());
-        assert!(check(None, &[String::new()]).is_err());
+        assert!(check(None, std::slice::from_ref(&long), &[]).is_err());
+        assert!(check(None, &[String::new()], &[]).is_err());
+        assert!(check(None, &[], &[String::new()]).is_err());
         let sort = Sort {
             field: long,
             descending: false,
         };
-        assert!(check(Some(&sort), &[]).is_err());
-        assert!(check(None, &vec!["a".to_owned(); MAX_FACETS + 1]).is_err());
-        assert!(check(None, &vec!["a".to_owned(); MAX_FACETS]).is_ok());
+        assert!(check(Some(&sort), &[], &[]).is_err());
+        assert!(check(None, &vec!["a".to_owned(); MAX_FACETS + 1], &[]).is_err());
+        assert!(check(None, &[], &vec!["a".to_owned(); MAX_FACETS + 1]).is_err());
+        assert!(check(None, &vec!["a".to_owned(); MAX_FACETS], &[]).is_ok());
     }
 }

@@ -366,3 +366,60 @@ fn bad_pages_sorts_and_facets_are_typed_errors() {
     assert!(r.hits.is_empty());
     assert!(r.total.unwrap() > 0);
 }
+
+#[test]
+fn hits_carry_the_metadata_asked_for() {
+    let (e, mut emb) = engine(Fusion::Coverage, 8);
+    let with = |metadata: Option<Vec<String>>| SearchOptions {
+        metadata,
+        ..opts(Mode::Hybrid, 12)
+    };
+    let none = query(&e, &mut emb, "stream data", &with(None));
+    assert!(none.hits.iter().all(|h| h.metadata.is_empty()));
+    let all = query(&e, &mut emb, "stream data", &with(Some(Vec::new())));
+    assert_eq!(ids(&all.hits), ids(&none.hits));
+    for h in &all.hits {
+        assert_eq!(h.metadata, e.get(&h.id).unwrap().metadata, "{}", h.id);
+        assert_eq!(
+            h.metadata.len(),
+            if h.metadata.contains_key("since") {
+                4
+            } else {
+                3
+            }
+        );
+    }
+    let some = query(
+        &e,
+        &mut emb,
+        "stream data",
+        &with(Some(vec!["since".into(), "absent".into()])),
+    );
+    let mut without = 0;
+    for h in &some.hits {
+        let want: BTreeMap<String, MetaValue> = e
+            .get(&h.id)
+            .unwrap()
+            .metadata
+            .get_key_value("since")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .into_iter()
+            .collect();
+        without += usize::from(want.is_empty());
+        assert_eq!(h.metadata, want, "{}", h.id);
+    }
+    assert!(without < some.hits.len(), "some hits have the field");
+    let bad = e.query_embedded_with(
+        &mut Default::default(),
+        "stream",
+        &mut emb,
+        &with(Some(vec![String::new()])),
+    );
+    assert!(matches!(
+        bad,
+        Err(CoreError::InvalidParameter {
+            name: "metadata",
+            ..
+        })
+    ));
+}

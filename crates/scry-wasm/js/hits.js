@@ -32,6 +32,7 @@ export function unpackHits(text, nums) {
     const image = flags & 2 ? next() : undefined;
     const snippetText = next();
     const highlights = ranges();
+    const metadata = flags & 16 ? JSON.parse(next()) : undefined;
     // Keys in the documented order; absent options are left out, not undefined.
     const hit = { id, score };
     if (!Number.isNaN(textScore)) hit.textScore = textScore;
@@ -47,6 +48,7 @@ export function unpackHits(text, nums) {
       truncatedStart: (flags & 4) !== 0,
       truncatedEnd: (flags & 8) !== 0,
     };
+    if (metadata !== undefined) hit.metadata = metadata;
     hits[i] = hit;
   }
   return hits;

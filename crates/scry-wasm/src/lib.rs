@@ -57,6 +57,15 @@ struct SearchOptions {
     sort: Option<SortOption>,
     count: Option<bool>,
     facets: Option<Vec<String>>,
+    metadata: Option<MetadataOption>,
+}
+
+/// `metadata: true` (every field with each hit), `false`, or the fields to return.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum MetadataOption {
+    All(bool),
+    Fields(Vec<String>),
 }
 
 /// `sort: { field, order? }` (`order`: `'asc'`, the default, or `'desc'`).
@@ -155,6 +164,7 @@ const SEARCH_OPTION_KEYS: &[&str] = &[
     "sort",
     "count",
     "facets",
+    "metadata",
 ];
 
 pub(crate) fn from_js<T: for<'de> Deserialize<'de> + Default>(
@@ -616,6 +626,11 @@ fn search_options(options: JsValue) -> Result<scry_core::SearchOptions, ScryJsEr
         }),
         count: o.count.unwrap_or(false),
         facets: o.facets.unwrap_or_default(),
+        metadata: match o.metadata {
+            None | Some(MetadataOption::All(false)) => None,
+            Some(MetadataOption::All(true)) => Some(Vec::new()),
+            Some(MetadataOption::Fields(fields)) => Some(fields),
+        },
     })
 }
 
@@ -651,9 +666,10 @@ impl PackedHits {
     /// Layout, per hit after the count: score, text score, vector score (NaN: none); the ends
     /// of id and title; the title's highlights (their number, then each `[start, end)` in
     /// UTF-16 code units of the title); the number of headings and their ends; flags (1 url,
-    /// 2 image, 4 truncated start, 8 truncated end); the ends of url and image where present and
-    /// of the snippet text; the snippet's highlights, as the title's.
-    fn hit(&mut self, h: &scry_core::Hit, image: Option<&str>) {
+    /// 2 image, 4 truncated start, 8 truncated end, 16 metadata); the ends of url and image
+    /// where present and of the snippet text; the snippet's highlights, as the title's; the end
+    /// of the metadata as JSON where present.
+    fn hit(&mut self, h: &scry_core::Hit, image: Option<&str>, metadata: Option<&str>) {
         self.nums.push(f64::from(h.score));
         self.optional(h.text_score);
         self.optional(h.vector_score);
@@ -668,7 +684,8 @@ impl PackedHits {
         let flags = u8::from(h.url.is_some())
             | u8::from(image.is_some()) << 1
             | u8::from(s.truncated_start) << 2
-            | u8::from(s.truncated_end) << 3;
+            | u8::from(s.truncated_end) << 3
+            | u8::from(metadata.is_some()) << 4;
         self.nums.push(f64::from(flags));
         if let Some(url) = &h.url {
             self.string(url);
@@ -678,6 +695,9 @@ impl PackedHits {
         }
         self.string(&s.text);
         self.ranges(&s.text, &s.highlights);
+        if let Some(json) = metadata {
+            self.string(json);
+        }
     }
 
     /// The number of `ranges` of `text` and each as `[start, end)` in UTF-16 code units.
@@ -703,7 +723,7 @@ pub(crate) fn results_to_js(
     options: &scry_core::SearchOptions,
     results: scry_core::Results,
 ) -> Result<JsValue, JsValue> {
-    let hits = hits_to_js(engine, results.hits);
+    let hits = hits_to_js(engine, results.hits, options.metadata.is_some())?;
     if !options.count && options.facets.is_empty() {
         return Ok(hits);
     }
@@ -733,14 +753,26 @@ pub(crate) fn results_to_js(
     Ok(out.into())
 }
 
-fn hits_to_js(engine: &scry_core::Engine, hits: Vec<scry_core::Hit>) -> JsValue {
+/// The hits as JavaScript objects (each with `metadata` when `with_metadata`).
+fn hits_to_js(
+    engine: &scry_core::Engine,
+    hits: Vec<scry_core::Hit>,
+    with_metadata: bool,
+) -> Result<JsValue, JsValue> {
     let mut packed = PackedHits::default();
     packed.nums.push(hits.len() as f64);
     for h in &hits {
         let image = engine.get(&h.id).and_then(image_of);
-        packed.hit(h, image.as_deref());
+        let metadata = if with_metadata {
+            let json = serde_json::to_string(&h.metadata)
+                .map_err(|e| JsValue::from(ScryJsError::invalid_options("metadata", e)))?;
+            Some(json)
+        } else {
+            None
+        };
+        packed.hit(h, image.as_deref(), metadata.as_deref());
     }
-    unpack_hits(&packed.text, &packed.nums)
+    Ok(unpack_hits(&packed.text, &packed.nums))
 }
 
 /// Each document's passage vectors.

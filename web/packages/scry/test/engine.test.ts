@@ -283,6 +283,19 @@ test('query: pages with offset, the total, facets and a sort by a field', async 
       sorted.map((h) => h.id),
       want.map((h) => h.id),
     );
+    // Metadata with the hits: none by default, the fields named, or all.
+    const plain = await engine.search('module', { k: 3, mode: 'text' });
+    assert.ok(plain.every((h) => !('metadata' in h)));
+    const named = await engine.search('module', { k: 3, mode: 'text', metadata: ['group', 'x'] });
+    assert.deepEqual(
+      named.map((h) => h.metadata),
+      plain.map((h) => ({ group: meta.get(h.id)!.group })),
+    );
+    const every = await engine.query('module', { k: 3, mode: 'text', metadata: true });
+    assert.deepEqual(
+      every.hits.map((h) => h.metadata),
+      plain.map((h) => meta.get(h.id)),
+    );
     // Typed errors for bad pages, sorts and facets; `search` takes no facets.
     for (const bad of [
       { offset: -1 },
@@ -297,6 +310,9 @@ test('query: pages with offset, the total, facets and a sort by a field', async 
       { facets: [1] },
       { facets: ['x'.repeat(257)] },
       { facets: Array(33).fill('group') },
+      { metadata: 'group' },
+      { metadata: [''] },
+      { metadata: Array(33).fill('group') },
     ]) {
       assert.equal(
         await codeOf(engine.query('module', bad as never)),

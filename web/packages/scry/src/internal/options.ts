@@ -639,9 +639,10 @@ export interface CoreSearchOptions {
   /** Counts the match set: the core answers `{ hits, total, facets }` instead of hits. */
   count?: boolean;
   facets?: string[];
+  metadata?: boolean | string[];
 }
 
-/** Most facet fields of one query (as the core). */
+/** Most facet fields of one query, and metadata fields returned with hits (as the core). */
 const MAX_FACETS = 32;
 /** Longest field name of a sort or a facet, in UTF-8 bytes (as the core). */
 const MAX_FIELD_BYTES = 256;
@@ -657,6 +658,16 @@ function checkField(v: unknown, what: string): string {
   return v;
 }
 
+/** A list of field names (facets, metadata), read once and copied. */
+function checkFields(list: unknown, what: string): string[] {
+  if (!Array.isArray(list)) fail(`${what} must be an array of field names`);
+  const n = (list as unknown[]).length;
+  if (n > MAX_FACETS) fail(`${what} names ${n} fields; at most ${MAX_FACETS}`);
+  const fields: string[] = [];
+  for (let i = 0; i < n; i++) fields.push(checkField((list as unknown[])[i], `${what}[${i}]`));
+  return fields;
+}
+
 /**
  * Validates {@link SearchOptions} (with `facets` too for {@link QueryOptions} when `kind` is
  * `'query'`, which counts the match set); returns the core part and the signal.
@@ -670,7 +681,17 @@ export function resolveSearchOptions(
   vector: Float32Array | undefined;
 } {
   const o = asObject(options, `${kind} options`) as QueryOptions & Record<string, unknown>;
-  const keys = ['k', 'signal', 'mode', 'filter', 'diversify', 'vector', 'offset', 'sort'];
+  const keys = [
+    'k',
+    'signal',
+    'mode',
+    'filter',
+    'diversify',
+    'vector',
+    'offset',
+    'sort',
+    'metadata',
+  ];
   checkKeys(o, kind === 'query' ? [...keys, 'facets'] : keys, kind);
   if (o.vector !== undefined && !(o.vector instanceof Float32Array)) {
     fail('vector must be a Float32Array');
@@ -704,19 +725,13 @@ export function resolveSearchOptions(
     core.sort = { field: checkField(sort['field'], 'sort.field'), order };
     if (core.diversify !== undefined) fail('a sorted search cannot also be diversified');
   }
+  const metadata: unknown = o.metadata;
+  if (typeof metadata === 'boolean') core.metadata = metadata;
+  else if (metadata !== undefined) core.metadata = checkFields(metadata, 'metadata');
   if (kind === 'query') {
     core.count = true;
     const facets: unknown = o.facets;
-    if (facets !== undefined) {
-      if (!Array.isArray(facets)) fail('facets must be an array of field names');
-      const n = (facets as unknown[]).length;
-      if (n > MAX_FACETS) fail(`facets names ${n} fields; at most ${MAX_FACETS}`);
-      const fields: string[] = [];
-      for (let i = 0; i < n; i++) {
-        fields.push(checkField((facets as unknown[])[i], `facets[${i}]`));
-      }
-      core.facets = fields;
-    }
+    if (facets !== undefined) core.facets = checkFields(facets, 'facets');
   }
   return { core, signal: checkSignal(o.signal), vector: o.vector };
 }

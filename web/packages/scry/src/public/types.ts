@@ -439,6 +439,11 @@ export interface SearchOptions {
    * booleans. Cannot be combined with `diversify`.
    */
   sort?: SortOption;
+  /**
+   * Metadata returned with each hit ({@link Hit.metadata}): `true` every field, or the fields
+   * named (at most 32, each 1–256 bytes). Default: none.
+   */
+  metadata?: boolean | string[];
   /** Cancels the search: the promise rejects with code `ABORTED`. */
   signal?: AbortSignal;
   /**
@@ -583,6 +588,11 @@ export interface Hit {
   image?: string;
   /** Best excerpt with highlights. */
   snippet: Snippet;
+  /**
+   * The document's metadata fields the search asked for ({@link SearchOptions.metadata}); left
+   * out unless asked for.
+   */
+  metadata?: Record<string, MetaValue>;
 }
 
 /** Options of {@link Engine.suggest}. */
