@@ -58,6 +58,9 @@ struct PageArgs {
     /// Order the match set by a metadata field: `field`, `field:asc` or `field:desc`.
     #[arg(long)]
     sort: Option<String>,
+    /// Metadata fields returned with each hit (comma-separated; `*`: every field).
+    #[arg(long, value_delimiter = ',')]
+    metadata: Vec<String>,
 }
 
 impl PageArgs {
@@ -77,11 +80,17 @@ impl PageArgs {
                 descending: false,
             },
         });
+        let metadata = match self.metadata.as_slice() {
+            [] => None,
+            [all] if all == "*" => Some(Vec::new()),
+            fields => Some(fields.to_vec()),
+        };
         SearchOptions {
             offset: self.offset,
             count: self.count,
             facets: self.facets.clone(),
             sort,
+            metadata,
             ..opts
         }
     }

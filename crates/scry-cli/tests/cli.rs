@@ -221,6 +221,14 @@ fn search_pages_counts_facets_and_sorts_a_static_index() {
     assert_eq!(ids, ["d", "b"]);
     let r = search(&["-k", "2", "--offset", "4", "--sort", "since"]);
     assert_eq!(r[0]["id"], "c", "without counting: the hits alone");
+    assert!(r[0].get("metadata").is_none());
+    let r = search(&["-k", "1", "--sort", "since", "--metadata", "since,section"]);
+    assert_eq!(
+        r[0]["metadata"],
+        serde_json::json!({"section": "guide", "since": 1.0})
+    );
+    let r = search(&["-k", "1", "--sort", "since", "--metadata", "*"]);
+    assert_eq!(r[0]["metadata"]["topics"], serde_json::json!(["io", "b"]));
     // A bad sort field is a typed error.
     let long = "x".repeat(300);
     let res = scry(&["search", out.to_str().unwrap(), "streams", "--sort", &long]);
