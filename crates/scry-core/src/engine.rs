@@ -10,7 +10,7 @@ use crate::document::{Document, MetaValue};
 use crate::embed::{Embedder, ModelTag};
 use crate::error::{CoreError, Result};
 use crate::filter::Filter;
-use crate::hybrid::{Fused, Fusion, HybridParams, fuse_with_tail};
+use crate::hybrid::{Fused, Fusion, HybridParams, fuse_unsorted};
 use crate::manifest::{Manifest, SegmentEntry};
 use crate::passage::{PassageParams, split};
 use crate::results::{Facet, Sort};
@@ -1456,7 +1456,13 @@ impl Engine {
                 text_k,
                 live,
             );
-            top_k(&mut text_hits, text_k);
+            if enumerates {
+                // Every match: the window in order, the tail as it comes (a page needs only
+                // the first few of it, chosen below).
+                crate::results::select_first(&mut text_hits, depth.window, by_score);
+            } else {
+                top_k(&mut text_hits, text_k);
+            }
             if text_hits.len() > depth.window {
                 text_tail = text_hits.split_off(depth.window);
             }
@@ -1539,7 +1545,7 @@ impl Engine {
                 } else {
                     0.0
                 };
-                fuse_with_tail(
+                fuse_unsorted(
                     &text_hits,
                     &text_tail,
                     &vec_hits,
@@ -1554,15 +1560,31 @@ impl Engine {
             &options.facets,
             fused.iter().map(|f| &self.doc_at(f.slot).metadata),
         );
+        // The results the page (or diversification) needs, in order: by relevance (score, then
+        // slot), or by the sort field and then relevance; the rest are never sorted.
+        let keep = if options.diversify.is_some() {
+            depth.pool
+        } else {
+            options.depth()
+        };
+        let relevance =
+            |a: &Fused, b: &Fused| b.score.total_cmp(&a.score).then(a.slot.cmp(&b.slot));
         if let Some(sort) = &options.sort {
-            // Stable: equal values keep their relevance order.
-            fused.sort_by(|a, b| {
-                crate::results::compare(
-                    self.doc_at(a.slot).metadata.get(&sort.field),
-                    self.doc_at(b.slot).metadata.get(&sort.field),
-                    sort.descending,
-                )
+            let mut keyed: Vec<(crate::results::SortKey<'_>, Fused)> = fused
+                .iter()
+                .map(|f| {
+                    let value = self.doc_at(f.slot).metadata.get(&sort.field);
+                    (crate::results::sort_key(value), *f)
+                })
+                .collect();
+            crate::results::select_first(&mut keyed, keep, |a, b| {
+                crate::results::compare_keys(&a.0, &b.0, sort.descending)
+                    .then_with(|| relevance(&a.1, &b.1))
             });
+            fused = keyed.into_iter().take(keep).map(|(_, f)| f).collect();
+        } else {
+            crate::results::select_first(&mut fused, keep, relevance);
+            fused.truncate(keep);
         }
 
         if let Some(lambda) = options.diversify {
@@ -2135,11 +2157,15 @@ impl Engine {
 }
 
 /// Keeps the `k` best `(slot, score)` pairs, best first (ties by slot).
+/// Best first: higher score, then lower slot.
+fn by_score(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
 fn top_k(v: &mut Vec<(u32, f32)>, k: usize) {
-    let cmp = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if v.len() > k {
-        v.select_nth_unstable_by(k, cmp);
+        v.select_nth_unstable_by(k, by_score);
         v.truncate(k);
     }
-    v.sort_by(cmp);
+    v.sort_by(by_score);
 }

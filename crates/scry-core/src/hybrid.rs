@@ -232,6 +232,20 @@ pub fn fuse_with_tail(
     params: &HybridParams,
     text_ceiling: f32,
 ) -> Vec<Fused> {
+    let mut out = fuse_unsorted(text, tail, vector, params, text_ceiling);
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slot.cmp(&b.slot)));
+    out
+}
+
+/// [`fuse_with_tail`] in no particular order (`tail` need not be sorted either), for a caller
+/// that wants only the best few of many (a page of a counted search).
+pub(crate) fn fuse_unsorted(
+    text: &[(u32, f32)],
+    tail: &[(u32, f32)],
+    vector: &[(u32, f32)],
+    params: &HybridParams,
+    text_ceiling: f32,
+) -> Vec<Fused> {
     let mut map: HashMap<u32, Fused> =
         HashMap::with_capacity(text.len() + tail.len() + vector.len());
     for &(slot, s) in text {
@@ -255,11 +269,15 @@ pub fn fuse_with_tail(
             .vector = Some(s);
     }
     // Tail documents the vector list holds stay as `fuse` scores them.
-    let tail: Vec<(u32, f32)> = tail
+    let mut tail: Vec<(u32, f32)> = tail
         .iter()
         .copied()
         .filter(|(slot, _)| !map.contains_key(slot))
         .collect();
+    if params.fusion == Fusion::Rrf {
+        // Ranks need the tail's order.
+        tail.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
     for &(slot, s) in &tail {
         map.insert(
             slot,
@@ -330,9 +348,7 @@ pub fn fuse_with_tail(
             }
         }
     }
-    let mut out: Vec<Fused> = map.into_values().collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.slot.cmp(&b.slot)));
-    out
+    map.into_values().collect()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::document::MetaValue;
 use crate::error::{CoreError, Result};
+use crate::fasthash::WordMap;
 
 /// Most hits a search skips (`offset`).
 pub const MAX_OFFSET: usize = 10_000;
@@ -84,6 +85,15 @@ fn number_text(n: f64) -> String {
     format!("{n}")
 }
 
+/// One field's counts while counting: strings (and list items) by text, numbers by their bits
+/// (printed once per distinct value at the end), booleans apart.
+#[derive(Default)]
+struct FieldCounts<'a> {
+    text: WordMap<&'a str, usize>,
+    numbers: WordMap<u64, usize>,
+    booleans: [usize; 2],
+}
+
 /// Counts the values of each field in `fields` over the metadata of the match set's documents
 /// (each document once per distinct value).
 pub(crate) fn count_facets<'a>(
@@ -93,28 +103,24 @@ pub(crate) fn count_facets<'a>(
     if fields.is_empty() {
         return Vec::new();
     }
-    let mut counts: Vec<HashMap<Cow<'a, str>, usize>> = vec![HashMap::new(); fields.len()];
+    let mut counts: Vec<FieldCounts<'a>> = fields.iter().map(|_| FieldCounts::default()).collect();
     let mut seen: Vec<&'a str> = Vec::new();
     for metadata in docs {
         for (field, counts) in fields.iter().zip(counts.iter_mut()) {
             match metadata.get(field.as_str()) {
                 None => {}
-                Some(MetaValue::Text(s)) => {
-                    *counts.entry(Cow::Borrowed(s.as_str())).or_default() += 1
-                }
+                Some(MetaValue::Text(s)) => *counts.text.entry(s.as_str()).or_default() += 1,
+                // -0 counts as 0 (they print alike).
                 Some(MetaValue::Number(n)) => {
-                    *counts.entry(Cow::Owned(number_text(*n))).or_default() += 1;
+                    *counts.numbers.entry((n + 0.0).to_bits()).or_default() += 1;
                 }
-                Some(MetaValue::Bool(b)) => {
-                    let text = if *b { "true" } else { "false" };
-                    *counts.entry(Cow::Borrowed(text)).or_default() += 1;
-                }
+                Some(MetaValue::Bool(b)) => counts.booleans[usize::from(*b)] += 1,
                 Some(MetaValue::List(items)) => {
                     seen.clear();
                     for item in items {
                         if !seen.contains(&item.as_str()) {
                             seen.push(item.as_str());
-                            *counts.entry(Cow::Borrowed(item.as_str())).or_default() += 1;
+                            *counts.text.entry(item.as_str()).or_default() += 1;
                         }
                     }
                 }
@@ -125,8 +131,28 @@ pub(crate) fn count_facets<'a>(
         .iter()
         .zip(counts)
         .map(|(field, counts)| {
-            let distinct = counts.len();
-            let mut values: Vec<(Cow<'_, str>, usize)> = counts.into_iter().collect();
+            let mut all: HashMap<Cow<'_, str>, usize> = counts
+                .text
+                .into_iter()
+                .map(|(v, n)| (Cow::Borrowed(v), n))
+                .collect();
+            let others = counts
+                .numbers
+                .into_iter()
+                .map(|(bits, n)| (Cow::Owned(number_text(f64::from_bits(bits))), n))
+                .chain(
+                    ["false", "true"]
+                        .into_iter()
+                        .zip(counts.booleans)
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(v, n)| (Cow::Borrowed(v), n)),
+                );
+            // A number and a string that print alike are one value.
+            for (v, n) in others {
+                *all.entry(v).or_default() += n;
+            }
+            let distinct = all.len();
+            let mut values: Vec<(Cow<'_, str>, usize)> = all.into_iter().collect();
             let order = |a: &(Cow<'_, str>, usize), b: &(Cow<'_, str>, usize)| {
                 b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0))
             };
@@ -147,10 +173,13 @@ pub(crate) fn count_facets<'a>(
         .collect()
 }
 
-/// The kind of a sort value: numbers, then strings (a list sorts by its first item), then
-/// booleans.
-fn sort_key(v: &MetaValue) -> Option<(u8, SortValue<'_>)> {
-    match v {
+/// A document's value of the sort field, ready to compare: its kind (numbers, then strings —
+/// a list by its first item — then booleans) and value; `None` without one (or an empty list).
+pub(crate) type SortKey<'a> = Option<(u8, SortValue<'a>)>;
+
+/// The sort key of a document's value of the sort field.
+pub(crate) fn sort_key(v: Option<&MetaValue>) -> SortKey<'_> {
+    match v? {
         MetaValue::Number(n) => Some((0, SortValue::Number(*n))),
         MetaValue::Text(s) => Some((1, SortValue::Text(s))),
         MetaValue::List(items) => items.first().map(|s| (1, SortValue::Text(s))),
@@ -158,28 +187,49 @@ fn sort_key(v: &MetaValue) -> Option<(u8, SortValue<'_>)> {
     }
 }
 
-#[derive(PartialEq, PartialOrd)]
-enum SortValue<'a> {
+/// A sort value (compared within its kind only).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub(crate) enum SortValue<'a> {
     Number(f64),
     Text(&'a str),
     Bool(bool),
 }
 
-/// The order of two documents' values of the sort field: by kind (numbers, strings, booleans),
-/// then by value, reversed when descending; a document without a value (or with an empty list)
-/// comes after every document with one, in either order. `Equal` keeps the relevance order.
-pub(crate) fn compare(a: Option<&MetaValue>, b: Option<&MetaValue>, descending: bool) -> Ordering {
-    match (a.and_then(sort_key), b.and_then(sort_key)) {
+/// The order of two sort keys: by kind, then by value, reversed when descending; a document
+/// without a value comes after every document with one, in either order. `Equal` leaves the
+/// relevance order to decide.
+pub(crate) fn compare_keys(a: &SortKey<'_>, b: &SortKey<'_>, descending: bool) -> Ordering {
+    match (a, b) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Greater,
         (Some(_), None) => Ordering::Less,
         (Some((ka, va)), Some((kb, vb))) => {
             let o = ka
-                .cmp(&kb)
-                .then_with(|| va.partial_cmp(&vb).unwrap_or(Ordering::Equal));
+                .cmp(kb)
+                .then_with(|| va.partial_cmp(vb).unwrap_or(Ordering::Equal));
             if descending { o.reverse() } else { o }
         }
     }
+}
+
+/// The order of two documents' values of the sort field (see [`compare_keys`]).
+#[cfg(test)]
+pub(crate) fn compare(a: Option<&MetaValue>, b: Option<&MetaValue>, descending: bool) -> Ordering {
+    compare_keys(&sort_key(a), &sort_key(b), descending)
+}
+
+/// Puts the first `n` elements of `v` by `order` (a total order) at its front, in order; the
+/// rest follow in no particular order. Linear in `v.len()` plus `n log n`: a page of a large
+/// match set without sorting all of it.
+pub(crate) fn select_first<T>(v: &mut [T], n: usize, mut order: impl FnMut(&T, &T) -> Ordering) {
+    let n = n.min(v.len());
+    if n == 0 {
+        return;
+    }
+    if n < v.len() {
+        v.select_nth_unstable_by(n - 1, &mut order);
+    }
+    v[..n].sort_unstable_by(order);
 }
 
 #[cfg(test)]
