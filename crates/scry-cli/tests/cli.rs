@@ -199,7 +199,7 @@ fn search_pages_counts_facets_and_sorts_a_static_index() {
     ]);
     assert_eq!(r["total"], 5);
     let ids = ids_of(&r["hits"]);
-    assert_eq!(ids, ["e", "a"]);
+    assert_eq!(ids, ["e#page-e", "a#page-a"]);
     assert_eq!(r["facets"][0]["field"], "section");
     assert_eq!(
         r["facets"][0]["values"],
@@ -218,9 +218,9 @@ fn search_pages_counts_facets_and_sorts_a_static_index() {
         "--count",
     ]);
     let ids = ids_of(&r["hits"]);
-    assert_eq!(ids, ["d", "b"]);
+    assert_eq!(ids, ["d#page-d", "b#page-b"]);
     let r = search(&["-k", "2", "--offset", "4", "--sort", "since"]);
-    assert_eq!(r[0]["id"], "c", "without counting: the hits alone");
+    assert_eq!(r[0]["id"], "c#page-c", "without counting: the hits alone");
     assert!(r[0].get("metadata").is_none());
     let r = search(&["-k", "1", "--sort", "since", "--metadata", "since,section"]);
     assert_eq!(
